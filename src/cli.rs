@@ -1,0 +1,170 @@
+//! Command-line arguments and terminal output. clap types stop here: arguments become a
+//! [`ScoreRequest`] before any work starts.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use verdict::error::{EXIT_OK, Error, Result};
+use verdict::input::join::JoinMode;
+use verdict::report::{REPORT_JSON, console, write_atomic};
+use verdict::score::{ScoreRequest, score};
+
+/// Score a model's structured (JSON) outputs against expected outputs.
+///
+/// Exit codes: 0 ok, 1 a gate failed, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "verdict", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score predictions against expected outputs and write report.json.
+    Score(ScoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct ScoreArgs {
+    /// A dataset directory holding eval.toml, expected.jsonl and predictions.jsonl
+    /// (or predictions.jsonl.gz, or a predictions/ directory). The flags below override
+    /// single files.
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+
+    /// The spec file (eval.toml).
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    spec: Option<PathBuf>,
+
+    /// The expected outputs (JSONL, optionally gzipped).
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    expected: Option<PathBuf>,
+
+    /// Prediction files, directories of *.jsonl[.gz] shards, or glob patterns (quote them).
+    #[arg(long, value_name = "PATH", num_args = 1.., help_heading = "Input")]
+    predictions: Vec<PathBuf>,
+
+    /// How to pair predictions with expected examples.
+    #[arg(long, value_enum, default_value_t = Join::Key, help_heading = "Input")]
+    join: Join,
+
+    /// Also score outputs that are valid only after repair (trailing commas, unquoted keys,
+    /// single quotes, truncated tails).
+    #[arg(long, help_heading = "Scoring")]
+    repair: bool,
+
+    /// Where to write the reports [default: reports/<dataset name>/].
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    out: Option<PathBuf>,
+
+    /// Worker threads [default: one per core]. The report does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
+    threads: Option<u16>,
+
+    /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
+    #[arg(long, short, help_heading = "Output")]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Join {
+    /// By id / key / custom_id, or by the request's user turns where lines have no ids.
+    Key,
+    /// The n-th prediction answers the n-th expected example.
+    Line,
+}
+
+/// Runs the parsed command; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Score(args) => run_score(args),
+    }
+}
+
+fn dataset_file(dir: Option<&Path>, name: &str, flag: &str) -> Result<PathBuf> {
+    dir.map(|d| d.join(name))
+        .ok_or_else(|| Error::Usage(format!("missing --{flag}: give a dataset DIR or --spec, --expected and --predictions")))
+}
+
+/// The predictions of a dataset directory: the first of predictions.jsonl,
+/// predictions.jsonl.gz and a predictions/ directory that exists.
+fn dataset_predictions(dir: &Path) -> PathBuf {
+    ["predictions.jsonl", "predictions.jsonl.gz", "predictions"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| dir.join("predictions.jsonl"))
+}
+
+fn run_score(args: ScoreArgs) -> Result<u8> {
+    let dir = args.dir.as_deref();
+    if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+        return Err(Error::Path {
+            path: dir.to_path_buf(),
+            message: "not a directory: DIR must hold eval.toml, expected.jsonl and predictions.jsonl".into(),
+        });
+    }
+    let request = ScoreRequest {
+        spec: args.spec.map_or_else(|| dataset_file(dir, "eval.toml", "spec"), Ok)?,
+        expected: args.expected.map_or_else(|| dataset_file(dir, "expected.jsonl", "expected"), Ok)?,
+        predictions: if args.predictions.is_empty() {
+            vec![dir.map(dataset_predictions).ok_or_else(|| {
+                Error::Usage("missing --predictions: give a dataset DIR or --spec, --expected and --predictions".into())
+            })?]
+        } else {
+            args.predictions
+        },
+        join: match args.join {
+            Join::Key => JoinMode::Key,
+            Join::Line => JoinMode::Line,
+        },
+        repair: args.repair,
+        threads: args.threads.map(usize::from),
+    };
+
+    let progress = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} scoring {pos}/{len} examples {wide_bar} {eta}") {
+            bar.set_style(style);
+        }
+        bar
+    };
+
+    let scored = score(&request, &progress)?;
+    for warning in &scored.warnings {
+        eprintln!("verdict: warning: {warning}");
+    }
+    let out = args.out.unwrap_or_else(|| Path::new("reports").join(&scored.report.run.name));
+    let path = write_atomic(&out, REPORT_JSON, &scored.report.to_json())?;
+    if !args.quiet {
+        print_stdout(&console::render(&scored.report, &path.display().to_string()));
+    }
+    Ok(EXIT_OK)
+}
+
+/// Writes to stdout, treating a closed pipe (`verdict score | head`) as success.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+/// Prints an error the way every verdict error looks.
+pub fn print_error(error: &Error) {
+    eprintln!("verdict: error: {error}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,250 @@
+//! Reading JSONL inputs: expanding directories and globs, gzip, BOMs, CRLF and blank lines.
+//!
+//! Owns the byte-level reading of input files and nothing else: what a line *means* is decided
+//! by the shape detectors in [`super::expected`] and [`super::predicted`].
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Location, Result};
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Expands the paths a user gave into the list of files to read, in a stable order.
+///
+/// A file is taken as is; a directory contributes its `*.jsonl` and `*.jsonl.gz` files (not
+/// recursively) sorted by name; a path that does not exist but contains `*`, `?` or `[` is a
+/// glob pattern, expanded and sorted. Anything else that does not exist is an error.
+pub fn expand_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            files.extend(jsonl_files_in(input)?);
+        } else if input.exists() {
+            files.push(input.clone());
+        } else if is_glob(input) {
+            files.extend(expand_glob(input)?);
+        } else {
+            return Err(Error::Path {
+                path: input.clone(),
+                message: "no such file or directory".into(),
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn is_glob(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?', '['])
+}
+
+fn has_jsonl_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz")
+}
+
+fn jsonl_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list directory", e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, "cannot list directory", e))?;
+        let path = entry.path();
+        if path.is_file() && has_jsonl_name(&path) {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::Path {
+            path: dir.to_path_buf(),
+            message: "directory holds no .jsonl or .jsonl.gz file".into(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
+    let text = pattern.to_string_lossy();
+    let paths = glob::glob(&text).map_err(|e| Error::Path {
+        path: pattern.to_path_buf(),
+        message: format!("not a valid glob pattern: {e}"),
+    })?;
+    let mut files = Vec::new();
+    for path in paths {
+        let path = path.map_err(|e| {
+            let path = e.path().to_path_buf();
+            Error::io(path, "cannot read", e.into())
+        })?;
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::Path {
+            path: pattern.to_path_buf(),
+            message: "glob pattern matches no file".into(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Opens a file for reading, transparently decompressing gzip (recognised by its magic bytes,
+/// whatever the file is called).
+fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+    if path.is_dir() {
+        return Err(Error::Path {
+            path: path.to_path_buf(),
+            message: "is a directory, expected a JSONL file".into(),
+        });
+    }
+    let mut file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+    let mut magic = [0u8; 2];
+    let read = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, "cannot read", e))?;
+    let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+    if read == 2 && magic == GZIP_MAGIC {
+        let decoder = flate2::read::MultiGzDecoder::new(BufReader::new(file));
+        Ok(Box::new(BufReader::with_capacity(1 << 20, decoder)))
+    } else {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+    }
+}
+
+fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Reads one JSONL file and hands every non-blank line, parsed, to `each` with its location.
+///
+/// Lines may end in LF or CRLF; a UTF-8 byte-order mark at the start of the file is skipped;
+/// lines holding only white space are skipped but still counted, so line numbers match what an
+/// editor shows. Returns the number of non-blank lines. A line that is not UTF-8 or not JSON is
+/// an error naming the file and line.
+pub fn read_jsonl(path: &Path, mut each: impl FnMut(Location, Value) -> Result<()>) -> Result<usize> {
+    let mut reader = open(path)?;
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    let mut records = 0;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, "cannot read", e))?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        let mut bytes = buf.as_slice();
+        if line_no == 1 {
+            bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        }
+        let location = Location {
+            path: path.to_path_buf(),
+            line: line_no,
+        };
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::line(
+                location.clone(),
+                format!(
+                    "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
+                    e.valid_up_to() + 1
+                ),
+            )
+        })?;
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::line(
+                location.clone(),
+                format!("not valid JSON ({e}): each line must hold one JSON object"),
+            )
+        })?;
+        records += 1;
+        each(location, value)?;
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn lines(path: &Path) -> Result<Vec<(usize, Value)>> {
+        let mut out = Vec::new();
+        read_jsonl(path, |loc, v| {
+            out.push((loc.line, v));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_bom_crlf_and_blank_lines_with_physical_line_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "a.jsonl", b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n   \n{\"a\":2}");
+        let got = lines(&path).unwrap();
+        assert_eq!(got, vec![(1, serde_json::json!({"a":1})), (4, serde_json::json!({"a":2}))]);
+    }
+
+    #[test]
+    fn reads_gzip_by_magic_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"{\"a\":1}\n{\"a\":2}\n").unwrap();
+        let path = write(dir.path(), "p.jsonl.gz", &enc.finish().unwrap());
+        assert_eq!(lines(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "a.jsonl", b"{\"a\":1}\n{\"a\":\"\xff\"}\n");
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.ends_with("a.jsonl:2: not valid UTF-8 (invalid byte at column 7): input files must be UTF-8 encoded"), "{err}");
+    }
+
+    #[test]
+    fn malformed_json_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "a.jsonl", b"{\"a\":1}\n{\"a\":\n");
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.contains("a.jsonl:2: not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn expands_directories_and_globs_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "b.jsonl", b"{}");
+        write(dir.path(), "a.jsonl.gz", b"");
+        write(dir.path(), "notes.txt", b"");
+        let from_dir = expand_paths(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = from_dir.iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        assert_eq!(names, ["a.jsonl.gz", "b.jsonl"]);
+        let from_glob = expand_paths(&[dir.path().join("*.jsonl")]).unwrap();
+        assert_eq!(from_glob.len(), 1);
+        let err = expand_paths(&[dir.path().join("missing.jsonl")]).unwrap_err();
+        assert!(err.to_string().ends_with("missing.jsonl: no such file or directory"));
+        let err = expand_paths(&[dir.path().join("*.csv")]).unwrap_err();
+        assert!(err.to_string().ends_with("glob pattern matches no file"));
+    }
+}

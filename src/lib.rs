@@ -1,0 +1,19 @@
+//! verdict scores a model's structured (JSON) outputs against expected outputs.
+//!
+//! The pipeline, one module per step, with a plain data type between steps:
+//! [`input`] reads and joins the files → [`validity`] parses each output (with [`repair`]) →
+//! [`schema`] checks it → [`score`] runs the steps over every example and aggregates →
+//! [`report`] renders and writes the result. The library never prints; the `verdict` binary
+//! owns the terminal.
+
+#![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
+
+pub mod error;
+pub mod input;
+pub mod repair;
+pub mod report;
+pub mod schema;
+pub mod score;
+pub mod spec;
+pub mod synth;
+pub mod validity;

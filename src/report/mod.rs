@@ -1,0 +1,176 @@
+//! The report: one serializable value that every output format renders from, and the atomic
+//! writing of report files.
+//!
+//! `Report` mirrors `report.json` key for key; its field order is the file's key order. Rates
+//! are fractions in [0, 1], `None` (JSON `null`) where their denominator is zero. Nothing here
+//! holds a clock time or an absolute path, so two runs on the same data give the same bytes.
+
+pub mod console;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::input::join::JoinedBy;
+use crate::schema::ErrorRow;
+
+/// Everything a run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The program that wrote the report.
+    pub tool: Tool,
+    /// What was scored.
+    pub run: Run,
+    /// The headline numbers.
+    pub summary: Summary,
+    /// How many outputs fell in each validity tier (they add up to `summary.examples`).
+    pub validity: Validity,
+    /// How many repaired outputs needed each repair (one output may need several).
+    pub repairs: RepairCounts,
+    /// Outputs by the provider's finish reason (`unspecified` where the line gave none);
+    /// missing outputs are not counted.
+    pub finish_reasons: BTreeMap<String, usize>,
+    /// Schema violations folded by path pattern and keyword, most frequent first.
+    pub schema_errors: Vec<ErrorRow>,
+}
+
+/// `tool` in report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// Always `verdict`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "verdict",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// `run` in report.json: the inputs, as the user named them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    /// The dataset's name (the spec's `name`, else its directory's name).
+    pub name: String,
+    /// The spec file.
+    pub spec: String,
+    /// The expected file.
+    pub expected: String,
+    /// The prediction paths (files, directories or globs) as given.
+    pub predictions: Vec<String>,
+    /// How predictions were joined to examples.
+    pub joined_by: JoinedBy,
+    /// Whether repaired outputs were scored (`--repair`).
+    pub repair: bool,
+}
+
+/// `summary` in report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Expected examples (N, the denominator of every rate below).
+    pub examples: usize,
+    /// Examples no prediction line answered.
+    pub missing_predictions: usize,
+    /// Prediction lines that answer no example (not scored).
+    pub orphan_predictions: usize,
+    /// Examples whose request failed or was blocked.
+    pub failed_requests: usize,
+    /// strict / N.
+    pub json_valid_strict: Option<f64>,
+    /// (strict + extracted) / N.
+    pub json_valid: Option<f64>,
+    /// (strict + extracted + repaired) / N: what `--repair` would score.
+    pub json_recoverable: Option<f64>,
+    /// Outputs valid against the schema / N; `null` when the spec names no schema.
+    pub schema_valid: Option<f64>,
+}
+
+/// `validity` in report.json: counts per tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Validity {
+    /// The whole text was one JSON value.
+    pub strict: usize,
+    /// Found in a fence or prose.
+    pub extracted: usize,
+    /// Readable only after repair.
+    pub repaired: usize,
+    /// Not readable.
+    pub invalid: usize,
+    /// No output text.
+    pub missing: usize,
+    /// Failed or blocked request.
+    pub failed: usize,
+}
+
+impl Validity {
+    /// The sum of all tiers; equals the number of examples.
+    pub fn total(&self) -> usize {
+        self.strict + self.extracted + self.repaired + self.invalid + self.missing + self.failed
+    }
+}
+
+/// `repairs` in report.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RepairCounts {
+    /// Outputs with a trailing comma.
+    pub trailing_comma: usize,
+    /// Outputs with an unquoted key.
+    pub unquoted_key: usize,
+    /// Outputs with single-quoted strings.
+    pub single_quote: usize,
+    /// Outputs cut off and closed.
+    pub truncated: usize,
+}
+
+/// The file name of the JSON report.
+pub const REPORT_JSON: &str = "report.json";
+
+impl Report {
+    /// The report as pretty-printed JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a Report always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
+/// never half of either. `dir` is created if needed.
+pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create output directory", e))?;
+    let target = dir.join(name);
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "cannot create a temporary file in the output directory", e))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| Error::io(&target, "cannot write", e))?;
+    file.persist(&target).map_err(|e| Error::io(&target, "cannot replace", e.error))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("nested/out");
+        write_atomic(&out, "report.json", "one\n").unwrap();
+        let path = write_atomic(&out, "report.json", "two\n").unwrap();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "two\n");
+        let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["report.json"]);
+    }
+}

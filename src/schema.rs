@@ -1,0 +1,207 @@
+//! JSON Schema compliance of outputs: compiling the schema once, checking a value, and folding
+//! the violations into a table a person can read.
+//!
+//! The schema's draft is taken from its `$schema` (draft 4, 6, 7, 2019-09 and 2020-12 are
+//! supported; 2020-12 where it names none). References are never fetched: verdict is built
+//! without the HTTP and file resolvers, so a remote `$ref` is a schema error, not a download.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jsonschema::paths::LocationSegment;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A compiled output schema.
+pub struct Schema {
+    validator: jsonschema::Validator,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// One violation of the schema by one output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The instance path with array indices folded to `*` (`/*/classification`).
+    pub pattern: String,
+    /// The schema keyword that failed (`enum`, `required`, `type`, ...).
+    pub keyword: String,
+    /// The validator's message for this instance.
+    pub message: String,
+}
+
+impl Schema {
+    /// Reads and compiles the schema at `path`.
+    pub fn load(path: &Path) -> Result<Schema> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read schema", e))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| Error::Schema {
+            path: path.to_path_buf(),
+            message: format!("not valid JSON ({e})"),
+        })?;
+        Self::compile(path, &value)
+    }
+
+    /// Compiles an already parsed schema; `path` is used in messages.
+    pub fn compile(path: &Path, schema: &Value) -> Result<Schema> {
+        let validator = jsonschema::validator_for(schema).map_err(|e| Error::Schema {
+            path: path.to_path_buf(),
+            message: format!("not a usable JSON Schema: {e}"),
+        })?;
+        Ok(Schema {
+            validator,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Every violation of the schema by `instance`, in the validator's order.
+    pub fn check(&self, instance: &Value) -> Vec<Violation> {
+        self.validator
+            .iter_errors(instance)
+            .map(|error| Violation {
+                pattern: fold_indices(error.instance_path()),
+                keyword: error.kind().keyword().to_owned(),
+                message: error.to_string(),
+            })
+            .collect()
+    }
+}
+
+fn fold_indices(path: &jsonschema::paths::Location) -> String {
+    let mut out = String::new();
+    for segment in path.iter() {
+        out.push('/');
+        match segment {
+            LocationSegment::Index(_) => out.push('*'),
+            LocationSegment::Property(name) => out.push_str(&name.replace('~', "~0").replace('/', "~1")),
+        }
+    }
+    out
+}
+
+/// One row of the schema error table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorRow {
+    /// Instance path pattern, indices folded to `*`; `""` is the root.
+    pub path: String,
+    /// The failing keyword.
+    pub keyword: String,
+    /// How many violations of this kind there were.
+    pub count: usize,
+    /// How many outputs had at least one.
+    pub outputs: usize,
+    /// The message of the first one, in example order.
+    pub example: String,
+}
+
+/// Folds violations into the schema error table: one row per (path pattern, keyword), most
+/// frequent first, ties by path then keyword.
+#[derive(Debug, Default, Clone)]
+pub struct ErrorTable {
+    rows: BTreeMap<(String, String), ErrorRow>,
+}
+
+impl ErrorTable {
+    /// Adds the violations of one output. Call in example order so the example messages do
+    /// not depend on scheduling.
+    pub fn add_output(&mut self, violations: &[Violation]) {
+        let mut counted_for_output: Vec<(String, String)> = Vec::new();
+        for v in violations {
+            let key = (v.pattern.clone(), v.keyword.clone());
+            let row = self.rows.entry(key.clone()).or_insert_with(|| ErrorRow {
+                path: v.pattern.clone(),
+                keyword: v.keyword.clone(),
+                count: 0,
+                outputs: 0,
+                example: v.message.clone(),
+            });
+            row.count += 1;
+            if !counted_for_output.contains(&key) {
+                row.outputs += 1;
+                counted_for_output.push(key);
+            }
+        }
+    }
+
+    /// The rows, most frequent first.
+    pub fn into_rows(self) -> Vec<ErrorRow> {
+        let mut rows: Vec<ErrorRow> = self.rows.into_values().collect();
+        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)).then_with(|| a.keyword.cmp(&b.keyword)));
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn events_schema(draft: &str) -> Schema {
+        let schema = json!({
+            "$schema": draft,
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["timestamp_seconds", "classification"],
+                "properties": {
+                    "timestamp_seconds": {"type": "number"},
+                    "classification": {"enum": ["FG_MAKE", "FG_MISS"]}
+                }
+            }
+        });
+        Schema::compile(Path::new("s.json"), &schema).unwrap()
+    }
+
+    #[test]
+    fn violations_fold_array_indices() {
+        for draft in ["https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-07/schema#"] {
+            let schema = events_schema(draft);
+            let out = json!([
+                {"timestamp_seconds": 1, "classification": "FG_MAKE"},
+                {"timestamp_seconds": "2", "classification": "LAYUP"},
+                {"classification": "FG_MISS"}
+            ]);
+            let mut found: Vec<(String, String)> = schema.check(&out).into_iter().map(|v| (v.pattern, v.keyword)).collect();
+            found.sort();
+            assert_eq!(
+                found,
+                [
+                    ("/*".to_owned(), "required".to_owned()),
+                    ("/*/classification".to_owned(), "enum".to_owned()),
+                    ("/*/timestamp_seconds".to_owned(), "type".to_owned()),
+                ],
+                "{draft}"
+            );
+            assert!(schema.check(&json!([])).is_empty());
+            assert_eq!(schema.check(&json!({"events": []}))[0].pattern, "");
+        }
+    }
+
+    #[test]
+    fn error_table_counts_violations_and_outputs() {
+        let schema = events_schema("https://json-schema.org/draft/2020-12/schema");
+        let mut table = ErrorTable::default();
+        table.add_output(&schema.check(&json!([{"timestamp_seconds": 1, "classification": "A"}, {"timestamp_seconds": 2, "classification": "B"}])));
+        table.add_output(&schema.check(&json!([{"timestamp_seconds": 1, "classification": "C"}])));
+        table.add_output(&schema.check(&json!([{"classification": "FG_MAKE"}])));
+        let rows = table.into_rows();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].path.as_str(), rows[0].keyword.as_str(), rows[0].count, rows[0].outputs), ("/*/classification", "enum", 3, 2));
+        assert!(rows[0].example.contains("\"A\""), "{}", rows[0].example);
+        assert_eq!((rows[1].path.as_str(), rows[1].count), ("/*", 1));
+    }
+
+    #[test]
+    fn unusable_schemas_are_errors() {
+        let err = Schema::compile(Path::new("s.json"), &json!({"type": 12})).unwrap_err().to_string();
+        assert!(err.starts_with("s.json: not a usable JSON Schema"), "{err}");
+        let err = Schema::compile(Path::new("s.json"), &json!({"$ref": "https://example.com/x.json"})).unwrap_err().to_string();
+        assert!(err.starts_with("s.json: not a usable JSON Schema"), "{err}");
+    }
+}
