@@ -85,8 +85,11 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 fn dataset_file(dir: Option<&Path>, name: &str, flag: &str) -> Result<PathBuf> {
-    dir.map(|d| d.join(name))
-        .ok_or_else(|| Error::Usage(format!("missing --{flag}: give a dataset DIR or --spec, --expected and --predictions")))
+    dir.map(|d| d.join(name)).ok_or_else(|| {
+        Error::Usage(format!(
+            "missing --{flag}: give a dataset DIR or --spec, --expected and --predictions"
+        ))
+    })
 }
 
 /// The predictions of a dataset directory: the first of predictions.jsonl,
@@ -104,12 +107,18 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     if let Some(dir) = dir.filter(|d| !d.is_dir()) {
         return Err(Error::Path {
             path: dir.to_path_buf(),
-            message: "not a directory: DIR must hold eval.toml, expected.jsonl and predictions.jsonl".into(),
+            message:
+                "not a directory: DIR must hold eval.toml, expected.jsonl and predictions.jsonl"
+                    .into(),
         });
     }
     let request = ScoreRequest {
-        spec: args.spec.map_or_else(|| dataset_file(dir, "eval.toml", "spec"), Ok)?,
-        expected: args.expected.map_or_else(|| dataset_file(dir, "expected.jsonl", "expected"), Ok)?,
+        spec: args
+            .spec
+            .map_or_else(|| dataset_file(dir, "eval.toml", "spec"), Ok)?,
+        expected: args
+            .expected
+            .map_or_else(|| dataset_file(dir, "expected.jsonl", "expected"), Ok)?,
         predictions: if args.predictions.is_empty() {
             vec![dir.map(dataset_predictions).ok_or_else(|| {
                 Error::Usage("missing --predictions: give a dataset DIR or --spec, --expected and --predictions".into())
@@ -129,7 +138,9 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} scoring {pos}/{len} examples {wide_bar} {eta}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} scoring {pos}/{len} examples {wide_bar} {eta}")
+        {
             bar.set_style(style);
         }
         bar
@@ -139,10 +150,15 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
-    let out = args.out.unwrap_or_else(|| Path::new("reports").join(&scored.report.run.name));
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join(&scored.report.run.name));
     let path = write_atomic(&out, REPORT_JSON, &scored.report.to_json())?;
     if !args.quiet {
-        print_stdout(&console::render(&scored.report, &path.display().to_string()));
+        print_stdout(&console::render(
+            &scored.report,
+            &path.display().to_string(),
+        ));
     }
     Ok(EXIT_OK)
 }
@@ -150,7 +166,9 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
 /// Writes to stdout, treating a closed pipe (`verdict score | head`) as success.
 fn print_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Prints an error the way every verdict error looks.

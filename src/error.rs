@@ -109,7 +109,11 @@ impl Error {
     }
 
     /// Shorthand for an [`Error::Io`].
-    pub fn io(path: impl Into<PathBuf>, message: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io {
             path: path.into(),
             message: message.into(),

@@ -115,7 +115,10 @@ impl Reader<'_> {
 
     fn number(&mut self) -> Result<Partial, Unreadable> {
         let start = self.pos;
-        while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+        while matches!(
+            self.peek(),
+            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        ) {
             self.pos += 1;
         }
         if self.pos == self.bytes.len() {
@@ -214,11 +217,15 @@ impl Reader<'_> {
             Some(q @ (b'"' | b'\'')) => self.string(q),
             Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
                 let start = self.pos;
-                while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'-') {
+                while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'-')
+                {
                     self.pos += 1;
                 }
                 self.repairs.unquoted_key = true;
-                Ok((self.text[start..self.pos].to_owned(), self.pos < self.bytes.len()))
+                Ok((
+                    self.text[start..self.pos].to_owned(),
+                    self.pos < self.bytes.len(),
+                ))
             }
             _ => Err(Unreadable),
         }
@@ -339,8 +346,13 @@ mod tests {
 
     #[test]
     fn valid_json_needs_no_repair() {
-        let (v, r) = repaired(r#" [{"a": 1.5, "b": [true, false, null], "c": "x\"y\u00e9"}] trailing prose"#);
-        assert_eq!(v, json!([{"a": 1.5, "b": [true, false, null], "c": "x\"yé"}]));
+        let (v, r) = repaired(
+            r#" [{"a": 1.5, "b": [true, false, null], "c": "x\"y\u00e9"}] trailing prose"#,
+        );
+        assert_eq!(
+            v,
+            json!([{"a": 1.5, "b": [true, false, null], "c": "x\"yé"}])
+        );
         assert!(!r.any());
     }
 
@@ -348,24 +360,45 @@ mod tests {
     fn trailing_commas() {
         let (v, r) = repaired(r#"[{"a": 1,}, 2,]"#);
         assert_eq!(v, json!([{"a": 1}, 2]));
-        assert_eq!(r, Repairs { trailing_comma: true, ..Repairs::default() });
+        assert_eq!(
+            r,
+            Repairs {
+                trailing_comma: true,
+                ..Repairs::default()
+            }
+        );
     }
 
     #[test]
     fn unquoted_keys_and_single_quotes() {
         let (v, r) = repaired(r#"{classification: 'FG_MAKE', 'player_a': 'O\'Neal', time_s: 3}"#);
-        assert_eq!(v, json!({"classification": "FG_MAKE", "player_a": "O'Neal", "time_s": 3}));
+        assert_eq!(
+            v,
+            json!({"classification": "FG_MAKE", "player_a": "O'Neal", "time_s": 3})
+        );
         assert!(r.unquoted_key && r.single_quote && !r.trailing_comma && !r.truncated);
     }
 
     #[test]
     fn truncated_tail_keeps_only_complete_elements() {
         let cases = [
-            (r#"[{"t": 1, "c": "A"}, {"t": 2, "c": "B"}, {"t": 3, "c"#, json!([{"t": 1, "c": "A"}, {"t": 2, "c": "B"}])),
-            (r#"[{"t": 1, "c": "A"}, {"t": 2"#, json!([{"t": 1, "c": "A"}])),
+            (
+                r#"[{"t": 1, "c": "A"}, {"t": 2, "c": "B"}, {"t": 3, "c"#,
+                json!([{"t": 1, "c": "A"}, {"t": 2, "c": "B"}]),
+            ),
+            (
+                r#"[{"t": 1, "c": "A"}, {"t": 2"#,
+                json!([{"t": 1, "c": "A"}]),
+            ),
             (r#"[{"t": 1, "c": "A"},"#, json!([{"t": 1, "c": "A"}])),
-            (r#"[{"t": 1, "c": "A"}, {"t": 2, "c": "B"}"#, json!([{"t": 1, "c": "A"}, {"t": 2, "c": "B"}])),
-            (r#"{"events": [{"t": 1}], "note": "cut he"#, json!({"events": [{"t": 1}]})),
+            (
+                r#"[{"t": 1, "c": "A"}, {"t": 2, "c": "B"}"#,
+                json!([{"t": 1, "c": "A"}, {"t": 2, "c": "B"}]),
+            ),
+            (
+                r#"{"events": [{"t": 1}], "note": "cut he"#,
+                json!({"events": [{"t": 1}]}),
+            ),
             (r#"[{"t": 1, "ok": tr"#, json!([])),
             ("[", json!([])),
         ];
@@ -378,7 +411,15 @@ mod tests {
 
     #[test]
     fn unrepairable_text_is_rejected() {
-        for text in ["", "I could not find any events.", r#"[{"a": 1} {"b": 2}]"#, r#"{"a" 1}"#, "[1e400]", r#"["\x"]"#, "[01]"] {
+        for text in [
+            "",
+            "I could not find any events.",
+            r#"[{"a": 1} {"b": 2}]"#,
+            r#"{"a" 1}"#,
+            "[1e400]",
+            r#"["\x"]"#,
+            "[01]",
+        ] {
             assert!(repair(text).is_none(), "{text:?}");
         }
     }

@@ -22,7 +22,9 @@ pub struct Schema {
 
 impl std::fmt::Debug for Schema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Schema").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Schema")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +42,8 @@ pub struct Violation {
 impl Schema {
     /// Reads and compiles the schema at `path`.
     pub fn load(path: &Path) -> Result<Schema> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read schema", e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read schema", e))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| Error::Schema {
             path: path.to_path_buf(),
             message: format!("not valid JSON ({e})"),
@@ -79,10 +82,22 @@ fn fold_indices(path: &jsonschema::paths::Location) -> String {
         out.push('/');
         match segment {
             LocationSegment::Index(_) => out.push('*'),
-            LocationSegment::Property(name) => out.push_str(&name.replace('~', "~0").replace('/', "~1")),
+            LocationSegment::Property(name) => {
+                out.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            }
         }
     }
     out
+}
+
+/// Longest example message kept in the table: a message may quote a whole output.
+const EXAMPLE_CHARS: usize = 200;
+
+fn shorten(message: &str) -> String {
+    match message.char_indices().nth(EXAMPLE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_owned(),
+    }
 }
 
 /// One row of the schema error table.
@@ -119,7 +134,7 @@ impl ErrorTable {
                 keyword: v.keyword.clone(),
                 count: 0,
                 outputs: 0,
-                example: v.message.clone(),
+                example: shorten(&v.message),
             });
             row.count += 1;
             if !counted_for_output.contains(&key) {
@@ -132,7 +147,12 @@ impl ErrorTable {
     /// The rows, most frequent first.
     pub fn into_rows(self) -> Vec<ErrorRow> {
         let mut rows: Vec<ErrorRow> = self.rows.into_values().collect();
-        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.path.cmp(&b.path)).then_with(|| a.keyword.cmp(&b.keyword)));
+        rows.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.keyword.cmp(&b.keyword))
+        });
         rows
     }
 }
@@ -160,14 +180,21 @@ mod tests {
 
     #[test]
     fn violations_fold_array_indices() {
-        for draft in ["https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-07/schema#"] {
+        for draft in [
+            "https://json-schema.org/draft/2020-12/schema",
+            "http://json-schema.org/draft-07/schema#",
+        ] {
             let schema = events_schema(draft);
             let out = json!([
                 {"timestamp_seconds": 1, "classification": "FG_MAKE"},
                 {"timestamp_seconds": "2", "classification": "LAYUP"},
                 {"classification": "FG_MISS"}
             ]);
-            let mut found: Vec<(String, String)> = schema.check(&out).into_iter().map(|v| (v.pattern, v.keyword)).collect();
+            let mut found: Vec<(String, String)> = schema
+                .check(&out)
+                .into_iter()
+                .map(|v| (v.pattern, v.keyword))
+                .collect();
             found.sort();
             assert_eq!(
                 found,
@@ -192,16 +219,38 @@ mod tests {
         table.add_output(&schema.check(&json!([{"classification": "FG_MAKE"}])));
         let rows = table.into_rows();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].path.as_str(), rows[0].keyword.as_str(), rows[0].count, rows[0].outputs), ("/*/classification", "enum", 3, 2));
+        assert_eq!(
+            (
+                rows[0].path.as_str(),
+                rows[0].keyword.as_str(),
+                rows[0].count,
+                rows[0].outputs
+            ),
+            ("/*/classification", "enum", 3, 2)
+        );
         assert!(rows[0].example.contains("\"A\""), "{}", rows[0].example);
         assert_eq!((rows[1].path.as_str(), rows[1].count), ("/*", 1));
     }
 
     #[test]
+    fn long_example_messages_are_shortened() {
+        let long = "é".repeat(500);
+        assert_eq!(shorten(&long).chars().count(), EXAMPLE_CHARS + 1);
+        assert_eq!(shorten("short"), "short");
+    }
+
+    #[test]
     fn unusable_schemas_are_errors() {
-        let err = Schema::compile(Path::new("s.json"), &json!({"type": 12})).unwrap_err().to_string();
+        let err = Schema::compile(Path::new("s.json"), &json!({"type": 12}))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("s.json: not a usable JSON Schema"), "{err}");
-        let err = Schema::compile(Path::new("s.json"), &json!({"$ref": "https://example.com/x.json"})).unwrap_err().to_string();
+        let err = Schema::compile(
+            Path::new("s.json"),
+            &json!({"$ref": "https://example.com/x.json"}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("s.json: not a usable JSON Schema"), "{err}");
     }
 }

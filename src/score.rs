@@ -15,7 +15,7 @@ use crate::input::join::{Case, JoinMode, Joined, join};
 use crate::input::read::{expand_paths, read_jsonl};
 use crate::input::{Example, Output, Prediction, expected, predicted};
 use crate::repair::Repairs;
-use crate::report::{RepairCounts, Report, Run, Summary, Tool, Validity};
+use crate::report::{RepairCounts, Report, Run, SchemaCounts, Summary, Tool, Validity};
 use crate::schema::{ErrorTable, Schema, Violation};
 use crate::spec::Spec;
 use crate::validity::{Tier, classify};
@@ -64,12 +64,6 @@ pub struct ExampleScore {
     pub violations: Option<Vec<Violation>>,
 }
 
-impl ExampleScore {
-    fn schema_valid(&self) -> bool {
-        matches!(&self.violations, Some(v) if v.is_empty())
-    }
-}
-
 /// The outcome of a run: the report and the warnings worth telling the user.
 #[derive(Debug)]
 pub struct Scored {
@@ -107,35 +101,53 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
         let path = request.predictions.first().cloned().unwrap_or_default();
         return Err(Error::Path {
             path,
-            message: "no predictions: the prediction files are empty (expected one JSON object per line)".into(),
+            message:
+                "no predictions: the prediction files are empty (expected one JSON object per line)"
+                    .into(),
         });
     }
 
     let joined = join(examples, predictions, request.join)?;
-    Ok(Loaded { spec, schema, joined })
+    Ok(Loaded {
+        spec,
+        schema,
+        joined,
+    })
 }
 
 /// Scores one example. Pure: the same case always gives the same score.
 pub fn score_example(case: &Case, schema: Option<&Schema>, use_repaired: bool) -> ExampleScore {
     let output = case.prediction.as_ref().map(|p| &p.output);
     let parsed = classify(output);
-    let violations = schema.zip(parsed.scored_value(use_repaired)).map(|(schema, value)| schema.check(value));
+    let violations = schema
+        .zip(parsed.scored_value(use_repaired))
+        .map(|(schema, value)| schema.check(value));
     ExampleScore {
         tier: parsed.tier,
         repairs: parsed.repairs,
         has_prediction: case.prediction.is_some(),
-        finish_reason: case.prediction.as_ref().and_then(|p| p.finish_reason.clone()),
+        finish_reason: case
+            .prediction
+            .as_ref()
+            .and_then(|p| p.finish_reason.clone()),
         violations,
     }
 }
 
 /// Scores every case on `threads` threads, ticking `progress`; results are in case order.
-pub fn score_all(loaded: &Loaded, use_repaired: bool, threads: Option<usize>, progress: &ProgressBar) -> Result<Vec<ExampleScore>> {
+pub fn score_all(
+    loaded: &Loaded,
+    use_repaired: bool,
+    threads: Option<usize>,
+    progress: &ProgressBar,
+) -> Result<Vec<ExampleScore>> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
-    let pool = pool.build().map_err(|e| Error::Usage(format!("cannot start {threads:?} worker threads: {e}")))?;
+    let pool = pool
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads:?} worker threads: {e}")))?;
     progress.set_length(loaded.joined.cases.len() as u64);
     let schema = loaded.schema.as_ref();
     let scores = pool.install(|| {
@@ -157,7 +169,10 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
     let mut repairs = RepairCounts::default();
     let mut finish_reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut schema_table = ErrorTable::default();
-    let mut schema_valid = 0;
+    let mut schema = SchemaCounts {
+        file: loaded.spec.schema.as_deref().map(display),
+        ..SchemaCounts::default()
+    };
     for score in scores {
         *match score.tier {
             Tier::Strict => &mut validity.strict,
@@ -173,13 +188,17 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         repairs.single_quote += usize::from(r.single_quote);
         repairs.truncated += usize::from(r.truncated);
         if score.has_prediction {
-            let reason = score.finish_reason.clone().unwrap_or_else(|| "unspecified".into());
+            let reason = score
+                .finish_reason
+                .clone()
+                .unwrap_or_else(|| "unspecified".into());
             *finish_reasons.entry(reason).or_default() += 1;
         }
         if let Some(violations) = &score.violations {
             schema_table.add_output(violations);
+            schema.checked += 1;
+            schema.valid += usize::from(violations.is_empty());
         }
-        schema_valid += usize::from(score.schema_valid());
     }
 
     let n = scores.len();
@@ -192,7 +211,7 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         json_valid_strict: ratio(validity.strict),
         json_valid: ratio(validity.strict + validity.extracted),
         json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
-        schema_valid: loaded.schema.as_ref().and_then(|_| ratio(schema_valid)),
+        schema_valid: loaded.schema.as_ref().and_then(|_| ratio(schema.valid)),
     };
     Report {
         tool: Tool::default(),
@@ -208,6 +227,7 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         validity,
         repairs,
         finish_reasons,
+        schema,
         schema_errors: schema_table.into_rows(),
     }
 }

@@ -144,10 +144,15 @@ pub struct GateSpec {
 /// Parses a gate expression such as `>= 0.80`.
 pub fn parse_gate_expr(expr: &str) -> std::result::Result<(GateOp, f64), String> {
     let expr = expr.trim();
-    let (op, rest) = [(">=", GateOp::Ge), ("<=", GateOp::Le), (">", GateOp::Gt), ("<", GateOp::Lt)]
-        .into_iter()
-        .find_map(|(sym, op)| expr.strip_prefix(sym).map(|rest| (op, rest)))
-        .ok_or_else(|| format!("gate {expr:?} must start with >=, >, <= or <, as in \">= 0.80\""))?;
+    let (op, rest) = [
+        (">=", GateOp::Ge),
+        ("<=", GateOp::Le),
+        (">", GateOp::Gt),
+        ("<", GateOp::Lt),
+    ]
+    .into_iter()
+    .find_map(|(sym, op)| expr.strip_prefix(sym).map(|rest| (op, rest)))
+    .ok_or_else(|| format!("gate {expr:?} must start with >=, >, <= or <, as in \">= 0.80\""))?;
     let threshold: f64 = rest
         .trim()
         .parse()
@@ -179,11 +184,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         if !events.pointer.is_empty() && !events.pointer.starts_with('/') {
             return Err(spec_error(
                 None,
-                format!("[events] pointer {:?} is not a JSON Pointer: use \"\" for the root or start with \"/\", as in \"/events\"", events.pointer),
+                format!(
+                    "[events] pointer {:?} is not a JSON Pointer: use \"\" for the root or start with \"/\", as in \"/events\"",
+                    events.pointer
+                ),
             ));
         }
         if !(events.tolerance.is_finite() && events.tolerance >= 0.0) {
-            return Err(spec_error(None, format!("[events] tolerance must be a number of seconds >= 0, found {}", events.tolerance)));
+            return Err(spec_error(
+                None,
+                format!(
+                    "[events] tolerance must be a number of seconds >= 0, found {}",
+                    events.tolerance
+                ),
+            ));
         }
     }
     for (name, field) in &raw.fields {
@@ -191,7 +205,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
     }
     let mut gates = Vec::with_capacity(raw.gates.len());
     for (metric, expr) in &raw.gates {
-        let (op, threshold) = parse_gate_expr(expr).map_err(|m| spec_error(None, format!("[gates] {metric}: {m}")))?;
+        let (op, threshold) = parse_gate_expr(expr)
+            .map_err(|m| spec_error(None, format!("[gates] {metric}: {m}")))?;
         gates.push(GateSpec {
             metric: metric.clone(),
             op,
@@ -201,7 +216,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
 
     let base = path.parent().unwrap_or(Path::new(""));
     let name = raw.name.clone().unwrap_or_else(|| {
-        let dir = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+        let dir = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
         std::fs::canonicalize(dir)
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -220,13 +239,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
 
 fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String> {
     let misplaced = |key: &str, belongs: &str| {
-        Err(format!("[fields.{name}] {key} applies only to compare = \"{belongs}\", not {:?}", comparator_name(field.compare)))
+        Err(format!(
+            "[fields.{name}] {key} applies only to compare = \"{belongs}\", not {:?}",
+            comparator_name(field.compare)
+        ))
     };
     if field.tolerance.is_some() && field.compare != Comparator::Number {
         return misplaced("tolerance", "number");
     }
-    if (field.measure.is_some() || field.threshold.is_some()) && field.compare != Comparator::Fuzzy {
-        return misplaced(if field.measure.is_some() { "measure" } else { "threshold" }, "fuzzy");
+    if (field.measure.is_some() || field.threshold.is_some()) && field.compare != Comparator::Fuzzy
+    {
+        return misplaced(
+            if field.measure.is_some() {
+                "measure"
+            } else {
+                "threshold"
+            },
+            "fuzzy",
+        );
     }
     if !field.team_aliases.is_empty() && field.compare != Comparator::PlayerId {
         return misplaced("team_aliases", "player_id");
@@ -235,7 +265,9 @@ fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String>
         return Err(format!("[fields.{name}] tolerance must be >= 0, found {t}"));
     }
     if let Some(t) = field.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
-        return Err(format!("[fields.{name}] threshold must be between 0 and 1, found {t}"));
+        return Err(format!(
+            "[fields.{name}] threshold must be between 0 and 1, found {t}"
+        ));
     }
     Ok(())
 }
@@ -252,7 +284,11 @@ fn comparator_name(c: Comparator) -> &'static str {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The toml error's message, with a "did you mean" for an unknown key or value.
@@ -289,7 +325,9 @@ mod tests {
     }
 
     fn parse_err(text: &str) -> String {
-        parse(Path::new("data/eval.toml"), text).unwrap_err().to_string()
+        parse(Path::new("data/eval.toml"), text)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -316,10 +354,13 @@ event_f1 = ">= 0.80"
 "#,
         );
         assert_eq!(spec.name, "hoops");
-        assert_eq!(spec.schema, Some(PathBuf::from("data/../schemas/events.json")));
+        assert_eq!(
+            spec.schema,
+            Some(PathBuf::from("data/../schemas/events.json"))
+        );
         let events = spec.events.unwrap();
         assert_eq!(events.pointer, "");
-        assert_eq!(events.tolerance, 0.5);
+        assert!((events.tolerance - 0.5).abs() < f64::EPSILON);
         assert_eq!(spec.fields["player_a"].compare, Comparator::PlayerId);
         assert_eq!(spec.fields["note"].measure, Some(FuzzyMeasure::Levenshtein));
         assert_eq!(spec.gates.len(), 2);
@@ -330,7 +371,10 @@ event_f1 = ">= 0.80"
     #[test]
     fn unknown_keys_suggest_the_right_one_with_the_line() {
         let err = parse_err("[events]\ntime = \"t\"\nlabel = \"l\"\ntolerence = 0.5\n");
-        assert!(err.starts_with("data/eval.toml:4: unknown field `tolerence`"), "{err}");
+        assert!(
+            err.starts_with("data/eval.toml:4: unknown field `tolerence`"),
+            "{err}"
+        );
         assert!(err.ends_with("(did you mean `tolerance`?)"), "{err}");
         let err = parse_err("shema = \"x.json\"\n");
         assert!(err.ends_with("(did you mean `schema`?)"), "{err}");
@@ -343,11 +387,24 @@ event_f1 = ">= 0.80"
 
     #[test]
     fn invalid_values_are_explained() {
-        assert!(parse_err("[events]\ntime=\"t\"\nlabel=\"l\"\ntolerance=-1\n").contains("tolerance must be a number of seconds >= 0"));
-        assert!(parse_err("[events]\npointer=\"events\"\ntime=\"t\"\nlabel=\"l\"\n").contains("is not a JSON Pointer"));
-        assert!(parse_err("[fields.x]\ncompare=\"exact\"\ntolerance=1\n").contains("tolerance applies only to compare = \"number\""));
-        assert!(parse_err("[gates]\nevent_f1 = \"~ 0.8\"\n").contains("must start with >=, >, <= or <"));
-        assert!(parse_err("[gates]\nevent_f1 = \">= high\"\n").contains("\"high\" is not a number"));
+        assert!(
+            parse_err("[events]\ntime=\"t\"\nlabel=\"l\"\ntolerance=-1\n")
+                .contains("tolerance must be a number of seconds >= 0")
+        );
+        assert!(
+            parse_err("[events]\npointer=\"events\"\ntime=\"t\"\nlabel=\"l\"\n")
+                .contains("is not a JSON Pointer")
+        );
+        assert!(
+            parse_err("[fields.x]\ncompare=\"exact\"\ntolerance=1\n")
+                .contains("tolerance applies only to compare = \"number\"")
+        );
+        assert!(
+            parse_err("[gates]\nevent_f1 = \"~ 0.8\"\n").contains("must start with >=, >, <= or <")
+        );
+        assert!(
+            parse_err("[gates]\nevent_f1 = \">= high\"\n").contains("\"high\" is not a number")
+        );
         assert!(parse_err("[events]\nlabel=\"l\"\n").contains("missing field `time`"));
     }
 

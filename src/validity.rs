@@ -170,8 +170,14 @@ mod tests {
         let fenced = "```json\n[{\"a\": 1}]\n```";
         assert_eq!(tier(fenced), Tier::Extracted);
         assert_eq!(classify_text(fenced).value, Some(json!([{"a": 1}])));
-        assert_eq!(tier("Here are the events:\n[{\"a\": 1}]\nLet me know!"), Tier::Extracted);
-        assert_eq!(tier("Sure.\n```\n{\"a\": [1]}\n```\nDone."), Tier::Extracted);
+        assert_eq!(
+            tier("Here are the events:\n[{\"a\": 1}]\nLet me know!"),
+            Tier::Extracted
+        );
+        assert_eq!(
+            tier("Sure.\n```\n{\"a\": [1]}\n```\nDone."),
+            Tier::Extracted
+        );
         // The fence's body wins over a bracket in the prose before it.
         let v = classify_text("Events [see below]:\n```json\n[2]\n```").value;
         assert_eq!(v, Some(json!([2])));
@@ -203,7 +209,10 @@ mod tests {
         assert_eq!(classify(None).tier, Tier::Missing);
         assert_eq!(classify(Some(&Output::Empty)).tier, Tier::Missing);
         assert_eq!(tier(" \n "), Tier::Missing);
-        assert_eq!(classify(Some(&Output::Failed("x".into()))).tier, Tier::Failed);
+        assert_eq!(
+            classify(Some(&Output::Failed("x".into()))).tier,
+            Tier::Failed
+        );
         assert_eq!(classify(Some(&Output::Value(json!([])))).tier, Tier::Strict);
     }
 

@@ -1,1 +1,7 @@
-fn main(){}
+//! End-to-end tests: the real `verdict` binary on fixtures. One test binary for the whole
+//! suite, to keep link time down on small CI machines.
+
+mod errors;
+mod harness;
+mod sample;
+mod score;

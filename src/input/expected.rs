@@ -14,7 +14,13 @@ const SHAPES: &str = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {
     let Value::Object(obj) = line else {
-        return Err(Error::line(location, format!("expected a JSON object ({SHAPES}), found {}", kind_of(&line))));
+        return Err(Error::line(
+            location,
+            format!(
+                "expected a JSON object ({SHAPES}), found {}",
+                kind_of(&line)
+            ),
+        ));
     };
     let explicit = explicit_key(&obj, &["id", "key", "custom_id"], &location)?;
     let (content, expected) = if let Some(contents) = obj.get("contents") {
@@ -24,7 +30,13 @@ pub fn detect(location: Location, line: Value) -> Result<Example> {
     } else if let Some(expected) = obj.get("expected") {
         (None, expected.clone())
     } else {
-        return Err(Error::line(location, format!("unrecognised line shape: expected {SHAPES}; found keys {}", key_list(&obj))));
+        return Err(Error::line(
+            location,
+            format!(
+                "unrecognised line shape: expected {SHAPES}; found keys {}",
+                key_list(&obj)
+            ),
+        ));
     };
     Ok(Example {
         location,
@@ -37,13 +49,22 @@ fn key_list(obj: &Map<String, Value>) -> String {
     if obj.is_empty() {
         return "none".into();
     }
-    obj.keys().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+    obj.keys()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn gemini(location: &Location, contents: &Value) -> Result<(Option<String>, Value)> {
-    let turns = contents
-        .as_array()
-        .ok_or_else(|| Error::line(location.clone(), format!("\"contents\" must be an array of turns, found {}", kind_of(contents))))?;
+    let turns = contents.as_array().ok_or_else(|| {
+        Error::line(
+            location.clone(),
+            format!(
+                "\"contents\" must be an array of turns, found {}",
+                kind_of(contents)
+            ),
+        )
+    })?;
     let answer = turns
         .iter()
         .rev()
@@ -52,16 +73,24 @@ fn gemini(location: &Location, contents: &Value) -> Result<(Option<String>, Valu
     let text: String = answer
         .get("parts")
         .and_then(Value::as_array)
-        .map(|parts| parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect())
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect()
+        })
         .unwrap_or_default();
     let expected = parse_answer(location, &text, "the last model turn")?;
     Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
 }
 
 fn openai(location: &Location, messages: &Value) -> Result<(Option<String>, Value)> {
-    let messages = messages
-        .as_array()
-        .ok_or_else(|| Error::line(location.clone(), format!("\"messages\" must be an array, found {}", kind_of(messages))))?;
+    let messages = messages.as_array().ok_or_else(|| {
+        Error::line(
+            location.clone(),
+            format!("\"messages\" must be an array, found {}", kind_of(messages)),
+        )
+    })?;
     let answer = messages
         .iter()
         .rev()
@@ -81,7 +110,10 @@ fn openai(location: &Location, messages: &Value) -> Result<(Option<String>, Valu
 pub(crate) fn openai_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
-        Value::Array(parts) => parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect(),
         _ => String::new(),
     }
 }
@@ -120,7 +152,10 @@ mod tests {
     use serde_json::json;
 
     fn loc() -> Location {
-        Location { path: "expected.jsonl".into(), line: 3 }
+        Location {
+            path: "expected.jsonl".into(),
+            line: 3,
+        }
     }
 
     #[test]
@@ -147,7 +182,10 @@ mod tests {
             {"role": "user", "content": "q"},
             {"role": "assistant", "content": "{\"intent\": \"refund\"}"}
         ]});
-        assert_eq!(detect(loc(), line).unwrap().expected, json!({"intent": "refund"}));
+        assert_eq!(
+            detect(loc(), line).unwrap().expected,
+            json!({"intent": "refund"})
+        );
     }
 
     #[test]
@@ -159,16 +197,33 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_the_accepted_shapes() {
-        let err = detect(loc(), json!({"prompt": "x"})).unwrap_err().to_string();
-        assert!(err.starts_with("expected.jsonl:3: unrecognised line shape: expected a Gemini tuning line"), "{err}");
-        assert!(err.ends_with("found keys \"prompt\""), "{err}");
-        let err = detect(loc(), json!({"contents": [{"role": "user", "parts": []}]})).unwrap_err().to_string();
-        assert!(err.contains("no turn with role \"model\""), "{err}");
-        let err = detect(loc(), json!({"contents": [{"role": "model", "parts": [{"text": "[1,"}]}]}))
+        let err = detect(loc(), json!({"prompt": "x"}))
             .unwrap_err()
             .to_string();
+        assert!(
+            err.starts_with(
+                "expected.jsonl:3: unrecognised line shape: expected a Gemini tuning line"
+            ),
+            "{err}"
+        );
+        assert!(err.ends_with("found keys \"prompt\""), "{err}");
+        let err = detect(loc(), json!({"contents": [{"role": "user", "parts": []}]}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no turn with role \"model\""), "{err}");
+        let err = detect(
+            loc(),
+            json!({"contents": [{"role": "model", "parts": [{"text": "[1,"}]}]}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("is not valid JSON"), "{err}");
-        let err = detect(loc(), json!({"id": [1], "expected": 1})).unwrap_err().to_string();
-        assert!(err.ends_with("\"id\" must be a string or a number, found an array"), "{err}");
+        let err = detect(loc(), json!({"id": [1], "expected": 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("\"id\" must be a string or a number, found an array"),
+            "{err}"
+        );
     }
 }

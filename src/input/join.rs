@@ -53,7 +53,11 @@ pub struct Joined {
 }
 
 /// Joins `predictions` to `examples`. Duplicate keys on either side are errors naming both lines.
-pub fn join(examples: Vec<Example>, predictions: Vec<Prediction>, mode: JoinMode) -> Result<Joined> {
+pub fn join(
+    examples: Vec<Example>,
+    predictions: Vec<Prediction>,
+    mode: JoinMode,
+) -> Result<Joined> {
     if mode == JoinMode::Line {
         return Ok(join_by_line(examples, predictions));
     }
@@ -70,7 +74,12 @@ pub fn join(examples: Vec<Example>, predictions: Vec<Prediction>, mode: JoinMode
     for (index, example) in examples.iter().enumerate() {
         let key = key_of(&example.keys);
         if let Some(&first) = example_at.get(&key) {
-            return Err(duplicate(&example.location, &examples[first].location, &key, joined_by));
+            return Err(duplicate(
+                &example.location,
+                &examples[first].location,
+                &key,
+                joined_by,
+            ));
         }
         example_at.insert(key, index);
     }
@@ -108,7 +117,10 @@ pub fn join(examples: Vec<Example>, predictions: Vec<Prediction>, mode: JoinMode
     let cases = examples
         .into_iter()
         .zip(slots)
-        .map(|(example, prediction)| Case { example, prediction })
+        .map(|(example, prediction)| Case {
+            example,
+            prediction,
+        })
         .collect();
     Ok(Joined {
         cases,
@@ -132,10 +144,19 @@ fn duplicate(location: &Location, first: &Location, key: &str, joined_by: Joined
 /// Picks the key both sides have on every line: explicit keys first, then request hashes.
 fn choose_key(examples: &[Example], predictions: &[Prediction]) -> Result<JoinedBy> {
     let first_without = |explicit: bool| -> (Option<&Location>, Option<&Location>) {
-        let has = |k: &super::Keys| if explicit { k.explicit.is_some() } else { k.content.is_some() };
+        let has = |k: &super::Keys| {
+            if explicit {
+                k.explicit.is_some()
+            } else {
+                k.content.is_some()
+            }
+        };
         (
             examples.iter().find(|e| !has(&e.keys)).map(|e| &e.location),
-            predictions.iter().find(|p| !has(&p.keys)).map(|p| &p.location),
+            predictions
+                .iter()
+                .find(|p| !has(&p.keys))
+                .map(|p| &p.location),
         )
     };
     let (exp_no_id, pred_no_id) = first_without(true);
@@ -148,13 +169,17 @@ fn choose_key(examples: &[Example], predictions: &[Prediction]) -> Result<Joined
     }
     let mut why = Vec::new();
     match (exp_no_id, pred_no_id) {
-        (Some(e), None) => why.push(format!("the predictions carry ids (id/key/custom_id) but {e} has none")),
+        (Some(e), None) => why.push(format!(
+            "the predictions carry ids (id/key/custom_id) but {e} has none"
+        )),
         (None, Some(p)) => why.push(format!("the expected examples carry ids but {p} has none")),
         (Some(e), Some(_)) => why.push(format!("{e} has no id (id/key/custom_id)")),
         (None, None) => {}
     }
     if let Some(p) = pred_no_hash.filter(|_| exp_no_hash.is_none()) {
-        why.push(format!("{p} does not echo its request, so it cannot be matched by its user turns"));
+        why.push(format!(
+            "{p} does not echo its request, so it cannot be matched by its user turns"
+        ));
     }
     Err(Error::Join(format!(
         "cannot join predictions to expected examples: {}. Give every line on both sides an \"id\" (custom_id for OpenAI batch requests, key for Gemini batch requests), or join by line order with --join line",
@@ -185,7 +210,10 @@ mod tests {
     use serde_json::json;
 
     fn loc(file: &str, line: usize) -> Location {
-        Location { path: file.into(), line }
+        Location {
+            path: file.into(),
+            line,
+        }
     }
 
     fn example(line: usize, explicit: Option<&str>, content: Option<&str>) -> Example {
@@ -213,11 +241,23 @@ mod tests {
 
     #[test]
     fn joins_by_explicit_key_regardless_of_order_with_missing_and_orphans() {
-        let ex = vec![example(1, Some("a"), None), example(2, Some("b"), None), example(3, Some("c"), None)];
-        let pr = vec![prediction(1, Some("c"), None), prediction(2, Some("z"), None), prediction(3, Some("a"), None)];
+        let ex = vec![
+            example(1, Some("a"), None),
+            example(2, Some("b"), None),
+            example(3, Some("c"), None),
+        ];
+        let pr = vec![
+            prediction(1, Some("c"), None),
+            prediction(2, Some("z"), None),
+            prediction(3, Some("a"), None),
+        ];
         let j = join(ex, pr, JoinMode::Key).unwrap();
         assert_eq!(j.joined_by, JoinedBy::ExplicitKey);
-        let lines: Vec<_> = j.cases.iter().map(|c| c.prediction.as_ref().map(|p| p.location.line)).collect();
+        let lines: Vec<_> = j
+            .cases
+            .iter()
+            .map(|c| c.prediction.as_ref().map(|p| p.location.line))
+            .collect();
         assert_eq!(lines, [Some(3), None, Some(1)]);
         assert_eq!(j.orphans.len(), 1);
         assert_eq!(j.orphans[0].location.line, 2);
@@ -226,7 +266,10 @@ mod tests {
     #[test]
     fn falls_back_to_request_hash_when_a_side_has_no_ids() {
         let ex = vec![example(1, None, Some("h1")), example(2, None, Some("h2"))];
-        let pr = vec![prediction(1, None, Some("h2")), prediction(2, Some("k"), Some("h1"))];
+        let pr = vec![
+            prediction(1, None, Some("h2")),
+            prediction(2, Some("k"), Some("h1")),
+        ];
         let j = join(ex, pr, JoinMode::Key).unwrap();
         assert_eq!(j.joined_by, JoinedBy::RequestHash);
         assert_eq!(j.cases[0].prediction.as_ref().unwrap().location.line, 2);
@@ -236,11 +279,20 @@ mod tests {
     fn duplicate_keys_name_both_lines() {
         let ex = vec![example(1, Some("a"), None), example(4, Some("a"), None)];
         let err = join(ex, vec![prediction(1, Some("a"), None)], JoinMode::Key).unwrap_err();
-        assert_eq!(err.to_string(), "e.jsonl:4: duplicate key \"a\" (first seen at e.jsonl:1)");
+        assert_eq!(
+            err.to_string(),
+            "e.jsonl:4: duplicate key \"a\" (first seen at e.jsonl:1)"
+        );
         let ex = vec![example(1, Some("a"), None)];
-        let pr = vec![prediction(1, Some("a"), None), prediction(7, Some("a"), None)];
+        let pr = vec![
+            prediction(1, Some("a"), None),
+            prediction(7, Some("a"), None),
+        ];
         let err = join(ex, pr, JoinMode::Key).unwrap_err();
-        assert_eq!(err.to_string(), "p.jsonl:7: duplicate key \"a\" (first seen at p.jsonl:1)");
+        assert_eq!(
+            err.to_string(),
+            "p.jsonl:7: duplicate key \"a\" (first seen at p.jsonl:1)"
+        );
     }
 
     #[test]
@@ -248,7 +300,10 @@ mod tests {
         let ex = vec![example(1, None, Some("h"))];
         let pr = vec![prediction(1, Some("x"), None)];
         let err = join(ex, pr, JoinMode::Key).unwrap_err().to_string();
-        assert!(err.contains("the predictions carry ids (id/key/custom_id) but e.jsonl:1 has none"), "{err}");
+        assert!(
+            err.contains("the predictions carry ids (id/key/custom_id) but e.jsonl:1 has none"),
+            "{err}"
+        );
         assert!(err.contains("p.jsonl:1 does not echo its request"), "{err}");
         assert!(err.contains("--join line"), "{err}");
     }
@@ -258,13 +313,20 @@ mod tests {
         let ex = vec![example(1, Some("1"), None)];
         let pr = vec![prediction(1, Some("clip-1"), None)];
         let err = join(ex, pr, JoinMode::Key).unwrap_err().to_string();
-        assert!(err.starts_with("no prediction matches any expected example by explicit key"), "{err}");
+        assert!(
+            err.starts_with("no prediction matches any expected example by explicit key"),
+            "{err}"
+        );
     }
 
     #[test]
     fn line_mode_pairs_by_position() {
         let ex = vec![example(1, None, None), example(2, None, None)];
-        let pr = vec![prediction(1, None, None), prediction(2, None, None), prediction(3, None, None)];
+        let pr = vec![
+            prediction(1, None, None),
+            prediction(2, None, None),
+            prediction(3, None, None),
+        ];
         let j = join(ex, pr, JoinMode::Line).unwrap();
         assert_eq!(j.joined_by, JoinedBy::LineOrder);
         assert_eq!(j.cases[1].prediction.as_ref().unwrap().location.line, 2);

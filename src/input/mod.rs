@@ -64,7 +64,11 @@ pub struct Prediction {
 ///
 /// Strings are taken as they are and numbers by their JSON text, so `{"id": 7}` and
 /// `{"id": "7"}` join; any other type is an input error.
-fn explicit_key(obj: &serde_json::Map<String, Value>, fields: &[&str], location: &Location) -> Result<Option<String>> {
+fn explicit_key(
+    obj: &serde_json::Map<String, Value>,
+    fields: &[&str],
+    location: &Location,
+) -> Result<Option<String>> {
     for field in fields {
         match obj.get(*field) {
             None | Some(Value::Null) => continue,
@@ -73,7 +77,10 @@ fn explicit_key(obj: &serde_json::Map<String, Value>, fields: &[&str], location:
             Some(other) => {
                 return Err(Error::line(
                     location.clone(),
-                    format!("\"{field}\" must be a string or a number, found {}", kind_of(other)),
+                    format!(
+                        "\"{field}\" must be a string or a number, found {}",
+                        kind_of(other)
+                    ),
                 ));
             }
         }
@@ -131,7 +138,11 @@ fn gemini_user_turns(contents: &[Value]) -> Vec<Vec<UserPart<'_>>> {
         .iter()
         .filter(|turn| turn.get("role").and_then(Value::as_str) == Some("user"))
         .map(|turn| {
-            let parts = turn.get("parts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let parts = turn
+                .get("parts")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             parts.iter().map(gemini_part).collect()
         })
         .collect()

@@ -27,13 +27,26 @@ const GEMINI_BLOCKED: [&str; 7] = [
 /// Turns one parsed prediction line into a [`Prediction`].
 pub fn detect(location: Location, line: Value) -> Result<Prediction> {
     let Value::Object(obj) = line else {
-        return Err(Error::line(location, format!("expected a JSON object ({SHAPES}), found {}", kind_of(&line))));
+        return Err(Error::line(
+            location,
+            format!(
+                "expected a JSON object ({SHAPES}), found {}",
+                kind_of(&line)
+            ),
+        ));
     };
     let has = |k: &str| obj.contains_key(k);
     let (keys, output, finish_reason) = if has("custom_id") {
         let explicit = explicit_key(&obj, &["custom_id"], &location)?;
         let (output, finish) = openai_batch(&obj);
-        (Keys { explicit, content: None }, output, finish)
+        (
+            Keys {
+                explicit,
+                content: None,
+            },
+            output,
+            finish,
+        )
     } else if has("response") || has("request") || (has("key") && (has("status") || has("error"))) {
         let explicit = explicit_key(&obj, &["key"], &location)?;
         let content = obj
@@ -51,15 +64,31 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
             Value::Null => Output::Empty,
             value => Output::Value(value.clone()),
         };
-        let finish = obj.get("finish_reason").and_then(Value::as_str).map(str::to_owned);
-        (Keys { explicit, content: None }, output, finish)
+        let finish = obj
+            .get("finish_reason")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        (
+            Keys {
+                explicit,
+                content: None,
+            },
+            output,
+            finish,
+        )
     } else {
         let found = if obj.is_empty() {
             "none".to_owned()
         } else {
-            obj.keys().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+            obj.keys()
+                .map(|k| format!("\"{k}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        return Err(Error::line(location, format!("unrecognised line shape: expected {SHAPES}; found keys {found}")));
+        return Err(Error::line(
+            location,
+            format!("unrecognised line shape: expected {SHAPES}; found keys {found}"),
+        ));
     };
     Ok(Prediction {
         location,
@@ -85,7 +114,11 @@ fn non_empty_str(value: Option<&Value>) -> Option<String> {
 }
 
 fn text_or_empty(text: String) -> Output {
-    if text.trim().is_empty() { Output::Empty } else { Output::Text(text) }
+    if text.trim().is_empty() {
+        Output::Empty
+    } else {
+        Output::Text(text)
+    }
 }
 
 fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
@@ -95,15 +128,24 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
             .unwrap_or_else(|| "no response".into());
         return (Output::Failed(reason), None);
     };
-    let candidate = response.get("candidates").and_then(Value::as_array).and_then(|c| c.first());
+    let candidate = response
+        .get("candidates")
+        .and_then(Value::as_array)
+        .and_then(|c| c.first());
     let Some(candidate) = candidate else {
-        let reason = match response.pointer("/promptFeedback/blockReason").and_then(Value::as_str) {
+        let reason = match response
+            .pointer("/promptFeedback/blockReason")
+            .and_then(Value::as_str)
+        {
             Some(block) => format!("blocked: {block}"),
             None => "no candidates".into(),
         };
         return (Output::Failed(reason), None);
     };
-    let finish = candidate.get("finishReason").and_then(Value::as_str).map(str::to_owned);
+    let finish = candidate
+        .get("finishReason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if let Some(reason) = finish.as_deref().filter(|r| GEMINI_BLOCKED.contains(r)) {
         return (Output::Failed(format!("blocked: {reason}")), finish);
     }
@@ -133,13 +175,24 @@ fn openai_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
     if status != Some(200) {
         let detail = non_empty_str(response.pointer("/body/error")).unwrap_or_default();
         let code = status.map_or_else(|| "no status_code".to_owned(), |c| format!("HTTP {c}"));
-        let reason = if detail.is_empty() { code } else { format!("{code}: {detail}") };
+        let reason = if detail.is_empty() {
+            code
+        } else {
+            format!("{code}: {detail}")
+        };
         return (Output::Failed(reason), None);
     }
-    let Some(choice) = response.pointer("/body/choices").and_then(Value::as_array).and_then(|c| c.first()) else {
+    let Some(choice) = response
+        .pointer("/body/choices")
+        .and_then(Value::as_array)
+        .and_then(|c| c.first())
+    else {
         return (Output::Failed("no choices".into()), None);
     };
-    let finish = choice.get("finish_reason").and_then(Value::as_str).map(str::to_owned);
+    let finish = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if finish.as_deref() == Some("content_filter") {
         return (Output::Failed("blocked: content_filter".into()), finish);
     }
@@ -157,7 +210,14 @@ mod tests {
     use serde_json::json;
 
     fn detect_ok(line: Value) -> Prediction {
-        detect(Location { path: "p.jsonl".into(), line: 1 }, line).unwrap()
+        detect(
+            Location {
+                path: "p.jsonl".into(),
+                line: 1,
+            },
+            line,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -177,9 +237,13 @@ mod tests {
     fn vertex_batch_failures_keep_the_reason() {
         let p = detect_ok(json!({"status": "Internal error", "request": {"contents": []}}));
         assert_eq!(p.output, Output::Failed("Internal error".into()));
-        let p = detect_ok(json!({"request": {}, "response": {"promptFeedback": {"blockReason": "OTHER"}}}));
+        let p = detect_ok(
+            json!({"request": {}, "response": {"promptFeedback": {"blockReason": "OTHER"}}}),
+        );
         assert_eq!(p.output, Output::Failed("blocked: OTHER".into()));
-        let p = detect_ok(json!({"request": {}, "response": {"candidates": [{"finishReason": "SAFETY"}]}}));
+        let p = detect_ok(
+            json!({"request": {}, "response": {"candidates": [{"finishReason": "SAFETY"}]}}),
+        );
         assert_eq!(p.output, Output::Failed("blocked: SAFETY".into()));
         let p = detect_ok(json!({"request": {}, "response": {"candidates": []}}));
         assert_eq!(p.output, Output::Failed("no candidates".into()));
@@ -187,9 +251,11 @@ mod tests {
 
     #[test]
     fn vertex_truncation_is_text_with_its_finish_reason_and_thoughts_are_skipped() {
-        let p = detect_ok(json!({"key": "k1", "response": {"candidates": [{"content": {"parts": [
+        let p = detect_ok(
+            json!({"key": "k1", "response": {"candidates": [{"content": {"parts": [
             {"text": "let me think", "thought": true}, {"text": "[{\"a\":"}
-        ]}, "finishReason": "MAX_TOKENS"}]}}));
+        ]}, "finishReason": "MAX_TOKENS"}]}}),
+        );
         assert_eq!(p.output, Output::Text("[{\"a\":".into()));
         assert_eq!(p.finish_reason.as_deref(), Some("MAX_TOKENS"));
         assert_eq!(p.keys.explicit.as_deref(), Some("k1"));
@@ -211,26 +277,62 @@ mod tests {
 
     #[test]
     fn openai_batch_failures() {
-        let p = detect_ok(json!({"custom_id": "a", "response": null, "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}));
-        assert_eq!(p.output, Output::Failed("This request could not be executed before the completion window expired.".into()));
-        let p = detect_ok(json!({"custom_id": "a", "response": {"status_code": 400, "body": {"error": {"message": "bad"}}}, "error": null}));
+        let p = detect_ok(
+            json!({"custom_id": "a", "response": null, "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}),
+        );
+        assert_eq!(
+            p.output,
+            Output::Failed(
+                "This request could not be executed before the completion window expired.".into()
+            )
+        );
+        let p = detect_ok(
+            json!({"custom_id": "a", "response": {"status_code": 400, "body": {"error": {"message": "bad"}}}, "error": null}),
+        );
         assert_eq!(p.output, Output::Failed("HTTP 400: bad".into()));
-        let p = detect_ok(json!({"custom_id": "a", "response": {"status_code": 200, "body": {"choices": [{"message": {"content": null, "refusal": "no"}, "finish_reason": "stop"}]}}}));
+        let p = detect_ok(
+            json!({"custom_id": "a", "response": {"status_code": 200, "body": {"choices": [{"message": {"content": null, "refusal": "no"}, "finish_reason": "stop"}]}}}),
+        );
         assert_eq!(p.output, Output::Failed("refusal: no".into()));
     }
 
     #[test]
     fn plain_output_text_value_or_empty() {
-        assert_eq!(detect_ok(json!({"id": 1, "output": "[1]"})).output, Output::Text("[1]".into()));
-        assert_eq!(detect_ok(json!({"id": 1, "output": [1]})).output, Output::Value(json!([1])));
-        assert_eq!(detect_ok(json!({"id": 1, "output": "  "})).output, Output::Empty);
-        assert_eq!(detect_ok(json!({"id": 1, "output": null})).output, Output::Empty);
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": "[1]"})).output,
+            Output::Text("[1]".into())
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": [1]})).output,
+            Output::Value(json!([1]))
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": "  "})).output,
+            Output::Empty
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": null})).output,
+            Output::Empty
+        );
     }
 
     #[test]
     fn unknown_shape_lists_what_it_found() {
-        let err = detect(Location { path: "p.jsonl".into(), line: 9 }, json!({"text": "x"})).unwrap_err().to_string();
-        assert!(err.starts_with("p.jsonl:9: unrecognised line shape: expected a Vertex AI batch output line"), "{err}");
+        let err = detect(
+            Location {
+                path: "p.jsonl".into(),
+                line: 9,
+            },
+            json!({"text": "x"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "p.jsonl:9: unrecognised line shape: expected a Vertex AI batch output line"
+            ),
+            "{err}"
+        );
         assert!(err.ends_with("found keys \"text\""), "{err}");
     }
 }

@@ -43,7 +43,10 @@ fn is_glob(path: &Path) -> bool {
 }
 
 fn has_jsonl_name(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     name.ends_with(".jsonl") || name.ends_with(".jsonl.gz")
 }
 
@@ -131,7 +134,10 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 /// lines holding only white space are skipped but still counted, so line numbers match what an
 /// editor shows. Returns the number of non-blank lines. A line that is not UTF-8 or not JSON is
 /// an error naming the file and line.
-pub fn read_jsonl(path: &Path, mut each: impl FnMut(Location, Value) -> Result<()>) -> Result<usize> {
+pub fn read_jsonl(
+    path: &Path,
+    mut each: impl FnMut(Location, Value) -> Result<()>,
+) -> Result<usize> {
     let mut reader = open(path)?;
     let mut buf = Vec::new();
     let mut line_no = 0;
@@ -201,9 +207,19 @@ mod tests {
     #[test]
     fn reads_bom_crlf_and_blank_lines_with_physical_line_numbers() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "a.jsonl", b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n   \n{\"a\":2}");
+        let path = write(
+            dir.path(),
+            "a.jsonl",
+            b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n   \n{\"a\":2}",
+        );
         let got = lines(&path).unwrap();
-        assert_eq!(got, vec![(1, serde_json::json!({"a":1})), (4, serde_json::json!({"a":2}))]);
+        assert_eq!(
+            got,
+            vec![
+                (1, serde_json::json!({"a":1})),
+                (4, serde_json::json!({"a":2}))
+            ]
+        );
     }
 
     #[test]
@@ -238,12 +254,18 @@ mod tests {
         write(dir.path(), "a.jsonl.gz", b"");
         write(dir.path(), "notes.txt", b"");
         let from_dir = expand_paths(&[dir.path().to_path_buf()]).unwrap();
-        let names: Vec<_> = from_dir.iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = from_dir
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["a.jsonl.gz", "b.jsonl"]);
         let from_glob = expand_paths(&[dir.path().join("*.jsonl")]).unwrap();
         assert_eq!(from_glob.len(), 1);
         let err = expand_paths(&[dir.path().join("missing.jsonl")]).unwrap_err();
-        assert!(err.to_string().ends_with("missing.jsonl: no such file or directory"));
+        assert!(
+            err.to_string()
+                .ends_with("missing.jsonl: no such file or directory")
+        );
         let err = expand_paths(&[dir.path().join("*.csv")]).unwrap_err();
         assert!(err.to_string().ends_with("glob pattern matches no file"));
     }

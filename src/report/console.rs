@@ -17,7 +17,11 @@ pub fn render(report: &Report, report_path: &str) -> String {
     let s = &report.summary;
     let v = &report.validity;
     let mut out = String::new();
-    let _ = writeln!(out, "verdict {} · {} examples", report.run.expected, s.examples);
+    let _ = writeln!(
+        out,
+        "verdict {} · {} examples",
+        report.run.expected, s.examples
+    );
     let _ = writeln!(
         out,
         "  {:<18} {} joined, {} missing, {} orphan, {} failed requests",
@@ -31,11 +35,18 @@ pub fn render(report: &Report, report_path: &str) -> String {
     let rows = [
         ("json_valid_strict", s.json_valid_strict, Some(v.strict)),
         ("json_valid", s.json_valid, Some(v.strict + v.extracted)),
-        ("json_recoverable", s.json_recoverable, Some(v.strict + v.extracted + v.repaired)),
-        ("schema_valid", s.schema_valid, None),
+        (
+            "json_recoverable",
+            s.json_recoverable,
+            Some(v.strict + v.extracted + v.repaired),
+        ),
+        ("schema_valid", s.schema_valid, Some(report.schema.valid)),
     ];
     for (name, value, count) in rows {
-        let count = count.filter(|_| value.is_some()).map(counted).unwrap_or_default();
+        let count = count
+            .filter(|_| value.is_some())
+            .map(counted)
+            .unwrap_or_default();
         let _ = writeln!(out, "  {name:<18} {:>6}  {count}", rate(value));
     }
     let _ = writeln!(
@@ -45,9 +56,21 @@ pub fn render(report: &Report, report_path: &str) -> String {
     );
     if !report.schema_errors.is_empty() {
         let _ = writeln!(out, "  schema errors (path, keyword, count):");
-        let width = report.schema_errors.iter().take(SCHEMA_ROWS_SHOWN).map(|r| display_path(&r.path).len()).max().unwrap_or(0);
+        let width = report
+            .schema_errors
+            .iter()
+            .take(SCHEMA_ROWS_SHOWN)
+            .map(|r| display_path(&r.path).len())
+            .max()
+            .unwrap_or(0);
         for row in report.schema_errors.iter().take(SCHEMA_ROWS_SHOWN) {
-            let _ = writeln!(out, "    {:<width$}  {:<20} {:>6}", display_path(&row.path), row.keyword, row.count);
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {:<20} {:>6}",
+                display_path(&row.path),
+                row.keyword,
+                row.count
+            );
         }
         let more = report.schema_errors.len().saturating_sub(SCHEMA_ROWS_SHOWN);
         if more > 0 {

@@ -33,6 +33,8 @@ pub struct Report {
     /// Outputs by the provider's finish reason (`unspecified` where the line gave none);
     /// missing outputs are not counted.
     pub finish_reasons: BTreeMap<String, usize>,
+    /// How many outputs were checked against the schema, and how many passed.
+    pub schema: SchemaCounts,
     /// Schema violations folded by path pattern and keyword, most frequent first.
     pub schema_errors: Vec<ErrorRow>,
 }
@@ -117,6 +119,17 @@ impl Validity {
     }
 }
 
+/// `schema` in report.json.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SchemaCounts {
+    /// The schema file, as the spec resolves it; `null` when the spec names none.
+    pub file: Option<String>,
+    /// Outputs that were parsed and so could be checked.
+    pub checked: usize,
+    /// Outputs valid against the schema (the numerator of `summary.schema_valid`).
+    pub valid: usize,
+}
+
 /// `repairs` in report.json.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RepairCounts {
@@ -145,17 +158,25 @@ impl Report {
 /// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
 /// never half of either. `dir` is created if needed.
 pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create output directory", e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create output directory", e))?;
     let target = dir.join(name);
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, "cannot create a temporary file in the output directory", e))?;
+        .map_err(|e| {
+            Error::io(
+                dir,
+                "cannot create a temporary file in the output directory",
+                e,
+            )
+        })?;
     file.write_all(contents.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| Error::io(&target, "cannot write", e))?;
-    file.persist(&target).map_err(|e| Error::io(&target, "cannot replace", e.error))?;
+    file.persist(&target)
+        .map_err(|e| Error::io(&target, "cannot replace", e.error))?;
     Ok(target)
 }
 
@@ -170,7 +191,10 @@ mod tests {
         write_atomic(&out, "report.json", "one\n").unwrap();
         let path = write_atomic(&out, "report.json", "two\n").unwrap();
         assert_eq!(std::fs::read_to_string(path).unwrap(), "two\n");
-        let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["report.json"]);
     }
 }

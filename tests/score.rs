@@ -1,0 +1,333 @@
+//! `verdict score` on well-formed inputs of every supported shape.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::harness::{PLAIN_SPEC, score_ok, tempdir, verdict, write};
+
+#[test]
+fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
+    let out = tempdir();
+    let (run, report) = score_ok(&["tests/fixtures/vertex-batch"], out.path());
+    assert_eq!(
+        report["run"],
+        json!({
+            "name": "vertex-batch",
+            "spec": "tests/fixtures/vertex-batch/eval.toml",
+            "expected": "tests/fixtures/vertex-batch/expected.jsonl",
+            "predictions": ["tests/fixtures/vertex-batch/predictions.jsonl"],
+            "joined_by": "request_hash",
+            "repair": false
+        })
+    );
+    assert_eq!(
+        report["summary"],
+        json!({
+            "examples": 10,
+            "missing_predictions": 1,
+            "orphan_predictions": 1,
+            "failed_requests": 1,
+            "json_valid_strict": 0.3,
+            "json_valid": 0.5,
+            "json_recoverable": 0.7,
+            "schema_valid": 0.2
+        })
+    );
+    assert_eq!(
+        report["validity"],
+        json!({"strict": 3, "extracted": 2, "repaired": 2, "invalid": 1, "missing": 1, "failed": 1})
+    );
+    assert_eq!(
+        report["repairs"],
+        json!({"trailing_comma": 1, "unquoted_key": 0, "single_quote": 0, "truncated": 1})
+    );
+    assert_eq!(
+        report["finish_reasons"],
+        json!({"MAX_TOKENS": 1, "STOP": 7, "unspecified": 1})
+    );
+    assert_eq!(report["schema"]["checked"], 5);
+    assert_eq!(report["schema"]["valid"], 2);
+    let rows: Vec<(String, String, u64, u64)> = report["schema_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_owned(),
+                r["keyword"].as_str().unwrap().to_owned(),
+                r["count"].as_u64().unwrap(),
+                r["outputs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |p: &str, k: &str| (p.to_owned(), k.to_owned(), 1, 1);
+    assert_eq!(
+        rows,
+        [
+            row("", "type"),
+            row("/*", "required"),
+            row("/*/classification", "enum"),
+            row("/*/timestamp_seconds", "type")
+        ]
+    );
+    assert!(run.stdout.is_empty(), "--quiet prints no summary");
+    assert!(
+        run.stderr.contains("1 prediction line(s) answer no expected example and were not scored (first: tests/fixtures/vertex-batch/predictions.jsonl:5)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("predictions.jsonl:7: Internal error occurred. Please retry."),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn repair_flag_scores_repaired_outputs_but_never_counts_them_as_valid_json() {
+    let out = tempdir();
+    let (_, report) = score_ok(&["tests/fixtures/vertex-batch", "--repair"], out.path());
+    assert_eq!(report["run"]["repair"], true);
+    assert_eq!(report["summary"]["json_valid"], 0.5);
+    assert_eq!(report["summary"]["schema_valid"], 0.4);
+    assert_eq!(report["schema"]["checked"], 7);
+}
+
+#[test]
+fn openai_batch_output_and_its_error_file_join_by_custom_id() {
+    let out = tempdir();
+    let dir = "tests/fixtures/openai-batch";
+    let (_, report) = score_ok(
+        &[
+            "--spec",
+            &format!("{dir}/eval.toml"),
+            "--expected",
+            &format!("{dir}/expected.jsonl"),
+            "--predictions",
+            &format!("{dir}/predictions.jsonl"),
+            &format!("{dir}/errors.jsonl"),
+        ],
+        out.path(),
+    );
+    assert_eq!(report["run"]["joined_by"], "explicit_key");
+    assert_eq!(
+        report["validity"],
+        json!({"strict": 1, "extracted": 1, "repaired": 1, "invalid": 0, "missing": 0, "failed": 2})
+    );
+    assert_eq!(report["summary"]["failed_requests"], 2);
+    assert_eq!(report["summary"]["schema_valid"], 0.2);
+    assert_eq!(
+        report["finish_reasons"],
+        json!({"length": 1, "stop": 2, "unspecified": 2})
+    );
+    assert_eq!(report["schema_errors"][0]["path"], "/priority");
+    assert_eq!(report["schema_errors"][0]["keyword"], "enum");
+}
+
+/// Plain lines: numeric and string ids, outputs as raw text or as JSON values.
+fn plain_dataset(dir: &std::path::Path) {
+    write(dir, "eval.toml", PLAIN_SPEC);
+    write(
+        dir,
+        "expected.jsonl",
+        "{\"id\": 1, \"expected\": []}\n{\"id\": \"2\", \"expected\": [{\"t\": 1}]}\n{\"id\": 3, \"expected\": []}\n",
+    );
+}
+
+#[test]
+fn plain_lines_join_by_id_or_by_line_order() {
+    let data = tempdir();
+    plain_dataset(data.path());
+    write(
+        data.path(),
+        "predictions.jsonl",
+        "{\"id\": \"3\", \"output\": \"nope\"}\n{\"id\": 2, \"output\": [{\"t\": 1}]}\n{\"id\": 1, \"output\": \"[]\"}\n",
+    );
+    let out = tempdir();
+    let dir = data.path().to_str().unwrap();
+    let (_, by_key) = score_ok(&[dir], out.path());
+    assert_eq!(by_key["run"]["joined_by"], "explicit_key");
+    assert_eq!(by_key["validity"]["strict"], 2);
+    assert_eq!(by_key["validity"]["invalid"], 1);
+    assert_eq!(
+        by_key["summary"]["schema_valid"],
+        Value::Null,
+        "no schema, no schema rate"
+    );
+
+    let (_, by_line) = score_ok(&[dir, "--join", "line"], out.path());
+    assert_eq!(by_line["run"]["joined_by"], "line_order");
+    // Line order pairs example 1 with "nope".
+    assert_eq!(by_line["validity"]["invalid"], 1);
+    assert_eq!(by_line["validity"]["strict"], 2);
+}
+
+#[test]
+fn shards_in_a_directory_with_gzip_and_globs_score_like_one_file() {
+    let data = tempdir();
+    plain_dataset(data.path());
+    let lines = [
+        "{\"id\": 1, \"output\": \"[]\"}\n",
+        "{\"id\": 2, \"output\": \"```json\\n[{\\\"t\\\": 1}]\\n```\"}\n",
+        "{\"id\": 3, \"output\": \"[1,]\"}\n",
+    ];
+    write(data.path(), "all.jsonl", lines.concat());
+    let shards = data.path().join("shards");
+    std::fs::create_dir(&shards).unwrap();
+    write(&shards, "part-0.jsonl", lines[0]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(lines[1].as_bytes()).unwrap();
+    write(&shards, "part-1.jsonl.gz", gz.finish().unwrap());
+    write(&shards, "part-2.jsonl", lines[2]);
+    write(&shards, "README.txt", "not a shard");
+
+    let base = data.path().to_str().unwrap();
+    let spec = format!("{base}/eval.toml");
+    let expected = format!("{base}/expected.jsonl");
+    let score = |predictions: &str| {
+        let out = tempdir();
+        let (_, mut report) = score_ok(
+            &[
+                "--spec",
+                &spec,
+                "--expected",
+                &expected,
+                "--predictions",
+                predictions,
+            ],
+            out.path(),
+        );
+        report["run"]["predictions"] = Value::Null;
+        report
+    };
+    let single = score(&format!("{base}/all.jsonl"));
+    assert_eq!(single["validity"]["extracted"], 1);
+    assert_eq!(single["validity"]["repaired"], 1);
+    assert_eq!(score(&format!("{base}/shards")), single);
+    assert_eq!(score(&format!("{base}/shards/part-*")), single);
+}
+
+#[test]
+fn report_bytes_do_not_depend_on_threads_or_on_the_run() {
+    let reports: Vec<String> = ["1", "2", "2"]
+        .iter()
+        .map(|threads| {
+            let out = tempdir();
+            score_ok(
+                &["tests/fixtures/vertex-batch", "--threads", threads],
+                out.path(),
+            );
+            std::fs::read_to_string(out.path().join("report.json")).unwrap()
+        })
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[1], reports[2]);
+    assert!(
+        !reports[0].contains(env!("CARGO_MANIFEST_DIR")),
+        "no absolute paths"
+    );
+}
+
+#[test]
+fn bom_crlf_blank_lines_and_a_50_mb_line_are_read() {
+    let data = tempdir();
+    write(data.path(), "eval.toml", PLAIN_SPEC);
+    write(
+        data.path(),
+        "expected.jsonl",
+        "\u{feff}{\"id\": 1, \"expected\": []}\r\n\r\n  \r\n{\"id\": 2, \"expected\": []}\r\n",
+    );
+    let padding = "x".repeat(50 * 1024 * 1024);
+    write(
+        data.path(),
+        "predictions.jsonl",
+        format!(
+            "\u{feff}{{\"id\": 2, \"output\": \"[]\", \"note\": \"{padding}\"}}\r\n\n{{\"id\": 1, \"output\": \"[]\"}}"
+        ),
+    );
+    let out = tempdir();
+    let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    assert_eq!(report["summary"]["examples"], 2);
+    assert_eq!(report["validity"]["strict"], 2);
+}
+
+#[test]
+fn garbage_model_output_is_scored_not_rejected() {
+    let data = tempdir();
+    write(data.path(), "eval.toml", PLAIN_SPEC);
+    write(
+        data.path(),
+        "expected.jsonl",
+        "{\"id\": 1, \"expected\": []}\n{\"id\": 2, \"expected\": []}\n",
+    );
+    let deep = "[".repeat(1_000_000);
+    let garbage = json!({"id": 1, "output": format!("\u{0}\u{fffd} }}]] {deep}")});
+    write(
+        data.path(),
+        "predictions.jsonl",
+        format!("{garbage}\n{}\n", json!({"id": 2, "output": deep})),
+    );
+    let out = tempdir();
+    let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    assert_eq!(report["validity"]["invalid"], 2);
+    assert_eq!(report["summary"]["json_valid"], 0.0);
+}
+
+#[test]
+fn summary_on_stdout_and_default_out_dir_named_after_the_dataset() {
+    let data = tempdir();
+    let dataset = data.path().join("tickets-v3");
+    std::fs::create_dir(&dataset).unwrap();
+    plain_dataset(&dataset);
+    write(
+        &dataset,
+        "predictions.jsonl",
+        "{\"id\": 1, \"output\": \"[]\"}\n",
+    );
+    let work = tempdir();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["score", dataset.to_str().unwrap()])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        stdout.contains("json_valid          0.333  (1/3)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 joined, 2 missing, 0 orphan, 0 failed requests"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("report: reports/tickets-v3/report.json\n"),
+        "{stdout}"
+    );
+    assert!(work.path().join("reports/tickets-v3/report.json").is_file());
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {stderr:?}"
+    );
+}
+
+#[test]
+fn help_lists_the_score_flags() {
+    let run = verdict(&["score", "--help"]);
+    run.assert_code(0);
+    for flag in [
+        "--spec",
+        "--expected",
+        "--predictions",
+        "--out",
+        "--join",
+        "--repair",
+        "--threads",
+        "--quiet",
+    ] {
+        assert!(run.stdout.contains(flag), "{flag} missing from help");
+    }
+}
