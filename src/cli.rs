@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use verdict::error::{EXIT_OK, Error, Result};
 use verdict::input::join::JoinMode;
+use verdict::report::examples::{self, EXAMPLES_JSONL};
 use verdict::report::{REPORT_JSON, console, write_atomic};
 use verdict::score::{ScoreRequest, score};
 
@@ -153,6 +154,11 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&scored.report.run.name));
+    write_atomic(
+        &out,
+        EXAMPLES_JSONL,
+        &examples::render(&scored.loaded.joined.cases, &scored.scores),
+    )?;
     let path = write_atomic(&out, REPORT_JSON, &scored.report.to_json())?;
     if !args.quiet {
         print_stdout(&console::render(

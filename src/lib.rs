@@ -9,7 +9,12 @@
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
 pub mod error;
+pub mod events;
+pub mod fields;
 pub mod input;
+pub mod matching;
+pub mod metrics;
+pub mod outcome;
 pub mod repair;
 pub mod report;
 pub mod schema;

@@ -33,6 +33,8 @@ impl std::fmt::Debug for Schema {
 pub struct Violation {
     /// The instance path with array indices folded to `*` (`/*/classification`).
     pub pattern: String,
+    /// The instance path itself (`/3/classification`).
+    pub path: String,
     /// The schema keyword that failed (`enum`, `required`, `type`, ...).
     pub keyword: String,
     /// The validator's message for this instance.
@@ -69,6 +71,7 @@ impl Schema {
             .iter_errors(instance)
             .map(|error| Violation {
                 pattern: fold_indices(error.instance_path()),
+                path: error.instance_path().as_str().to_owned(),
                 keyword: error.kind().keyword().to_owned(),
                 message: error.to_string(),
             })

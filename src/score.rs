@@ -14,10 +14,12 @@ use crate::error::{Error, Result};
 use crate::input::join::{Case, JoinMode, Joined, join};
 use crate::input::read::{expand_paths, read_jsonl};
 use crate::input::{Example, Output, Prediction, expected, predicted};
+use crate::metrics::{Totals, class_metrics, event_metrics};
+use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
-use crate::report::{RepairCounts, Report, Run, SchemaCounts, Summary, Tool, Validity};
+use crate::report::{RepairCounts, Report, Run, SchemaCounts, Summary, TimingBias, Tool, Validity};
 use crate::schema::{ErrorTable, Schema, Violation};
-use crate::spec::Spec;
+use crate::spec::{FieldSpec, Spec};
 use crate::validity::{Tier, classify};
 
 /// What `verdict score` was asked to do, free of any command-line types.
@@ -62,13 +64,110 @@ pub struct ExampleScore {
     /// Schema violations of the scored output; `None` when there was no schema or no parsed
     /// output to check.
     pub violations: Option<Vec<Violation>>,
+    /// The event outcome, when the spec has `[events]`.
+    pub events: Option<EventOutcome>,
+    /// The label outcome, when the spec has `label`.
+    pub label: Option<LabelOutcome>,
 }
 
-/// The outcome of a run: the report and the warnings worth telling the user.
+impl ExampleScore {
+    /// Whether the output counts as valid JSON for exact match (strict or extracted).
+    pub fn valid_json(&self) -> bool {
+        matches!(self.tier, Tier::Strict | Tier::Extracted)
+    }
+}
+
+/// Everything per-example scoring needs, borrowed from the loaded inputs.
+pub struct Scorer<'a> {
+    schema: Option<&'a Schema>,
+    spec: &'a Spec,
+    fields: Vec<(&'a String, &'a FieldSpec)>,
+    sweep_us: Vec<i64>,
+    use_repaired: bool,
+}
+
+impl<'a> Scorer<'a> {
+    /// A scorer for `spec` and `schema`.
+    pub fn new(spec: &'a Spec, schema: Option<&'a Schema>, use_repaired: bool) -> Self {
+        let sweep_us = spec
+            .events
+            .as_ref()
+            .map(|e| e.sweep.iter().map(|&t| seconds_to_us(t)).collect())
+            .unwrap_or_default();
+        Scorer {
+            schema,
+            spec,
+            fields: spec.fields.iter().collect(),
+            sweep_us,
+            use_repaired,
+        }
+    }
+
+    /// Scores one example. Pure: the same case always gives the same score.
+    pub fn score(&self, case: &Case) -> ExampleScore {
+        let output = case.prediction.as_ref().map(|p| &p.output);
+        let parsed = classify(output);
+        let value = parsed.scored_value(self.use_repaired);
+        let violations = self
+            .schema
+            .zip(value)
+            .map(|(schema, value)| schema.check(value));
+        let events = self.spec.events.as_ref().map(|spec| {
+            score_events(
+                &case.example.expected,
+                value,
+                spec,
+                &self.fields,
+                &self.sweep_us,
+                0,
+            )
+        });
+        let label = self.spec.label.as_deref().map(|pointer| LabelOutcome {
+            expected: label_at(Some(&case.example.expected), pointer),
+            predicted: label_at(value, pointer),
+        });
+        ExampleScore {
+            tier: parsed.tier,
+            repairs: parsed.repairs,
+            has_prediction: case.prediction.is_some(),
+            finish_reason: case
+                .prediction
+                .as_ref()
+                .and_then(|p| p.finish_reason.clone()),
+            violations,
+            events,
+            label,
+        }
+    }
+
+    /// Same-label pairs of one example after shifting every predicted time by `shift_us`.
+    fn tp_after_shift(&self, case: &Case, shift_us: i64) -> usize {
+        let Some(spec) = &self.spec.events else {
+            return 0;
+        };
+        let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
+        score_events(
+            &case.example.expected,
+            parsed.scored_value(self.use_repaired),
+            spec,
+            &[],
+            &[],
+            shift_us,
+        )
+        .tp()
+    }
+}
+
+/// The outcome of a run: the report, the per-example scores and the warnings worth telling
+/// the user.
 #[derive(Debug)]
 pub struct Scored {
     /// The report.
     pub report: Report,
+    /// The loaded inputs, for per-example diagnostics.
+    pub loaded: Loaded,
+    /// One score per example, in expected-file order.
+    pub scores: Vec<ExampleScore>,
     /// Non-fatal problems (orphans, ignored settings), one sentence each.
     pub warnings: Vec<String>,
 }
@@ -115,56 +214,23 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
     })
 }
 
-/// Scores one example. Pure: the same case always gives the same score.
-pub fn score_example(case: &Case, schema: Option<&Schema>, use_repaired: bool) -> ExampleScore {
-    let output = case.prediction.as_ref().map(|p| &p.output);
-    let parsed = classify(output);
-    let violations = schema
-        .zip(parsed.scored_value(use_repaired))
-        .map(|(schema, value)| schema.check(value));
-    ExampleScore {
-        tier: parsed.tier,
-        repairs: parsed.repairs,
-        has_prediction: case.prediction.is_some(),
-        finish_reason: case
-            .prediction
-            .as_ref()
-            .and_then(|p| p.finish_reason.clone()),
-        violations,
-    }
-}
-
-/// Scores every case on `threads` threads, ticking `progress`; results are in case order.
-pub fn score_all(
-    loaded: &Loaded,
-    use_repaired: bool,
-    threads: Option<usize>,
-    progress: &ProgressBar,
-) -> Result<Vec<ExampleScore>> {
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads:?} worker threads: {e}")))?;
-    progress.set_length(loaded.joined.cases.len() as u64);
-    let schema = loaded.schema.as_ref();
-    let scores = pool.install(|| {
-        loaded
-            .joined
-            .cases
-            .par_iter()
-            .progress_with(progress.clone())
-            .map(|case| score_example(case, schema, use_repaired))
-            .collect()
-    });
-    progress.finish_and_clear();
-    Ok(scores)
+    pool.build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
 }
 
-/// Aggregates per-example scores into the report. Sequential and in example order.
-pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleScore]) -> Report {
+/// Aggregates per-example scores into the report. Sequential and in example order, apart
+/// from the timing-bias re-match, whose integer results are summed in order too.
+pub fn build_report(
+    request: &ScoreRequest,
+    loaded: &Loaded,
+    scores: &[ExampleScore],
+    pool: &rayon::ThreadPool,
+) -> Report {
     let mut validity = Validity::default();
     let mut repairs = RepairCounts::default();
     let mut finish_reasons: BTreeMap<String, usize> = BTreeMap::new();
@@ -173,6 +239,7 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         file: loaded.spec.schema.as_deref().map(display),
         ..SchemaCounts::default()
     };
+    let mut totals = Totals::default();
     for score in scores {
         *match score.tier {
             Tier::Strict => &mut validity.strict,
@@ -199,10 +266,55 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
             schema.checked += 1;
             schema.valid += usize::from(violations.is_empty());
         }
+        if let Some(events) = &score.events {
+            totals.add_events(events, score.valid_json());
+        }
+        if let Some(label) = &score.label {
+            totals.add_label(label, score.valid_json());
+        }
     }
 
     let n = scores.len();
     let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
+    let spec = &loaded.spec;
+    let scored_classes = spec.events.is_some() || spec.label.is_some();
+    let classes = scored_classes.then(|| class_metrics(&totals, &spec.labels));
+    let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
+    let events = spec
+        .events
+        .as_ref()
+        .map(|e| event_metrics(&totals, &field_specs, &e.sweep));
+    let timing_bias = events.as_ref().map(|m| {
+        let f1 = classes.as_ref().and_then(|c| c.micro_f1);
+        let f1_after_removing = match m.median_offset_us {
+            Some(0) => f1,
+            Some(offset) => {
+                let scorer = Scorer::new(spec, None, request.repair);
+                let tps: Vec<usize> = pool.install(|| {
+                    loaded
+                        .joined
+                        .cases
+                        .par_iter()
+                        .map(|case| scorer.tp_after_shift(case, -offset))
+                        .collect()
+                });
+                let tp: usize = tps.iter().sum();
+                let denominator = m.counts.predicted + m.counts.expected;
+                (denominator > 0).then(|| 2.0 * tp as f64 / denominator as f64)
+            }
+            None => None,
+        };
+        TimingBias {
+            median_offset: m.median_offset_us.map(|us| us as f64 / 1e6),
+            f1,
+            f1_after_removing,
+        }
+    });
+    let label_accuracy = spec
+        .label
+        .as_ref()
+        .and_then(|_| classes.as_ref().and_then(|c| c.exact_match));
+
     let summary = Summary {
         examples: n,
         missing_predictions: scores.iter().filter(|s| !s.has_prediction).count(),
@@ -212,11 +324,40 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         json_valid: ratio(validity.strict + validity.extracted),
         json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
         schema_valid: loaded.schema.as_ref().and_then(|_| ratio(schema.valid)),
+        event_precision: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_precision),
+        event_recall: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_recall),
+        event_f1: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_f1),
+        macro_precision: classes.as_ref().and_then(|c| c.macro_precision),
+        macro_recall: classes.as_ref().and_then(|c| c.macro_recall),
+        macro_f1: classes.as_ref().and_then(|c| c.macro_f1),
+        weighted_f1: classes.as_ref().and_then(|c| c.weighted_f1),
+        matched_label_accuracy: events.as_ref().and_then(|m| m.matched_label_accuracy),
+        timestamp_mae: events.as_ref().and_then(|m| m.timestamps.mae),
+        player_id_accuracy: events.as_ref().and_then(|m| m.player_id_accuracy),
+        exact_match: classes.as_ref().and_then(|c| c.exact_match),
+        label_accuracy,
+    };
+    let (classes, confusion) = match classes {
+        Some(c) => (c.classes, Some(c.confusion)),
+        None => (Vec::new(), None),
+    };
+    let (event_counts, timestamps, fields, tolerance_sweep) = match events {
+        Some(m) => (Some(m.counts), Some(m.timestamps), m.fields, Some(m.sweep)),
+        None => (None, None, BTreeMap::new(), None),
     };
     Report {
         tool: Tool::default(),
         run: Run {
-            name: loaded.spec.name.clone(),
+            name: spec.name.clone(),
             spec: display(&request.spec),
             expected: display(&request.expected),
             predictions: request.predictions.iter().map(|p| display(p)).collect(),
@@ -229,6 +370,13 @@ pub fn build_report(request: &ScoreRequest, loaded: &Loaded, scores: &[ExampleSc
         finish_reasons,
         schema,
         schema_errors: schema_table.into_rows(),
+        classes,
+        confusion,
+        events: event_counts,
+        timestamps,
+        fields,
+        tolerance_sweep,
+        timing_bias,
     }
 }
 
@@ -239,8 +387,30 @@ fn display(path: &Path) -> String {
 /// Runs the whole pipeline and returns the report, without writing anything.
 pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
     let loaded = load(request)?;
-    let scores = score_all(&loaded, request.repair, request.threads, progress)?;
-    let report = build_report(request, &loaded, &scores);
+    let pool = pool(request.threads)?;
+    let scorer = Scorer::new(&loaded.spec, loaded.schema.as_ref(), request.repair);
+    progress.set_length(loaded.joined.cases.len() as u64);
+    let scores: Vec<ExampleScore> = pool.install(|| {
+        loaded
+            .joined
+            .cases
+            .par_iter()
+            .progress_with(progress.clone())
+            .map(|case| scorer.score(case))
+            .collect()
+    });
+    progress.finish_and_clear();
+    let report = build_report(request, &loaded, &scores, &pool);
+    let warnings = warnings(&loaded);
+    Ok(Scored {
+        report,
+        loaded,
+        scores,
+        warnings,
+    })
+}
+
+fn warnings(loaded: &Loaded) -> Vec<String> {
     let mut warnings = Vec::new();
     if let Some(first) = loaded.joined.orphans.first() {
         warnings.push(format!(
@@ -273,5 +443,5 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
             loaded.spec.path.display()
         ));
     }
-    Ok(Scored { report, warnings })
+    warnings
 }

@@ -24,6 +24,8 @@ pub struct Spec {
     pub labels: Vec<String>,
     /// Where the events are in an output and how they pair.
     pub events: Option<EventsSpec>,
+    /// For single-label tasks: JSON Pointer to the one label of an output.
+    pub label: Option<String>,
     /// Per-field comparators, by field name.
     pub fields: BTreeMap<String, FieldSpec>,
     /// Release gates, by metric path.
@@ -38,6 +40,7 @@ struct RawSpec {
     #[serde(default)]
     labels: Vec<String>,
     events: Option<EventsSpec>,
+    label: Option<String>,
     #[serde(default)]
     fields: BTreeMap<String, FieldSpec>,
     #[serde(default)]
@@ -58,6 +61,13 @@ pub struct EventsSpec {
     /// Largest |t_pred − t_exp|, in seconds, at which two events may pair (inclusive).
     #[serde(default = "default_tolerance")]
     pub tolerance: f64,
+    /// Tolerances, in seconds, at which the tolerance sweep reports F1.
+    #[serde(default = "default_sweep")]
+    pub sweep: Vec<f64>,
+}
+
+fn default_sweep() -> Vec<f64> {
+    crate::outcome::DEFAULT_SWEEP.to_vec()
 }
 
 fn default_tolerance() -> f64 {
@@ -199,6 +209,39 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
                 ),
             ));
         }
+        let ascending = events.sweep.windows(2).all(|w| w[0] < w[1]);
+        if !ascending || events.sweep.iter().any(|t| !(t.is_finite() && *t >= 0.0)) {
+            return Err(spec_error(
+                None,
+                format!(
+                    "[events] sweep must list tolerances >= 0 in increasing order, found {:?}",
+                    events.sweep
+                ),
+            ));
+        }
+    }
+    if let Some(pointer) = &raw.label {
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(spec_error(
+                None,
+                format!(
+                    "label {pointer:?} is not a JSON Pointer: start it with \"/\", as in \"/intent\""
+                ),
+            ));
+        }
+        if raw.events.is_some() {
+            return Err(spec_error(
+                None,
+                "give either [events] (event outputs) or label (one label per output), not both"
+                    .into(),
+            ));
+        }
+    }
+    if !raw.fields.is_empty() && raw.events.is_none() {
+        return Err(spec_error(
+            None,
+            "[fields] compare fields of paired events: add an [events] table".into(),
+        ));
     }
     for (name, field) in &raw.fields {
         check_field(name, field).map_err(|m| spec_error(None, m))?;
@@ -232,6 +275,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         schema: raw.schema.map(|s| base.join(s)),
         labels: raw.labels,
         events: raw.events,
+        label: raw.label,
         fields: raw.fields,
         gates,
     })
@@ -396,8 +440,10 @@ event_f1 = ">= 0.80"
                 .contains("is not a JSON Pointer")
         );
         assert!(
-            parse_err("[fields.x]\ncompare=\"exact\"\ntolerance=1\n")
-                .contains("tolerance applies only to compare = \"number\"")
+            parse_err(
+                "[events]\ntime=\"t\"\nlabel=\"l\"\n[fields.x]\ncompare=\"exact\"\ntolerance=1\n"
+            )
+            .contains("tolerance applies only to compare = \"number\"")
         );
         assert!(
             parse_err("[gates]\nevent_f1 = \"~ 0.8\"\n").contains("must start with >=, >, <= or <")
@@ -406,6 +452,16 @@ event_f1 = ">= 0.80"
             parse_err("[gates]\nevent_f1 = \">= high\"\n").contains("\"high\" is not a number")
         );
         assert!(parse_err("[events]\nlabel=\"l\"\n").contains("missing field `time`"));
+        assert!(
+            parse_err("[events]\ntime=\"t\"\nlabel=\"l\"\nsweep=[1, 0.5]\n")
+                .contains("increasing order")
+        );
+        assert!(parse_err("label = \"intent\"\n").contains("is not a JSON Pointer"));
+        assert!(
+            parse_err("label = \"/intent\"\n[events]\ntime=\"t\"\nlabel=\"l\"\n")
+                .contains("not both")
+        );
+        assert!(parse_err("[fields.x]\ncompare=\"exact\"\n").contains("add an [events] table"));
     }
 
     #[test]

@@ -21,6 +21,9 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "repair": false
         })
     );
+    // Worked by hand: 11 expected events (9 FG_MAKE, 1 REBOUND, 1 FG_MISS); only clips 1, 2,
+    // 3 and 10 are scored with events (5 predicted); pairs: 1, 2, 10 same label, 3 FG_MAKE→LAYUP;
+    // clip 10's first event ("47:28.5" = 2848.5 s) is spurious.
     assert_eq!(
         report["summary"],
         json!({
@@ -31,8 +34,34 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "json_valid_strict": 0.3,
             "json_valid": 0.5,
             "json_recoverable": 0.7,
-            "schema_valid": 0.2
+            "schema_valid": 0.2,
+            "event_precision": 0.6,
+            "event_recall": 3.0 / 11.0,
+            "event_f1": 0.375,
+            "macro_precision": 0.75 / 4.0,
+            "macro_recall": (1.0 / 3.0) / 4.0,
+            "macro_f1": (6.0 / 13.0) / 4.0,
+            "weighted_f1": 9.0 * (6.0 / 13.0) / 11.0,
+            "matched_label_accuracy": 0.75,
+            "timestamp_mae": 0.0,
+            "player_id_accuracy": 0.75,
+            "exact_match": 0.2,
+            "label_accuracy": null
         })
+    );
+    assert_eq!(
+        report["confusion"],
+        json!({
+            "labels": ["FG_MAKE", "FG_MISS", "LAYUP", "REBOUND", "∅"],
+            "matrix": [[3, 0, 1, 0, 5], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0, 0, 0, 0, 1], [1, 0, 0, 0, 0]]
+        })
+    );
+    assert_eq!(report["events"]["outputs_without_array"], 1);
+    assert_eq!(report["events"]["unparseable_times"], 0);
+    assert_eq!(
+        report["fields"]["player_a"],
+        json!({"compare": "player_id", "compared": 4, "correct": 3, "accuracy": 0.75, "one_sided": 1,
+               "player_errors": {"wrong_number": 0, "wrong_team": 0, "wrong_both": 0, "unparsed": 0}})
     );
     assert_eq!(
         report["validity"],
@@ -295,7 +324,7 @@ fn summary_on_stdout_and_default_out_dir_named_after_the_dataset() {
     assert_eq!(run.status.code(), Some(0));
     let stdout = String::from_utf8(run.stdout).unwrap();
     assert!(
-        stdout.contains("json_valid          0.333  (1/3)"),
+        stdout.contains("json_valid              0.333  (1/3)"),
         "{stdout}"
     );
     assert!(

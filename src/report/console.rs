@@ -24,7 +24,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<18} {} joined, {} missing, {} orphan, {} failed requests",
+        "  {:<22} {} joined, {} missing, {} orphan, {} failed requests",
         "predictions",
         s.examples - s.missing_predictions,
         s.missing_predictions,
@@ -47,13 +47,62 @@ pub fn render(report: &Report, report_path: &str) -> String {
             .filter(|_| value.is_some())
             .map(counted)
             .unwrap_or_default();
-        let _ = writeln!(out, "  {name:<18} {:>6}  {count}", rate(value));
+        let _ = writeln!(out, "  {name:<22} {:>6}  {count}", rate(value));
     }
     let _ = writeln!(
         out,
-        "  {:<18} strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",
+        "  {:<22} strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",
         "validity", v.strict, v.extracted, v.repaired, v.invalid, v.missing, v.failed
     );
+    let events_rows = [
+        ("event_f1", s.event_f1),
+        ("event_precision", s.event_precision),
+        ("event_recall", s.event_recall),
+        ("macro_f1", s.macro_f1),
+        ("weighted_f1", s.weighted_f1),
+        ("label_accuracy", s.label_accuracy),
+        ("matched_label_accuracy", s.matched_label_accuracy),
+        ("timestamp_mae", s.timestamp_mae),
+        ("player_id_accuracy", s.player_id_accuracy),
+        ("exact_match", s.exact_match),
+    ];
+    for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
+        let _ = writeln!(out, "  {name:<22} {:>6}", rate(value));
+    }
+    if let Some(bias) = report
+        .timing_bias
+        .as_ref()
+        .filter(|b| b.median_offset.is_some_and(|m| m != 0.0))
+    {
+        let _ = writeln!(
+            out,
+            "  {:<22} median offset {:+.3} s; event_f1 {} after removing it",
+            "timing_bias",
+            bias.median_offset.unwrap_or_default(),
+            rate(bias.f1_after_removing)
+        );
+    }
+    if !report.classes.is_empty() {
+        let width = report
+            .classes
+            .iter()
+            .map(|c| c.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}",
+            "class", "support", "precision", "recall", "f1"
+        );
+        for c in &report.classes {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>7}  {:>9.3}  {:>6.3}  {:>6.3}",
+                c.label, c.support, c.precision, c.recall, c.f1
+            );
+        }
+    }
     if !report.schema_errors.is_empty() {
         let _ = writeln!(out, "  schema errors (path, keyword, count):");
         let width = report

@@ -6,6 +6,7 @@
 //! holds a clock time or an absolute path, so two runs on the same data give the same bytes.
 
 pub mod console;
+pub mod examples;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::input::join::JoinedBy;
+use crate::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
 use crate::schema::ErrorRow;
 
 /// Everything a run measured.
@@ -37,6 +39,32 @@ pub struct Report {
     pub schema: SchemaCounts,
     /// Schema violations folded by path pattern and keyword, most frequent first.
     pub schema_errors: Vec<ErrorRow>,
+    /// Per-class counts and rates, in label order (spec labels first); empty when the spec
+    /// has neither `[events]` nor `label`.
+    pub classes: Vec<ClassRow>,
+    /// The confusion matrix over the same labels plus `∅`.
+    pub confusion: Option<Confusion>,
+    /// What the event matcher worked with (`[events]` only).
+    pub events: Option<EventCounts>,
+    /// Timestamp error statistics over all pairs (`[events]` only).
+    pub timestamps: Option<Timestamps>,
+    /// Field accuracy per `[fields.NAME]`.
+    pub fields: BTreeMap<String, FieldRow>,
+    /// Micro F1 at a grid of tolerances (`[events]` only).
+    pub tolerance_sweep: Option<Sweep>,
+    /// A systematic clock offset, and F1 once it is removed (`[events]` only).
+    pub timing_bias: Option<TimingBias>,
+}
+
+/// `timing_bias` in report.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimingBias {
+    /// Median of t_pred − t_exp over all pairs, seconds; positive when predictions are late.
+    pub median_offset: Option<f64>,
+    /// Micro F1 as scored.
+    pub f1: Option<f64>,
+    /// Micro F1 after subtracting `median_offset` from every predicted time and matching again.
+    pub f1_after_removing: Option<f64>,
 }
 
 /// `tool` in report.json.
@@ -93,6 +121,30 @@ pub struct Summary {
     pub json_recoverable: Option<f64>,
     /// Outputs valid against the schema / N; `null` when the spec names no schema.
     pub schema_valid: Option<f64>,
+    /// Micro precision over events: same-label pairs / predicted events.
+    pub event_precision: Option<f64>,
+    /// Micro recall over events: same-label pairs / expected events.
+    pub event_recall: Option<f64>,
+    /// Micro F1 over events: 2·tp / (predicted + expected).
+    pub event_f1: Option<f64>,
+    /// Unweighted mean of per-class precision.
+    pub macro_precision: Option<f64>,
+    /// Unweighted mean of per-class recall.
+    pub macro_recall: Option<f64>,
+    /// Unweighted mean of per-class F1.
+    pub macro_f1: Option<f64>,
+    /// Per-class F1 weighted by support.
+    pub weighted_f1: Option<f64>,
+    /// Same-label pairs / all pairs.
+    pub matched_label_accuracy: Option<f64>,
+    /// Mean |t_pred − t_exp| over all pairs, seconds.
+    pub timestamp_mae: Option<f64>,
+    /// Correct / compared over every `player_id` field.
+    pub player_id_accuracy: Option<f64>,
+    /// Share of examples that are valid JSON and exactly right.
+    pub exact_match: Option<f64>,
+    /// Single-label tasks: share of examples whose label is right.
+    pub label_accuracy: Option<f64>,
 }
 
 /// `validity` in report.json: counts per tier.

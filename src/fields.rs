@@ -1,0 +1,424 @@
+//! Comparators for the fields of paired events (`[fields.NAME]` in the spec), including the
+//! player-identity parser.
+//!
+//! A field whose value is null counts as absent. A comparison is made when either side has the
+//! field; it is correct only when both have it and the comparator says they are equal.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::spec::{Comparator, FieldSpec, FuzzyMeasure};
+
+/// Default similarity threshold of `fuzzy`.
+pub const DEFAULT_FUZZY_THRESHOLD: f64 = 0.9;
+
+/// Slack for `number` comparisons, so that 0.1 + 0.2 is within 0.3 of 0.
+const NUMBER_EPSILON: f64 = 1e-9;
+
+/// How a compared field turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Both sides present and equal.
+    Correct,
+    /// Both present, different; for `player_id`, where the difference lies.
+    Wrong(PlayerDiff),
+    /// Present on one side only.
+    OneSided,
+}
+
+/// Where two player identities differ (only for `player_id`; `Other` elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerDiff {
+    /// Same team, different number.
+    Number,
+    /// Same number, different team.
+    Team,
+    /// Both differ.
+    Both,
+    /// At least one side could not be parsed as a player (compared as folded text), or the
+    /// comparator is not `player_id`.
+    Other,
+}
+
+/// Compares field values of an expected and a predicted event; `None` when neither has it.
+pub fn compare(
+    spec: &FieldSpec,
+    expected: Option<&Value>,
+    predicted: Option<&Value>,
+) -> Option<Outcome> {
+    fn present(v: Option<&Value>) -> Option<&Value> {
+        v.filter(|v| !v.is_null())
+    }
+    match (present(expected), present(predicted)) {
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => Some(Outcome::OneSided),
+        (Some(e), Some(p)) => Some(compare_present(spec, e, p)),
+    }
+}
+
+fn verdict(equal: bool) -> Outcome {
+    if equal {
+        Outcome::Correct
+    } else {
+        Outcome::Wrong(PlayerDiff::Other)
+    }
+}
+
+fn compare_present(spec: &FieldSpec, e: &Value, p: &Value) -> Outcome {
+    match spec.compare {
+        Comparator::Exact => verdict(json_equal(e, p)),
+        Comparator::Text => verdict(match (e, p) {
+            (Value::String(a), Value::String(b)) => fold(a) == fold(b),
+            _ => json_equal(e, p),
+        }),
+        Comparator::Number => verdict(match (as_number(e), as_number(p)) {
+            (Some(a), Some(b)) => (a - b).abs() <= spec.tolerance.unwrap_or(0.0) + NUMBER_EPSILON,
+            _ => json_equal(e, p),
+        }),
+        Comparator::Fuzzy => verdict(match (e, p) {
+            (Value::String(a), Value::String(b)) => {
+                similarity(spec.measure.unwrap_or(FuzzyMeasure::JaroWinkler), a, b)
+                    >= spec.threshold.unwrap_or(DEFAULT_FUZZY_THRESHOLD)
+            }
+            _ => json_equal(e, p),
+        }),
+        Comparator::Set => verdict(match (e, p) {
+            (Value::Array(a), Value::Array(b)) => multiset(a) == multiset(b),
+            _ => json_equal(e, p),
+        }),
+        Comparator::PlayerId => compare_players(e, p, &spec.team_aliases),
+    }
+}
+
+/// JSON equality where numbers compare by value (1 = 1.0), recursively.
+pub fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x
+                .as_f64()
+                .zip(y.as_f64())
+                .is_some_and(|(x, y)| x.total_cmp(&y).is_eq()),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok().filter(|x: &f64| x.is_finite()),
+        _ => None,
+    }
+}
+
+/// Lower case, white space runs collapsed to one space, trimmed.
+pub fn fold(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn similarity(measure: FuzzyMeasure, a: &str, b: &str) -> f64 {
+    match measure {
+        FuzzyMeasure::Levenshtein => strsim::normalized_levenshtein(a, b),
+        FuzzyMeasure::Jaro => strsim::jaro(a, b),
+        FuzzyMeasure::JaroWinkler => strsim::jaro_winkler(a, b),
+        FuzzyMeasure::SorensenDice => strsim::sorensen_dice(a, b),
+    }
+}
+
+fn multiset(items: &[Value]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for item in items {
+        *counts.entry(canonical(item)).or_default() += 1;
+    }
+    counts
+}
+
+/// A canonical text of a value: object keys sorted (serde_json's default map is ordered) and
+/// integral floats written as integers, so `1` and `1.0` count as the same element.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A player identity: jersey number and team, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Player {
+    /// The jersey number as digits; leading zeros dropped except in "0" and "00", which are
+    /// different numbers in basketball.
+    pub number: String,
+    /// The team, folded and mapped through the aliases.
+    pub team: String,
+}
+
+/// Words that decorate a player reference without identifying anyone.
+const PLAYER_NOISE: [&str; 5] = ["player", "no", "number", "num", "jersey"];
+
+/// Parses the forms models write: "Player #7 (Gray)", "#7 Gray", "Gray #7", "gray 7",
+/// "No. 7, Gray", "Player 7 (GRAY)" and `{"number": 7, "team": "Gray"}`.
+pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option<Player> {
+    let (number, team) = match value {
+        Value::String(text) => parse_player_text(text)?,
+        Value::Object(map) => {
+            let number = match map.get("number").or_else(|| map.get("jersey"))? {
+                Value::Number(n) => n.as_u64()?.to_string(),
+                Value::String(s) => s.trim().trim_start_matches('#').to_owned(),
+                _ => return None,
+            };
+            let team = map.get("team")?.as_str()?.to_owned();
+            (number, team)
+        }
+        _ => return None,
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = if number.bytes().all(|b| b == b'0') {
+        number
+    } else {
+        number.trim_start_matches('0').to_owned()
+    };
+    let team = fold(&team);
+    if team.is_empty() {
+        return None;
+    }
+    let team = aliases
+        .iter()
+        .find(|(alias, _)| fold(alias) == team)
+        .map_or(team, |(_, canonical)| fold(canonical));
+    Some(Player { number, team })
+}
+
+fn parse_player_text(text: &str) -> Option<(String, String)> {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if matches!(c, '#' | '(' | ')' | ',' | '.' | ':' | '-' | '[' | ']') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut number = None;
+    let mut team = Vec::new();
+    for word in cleaned.split_whitespace() {
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            if number.replace(word.to_owned()).is_some() {
+                return None;
+            }
+        } else if !PLAYER_NOISE.contains(&word.to_lowercase().as_str()) {
+            team.push(word);
+        }
+    }
+    Some((number?, team.join(" ")))
+}
+
+fn compare_players(e: &Value, p: &Value, aliases: &BTreeMap<String, String>) -> Outcome {
+    match (parse_player(e, aliases), parse_player(p, aliases)) {
+        (Some(a), Some(b)) => match (a.number == b.number, a.team == b.team) {
+            (true, true) => Outcome::Correct,
+            (false, true) => Outcome::Wrong(PlayerDiff::Number),
+            (true, false) => Outcome::Wrong(PlayerDiff::Team),
+            (false, false) => Outcome::Wrong(PlayerDiff::Both),
+        },
+        _ => {
+            let text = |v: &Value| fold(&v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+            verdict(text(e) == text(p))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(compare: Comparator) -> FieldSpec {
+        FieldSpec {
+            compare,
+            tolerance: None,
+            measure: None,
+            threshold: None,
+            team_aliases: BTreeMap::new(),
+        }
+    }
+
+    fn outcome(spec: &FieldSpec, e: Value, p: Value) -> Option<Outcome> {
+        compare(spec, Some(&e), Some(&p))
+    }
+
+    #[test]
+    fn player_forms_models_write_all_parse_to_the_same_player() {
+        let aliases = BTreeMap::from([("grey".to_owned(), "gray".to_owned())]);
+        let want = Player {
+            number: "7".into(),
+            team: "gray".into(),
+        };
+        for form in [
+            json!("Player #7 (Gray)"),
+            json!("#7 Gray"),
+            json!("Gray #7"),
+            json!("gray 7"),
+            json!("No. 7, Gray"),
+            json!("Player 7 (GRAY)"),
+            json!("Player #07 (Grey)"),
+            json!({"number": 7, "team": "Gray"}),
+            json!({"number": "#7", "team": "grey"}),
+        ] {
+            assert_eq!(parse_player(&form, &aliases), Some(want.clone()), "{form}");
+        }
+        assert_eq!(
+            parse_player(&json!("#00 Gold"), &aliases).unwrap().number,
+            "00"
+        );
+        assert_eq!(
+            parse_player(&json!("#0 Gold"), &aliases).unwrap().number,
+            "0"
+        );
+        assert_eq!(
+            parse_player(&json!("Player #12 (Navy Blue)"), &aliases)
+                .unwrap()
+                .team,
+            "navy blue"
+        );
+        for bad in [
+            json!("Gray"),
+            json!("#7"),
+            json!("7 and 8 Gray"),
+            json!(7),
+            json!({"team": "Gray"}),
+        ] {
+            assert_eq!(parse_player(&bad, &aliases), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn player_comparison_says_what_differs() {
+        let spec = field(Comparator::PlayerId);
+        assert_eq!(
+            outcome(&spec, json!("Player #7 (Gray)"), json!("gray 7")),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&spec, json!("Player #7 (Gray)"), json!("#9 Gray")),
+            Some(Outcome::Wrong(PlayerDiff::Number))
+        );
+        assert_eq!(
+            outcome(&spec, json!("Player #7 (Gray)"), json!("#7 White")),
+            Some(Outcome::Wrong(PlayerDiff::Team))
+        );
+        assert_eq!(
+            outcome(&spec, json!("Player #7 (Gray)"), json!("#8 White")),
+            Some(Outcome::Wrong(PlayerDiff::Both))
+        );
+        // Unparseable: folded text.
+        assert_eq!(
+            outcome(&spec, json!("The Captain"), json!("the  captain")),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&spec, json!("Player #7 (Gray)"), json!("unknown")),
+            Some(Outcome::Wrong(PlayerDiff::Other))
+        );
+    }
+
+    #[test]
+    fn presence_rules() {
+        let spec = field(Comparator::Exact);
+        assert_eq!(compare(&spec, None, None), None);
+        assert_eq!(
+            compare(&spec, Some(&json!(null)), None),
+            None,
+            "null counts as absent"
+        );
+        assert_eq!(
+            compare(&spec, Some(&json!(1)), Some(&json!(null))),
+            Some(Outcome::OneSided)
+        );
+        assert_eq!(
+            compare(&spec, None, Some(&json!("x"))),
+            Some(Outcome::OneSided)
+        );
+    }
+
+    #[test]
+    fn exact_text_number_fuzzy_set() {
+        let exact = field(Comparator::Exact);
+        assert_eq!(
+            outcome(&exact, json!({"a": [1, 2.0]}), json!({"a": [1.0, 2]})),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&exact, json!("A"), json!("a")),
+            Some(Outcome::Wrong(PlayerDiff::Other))
+        );
+        let text = field(Comparator::Text);
+        assert_eq!(
+            outcome(&text, json!("Jump  Shot "), json!("jump shot")),
+            Some(Outcome::Correct)
+        );
+        let mut number = field(Comparator::Number);
+        number.tolerance = Some(0.3);
+        assert_eq!(
+            outcome(&number, json!(2848.5), json!(2848.8)),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&number, json!(2848.5), json!("2848.81")),
+            Some(Outcome::Wrong(PlayerDiff::Other))
+        );
+        let mut fuzzy = field(Comparator::Fuzzy);
+        fuzzy.measure = Some(FuzzyMeasure::Levenshtein);
+        fuzzy.threshold = Some(0.8);
+        assert_eq!(
+            outcome(&fuzzy, json!("pull-up jumper"), json!("pull up jumper")),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&fuzzy, json!("layup"), json!("dunk")),
+            Some(Outcome::Wrong(PlayerDiff::Other))
+        );
+        let set = field(Comparator::Set);
+        assert_eq!(
+            outcome(&set, json!(["a", "b", "a"]), json!(["a", "a", "b"])),
+            Some(Outcome::Correct)
+        );
+        assert_eq!(
+            outcome(&set, json!(["a", "b"]), json!(["a", "b", "b"])),
+            Some(Outcome::Wrong(PlayerDiff::Other))
+        );
+        assert_eq!(
+            outcome(&set, json!([1, {"x": 2}]), json!([{"x": 2.0}, 1.0])),
+            Some(Outcome::Correct)
+        );
+    }
+}
