@@ -112,7 +112,7 @@ fn parse_clock(text: &str) -> Option<i64> {
     let (h, m) = (whole(hours)?, whole(minutes)?);
     let s = parse_decimal_us(seconds)?;
     // In a clock reading the later fields are bounded: 47:75 is not a time.
-    if s < 0 || s >= 60 * MICROS || (parts.len() == 3 && m >= 60) {
+    if !(0..60 * MICROS).contains(&s) || (parts.len() == 3 && m >= 60) {
         return None;
     }
     Some((h * 3600 + m * 60) * MICROS + s)
