@@ -3,5 +3,6 @@
 
 mod errors;
 mod harness;
+mod reference;
 mod sample;
 mod score;

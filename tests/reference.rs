@@ -1,0 +1,80 @@
+//! verdict's per-class metrics against two independent tools, scikit-learn and sed_eval,
+//! on the dataset `scripts/reference_metrics.py` generated (numbers in reference.json).
+
+use serde_json::Value;
+
+use crate::harness::{root, score_ok, tempdir};
+
+#[track_caller]
+fn assert_close(got: &Value, want: &Value, what: &str) {
+    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+    assert!((g - w).abs() < 1e-12, "{what}: verdict {g}, reference {w}");
+}
+
+#[test]
+fn per_class_metrics_agree_with_scikit_learn_and_sed_eval() {
+    let dir = "tests/fixtures/reference-events";
+    let text = std::fs::read_to_string(root().join(dir).join("reference.json")).unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    let out = tempdir();
+    let (_, report) = score_ok(&[dir], out.path());
+    let classes = report["classes"].as_array().unwrap();
+    let sk = &reference["sklearn"];
+    let labels = sk["labels"].as_array().unwrap();
+    assert_eq!(classes.len(), labels.len());
+    for (i, label) in labels.iter().enumerate() {
+        let row = &classes[i];
+        assert_eq!(&row["label"], label);
+        assert_eq!(row["support"], sk["support"][i], "support of {label}");
+        for metric in ["precision", "recall", "f1"] {
+            assert_close(
+                &row[metric],
+                &sk[metric][i],
+                &format!("sklearn {metric} of {label}"),
+            );
+            let sed = &reference["sed_eval"]["class_wise"][label.as_str().unwrap()];
+            assert_close(
+                &row[metric],
+                &sed[metric],
+                &format!("sed_eval {metric} of {label}"),
+            );
+            assert_eq!(row["support"], sed["Nref"]);
+            assert_eq!(row["predicted"], sed["Nsys"]);
+        }
+    }
+    let summary = &report["summary"];
+    for (key, average, metric) in [
+        ("event_precision", "micro", "precision"),
+        ("event_recall", "micro", "recall"),
+        ("event_f1", "micro", "f1"),
+        ("macro_precision", "macro", "precision"),
+        ("macro_recall", "macro", "recall"),
+        ("macro_f1", "macro", "f1"),
+        ("weighted_f1", "weighted", "f1"),
+    ] {
+        assert_close(&summary[key], &sk[average][metric], key);
+    }
+    for metric in ["precision", "recall", "f1"] {
+        let key = format!("event_{metric}");
+        assert_close(
+            &summary[key.as_str()],
+            &reference["sed_eval"]["overall"][metric],
+            &format!("sed_eval overall {metric}"),
+        );
+    }
+    // Invariants of the confusion matrix: the diagonal is tp, rows sum to support, columns
+    // to predictions.
+    let matrix = report["confusion"]["matrix"].as_array().unwrap();
+    for (i, row) in classes.iter().enumerate() {
+        let cells: Vec<u64> = matrix[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        assert_eq!(cells[i], row["tp"].as_u64().unwrap());
+        assert_eq!(cells.iter().sum::<u64>(), row["support"].as_u64().unwrap());
+        let column: u64 = matrix.iter().map(|r| r[i].as_u64().unwrap()).sum();
+        assert_eq!(column, row["predicted"].as_u64().unwrap());
+    }
+}
