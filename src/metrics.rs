@@ -154,6 +154,7 @@ pub struct Totals {
     dts_us: Vec<i64>,
     fields: Vec<FieldCounts>,
     sweep_tp: Vec<usize>,
+    offset_dts_us: Vec<i64>,
     counts: EventCounts,
     examples: usize,
     perfect: usize,
@@ -229,6 +230,7 @@ impl Totals {
             self.class(&spurious.label).predicted += 1;
             self.confuse(None, Some(&spurious.label));
         }
+        self.offset_dts_us.extend_from_slice(&outcome.offset_dts_us);
         if self.sweep_tp.len() < outcome.sweep_tp.len() {
             self.sweep_tp.resize(outcome.sweep_tp.len(), 0);
         }
@@ -384,7 +386,8 @@ pub struct EventMetrics {
     pub player_id_accuracy: Option<f64>,
     /// F1 at each tolerance of the sweep.
     pub sweep: Sweep,
-    /// Median signed dt over all pairs, microseconds (for the timing-bias check).
+    /// Median signed dt of the same-label pairs at the widest tolerance, microseconds (for the
+    /// timing-bias check).
     pub median_offset_us: Option<i64>,
     /// What the matcher worked with.
     pub counts: EventCounts,
@@ -442,7 +445,7 @@ pub fn event_metrics(
             tolerances: sweep_seconds.to_vec(),
             f1,
         },
-        median_offset_us: median_signed(&totals.dts_us),
+        median_offset_us: median_signed(&totals.offset_dts_us),
         counts,
     }
 }

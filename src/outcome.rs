@@ -71,6 +71,9 @@ pub struct EventOutcome {
     pub spurious: Vec<LoneEvent>,
     /// Same-label pairs at each tolerance of the sweep.
     pub sweep_tp: Vec<usize>,
+    /// t_pred − t_exp of the same-label pairs at the widest tolerance (the larger of the
+    /// sweep's largest and the spec's), for estimating a systematic clock offset.
+    pub offset_dts_us: Vec<i64>,
 }
 
 impl EventOutcome {
@@ -136,16 +139,33 @@ pub fn score_events(
     }
     let tolerance_us = seconds_to_us(spec.tolerance);
     let pairs = match_events(&exp.events, &pred.events, tolerance_us);
+    let same_label = |pairs: &[crate::matching::Pair]| -> Vec<i64> {
+        pairs
+            .iter()
+            .filter(|p| exp.events[p.expected].label == pred.events[p.predicted].label)
+            .map(|p| p.dt_us)
+            .collect()
+    };
     let sweep_tp = sweep_us
         .iter()
-        .map(|&tol| {
-            match_events(&exp.events, &pred.events, tol)
-                .iter()
-                .filter(|p| exp.events[p.expected].label == pred.events[p.predicted].label)
-                .count()
-        })
+        .map(|&tol| same_label(&match_events(&exp.events, &pred.events, tol)).len())
         .collect();
-    build(&exp, &pred, &pairs, fields, predicted.is_some(), sweep_tp)
+    let widest = sweep_us
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(tolerance_us);
+    let offset_dts_us = if sweep_us.is_empty() {
+        Vec::new()
+    } else if widest == tolerance_us {
+        same_label(&pairs)
+    } else {
+        same_label(&match_events(&exp.events, &pred.events, widest))
+    };
+    let mut outcome = build(&exp, &pred, &pairs, fields, predicted.is_some(), sweep_tp);
+    outcome.offset_dts_us = offset_dts_us;
+    outcome
 }
 
 fn build(
@@ -207,6 +227,7 @@ fn build(
         spurious: lone(pred, &pred_paired),
         pairs,
         sweep_tp,
+        offset_dts_us: Vec::new(),
     }
 }
 
@@ -286,6 +307,8 @@ mod tests {
         assert_eq!(out.missed.len(), 1);
         assert_eq!(out.spurious[0].label, "B");
         assert_eq!(out.sweep_tp, [0, 1]);
+        // Same-label pairs at the widest tolerance (1 s here): only the first pair.
+        assert_eq!(out.offset_dts_us, [400_000]);
         assert!(!out.perfect());
 
         let shifted = score_events(&exp, Some(&pred), &events_spec(), &fields, &[], -400_000);

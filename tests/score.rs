@@ -360,3 +360,42 @@ fn help_lists_the_score_flags() {
         assert!(run.stdout.contains(flag), "{flag} missing from help");
     }
 }
+
+#[test]
+fn a_clock_shift_beyond_the_tolerance_is_reported_as_a_shift() {
+    let data = tempdir();
+    write(
+        data.path(),
+        "eval.toml",
+        "[events]\ntime = \"t\"\nlabel = \"c\"\ntolerance = 1.0\n",
+    );
+    let mut expected = String::new();
+    let mut predicted = String::new();
+    for i in 0..5 {
+        let events: Vec<Value> = (0..3)
+            .map(|k| json!({"t": 100.0 * f64::from(i) + 10.0 * f64::from(k), "c": "A"}))
+            .collect();
+        let late: Vec<Value> = events
+            .iter()
+            .map(|e| json!({"t": e["t"].as_f64().unwrap() + 1.2, "c": "A"}))
+            .collect();
+        expected.push_str(&format!("{}\n", json!({"id": i, "expected": events})));
+        predicted.push_str(&format!("{}\n", json!({"id": i, "output": late})));
+    }
+    write(data.path(), "expected.jsonl", expected);
+    write(data.path(), "predictions.jsonl", predicted);
+    let out = tempdir();
+    let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    assert_eq!(
+        report["summary"]["event_f1"], 0.0,
+        "every event is 1.2 s late at 1.0 s tolerance"
+    );
+    assert_eq!(
+        report["timing_bias"],
+        json!({"median_offset": 1.2, "f1": 0.0, "f1_after_removing": 1.0})
+    );
+    assert_eq!(
+        report["tolerance_sweep"]["f1"],
+        json!([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    );
+}

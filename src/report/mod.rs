@@ -59,7 +59,10 @@ pub struct Report {
 /// `timing_bias` in report.json.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimingBias {
-    /// Median of t_pred − t_exp over all pairs, seconds; positive when predictions are late.
+    /// Median of t_pred − t_exp over the same-label pairs found at the widest tolerance (the
+    /// larger of the sweep's largest and `[events] tolerance`), seconds; positive when
+    /// predictions are late. Pairs at the widest tolerance are used so that a shift larger
+    /// than the tolerance, which leaves no pairs at the tolerance itself, is still seen.
     pub median_offset: Option<f64>,
     /// Micro F1 as scored.
     pub f1: Option<f64>,
