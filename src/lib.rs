@@ -15,6 +15,8 @@ pub mod input;
 pub mod matching;
 pub mod metrics;
 pub mod outcome;
+#[cfg(test)]
+mod properties;
 pub mod repair;
 pub mod report;
 pub mod schema;

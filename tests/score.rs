@@ -399,3 +399,115 @@ fn a_clock_shift_beyond_the_tolerance_is_reported_as_a_shift() {
         json!([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
     );
 }
+
+#[test]
+fn single_label_task_known_answer_tp85_fp15_tn90_fn10() {
+    let data = tempdir();
+    write(
+        data.path(),
+        "eval.toml",
+        "label = \"/answer\"\nlabels = [\"yes\", \"no\"]\n",
+    );
+    let mut expected = String::new();
+    let mut predicted = String::new();
+    let cases = [
+        ("yes", "yes", 85),
+        ("no", "yes", 15),
+        ("no", "no", 90),
+        ("yes", "no", 10),
+    ];
+    let mut id = 0;
+    for (truth, answer, n) in cases {
+        for _ in 0..n {
+            expected.push_str(&format!(
+                "{}\n",
+                json!({"id": id, "expected": {"answer": truth}})
+            ));
+            predicted.push_str(&format!(
+                "{}\n",
+                json!({"id": id, "output": format!("{{\"answer\": \"{answer}\"}}")})
+            ));
+            id += 1;
+        }
+    }
+    // Two more examples: an invalid output and a missing one both predict ∅.
+    expected.push_str("{\"id\": \"x1\", \"expected\": {\"answer\": \"yes\"}}\n{\"id\": \"x2\", \"expected\": {\"answer\": \"no\"}}\n");
+    predicted.push_str("{\"id\": \"x1\", \"output\": \"yes, definitely\"}\n");
+    write(data.path(), "expected.jsonl", expected);
+    write(data.path(), "predictions.jsonl", predicted);
+    let out = tempdir();
+    let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    let yes = &report["classes"][0];
+    assert_eq!(yes["label"], "yes");
+    assert_eq!(
+        (&yes["tp"], &yes["fp"], &yes["fn"], &yes["support"]),
+        (&json!(85), &json!(15), &json!(11), &json!(96))
+    );
+    assert_eq!(yes["precision"], 0.85);
+    assert_eq!(
+        report["confusion"],
+        json!({"labels": ["yes", "no", "∅"], "matrix": [[85, 10, 1], [15, 90, 1], [0, 0, 0]]})
+    );
+    assert_eq!(report["summary"]["label_accuracy"], 175.0 / 202.0);
+    assert_eq!(report["summary"]["event_f1"], Value::Null);
+    assert_eq!(report["events"], Value::Null);
+
+    // Without the two extra examples the positive class is the textbook case.
+    let data2 = tempdir();
+    write(
+        data2.path(),
+        "eval.toml",
+        "label = \"/answer\"\nlabels = [\"yes\", \"no\"]\n",
+    );
+    let keep = |text: &str| {
+        text.lines()
+            .take(200)
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let e = std::fs::read_to_string(data.path().join("expected.jsonl")).unwrap();
+    let p = std::fs::read_to_string(data.path().join("predictions.jsonl")).unwrap();
+    write(data2.path(), "expected.jsonl", keep(&e));
+    write(data2.path(), "predictions.jsonl", keep(&p));
+    let (_, report) = score_ok(&[data2.path().to_str().unwrap()], out.path());
+    let yes = &report["classes"][0];
+    assert_eq!(yes["precision"], 0.85);
+    assert_eq!(yes["recall"], 85.0 / 95.0);
+    assert_eq!(yes["f1"], 170.0 / 195.0);
+    assert_eq!(format!("{:.4}", yes["recall"].as_f64().unwrap()), "0.8947");
+}
+
+#[test]
+fn examples_jsonl_lists_every_example_worst_first() {
+    let out = tempdir();
+    score_ok(&["tests/fixtures/vertex-batch"], out.path());
+    let text = std::fs::read_to_string(out.path().join("examples.jsonl")).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 10);
+    // Clip 3 (FG_MAKE confused with LAYUP: one fp, one fn) and clip 5 (two events missed after
+    // truncation) have two errors each; clip 3 comes first in the expected file. The two exact
+    // examples come last.
+    assert_eq!(
+        lines[0]["expected_line"],
+        "tests/fixtures/vertex-batch/expected.jsonl:3"
+    );
+    assert_eq!(lines[0]["confused"][0]["expected"], "FG_MAKE");
+    assert_eq!(lines[0]["confused"][0]["predicted"], "LAYUP");
+    let errors: Vec<u64> = lines
+        .iter()
+        .map(|l| l["fp"].as_u64().unwrap() + l["fn"].as_u64().unwrap())
+        .collect();
+    assert!(errors.windows(2).all(|w| w[0] >= w[1]), "{errors:?}");
+    let failed = lines.iter().find(|l| l["tier"] == "failed").unwrap();
+    assert_eq!(failed["failure"], "Internal error occurred. Please retry.");
+    let truncated = lines
+        .iter()
+        .find(|l| l["finish_reason"] == "MAX_TOKENS")
+        .unwrap();
+    assert_eq!(truncated["tier"], "repaired");
+    assert_eq!(truncated["missed"].as_array().unwrap().len(), 2);
+    assert!(lines[8]["exact"].as_bool().unwrap() && lines[9]["exact"].as_bool().unwrap());
+}
