@@ -61,7 +61,10 @@ fn signature(outcome: &EventOutcome) -> (usize, usize, usize, i64, Vec<String>, 
     )
 }
 
-fn totals(examples: &[(Vec<(u8, u8)>, Vec<(u8, u8)>)]) -> Totals {
+/// Events as (time in quarter seconds, label index).
+type RawEvents = Vec<(u8, u8)>;
+
+fn totals(examples: &[(RawEvents, RawEvents)]) -> Totals {
     let mut totals = Totals::default();
     for (e, p) in examples {
         totals.add_events(&score(e, p), true);
