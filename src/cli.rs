@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use verdict::error::{EXIT_OK, Error, Result};
+use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
+use verdict::gate::{Gate, parse_max_drops};
 use verdict::input::join::JoinMode;
-use verdict::report::examples::{self, EXAMPLES_JSONL};
-use verdict::report::{REPORT_JSON, console, write_atomic};
+use verdict::report::{console, examples, markdown, write_all};
 use verdict::score::{ScoreRequest, score};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
@@ -60,6 +60,20 @@ struct ScoreArgs {
     /// Where to write the reports [default: reports/<dataset name>/].
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     out: Option<PathBuf>,
+
+    /// A release gate, METRIC OP NUMBER (`macro_f1>=0.75`, `classes.FG_MAKE.recall>=0.7`,
+    /// `timestamp_mae<=0.5`); repeatable. Replaces a spec gate on the same metric.
+    #[arg(long = "gate", value_name = "EXPR", help_heading = "Gates")]
+    gates: Vec<Gate>,
+
+    /// An earlier report.json: fail any headline metric that dropped by more than --max-drop.
+    #[arg(long, value_name = "FILE", help_heading = "Gates")]
+    baseline: Option<PathBuf>,
+
+    /// Largest allowed drop from the baseline, absolute [default: 0.01]; METRIC=NUMBER sets
+    /// it for one metric. Repeatable.
+    #[arg(long = "max-drop", value_name = "DROP", help_heading = "Gates")]
+    max_drops: Vec<String>,
 
     /// Worker threads [default: one per core]. The report does not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
@@ -113,6 +127,10 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
                     .into(),
         });
     }
+    if args.baseline.is_none() && !args.max_drops.is_empty() {
+        return Err(Error::Usage("--max-drop needs --baseline".into()));
+    }
+    let (max_drop, max_drop_overrides) = parse_max_drops(&args.max_drops)?;
     let request = ScoreRequest {
         spec: args
             .spec
@@ -133,6 +151,10 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         },
         repair: args.repair,
         threads: args.threads.map(usize::from),
+        gates: args.gates,
+        baseline: args.baseline,
+        max_drop,
+        max_drop_overrides,
     };
 
     let progress = if args.quiet || !std::io::stderr().is_terminal() {
@@ -151,22 +173,43 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
+    let report = &scored.report;
     let out = args
         .out
-        .unwrap_or_else(|| Path::new("reports").join(&scored.report.run.name));
-    write_atomic(
-        &out,
-        EXAMPLES_JSONL,
-        &examples::render(&scored.loaded.joined.cases, &scored.scores),
-    )?;
-    let path = write_atomic(&out, REPORT_JSON, &scored.report.to_json())?;
-    if !args.quiet {
-        print_stdout(&console::render(
-            &scored.report,
-            &path.display().to_string(),
-        ));
+        .unwrap_or_else(|| Path::new("reports").join(&report.run.name));
+    let examples = examples::render(&scored.loaded.joined.cases, &scored.scores);
+    let path = write_all(&out, report, &examples)?;
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        append_step_summary(Path::new(&summary), &markdown::render(report));
     }
-    Ok(EXIT_OK)
+    if !args.quiet {
+        print_stdout(&console::render(report, &path.display().to_string()));
+    }
+    // The same gate results drive the FAIL lines here and the exit code below.
+    for line in console::gate_failures(report) {
+        eprintln!("verdict: {line}");
+    }
+    Ok(if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_GATE_FAILED
+    })
+}
+
+/// Appends the Markdown report to GitHub Actions' step summary. A failure to do so is reported
+/// but does not fail the run: the reports themselves were written.
+fn append_step_summary(path: &Path, markdown: &str) {
+    let result = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(markdown.as_bytes()));
+    if let Err(e) = result {
+        eprintln!(
+            "verdict: warning: {}: cannot append the step summary: {e}",
+            path.display()
+        );
+    }
 }
 
 /// Writes to stdout, treating a closed pipe (`verdict score | head`) as success.

@@ -141,29 +141,29 @@ fn parse_decimal_us(text: &str) -> Option<i64> {
     }
     let digits = format!("{int_part}{frac_part}");
     let digits = digits.trim_start_matches('0');
-    // value = digits × 10^(point), with `point` counted from the end of `digits`.
-    let point = exponent.checked_sub(i32::try_from(frac_part.len()).ok()?)?;
-    // Microseconds = digits × 10^(point + 6).
-    let shift = point.checked_add(6)?;
-    let magnitude: i128 = if digits.is_empty() {
-        0
-    } else if shift >= 0 {
-        if digits.len() as i32 + shift > 18 {
+    if digits.is_empty() {
+        return Some(0);
+    }
+    // value = digits × 10^shift microseconds.
+    let shift = i64::from(exponent) - i64::try_from(frac_part.len()).ok()? + 6;
+    let length = i64::try_from(digits.len()).ok()?;
+    if shift >= 0 {
+        // At most 18 digits keep the result inside i64.
+        if length + shift > 18 {
             return None;
         }
-        digits.parse::<i128>().ok()? * 10i128.pow(shift as u32)
-    } else {
-        let drop = (-shift) as usize;
-        if drop > digits.len() {
-            // Below a microsecond: rounds to 0 unless it is at least half of one.
-            let padded = format!("{}{digits}", "0".repeat(drop - digits.len()));
-            return Some(round_div(&padded, drop, negative));
-        }
-        return Some(round_div(digits, drop, negative))
-            .filter(|v| v.unsigned_abs() < 10u64.pow(18));
-    };
-    let value = i64::try_from(magnitude).ok()?;
-    Some(if negative { -value } else { value })
+        let value = digits.parse::<i64>().ok()? * 10i64.pow(u32::try_from(shift).ok()?);
+        return Some(if negative { -value } else { value });
+    }
+    let drop = -shift;
+    if drop > length {
+        // Below a tenth of a microsecond: rounds to 0.
+        return Some(0);
+    }
+    if length - drop > 18 {
+        return None;
+    }
+    Some(round_div(digits, usize::try_from(drop).ok()?, negative))
 }
 
 /// `digits` with its last `drop` digits removed, rounded half away from zero, signed.

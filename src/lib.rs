@@ -11,6 +11,7 @@
 pub mod error;
 pub mod events;
 pub mod fields;
+pub mod gate;
 pub mod input;
 pub mod matching;
 pub mod metrics;

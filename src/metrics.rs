@@ -80,6 +80,38 @@ pub struct Timestamps {
     pub within_0_5: Option<f64>,
     /// Share of pairs with |dt| ≤ 1.0 s.
     pub within_1_0: Option<f64>,
+    /// Signed dt in equal bins over [−tolerance, +tolerance].
+    pub histogram: Histogram,
+}
+
+/// Number of bins of the timestamp-error histogram.
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// `timestamps.histogram`: counts of signed dt per bin; bin i covers
+/// [edges[i], edges[i+1]), the last bin is closed on the right.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    /// Bin edges in seconds, one more than the bins.
+    pub edges: Vec<f64>,
+    /// Pairs per bin.
+    pub counts: Vec<usize>,
+}
+
+fn histogram(dts_us: &[i64], tolerance_us: i64) -> Histogram {
+    let bins = if tolerance_us > 0 { HISTOGRAM_BINS } else { 1 };
+    let width = i128::from(tolerance_us.max(1)) * 2;
+    let mut counts = vec![0; bins];
+    for &dt in dts_us {
+        let offset = i128::from(dt) + i128::from(tolerance_us);
+        let bin = (offset * bins as i128 / width).clamp(0, bins as i128 - 1) as usize;
+        counts[bin] += 1;
+    }
+    let edges = (0..=bins)
+        .map(|i| {
+            (-(tolerance_us as f64) + (2 * tolerance_us) as f64 * i as f64 / bins as f64) / 1e6
+        })
+        .collect();
+    Histogram { edges, counts }
 }
 
 /// One entry of `fields` in report.json.
@@ -399,6 +431,7 @@ pub fn event_metrics(
     totals: &Totals,
     field_specs: &[(&String, &FieldSpec)],
     sweep_seconds: &[f64],
+    tolerance_us: i64,
 ) -> EventMetrics {
     let counts = totals.counts;
     let mut fields = BTreeMap::new();
@@ -433,7 +466,7 @@ pub fn event_metrics(
         .collect();
     EventMetrics {
         matched_label_accuracy: ratio(counts.same_label_pairs, counts.pairs),
-        timestamps: timestamps(&totals.dts_us),
+        timestamps: timestamps(&totals.dts_us, tolerance_us),
         fields,
         player_id_accuracy: if any_player {
             ratio(player_correct, player_compared)
@@ -482,26 +515,28 @@ fn median_signed(dts: &[i64]) -> Option<i64> {
     quantile(&sorted, 0.5).map(|m| m.round() as i64)
 }
 
-fn timestamps(dts_us: &[i64]) -> Timestamps {
+fn timestamps(dts_us: &[i64], tolerance_us: i64) -> Timestamps {
     let n = dts_us.len();
     let mut abs: Vec<i64> = dts_us.iter().map(|d| d.abs()).collect();
     abs.sort_unstable();
     let sum_abs: i128 = abs.iter().map(|&d| i128::from(d)).sum();
     let sum: i128 = dts_us.iter().map(|&d| i128::from(d)).sum();
-    let sum_sq: i128 = dts_us.iter().map(|&d| i128::from(d) * i128::from(d)).sum();
+    // Squares can exceed i128 for absurd times; a sequential f64 sum is still deterministic.
+    let sum_sq: f64 = dts_us.iter().map(|&d| (d as f64) * (d as f64)).sum();
     let seconds = |us: f64| us / 1e6;
     let mean = |total: i128| (n > 0).then(|| seconds(total as f64 / n as f64));
     let within = |limit: i64| ratio(abs.iter().filter(|&&d| d <= limit).count(), n);
     Timestamps {
         pairs: n,
         mae: mean(sum_abs),
-        rmse: (n > 0).then(|| seconds((sum_sq as f64 / n as f64).sqrt())),
+        rmse: (n > 0).then(|| seconds((sum_sq / n as f64).sqrt())),
         median_abs: quantile(&abs, 0.5).map(seconds),
         p90_abs: quantile(&abs, 0.9).map(seconds),
         max_abs: abs.last().map(|&d| seconds(d as f64)),
         bias: mean(sum),
         within_0_5: within(500_000),
         within_1_0: within(1_000_000),
+        histogram: histogram(dts_us, tolerance_us),
     }
 }
 
@@ -558,7 +593,7 @@ mod tests {
         assert!(close(quantile(&v, 0.9), 7.6));
         assert_eq!(quantile(&[5], 0.9), Some(5.0));
         assert_eq!(quantile(&[], 0.5), None);
-        let t = timestamps(&[-500_000, 1_000_000, 250_000, -1_500_000]);
+        let t = timestamps(&[-500_000, 1_000_000, 250_000, -1_500_000], 2_000_000);
         assert!(close(t.mae, 0.8125));
         assert!(close(t.bias, -0.1875));
         assert!(close(t.median_abs, 0.75));
@@ -569,7 +604,21 @@ mod tests {
             t.rmse,
             ((0.25 + 1.0 + 0.0625 + 2.25) / 4.0f64).sqrt()
         ));
-        assert_eq!(timestamps(&[]).mae, None);
+        assert_eq!(timestamps(&[], 1).mae, None);
+        assert_eq!(t.histogram.counts.iter().sum::<usize>(), 4);
+        assert_eq!(t.histogram.edges.len(), HISTOGRAM_BINS + 1);
+    }
+
+    #[test]
+    fn histogram_bins_are_closed_on_the_left_and_the_last_on_both_sides() {
+        let h = histogram(&[-1_000_000, -900_001, 0, 999_999, 1_000_000], 1_000_000);
+        assert_eq!(h.edges[0], -1.0);
+        assert_eq!(h.edges[10], 0.0);
+        assert_eq!(h.edges[20], 1.0);
+        assert_eq!(h.counts[0], 2);
+        assert_eq!(h.counts[10], 1);
+        assert_eq!(h.counts[19], 2);
+        assert_eq!(histogram(&[0, 0], 0).counts, [2]);
     }
 
     #[test]

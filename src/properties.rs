@@ -117,7 +117,7 @@ proptest! {
         reversed.reverse();
         let (a, b) = (totals(&examples), totals(&reversed));
         prop_assert_eq!(class_metrics(&a, &[]), class_metrics(&b, &[]));
-        prop_assert_eq!(event_metrics(&a, &[], &[0.5, 1.0, 2.0]), event_metrics(&b, &[], &[0.5, 1.0, 2.0]));
+        prop_assert_eq!(event_metrics(&a, &[], &[0.5, 1.0, 2.0], 1_000_000), event_metrics(&b, &[], &[0.5, 1.0, 2.0], 1_000_000));
     }
 
     #[test]

@@ -35,9 +35,12 @@ impl Repairs {
 
 /// Reads the JSON value at the start of `text` (leading white space allowed, anything after the
 /// value ignored), applying the repairs above. Returns `None` when the text cannot be read even
-/// so. For a truncated text, containers left open are closed and the element or member that was
-/// being written when the text ended is dropped: only values the model wrote completely are
-/// kept.
+/// so.
+///
+/// For a truncated text, every array left open is closed and kept with the elements that were
+/// complete; an object or scalar that was cut off is dropped (the root is always kept, closed).
+/// So a list of records keeps every record the model finished, whether the list is the root or
+/// sits inside an object (`{"events": [...`), and no half-written record is scored.
 pub fn repair(text: &str) -> Option<(Value, Repairs)> {
     let mut reader = Reader {
         bytes: text.as_bytes(),
@@ -176,7 +179,7 @@ impl Reader<'_> {
                         b't' => out.push('\t'),
                         b'u' => match self.unicode_escape() {
                             Some(c) => out.push(c),
-                            None if self.pos >= self.bytes.len() => {
+                            None if self.ends_within_escape() => {
                                 self.repairs.truncated = true;
                                 return Ok((out, false));
                             }
@@ -189,8 +192,21 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether the text ends inside a `\uXXXX` escape (or the second one of a surrogate
+    /// pair): only hex digits, backslashes and `u` remain.
+    fn ends_within_escape(&self) -> bool {
+        let rest = &self.bytes[self.pos.min(self.bytes.len())..];
+        rest.len() < 10
+            && rest
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || *b == b'\\' || *b == b'u')
+    }
+
     fn hex4(&mut self) -> Option<u32> {
         let digits = self.text.get(self.pos..self.pos + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         let code = u32::from_str_radix(digits, 16).ok()?;
         self.pos += 4;
         Some(code)
@@ -277,6 +293,7 @@ impl Reader<'_> {
             let (item, complete) = self.value(depth + 1)?;
             if !complete {
                 self.repairs.truncated = true;
+                items.extend(item.filter(Value::is_array));
                 return Ok((Some(Value::Array(items)), false));
             }
             items.extend(item);
@@ -320,6 +337,9 @@ impl Reader<'_> {
             let (value, complete) = self.value(depth + 1)?;
             if !complete {
                 self.repairs.truncated = true;
+                if let Some(array) = value.filter(Value::is_array) {
+                    members.insert(key, array);
+                }
                 return Ok((Some(Value::Object(members)), false));
             }
             members.insert(key, value.unwrap_or(Value::Null));
@@ -400,6 +420,19 @@ mod tests {
                 json!({"events": [{"t": 1}]}),
             ),
             (r#"[{"t": 1, "ok": tr"#, json!([])),
+            (
+                r#"{"events": [{"t": 1}, {"t": 2}, {"t": 3"#,
+                json!({"events": [{"t": 1}, {"t": 2}]}),
+            ),
+            (
+                r#"{"a": {"b": [1]}, "events": [[1, 2], [3, 4"#,
+                json!({"a": {"b": [1]}, "events": [[1, 2], [3]]}),
+            ),
+            (
+                r#"{"events": [{"t": 1}], "x": "\u12"#,
+                json!({"events": [{"t": 1}]}),
+            ),
+            (r#"["ok", "\ud83d\ude"#, json!(["ok"])),
             ("[", json!([])),
         ];
         for (text, want) in cases {
@@ -412,6 +445,7 @@ mod tests {
     #[test]
     fn unrepairable_text_is_rejected() {
         for text in [
+            r#"["\u+041"]"#,
             "",
             "I could not find any events.",
             r#"[{"a": 1} {"b": 2}]"#,

@@ -11,13 +11,18 @@ use indicatif::{ParallelProgressIterator, ProgressBar};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::events::extract;
+use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate};
 use crate::input::join::{Case, JoinMode, Joined, join};
 use crate::input::read::{expand_paths, read_jsonl};
 use crate::input::{Example, Output, Prediction, expected, predicted};
 use crate::metrics::{Totals, class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
-use crate::report::{RepairCounts, Report, Run, SchemaCounts, Summary, TimingBias, Tool, Validity};
+use crate::report::{
+    AlignedRow, BaselineDeltas, Delta, RepairCounts, Report, Run, SchemaCounts, Summary,
+    TimingBias, Tool, Validity, WorstExample,
+};
 use crate::schema::{ErrorTable, Schema, Violation};
 use crate::spec::{FieldSpec, Spec};
 use crate::validity::{Tier, classify};
@@ -37,7 +42,18 @@ pub struct ScoreRequest {
     pub repair: bool,
     /// Worker threads; `None` uses one per core.
     pub threads: Option<usize>,
+    /// Gates from the command line (they replace spec gates on the same metric).
+    pub gates: Vec<Gate>,
+    /// An earlier report.json not to regress from.
+    pub baseline: Option<PathBuf>,
+    /// Allowed drop from the baseline when a metric has no override.
+    pub max_drop: f64,
+    /// Per-metric allowed drops.
+    pub max_drop_overrides: BTreeMap<String, f64>,
 }
+
+/// How many of the worst examples the report shows side by side.
+pub const WORST_EXAMPLES: usize = 10;
 
 /// The loaded inputs of a run.
 #[derive(Debug)]
@@ -48,6 +64,8 @@ pub struct Loaded {
     pub schema: Option<Schema>,
     /// Examples joined to their predictions.
     pub joined: Joined,
+    /// The baseline, when one was given.
+    pub baseline: Option<Baseline>,
 }
 
 /// The result of scoring one example.
@@ -207,10 +225,43 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
     }
 
     let joined = join(examples, predictions, request.join)?;
+    let baseline = request
+        .baseline
+        .as_deref()
+        .map(|path| load_baseline(path, request))
+        .transpose()?;
     Ok(Loaded {
         spec,
         schema,
         joined,
+        baseline,
+    })
+}
+
+fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read baseline", e))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Path {
+        path: path.to_path_buf(),
+        message: format!(
+            "baseline is not valid JSON ({e}): expected a report.json written by verdict score"
+        ),
+    })?;
+    if !report
+        .get("summary")
+        .is_some_and(serde_json::Value::is_object)
+    {
+        return Err(Error::Path {
+            path: path.to_path_buf(),
+            message: "baseline has no \"summary\": expected a report.json written by verdict score"
+                .into(),
+        });
+    }
+    Ok(Baseline {
+        file: display(path),
+        report,
+        max_drop: request.max_drop,
+        overrides: request.max_drop_overrides.clone(),
     })
 }
 
@@ -283,7 +334,7 @@ pub fn build_report(
     let events = spec
         .events
         .as_ref()
-        .map(|e| event_metrics(&totals, &field_specs, &e.sweep));
+        .map(|e| event_metrics(&totals, &field_specs, &e.sweep, seconds_to_us(e.tolerance)));
     let timing_bias = events.as_ref().map(|m| {
         let f1 = classes.as_ref().and_then(|c| c.micro_f1);
         let f1_after_removing = match m.median_offset_us {
@@ -363,6 +414,7 @@ pub fn build_report(
             predictions: request.predictions.iter().map(|p| display(p)).collect(),
             joined_by: loaded.joined.joined_by,
             repair: request.repair,
+            events: spec.events.clone(),
         },
         summary,
         validity,
@@ -377,7 +429,138 @@ pub fn build_report(
         fields,
         tolerance_sweep,
         timing_bias,
+        worst_examples: Vec::new(),
+        baseline: None,
+        gates: Vec::new(),
+        passed: true,
     }
+}
+
+/// The examples with the most event errors (at most [`WORST_EXAMPLES`], only those with any),
+/// with their events aligned side by side.
+fn worst_examples(
+    loaded: &Loaded,
+    scores: &[ExampleScore],
+    use_repaired: bool,
+) -> Vec<WorstExample> {
+    let Some(spec) = &loaded.spec.events else {
+        return Vec::new();
+    };
+    let mut ranked: Vec<(usize, usize)> = scores
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.events.as_ref().map(|e| (e.fp() + e.fn_(), i)))
+        .filter(|(errors, _)| *errors > 0)
+        .collect();
+    ranked.sort_by_key(|&(errors, index)| (std::cmp::Reverse(errors), index));
+    ranked
+        .into_iter()
+        .take(WORST_EXAMPLES)
+        .map(|(_, index)| {
+            let case = &loaded.joined.cases[index];
+            let score = &scores[index];
+            let outcome = score.events.as_ref().expect("ranked examples have events");
+            let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
+            let exp = extract(Some(&case.example.expected), spec);
+            let pred = extract(parsed.scored_value(use_repaired), spec);
+            let mut rows: Vec<(Option<i64>, AlignedRow)> = Vec::new();
+            for pair in &outcome.pairs {
+                let fields_right = pair
+                    .fields
+                    .iter()
+                    .flatten()
+                    .all(|o| *o == crate::fields::Outcome::Correct);
+                let status = match (pair.same_label(), fields_right) {
+                    (false, _) => "confused",
+                    (true, false) => "field",
+                    (true, true) => "match",
+                };
+                rows.push((
+                    Some(pair.expected_time_us),
+                    AlignedRow {
+                        status,
+                        expected: Some(exp.events[pair.expected_index].value.clone()),
+                        predicted: Some(pred.events[pair.predicted_index].value.clone()),
+                        dt: Some(pair.dt_us as f64 / 1e6),
+                    },
+                ));
+            }
+            for missed in &outcome.missed {
+                rows.push((
+                    missed.time_us,
+                    AlignedRow {
+                        status: "missed",
+                        expected: Some(exp.events[missed.index].value.clone()),
+                        predicted: None,
+                        dt: None,
+                    },
+                ));
+            }
+            for spurious in &outcome.spurious {
+                rows.push((
+                    spurious.time_us,
+                    AlignedRow {
+                        status: "spurious",
+                        expected: None,
+                        predicted: Some(pred.events[spurious.index].value.clone()),
+                        dt: None,
+                    },
+                ));
+            }
+            // Events without a time go last.
+            rows.sort_by_key(|(time, _)| (time.is_none(), *time));
+            let keys = &case.example.keys;
+            WorstExample {
+                id: keys.explicit.clone().or_else(|| keys.content.clone()),
+                expected_line: case.example.location.to_string(),
+                tier: score.tier,
+                tp: outcome.tp(),
+                fp: outcome.fp(),
+                fn_: outcome.fn_(),
+                rows: rows.into_iter().map(|(_, row)| row).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Evaluates the gates and the baseline on the finished report and records the results.
+fn apply_gates(report: &mut Report, loaded: &Loaded, request: &ScoreRequest) -> Result<()> {
+    let json = serde_json::to_value(&*report)
+        .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
+    report.gates = evaluate(
+        &json,
+        &loaded.spec.gates,
+        &request.gates,
+        loaded.baseline.as_ref(),
+    )?;
+    report.passed = report.gates.iter().all(|g| g.passed);
+    if let Some(baseline) = &loaded.baseline {
+        let value = |report: &serde_json::Value, metric: &str| {
+            report
+                .pointer(&format!("/summary/{metric}"))
+                .and_then(serde_json::Value::as_f64)
+        };
+        let deltas = BASELINE_METRICS
+            .iter()
+            .chain(&["timestamp_mae"])
+            .filter_map(|metric| {
+                let (before, now) = (value(&baseline.report, metric)?, value(&json, metric)?);
+                Some((
+                    (*metric).to_owned(),
+                    Delta {
+                        baseline: before,
+                        current: now,
+                        delta: now - before,
+                    },
+                ))
+            })
+            .collect();
+        report.baseline = Some(BaselineDeltas {
+            file: baseline.file.clone(),
+            deltas,
+        });
+    }
+    Ok(())
 }
 
 fn display(path: &Path) -> String {
@@ -400,7 +583,9 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
             .collect()
     });
     progress.finish_and_clear();
-    let report = build_report(request, &loaded, &scores, &pool);
+    let mut report = build_report(request, &loaded, &scores, &pool);
+    report.worst_examples = worst_examples(&loaded, &scores, request.repair);
+    apply_gates(&mut report, &loaded, request)?;
     let warnings = warnings(&loaded);
     Ok(Scored {
         report,
@@ -434,13 +619,6 @@ fn warnings(loaded: &Loaded) -> Vec<String> {
             "{} request(s) failed or were blocked and score as empty outputs (first: {}: {reason})",
             failed.len(),
             first.location
-        ));
-    }
-    if !loaded.spec.gates.is_empty() {
-        warnings.push(format!(
-            "{} gate(s) in {} are not evaluated by this version of verdict; the exit code does not reflect them",
-            loaded.spec.gates.len(),
-            loaded.spec.path.display()
         ));
     }
     warnings

@@ -316,6 +316,13 @@ fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String>
     Ok(())
 }
 
+impl Comparator {
+    /// The comparator's name as written in the spec.
+    pub fn name(self) -> &'static str {
+        comparator_name(self)
+    }
+}
+
 fn comparator_name(c: Comparator) -> &'static str {
     match c {
         Comparator::Exact => "exact",

@@ -3,8 +3,8 @@
 //! The tiers, in order of preference:
 //! - **strict**: the trimmed text is exactly one JSON value;
 //! - **extracted**: the JSON value that starts at the first `[` or `{` of the first markdown
-//!   fence (or of the whole text where there is no fence) parses completely; prose after it is
-//!   ignored. Only that one position is tried, so a truncated array never passes as its first
+//!   fence's body (or of the whole text where there is no fence, or the fence's body holds no
+//!   bracket) parses completely; prose after it is ignored. Only that one position is tried, so a truncated array never passes as its first
 //!   element;
 //! - **repaired**: that same value reads with [`crate::repair`] (trailing commas, unquoted keys,
 //!   single quotes, a truncated tail), counted separately and scored only with `--repair`;
@@ -130,12 +130,17 @@ pub fn classify_text(text: &str) -> Parsed {
     }
 }
 
-/// The text from the first `[` or `{` of the first markdown fence's body (or of the whole text
-/// when it has no fence) to the end of that body.
+/// The text from the first `[` or `{` of the first markdown fence's body to the end of that
+/// body; or, when there is no fence or its body holds no bracket (a one-line fence, a stray
+/// closing fence after the JSON), from the first `[` or `{` of the whole text.
 fn candidate(text: &str) -> Option<&str> {
-    let region = fence_body(text).unwrap_or(text);
-    let start = region.find(['[', '{'])?;
-    Some(&region[start..])
+    if let Some(body) = fence_body(text) {
+        if let Some(start) = body.find(['[', '{']) {
+            return Some(&body[start..]);
+        }
+    }
+    let start = text.find(['[', '{'])?;
+    Some(&text[start..])
 }
 
 /// The body of the first ``` fence: from the line after the opening fence (which may carry a
@@ -178,6 +183,12 @@ mod tests {
             tier("Sure.\n```\n{\"a\": [1]}\n```\nDone."),
             Tier::Extracted
         );
+        // A one-line fence, and JSON followed by a stray closing fence.
+        assert_eq!(
+            classify_text("```json [{\"a\": 1}]```").value,
+            Some(json!([{"a": 1}]))
+        );
+        assert_eq!(tier("{\"a\": 1}\n```"), Tier::Extracted);
         // The fence's body wins over a bracket in the prose before it.
         let v = classify_text("Events [see below]:\n```json\n[2]\n```").value;
         assert_eq!(v, Some(json!([2])));

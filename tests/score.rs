@@ -18,7 +18,9 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "expected": "tests/fixtures/vertex-batch/expected.jsonl",
             "predictions": ["tests/fixtures/vertex-batch/predictions.jsonl"],
             "joined_by": "request_hash",
-            "repair": false
+            "repair": false,
+            "events": {"pointer": "", "time": "timestamp_seconds", "label": "classification", "tolerance": 1.0,
+                       "sweep": [0.25, 0.5, 1.0, 2.0, 3.0, 5.0]}
         })
     );
     // Worked by hand: 11 expected events (9 FG_MAKE, 1 REBOUND, 1 FG_MISS); only clips 1, 2,

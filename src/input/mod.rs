@@ -132,11 +132,17 @@ fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The user turns of a Gemini `contents` array, as hashable parts.
+/// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
+/// `role` optional and takes a turn without one as the user's, so such turns count too.
 fn gemini_user_turns(contents: &[Value]) -> Vec<Vec<UserPart<'_>>> {
     contents
         .iter()
-        .filter(|turn| turn.get("role").and_then(Value::as_str) == Some("user"))
+        .filter(|turn| {
+            matches!(
+                turn.get("role").and_then(Value::as_str),
+                Some("user") | None
+            )
+        })
         .map(|turn| {
             let parts = turn
                 .get("parts")
@@ -176,6 +182,16 @@ mod tests {
         assert_eq!(hash(&a), hash(&b));
         assert_ne!(hash(&a), hash(&c));
         assert_eq!(hash(&a).len(), 16);
+    }
+
+    #[test]
+    fn turns_without_a_role_are_user_turns() {
+        let a = json!([{"parts": [{"text": "clip one"}]}]);
+        let b = json!([{"parts": [{"text": "clip two"}]}]);
+        let with_role = json!([{"role": "user", "parts": [{"text": "clip one"}]}]);
+        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(hash(&a), hash(&with_role));
     }
 
     #[test]

@@ -126,8 +126,63 @@ pub fn render(report: &Report, report_path: &str) -> String {
             let _ = writeln!(out, "    … {more} more in {report_path}");
         }
     }
+    if !report.gates.is_empty() {
+        let _ = writeln!(out, "  gates:");
+        for g in &report.gates {
+            let _ = writeln!(
+                out,
+                "    {}  {:<30} {:>8} {} {}{}",
+                if g.passed { "PASS" } else { "FAIL" },
+                g.metric,
+                g.value
+                    .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}")),
+                super::markdown::op_symbol(g.op),
+                g.threshold,
+                g.note
+                    .as_ref()
+                    .map(|n| format!("  ({n})"))
+                    .unwrap_or_default()
+            );
+        }
+        let failed = report.gates.iter().filter(|g| !g.passed).count();
+        let verdict = if failed == 0 {
+            "PASS".to_owned()
+        } else {
+            format!("FAIL ({failed} of {} gates)", report.gates.len())
+        };
+        let _ = writeln!(out, "  result: {verdict}");
+    }
     let _ = writeln!(out, "report: {report_path}");
     out
+}
+
+/// One line per failed gate, for stderr: what was measured and what was required.
+pub fn gate_failures(report: &Report) -> Vec<String> {
+    report
+        .gates
+        .iter()
+        .filter(|g| !g.passed)
+        .map(|g| {
+            let value = g
+                .value
+                .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}"));
+            let baseline = g
+                .baseline
+                .map(|b| format!(", baseline {b:.4}"))
+                .unwrap_or_default();
+            let note = g
+                .note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default();
+            format!(
+                "gate failed: {} = {value}, required {} {}{baseline}{note}",
+                g.metric,
+                super::markdown::op_symbol(g.op),
+                g.threshold
+            )
+        })
+        .collect()
 }
 
 /// The root path `""` reads badly in a table.

@@ -6,7 +6,11 @@
 //! holds a clock time or an absolute path, so two runs on the same data give the same bytes.
 
 pub mod console;
+pub mod csv;
 pub mod examples;
+pub mod html;
+pub mod junit;
+pub mod markdown;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::gate::GateResult;
 use crate::input::join::JoinedBy;
 use crate::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
 use crate::schema::ErrorRow;
@@ -54,6 +59,67 @@ pub struct Report {
     pub tolerance_sweep: Option<Sweep>,
     /// A systematic clock offset, and F1 once it is removed (`[events]` only).
     pub timing_bias: Option<TimingBias>,
+    /// The examples with the most event errors, expected and predicted side by side.
+    pub worst_examples: Vec<WorstExample>,
+    /// The baseline compared with (`--baseline`), and how each headline metric moved.
+    pub baseline: Option<BaselineDeltas>,
+    /// Every gate and its result.
+    pub gates: Vec<GateResult>,
+    /// Whether every gate passed (true when there are none). The exit code is 1 iff false.
+    pub passed: bool,
+}
+
+/// `baseline` in report.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselineDeltas {
+    /// The baseline report, as given.
+    pub file: String,
+    /// Per summary metric present in both: baseline, current and current − baseline.
+    pub deltas: BTreeMap<String, Delta>,
+}
+
+/// How one metric moved from the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Delta {
+    /// The baseline's value.
+    pub baseline: f64,
+    /// This run's value.
+    pub current: f64,
+    /// current − baseline.
+    pub delta: f64,
+}
+
+/// One of the worst examples: what it expected and what it got, row by row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorstExample {
+    /// Explicit key or request hash.
+    pub id: Option<String>,
+    /// Where the example is in the expected file.
+    pub expected_line: String,
+    /// Validity tier of the output.
+    pub tier: crate::validity::Tier,
+    /// Same-label pairs.
+    pub tp: usize,
+    /// Predicted events not in a same-label pair.
+    pub fp: usize,
+    /// Expected events not in a same-label pair.
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+    /// Expected and predicted events aligned, in time order.
+    pub rows: Vec<AlignedRow>,
+}
+
+/// One line of a worst example.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlignedRow {
+    /// `match`, `field` (same label, a field wrong), `confused`, `missed` or `spurious`.
+    pub status: &'static str,
+    /// The expected event, if any.
+    pub expected: Option<serde_json::Value>,
+    /// The predicted event, if any.
+    pub predicted: Option<serde_json::Value>,
+    /// t_pred − t_exp in seconds, for pairs.
+    pub dt: Option<f64>,
 }
 
 /// `timing_bias` in report.json.
@@ -103,6 +169,8 @@ pub struct Run {
     pub joined_by: JoinedBy,
     /// Whether repaired outputs were scored (`--repair`).
     pub repair: bool,
+    /// The spec's `[events]` settings the events were scored with (tolerance included).
+    pub events: Option<crate::spec::EventsSpec>,
 }
 
 /// `summary` in report.json.
@@ -198,6 +266,23 @@ pub struct RepairCounts {
     pub truncated: usize,
 }
 
+/// A rate with four decimals, `—` when undefined: the one number format of the text reports.
+pub fn format_rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.4}"))
+}
+
+/// A path for a report a person reads: as given when relative, only its file name when
+/// absolute, so reports do not depend on where the checkout lives.
+pub fn public_path(path: &str) -> String {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.file_name()
+            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+    } else {
+        path.to_owned()
+    }
+}
+
 /// The file name of the JSON report.
 pub const REPORT_JSON: &str = "report.json";
 
@@ -209,6 +294,22 @@ impl Report {
         text
     }
 }
+
+/// Writes every report file of a run into `dir`, each atomically: `examples.jsonl`,
+/// `per_class.csv`, `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a
+/// `report.json` that is there is never older than the files beside it. Returns the path of
+/// `report.json`.
+pub fn write_all(dir: &Path, report: &Report, examples_jsonl: &str) -> Result<PathBuf> {
+    write_atomic(dir, examples::EXAMPLES_JSONL, examples_jsonl)?;
+    write_atomic(dir, csv::PER_CLASS_CSV, &csv::render(report))?;
+    write_atomic(dir, junit::JUNIT_XML, &junit::render(report))?;
+    write_atomic(dir, REPORT_MD, &markdown::render(report))?;
+    write_atomic(dir, html::REPORT_HTML, &html::render(report))?;
+    write_atomic(dir, REPORT_JSON, &report.to_json())
+}
+
+/// The file name of the Markdown report.
+pub const REPORT_MD: &str = "report.md";
 
 /// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
 /// never half of either. `dir` is created if needed.

@@ -1,0 +1,535 @@
+//! Release gates: thresholds on any metric of report.json, and a baseline not to regress from.
+//!
+//! A gate names a metric by its dotted path in report.json (`event_f1` is short for
+//! `summary.event_f1`; `classes.FG_MAKE.recall` finds the row whose label is `FG_MAKE`). Gates
+//! are evaluated on the report's own JSON, so every number in it is gateable and a gate's name
+//! can never drift from the key a user reads. One function decides pass or fail; the printed
+//! PASS/FAIL lines and the exit code both come from its result.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::spec::{GateOp, GateSpec, parse_gate_expr};
+
+/// Per-class gates on classes with less support than this are flagged as noise.
+pub const MIN_SUPPORT: u64 = 10;
+
+/// Default largest allowed drop from the baseline, absolute.
+pub const DEFAULT_MAX_DROP: f64 = 0.01;
+
+/// The summary metrics compared with a baseline: rates in [0, 1] where higher is better.
+pub const BASELINE_METRICS: [&str; 15] = [
+    "json_valid_strict",
+    "json_valid",
+    "json_recoverable",
+    "schema_valid",
+    "event_precision",
+    "event_recall",
+    "event_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_f1",
+    "matched_label_accuracy",
+    "player_id_accuracy",
+    "exact_match",
+    "label_accuracy",
+];
+
+/// A threshold on one metric, from the spec or the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    /// Dotted metric path.
+    pub metric: String,
+    /// Comparison.
+    pub op: GateOp,
+    /// Threshold.
+    pub threshold: f64,
+}
+
+impl FromStr for Gate {
+    type Err = String;
+
+    /// Parses `METRIC OP NUMBER`, as in `macro_f1>=0.75` or `classes.FG_MAKE.recall >= 0.7`.
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        let at = text.find(['>', '<']).ok_or_else(|| {
+            format!("gate {text:?} needs an operator: METRIC>=NUMBER (or >, <=, <)")
+        })?;
+        let metric = text[..at].trim();
+        if metric.is_empty() || metric.contains(|c: char| c.is_whitespace() || c == '=' || c == '!')
+        {
+            return Err(format!(
+                "gate {text:?} must be METRIC OP NUMBER, as in \"macro_f1>=0.75\""
+            ));
+        }
+        let (op, threshold) = parse_gate_expr(&text[at..])?;
+        Ok(Gate {
+            metric: metric.to_owned(),
+            op,
+            threshold,
+        })
+    }
+}
+
+impl From<&GateSpec> for Gate {
+    fn from(spec: &GateSpec) -> Self {
+        Gate {
+            metric: spec.metric.clone(),
+            op: spec.op,
+            threshold: spec.threshold,
+        }
+    }
+}
+
+/// A baseline to compare with: the earlier report.json and the allowed drops.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The file, as given (for messages and the report).
+    pub file: String,
+    /// The earlier report.
+    pub report: Value,
+    /// Allowed drop when a metric has no override.
+    pub max_drop: f64,
+    /// Per-metric allowed drops.
+    pub overrides: BTreeMap<String, f64>,
+}
+
+/// The result of one gate, as it appears in `gates` in report.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateResult {
+    /// Dotted metric path, as written.
+    pub metric: String,
+    /// Comparison.
+    pub op: GateOp,
+    /// Threshold (for a baseline gate: the baseline value minus the allowed drop).
+    pub threshold: f64,
+    /// The measured value; `null` when the metric is undefined.
+    pub value: Option<f64>,
+    /// Whether the gate passed. A gate on an undefined metric fails.
+    pub passed: bool,
+    /// Where the gate came from: `spec`, `cli` or `baseline`.
+    pub source: &'static str,
+    /// For baseline gates: the baseline's value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// Why a gate failed without a value, or why its number deserves caution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Every dotted path of a numeric (or null) value in a report, for suggestions.
+fn metric_paths(report: &Value) -> Vec<String> {
+    let mut paths = Vec::new();
+    if let Some(summary) = report.get("summary").and_then(Value::as_object) {
+        paths.extend(summary.keys().cloned());
+    }
+    if let Some(classes) = report.get("classes").and_then(Value::as_array) {
+        for row in classes {
+            let label = row.get("label").and_then(Value::as_str).unwrap_or_default();
+            if let Some(obj) = row.as_object() {
+                for (key, value) in obj {
+                    if value.is_number() {
+                        paths.push(format!("classes.{label}.{key}"));
+                    }
+                }
+            }
+        }
+    }
+    fn walk(prefix: &str, value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    walk(&format!("{prefix}.{key}"), child, out);
+                }
+            }
+            Value::Number(_) | Value::Null => out.push(prefix.to_owned()),
+            _ => {}
+        }
+    }
+    for section in [
+        "validity",
+        "repairs",
+        "schema",
+        "events",
+        "timestamps",
+        "fields",
+        "timing_bias",
+    ] {
+        if let Some(value) = report.get(section) {
+            walk(section, value, &mut paths);
+        }
+    }
+    paths
+}
+
+/// Looks a dotted metric path up in a report. `Err` holds the known paths when it names
+/// nothing; `Ok(None)` is a metric that exists but is null.
+fn lookup(report: &Value, path: &str) -> std::result::Result<(Option<f64>, Option<u64>), ()> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let found = match segments.as_slice() {
+        [name] => report.get("summary").and_then(|s| s.get(*name)),
+        ["classes", label @ .., key] if !label.is_empty() => {
+            let label = label.join(".");
+            let row = report
+                .get("classes")
+                .and_then(Value::as_array)
+                .and_then(|rows| {
+                    rows.iter()
+                        .find(|r| r.get("label").and_then(Value::as_str) == Some(label.as_str()))
+                });
+            if let Some(row) = row {
+                let support = row.get("support").and_then(Value::as_u64);
+                return match row.get(*key) {
+                    Some(Value::Number(n)) => Ok((n.as_f64(), support)),
+                    Some(Value::Null) => Ok((None, support)),
+                    _ => Err(()),
+                };
+            }
+            None
+        }
+        _ => {
+            let mut value = report;
+            let mut ok = true;
+            for segment in &segments {
+                match value.get(*segment) {
+                    Some(v) => value = v,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            ok.then_some(value)
+        }
+    };
+    match found {
+        Some(Value::Number(n)) => Ok((n.as_f64(), None)),
+        Some(Value::Null) => Ok((None, None)),
+        _ => Err(()),
+    }
+}
+
+fn unknown_metric(report: &Value, metric: &str) -> Error {
+    let paths = metric_paths(report);
+    let best = paths
+        .iter()
+        .map(|p| (strsim::jaro_winkler(metric, p), p))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.7)
+        .map(|(_, p)| format!("; did you mean `{p}`?"))
+        .unwrap_or_default();
+    Error::Usage(format!(
+        "gate on unknown metric `{metric}`: name a number in report.json, such as `event_f1`, `timestamps.p90_abs` or `classes.LABEL.recall`{best}"
+    ))
+}
+
+fn compare(op: GateOp, value: f64, threshold: f64) -> bool {
+    match op {
+        GateOp::Ge => value >= threshold,
+        GateOp::Gt => value > threshold,
+        GateOp::Le => value <= threshold,
+        GateOp::Lt => value < threshold,
+    }
+}
+
+fn judge(
+    metric: &str,
+    op: GateOp,
+    threshold: f64,
+    value: Option<f64>,
+    support: Option<u64>,
+    source: &'static str,
+) -> GateResult {
+    let note = match (value, support) {
+        (None, _) => {
+            Some("the metric is undefined (null) in this run, so the gate cannot pass".to_owned())
+        }
+        (_, Some(s)) if s < MIN_SUPPORT => Some(format!(
+            "only {s} expected in this class (< {MIN_SUPPORT}): the number is noise"
+        )),
+        _ => None,
+    };
+    GateResult {
+        metric: metric.to_owned(),
+        op,
+        threshold,
+        value,
+        passed: value.is_some_and(|v| compare(op, v, threshold)),
+        source,
+        baseline: None,
+        note,
+    }
+}
+
+/// Evaluates the spec's gates, the command line's (which replace a spec gate on the same
+/// metric) and the baseline's against a report's JSON. An unknown metric path is an error.
+pub fn evaluate(
+    report: &Value,
+    spec_gates: &[GateSpec],
+    cli_gates: &[Gate],
+    baseline: Option<&Baseline>,
+) -> Result<Vec<GateResult>> {
+    let mut results = Vec::new();
+    let overridden = |metric: &str| cli_gates.iter().any(|g| g.metric == metric);
+    let chosen = spec_gates
+        .iter()
+        .filter(|g| !overridden(&g.metric))
+        .map(|g| (Gate::from(g), "spec"))
+        .chain(cli_gates.iter().map(|g| (g.clone(), "cli")));
+    for (gate, source) in chosen {
+        let (value, support) =
+            lookup(report, &gate.metric).map_err(|()| unknown_metric(report, &gate.metric))?;
+        results.push(judge(
+            &gate.metric,
+            gate.op,
+            gate.threshold,
+            value,
+            support,
+            source,
+        ));
+    }
+    if let Some(baseline) = baseline {
+        for metric in BASELINE_METRICS {
+            let before = lookup(&baseline.report, metric).ok().and_then(|(v, _)| v);
+            let Some(before) = before else { continue };
+            let now = lookup(report, metric).ok().and_then(|(v, _)| v);
+            let drop = baseline
+                .overrides
+                .get(metric)
+                .copied()
+                .unwrap_or(baseline.max_drop);
+            // Rounded so that a drop of exactly max_drop passes despite binary fractions.
+            let threshold = ((before - drop) * 1e12).round() / 1e12;
+            let mut result = judge(metric, GateOp::Ge, threshold, now, None, "baseline");
+            result.baseline = Some(before);
+            results.push(result);
+        }
+        for metric in baseline.overrides.keys() {
+            if !BASELINE_METRICS.contains(&metric.as_str()) {
+                return Err(Error::Usage(format!(
+                    "--max-drop {metric}=…: the baseline compares only {}",
+                    BASELINE_METRICS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Parses `--max-drop` values: a bare number sets the default, `METRIC=NUMBER` an override.
+pub fn parse_max_drops(values: &[String]) -> Result<(f64, BTreeMap<String, f64>)> {
+    let mut default = DEFAULT_MAX_DROP;
+    let mut overrides = BTreeMap::new();
+    for value in values {
+        let (metric, number) = match value.split_once('=') {
+            Some((m, n)) => (Some(m.trim()), n.trim()),
+            None => (None, value.trim()),
+        };
+        let drop: f64 = number
+            .parse()
+            .ok()
+            .filter(|d: &f64| d.is_finite() && *d >= 0.0)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--max-drop {value:?}: expected a number >= 0 or METRIC=NUMBER"
+                ))
+            })?;
+        match metric {
+            Some(m) => {
+                overrides.insert(m.to_owned(), drop);
+            }
+            None => default = drop,
+        }
+    }
+    Ok((default, overrides))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report() -> Value {
+        json!({
+            "summary": {"event_f1": 0.8, "macro_f1": 0.7, "timestamp_mae": 0.4, "label_accuracy": null, "json_valid": 0.99},
+            "classes": [
+                {"label": "FG_MAKE", "support": 166, "precision": 0.9, "recall": 0.75, "f1": 0.8},
+                {"label": "BLOCK.X", "support": 3, "precision": 1.0, "recall": 0.5, "f1": 0.6}
+            ],
+            "timestamps": {"p90_abs": 0.9, "pairs": 10},
+            "fields": {"player_a": {"accuracy": 0.95}}
+        })
+    }
+
+    fn gate(text: &str) -> Gate {
+        text.parse().unwrap()
+    }
+
+    fn eval(gates: &[&str]) -> Vec<GateResult> {
+        let gates: Vec<Gate> = gates.iter().map(|g| gate(g)).collect();
+        evaluate(&report(), &[], &gates, None).unwrap()
+    }
+
+    #[test]
+    fn parsing_every_operator() {
+        assert_eq!(
+            gate("macro_f1>=0.75"),
+            Gate {
+                metric: "macro_f1".into(),
+                op: GateOp::Ge,
+                threshold: 0.75
+            }
+        );
+        assert_eq!(gate(" event_f1 > 0.8 ").op, GateOp::Gt);
+        assert_eq!(gate("timestamp_mae<=0.5").op, GateOp::Le);
+        assert_eq!(gate("timestamp_mae < 1").op, GateOp::Lt);
+        assert_eq!(
+            gate("classes.FG_MAKE.recall >= 0.7").metric,
+            "classes.FG_MAKE.recall"
+        );
+        for bad in [
+            "macro_f1",
+            ">= 0.7",
+            "macro_f1 => 0.7",
+            "macro_f1 >= x",
+            "macro_f1 >= ",
+            "a = 1",
+            "a >= inf",
+        ] {
+            assert!(bad.parse::<Gate>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn thresholds_are_inclusive_or_strict_as_written() {
+        let r = eval(&[
+            "event_f1>=0.8",
+            "event_f1>0.8",
+            "timestamp_mae<=0.4",
+            "timestamp_mae<0.4",
+        ]);
+        let passed: Vec<bool> = r.iter().map(|g| g.passed).collect();
+        assert_eq!(passed, [true, false, true, false]);
+        assert_eq!(r[0].value, Some(0.8));
+        assert_eq!(r[0].source, "cli");
+    }
+
+    #[test]
+    fn paths_reach_classes_sections_and_fields() {
+        let r = eval(&[
+            "classes.FG_MAKE.recall>=0.7",
+            "timestamps.p90_abs<=1",
+            "fields.player_a.accuracy>=0.9",
+            "classes.BLOCK.X.f1>=0.5",
+        ]);
+        assert!(r.iter().all(|g| g.passed));
+        assert_eq!(r[0].note, None);
+        assert!(
+            r[3].note
+                .as_deref()
+                .unwrap()
+                .contains("only 3 expected in this class")
+        );
+    }
+
+    #[test]
+    fn a_null_metric_fails_with_a_reason() {
+        let r = eval(&["label_accuracy>=0.5"]);
+        assert!(!r[0].passed);
+        assert!(r[0].note.as_deref().unwrap().contains("undefined"));
+    }
+
+    #[test]
+    fn unknown_paths_suggest_a_known_one() {
+        let err = evaluate(&report(), &[], &[gate("event_f>=0.8")], None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown metric `event_f`"), "{err}");
+        assert!(err.ends_with("did you mean `event_f1`?"), "{err}");
+        let err = evaluate(&report(), &[], &[gate("classes.LAYUP.recall>=0.8")], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown metric `classes.LAYUP.recall`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_replaces_a_spec_gate_on_the_same_metric() {
+        let spec = [
+            GateSpec {
+                metric: "event_f1".into(),
+                op: GateOp::Ge,
+                threshold: 0.9,
+            },
+            GateSpec {
+                metric: "macro_f1".into(),
+                op: GateOp::Ge,
+                threshold: 0.5,
+            },
+        ];
+        let r = evaluate(&report(), &spec, &[gate("event_f1>=0.5")], None).unwrap();
+        let summary: Vec<(&str, f64, &str, bool)> = r
+            .iter()
+            .map(|g| (g.metric.as_str(), g.threshold, g.source, g.passed))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("macro_f1", 0.5, "spec", true),
+                ("event_f1", 0.5, "cli", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn baseline_fails_a_drop_larger_than_allowed() {
+        let old = json!({"summary": {"event_f1": 0.82, "macro_f1": 0.75, "json_valid": 0.99, "label_accuracy": null}});
+        let (max_drop, overrides) =
+            parse_max_drops(&["0.01".into(), "macro_f1=0.1".into()]).unwrap();
+        let baseline = Baseline {
+            file: "old.json".into(),
+            report: old,
+            max_drop,
+            overrides,
+        };
+        let r = evaluate(&report(), &[], &[], Some(&baseline)).unwrap();
+        let summary: Vec<(&str, f64, bool)> = r
+            .iter()
+            .map(|g| (g.metric.as_str(), g.threshold, g.passed))
+            .collect();
+        // event_f1 dropped 0.02 > 0.01; macro_f1 dropped 0.05 <= 0.1; json_valid dropped 0.
+        assert_eq!(
+            summary,
+            [
+                ("json_valid", 0.98, true),
+                ("event_f1", 0.81, false),
+                ("macro_f1", 0.65, true)
+            ]
+        );
+        assert_eq!(r[1].baseline, Some(0.82));
+        let exact = Baseline {
+            file: "b".into(),
+            report: json!({"summary": {"event_f1": 0.81}}),
+            max_drop: 0.01,
+            overrides: BTreeMap::new(),
+        };
+        assert!(
+            evaluate(&report(), &[], &[], Some(&exact)).unwrap()[0].passed,
+            "a drop of exactly max-drop passes"
+        );
+        assert!(parse_max_drops(&["-1".into()]).is_err());
+        let bad = Baseline {
+            file: "b".into(),
+            report: json!({}),
+            max_drop: 0.01,
+            overrides: BTreeMap::from([("timestamp_mae".into(), 0.1)]),
+        };
+        assert!(evaluate(&report(), &[], &[], Some(&bad)).is_err());
+    }
+}
