@@ -116,6 +116,9 @@ pub struct GateResult {
     /// For baseline gates: the baseline's value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<f64>,
+    /// For baseline gates: the largest drop allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_drop: Option<f64>,
     /// Why a gate failed without a value, or why its number deserves caution.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -261,6 +264,7 @@ fn judge(
         passed: value.is_some_and(|v| compare(op, v, threshold)),
         source,
         baseline: None,
+        max_drop: None,
         note,
     }
 }
@@ -306,6 +310,7 @@ pub fn evaluate(
             let threshold = ((before - drop) * 1e12).round() / 1e12;
             let mut result = judge(metric, GateOp::Ge, threshold, now, None, "baseline");
             result.baseline = Some(before);
+            result.max_drop = Some(drop);
             results.push(result);
         }
         for metric in baseline.overrides.keys() {

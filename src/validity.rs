@@ -134,10 +134,10 @@ pub fn classify_text(text: &str) -> Parsed {
 /// body; or, when there is no fence or its body holds no bracket (a one-line fence, a stray
 /// closing fence after the JSON), from the first `[` or `{` of the whole text.
 fn candidate(text: &str) -> Option<&str> {
-    if let Some(body) = fence_body(text) {
-        if let Some(start) = body.find(['[', '{']) {
-            return Some(&body[start..]);
-        }
+    if let Some(body) = fence_body(text)
+        && let Some(start) = body.find(['[', '{'])
+    {
+        return Some(&body[start..]);
     }
     let start = text.find(['[', '{'])?;
     Some(&text[start..])

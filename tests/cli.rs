@@ -1,8 +1,10 @@
 //! End-to-end tests: the real `verdict` binary on fixtures. One test binary for the whole
 //! suite, to keep link time down on small CI machines.
 
+mod browser;
 mod errors;
 mod harness;
 mod reference;
+mod reports;
 mod sample;
 mod score;

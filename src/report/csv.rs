@@ -12,7 +12,7 @@ pub fn render(report: &Report) -> String {
     let mut write = |fields: &[String]| {
         writer
             .write_record(fields)
-            .expect("writing to memory cannot fail")
+            .expect("writing to memory cannot fail");
     };
     write(
         &[

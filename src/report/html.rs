@@ -22,10 +22,12 @@ fn num(value: Value) -> String {
     if value.is_none() || value.is_undefined() {
         return "—".to_owned();
     }
-    if let Ok(i) = i64::try_from(value.clone()) {
-        if value.as_str().is_none() && !value.to_string().contains('.') {
-            return i.to_string();
-        }
+    // Counts stay integers; rates, even 1.0, get three decimals.
+    if let Ok(i) = i64::try_from(value.clone())
+        && value.as_str().is_none()
+        && !value.to_string().contains('.')
+    {
+        return i.to_string();
     }
     f64::try_from(value).map_or_else(|_| "—".to_owned(), |v| format!("{v:.3}"))
 }

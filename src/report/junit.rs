@@ -64,7 +64,13 @@ pub fn render(report: &Report) -> String {
         report.gates.len()
     );
     for g in &report.gates {
-        let name = format!("{} {} {}", g.metric, op_symbol(g.op), g.threshold);
+        let name = match (g.baseline, g.max_drop) {
+            (Some(baseline), Some(drop)) => format!(
+                "{} dropped at most {drop} from baseline {baseline}",
+                g.metric
+            ),
+            _ => format!("{} {} {}", g.metric, op_symbol(g.op), g.threshold),
+        };
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
