@@ -10,6 +10,7 @@ use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict::gate::{Gate, parse_max_drops};
 use verdict::input::join::JoinMode;
 use verdict::report::{console, examples, markdown, write_all};
+use verdict::resample::ClusterBy;
 use verdict::score::{ScoreRequest, score};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
@@ -74,6 +75,25 @@ struct ScoreArgs {
     /// it for one metric. Repeatable.
     #[arg(long = "max-drop", value_name = "DROP", help_heading = "Gates")]
     max_drops: Vec<String>,
+
+    /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off;
+    /// off by default above 200,000 examples].
+    #[arg(long, value_name = "N", help_heading = "Intervals")]
+    bootstrap: Option<usize>,
+
+    /// Seed of the bootstrap: the same seed gives the same intervals.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Intervals"
+    )]
+    seed: u64,
+
+    /// Resample whole clusters (e.g. all clips of one game): `id`, a key of the expected line
+    /// or a JSON Pointer into it, optionally `~REGEX` to take a capture group from it.
+    #[arg(long, value_name = "SOURCE[~REGEX]", help_heading = "Intervals")]
+    cluster_by: Option<ClusterBy>,
 
     /// Worker threads [default: one per core]. The report does not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
@@ -155,6 +175,9 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         baseline: args.baseline,
         max_drop,
         max_drop_overrides,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        cluster_by: args.cluster_by,
     };
 
     let progress = if args.quiet || !std::io::stderr().is_terminal() {

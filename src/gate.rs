@@ -153,6 +153,14 @@ fn metric_paths(report: &Value) -> Vec<String> {
             _ => {}
         }
     }
+    if let Some(summary) = report
+        .pointer("/intervals/summary")
+        .and_then(Value::as_object)
+    {
+        for key in summary.keys() {
+            paths.extend(["low", "high"].map(|end| format!("{key}.{end}")));
+        }
+    }
     for section in [
         "validity",
         "repairs",
@@ -169,9 +177,46 @@ fn metric_paths(report: &Value) -> Vec<String> {
     paths
 }
 
-/// Looks a dotted metric path up in a report. `Err` holds the known paths when it names
-/// nothing; `Ok(None)` is a metric that exists but is null.
+/// Looks a dotted metric path up in a report, including interval ends (`event_f1.low`,
+/// `classes.FG_MAKE.recall.high`). `Err` when it names nothing; `Ok(None)` is a metric that
+/// exists but is null.
 fn lookup(report: &Value, path: &str) -> std::result::Result<(Option<f64>, Option<u64>), ()> {
+    lookup_plain(report, path).or_else(|()| lookup_interval(report, path))
+}
+
+fn lookup_interval(
+    report: &Value,
+    path: &str,
+) -> std::result::Result<(Option<f64>, Option<u64>), ()> {
+    let (metric, end) = path.rsplit_once('.').ok_or(())?;
+    if !matches!(end, "low" | "high" | "value") {
+        return Err(());
+    }
+    let intervals = report.get("intervals").filter(|i| !i.is_null()).ok_or(())?;
+    let (interval, support) = match metric
+        .strip_prefix("classes.")
+        .and_then(|rest| rest.rsplit_once('.'))
+    {
+        Some((label, key)) => {
+            let (_, support) = lookup_plain(report, &format!("classes.{label}.{key}"))?;
+            (
+                intervals
+                    .get("classes")
+                    .and_then(|c| c.get(label))
+                    .and_then(|c| c.get(key)),
+                support,
+            )
+        }
+        None => (intervals.get("summary").and_then(|s| s.get(metric)), None),
+    };
+    match interval.and_then(|i| i.get(end)) {
+        Some(Value::Number(n)) => Ok((n.as_f64(), support)),
+        Some(Value::Null) => Ok((None, support)),
+        _ => Err(()),
+    }
+}
+
+fn lookup_plain(report: &Value, path: &str) -> std::result::Result<(Option<f64>, Option<u64>), ()> {
     let segments: Vec<&str> = path.split('.').collect();
     let found = match segments.as_slice() {
         [name] => report.get("summary").and_then(|s| s.get(*name)),
@@ -438,6 +483,40 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("only 3 expected in this class")
+        );
+    }
+
+    #[test]
+    fn interval_ends_are_gateable() {
+        let mut r = report();
+        r["intervals"] = json!({
+            "summary": {"event_f1": {"value": 0.8, "low": 0.75, "high": 0.85}},
+            "classes": {"FG_MAKE": {"recall": {"value": 0.75, "low": 0.6, "high": null}}}
+        });
+        let gates: Vec<Gate> = [
+            "event_f1.low>=0.7",
+            "event_f1.high<0.8",
+            "classes.FG_MAKE.recall.low>=0.7",
+            "classes.FG_MAKE.recall.high>=0",
+        ]
+        .iter()
+        .map(|g| gate(g))
+        .collect();
+        let results = evaluate(&r, &[], &gates, None).unwrap();
+        let summary: Vec<(Option<f64>, bool)> =
+            results.iter().map(|g| (g.value, g.passed)).collect();
+        assert_eq!(
+            summary,
+            [
+                (Some(0.75), true),
+                (Some(0.85), false),
+                (Some(0.6), false),
+                (None, false)
+            ]
+        );
+        assert!(
+            evaluate(&report(), &[], &[gate("event_f1.low>=0.7")], None).is_err(),
+            "no intervals, no such metric"
         );
     }
 

@@ -20,6 +20,7 @@ pub mod outcome;
 mod properties;
 pub mod repair;
 pub mod report;
+pub mod resample;
 pub mod schema;
 pub mod score;
 pub mod spec;

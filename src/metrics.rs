@@ -269,8 +269,7 @@ impl Totals {
         for (total, tp) in self.sweep_tp.iter_mut().zip(&outcome.sweep_tp) {
             *total += tp;
         }
-        let expected_shape_met = outcome.reached_array || !outcome.expected_reached_array;
-        self.perfect += usize::from(valid_json && expected_shape_met && outcome.perfect());
+        self.perfect += usize::from(outcome.exact(valid_json));
     }
 
     /// Adds one single-label example.
@@ -282,13 +281,12 @@ impl Totals {
         if let Some(label) = &outcome.predicted {
             self.class(label).predicted += 1;
         }
-        let correct = outcome.expected.is_some() && outcome.expected == outcome.predicted;
-        if correct {
+        if outcome.correct() {
             self.class(outcome.expected.as_deref().unwrap_or_default())
                 .tp += 1;
         }
         self.confuse(outcome.expected.as_deref(), outcome.predicted.as_deref());
-        self.perfect += usize::from(valid_json && correct);
+        self.perfect += usize::from(outcome.exact(valid_json));
     }
 
     /// Micro counts: (tp, predicted, support) summed over classes.

@@ -102,6 +102,12 @@ impl EventOutcome {
         self.pairs.len() + self.missed.len()
     }
 
+    /// Whether the example counts for `exact_match`: valid JSON (`valid_json`), the pointer
+    /// reaches an array wherever the expected one does, and [`Self::perfect`].
+    pub fn exact(&self, valid_json: bool) -> bool {
+        valid_json && (self.reached_array || !self.expected_reached_array) && self.perfect()
+    }
+
     /// Every expected event paired with its label, nothing spurious, every compared field
     /// correct.
     pub fn perfect(&self) -> bool {
@@ -239,6 +245,18 @@ pub struct LabelOutcome {
     /// The predicted label; `None` for an invalid or missing output, or where the pointer
     /// finds nothing.
     pub predicted: Option<String>,
+}
+
+impl LabelOutcome {
+    /// Whether the label is right (an expected label exists and the prediction equals it).
+    pub fn correct(&self) -> bool {
+        self.expected.is_some() && self.expected == self.predicted
+    }
+
+    /// Whether the example counts for `exact_match`: valid JSON and the right label.
+    pub fn exact(&self, valid_json: bool) -> bool {
+        valid_json && self.correct()
+    }
 }
 
 /// Reads the single label of an output: a string as is, a number or boolean by its JSON text;

@@ -20,8 +20,11 @@ use crate::metrics::{Totals, class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
 use crate::report::{
-    AlignedRow, BaselineDeltas, Delta, RepairCounts, Report, Run, SchemaCounts, Summary,
+    AlignedRow, BaselineDeltas, Delta, Intervals, RepairCounts, Report, Run, SchemaCounts, Summary,
     TimingBias, Tool, Validity, WorstExample,
+};
+use crate::resample::{
+    ClusterBy, DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap, contribution,
 };
 use crate::schema::{ErrorTable, Schema, Violation};
 use crate::spec::{FieldSpec, Spec};
@@ -50,6 +53,13 @@ pub struct ScoreRequest {
     pub max_drop: f64,
     /// Per-metric allowed drops.
     pub max_drop_overrides: BTreeMap<String, f64>,
+    /// Bootstrap replicates for the intervals: `None` for the default (1000, skipped above
+    /// 200,000 examples), `Some(0)` for none.
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// Resample clusters of examples instead of single examples.
+    pub cluster_by: Option<ClusterBy>,
 }
 
 /// How many of the worst examples the report shows side by side.
@@ -66,6 +76,8 @@ pub struct Loaded {
     pub joined: Joined,
     /// The baseline, when one was given.
     pub baseline: Option<Baseline>,
+    /// Each example's cluster, in expected-file order, when `--cluster-by` was given.
+    pub clusters: Vec<Option<String>>,
 }
 
 /// The result of scoring one example.
@@ -196,8 +208,36 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
     let schema = spec.schema.as_deref().map(Schema::load).transpose()?;
 
     let mut examples: Vec<Example> = Vec::new();
+    let mut clusters: Vec<Option<String>> = Vec::new();
     read_jsonl(&request.expected, |location, value| {
-        examples.push(expected::detect(location, value)?);
+        let from_line = match &request.cluster_by {
+            Some(by) if !by.uses_id() => Some(by.cluster(Some(&value), None)),
+            _ => None,
+        };
+        let example = expected::detect(location, value)?;
+        let cluster = match (&request.cluster_by, from_line) {
+            (_, Some(result)) => Some(result),
+            (Some(by), None) => {
+                let id = example
+                    .keys
+                    .explicit
+                    .as_deref()
+                    .or(example.keys.content.as_deref());
+                Some(by.cluster(None, id))
+            }
+            (None, None) => None,
+        };
+        let cluster = cluster.transpose().map_err(|why| {
+            Error::line(
+                example.location.clone(),
+                format!(
+                    "--cluster-by {}: {why}",
+                    request.cluster_by.as_ref().map_or("", |c| c.text.as_str())
+                ),
+            )
+        })?;
+        clusters.push(cluster);
+        examples.push(example);
         Ok(())
     })?;
     if examples.is_empty() {
@@ -235,6 +275,7 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
         schema,
         joined,
         baseline,
+        clusters,
     })
 }
 
@@ -430,6 +471,7 @@ pub fn build_report(
         tolerance_sweep,
         timing_bias,
         worst_examples: Vec::new(),
+        intervals: None,
         baseline: None,
         gates: Vec::new(),
         passed: true,
@@ -523,6 +565,35 @@ fn worst_examples(
         .collect()
 }
 
+/// The layout of the resampling counters for a finished report: its class labels.
+pub fn layout(loaded: &Loaded, report: &Report) -> Layout {
+    let labels = report.classes.iter().map(|c| c.label.clone()).collect();
+    Layout::new(&loaded.spec, loaded.schema.is_some(), labels)
+}
+
+fn intervals(
+    loaded: &Loaded,
+    scores: &[ExampleScore],
+    report: &Report,
+    request: &ScoreRequest,
+    replicates: usize,
+) -> Intervals {
+    let layout = layout(loaded, report);
+    let counters: Vec<_> = scores
+        .par_iter()
+        .map(|s| contribution(s, &layout))
+        .collect();
+    let units = Units::new(&counters, &loaded.clusters, &layout);
+    let all = bootstrap(&units, &layout, replicates, request.seed);
+    Intervals::new(
+        all,
+        replicates,
+        request.seed,
+        request.cluster_by.as_ref().map(|c| c.text.clone()),
+        units.len(),
+    )
+}
+
 /// Evaluates the gates and the baseline on the finished report and records the results.
 fn apply_gates(report: &mut Report, loaded: &Loaded, request: &ScoreRequest) -> Result<()> {
     let json = serde_json::to_value(&*report)
@@ -585,8 +656,17 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
     progress.finish_and_clear();
     let mut report = build_report(request, &loaded, &scores, &pool);
     report.worst_examples = worst_examples(&loaded, &scores, request.repair);
+    let mut warnings = warnings(&loaded);
+    let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+    if request.bootstrap.is_none() && scores.len() > DEFAULT_MAX_EXAMPLES {
+        warnings.push(format!(
+            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
+        ));
+    } else if replicates > 0 {
+        report.intervals =
+            Some(pool.install(|| intervals(&loaded, &scores, &report, request, replicates)));
+    }
     apply_gates(&mut report, &loaded, request)?;
-    let warnings = warnings(&loaded);
     Ok(Scored {
         report,
         loaded,

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::gate::GateResult;
 use crate::input::join::JoinedBy;
 use crate::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
+use crate::resample::Interval;
 use crate::schema::ErrorRow;
 
 /// Everything a run measured.
@@ -61,12 +62,76 @@ pub struct Report {
     pub timing_bias: Option<TimingBias>,
     /// The examples with the most event errors, expected and predicted side by side.
     pub worst_examples: Vec<WorstExample>,
+    /// Bootstrap confidence intervals of the summary rates and per-class P/R/F1; `null` when
+    /// turned off.
+    pub intervals: Option<Intervals>,
     /// The baseline compared with (`--baseline`), and how each headline metric moved.
     pub baseline: Option<BaselineDeltas>,
     /// Every gate and its result.
     pub gates: Vec<GateResult>,
     /// Whether every gate passed (true when there are none). The exit code is 1 iff false.
     pub passed: bool,
+}
+
+/// `intervals` in report.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Intervals {
+    /// Always `percentile bootstrap`.
+    pub method: &'static str,
+    /// Confidence level.
+    pub confidence: f64,
+    /// Bootstrap replicates.
+    pub replicates: usize,
+    /// Seed of the resampling.
+    pub seed: u64,
+    /// `--cluster-by`, when clusters rather than examples were resampled.
+    pub cluster_by: Option<String>,
+    /// How many units (examples, or clusters) the intervals rest on.
+    pub units: usize,
+    /// Per summary metric.
+    pub summary: BTreeMap<String, Interval>,
+    /// Per class label, per `precision` / `recall` / `f1`.
+    pub classes: BTreeMap<String, BTreeMap<String, Interval>>,
+}
+
+impl Intervals {
+    /// Sorts intervals keyed by report path into the summary and per-class maps.
+    pub fn new(
+        all: BTreeMap<String, Interval>,
+        replicates: usize,
+        seed: u64,
+        cluster_by: Option<String>,
+        units: usize,
+    ) -> Self {
+        let mut summary = BTreeMap::new();
+        let mut classes: BTreeMap<String, BTreeMap<String, Interval>> = BTreeMap::new();
+        for (path, interval) in all {
+            match path
+                .strip_prefix("classes.")
+                .and_then(|rest| rest.rsplit_once('.'))
+            {
+                Some((label, metric)) => {
+                    classes
+                        .entry(label.to_owned())
+                        .or_default()
+                        .insert(metric.to_owned(), interval);
+                }
+                None => {
+                    summary.insert(path, interval);
+                }
+            }
+        }
+        Intervals {
+            method: "percentile bootstrap",
+            confidence: crate::resample::CONFIDENCE,
+            replicates,
+            seed,
+            cluster_by,
+            units,
+            summary,
+            classes,
+        }
+    }
 }
 
 /// `baseline` in report.json.
