@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use verdict::compare::{Run, compare, leaderboard, load_run};
 use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict::gate::{Gate, parse_max_drops};
 use verdict::input::join::JoinMode;
-use verdict::report::{console, examples, markdown, write_all};
-use verdict::resample::ClusterBy;
-use verdict::score::{ScoreRequest, score};
+use verdict::report::comparison::{self, Outcome};
+use verdict::report::{console, examples, markdown, write_all, write_atomic};
+use verdict::resample::{ClusterBy, player_fields};
+use verdict::score::{ScoreRequest, current_run, score};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
 ///
@@ -27,6 +29,49 @@ pub struct Cli {
 enum Command {
     /// Score predictions against expected outputs and write report.json.
     Score(ScoreArgs),
+    /// Compare two runs (paired intervals of every difference, McNemar's test), or rank more.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Runs to compare: output directories of `verdict score` (holding report.json and
+    /// examples.jsonl), or, with --spec and --expected, prediction files, directories or globs
+    /// to score first. Two runs: B is compared with A. More: a leaderboard.
+    #[arg(value_name = "RUN", num_args = 2.., required = true)]
+    runs: Vec<PathBuf>,
+
+    /// Score each RUN as predictions with this spec (needs --expected).
+    #[arg(long, value_name = "FILE", requires = "expected")]
+    spec: Option<PathBuf>,
+
+    /// The expected outputs the RUN predictions are scored against (needs --spec).
+    #[arg(long, value_name = "FILE", requires = "spec")]
+    expected: Option<PathBuf>,
+
+    /// The metric that ranks a leaderboard (a summary key).
+    #[arg(long, value_name = "METRIC", default_value = "event_f1")]
+    metric: String,
+
+    /// Bootstrap replicates.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    bootstrap: u32,
+
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+
+    /// Where to write compare.json, compare.md and compare.html [default: reports/compare/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+
+    /// No summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +161,7 @@ enum Join {
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Score(args) => run_score(args),
+        Command::Compare(args) => run_compare(args),
     }
 }
 
@@ -200,7 +246,12 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join(&report.run.name));
-    let examples = examples::render(&scored.loaded.joined.cases, &scored.scores);
+    let examples = examples::render(
+        &scored.loaded.joined.cases,
+        &scored.scores,
+        &scored.loaded.clusters,
+        &player_fields(&scored.loaded.spec),
+    );
     let path = write_all(&out, report, &examples)?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
@@ -217,6 +268,88 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     } else {
         EXIT_GATE_FAILED
     })
+}
+
+fn run_compare(args: CompareArgs) -> Result<u8> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(usize::from(n));
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let runs: Vec<Run> = match (&args.spec, &args.expected) {
+        (Some(spec), Some(expected)) => args
+            .runs
+            .iter()
+            .map(|predictions| {
+                let request = ScoreRequest {
+                    spec: spec.clone(),
+                    expected: expected.clone(),
+                    predictions: vec![predictions.clone()],
+                    join: JoinMode::Key,
+                    repair: false,
+                    threads: args.threads.map(usize::from),
+                    gates: Vec::new(),
+                    baseline: None,
+                    max_drop: verdict::gate::DEFAULT_MAX_DROP,
+                    max_drop_overrides: Default::default(),
+                    bootstrap: Some(0),
+                    seed: args.seed,
+                    cluster_by: None,
+                };
+                let scored = score(&request, &ProgressBar::hidden())?;
+                let json = serde_json::to_value(&scored.report)
+                    .map_err(|e| Error::Usage(e.to_string()))?;
+                let mut run = current_run(&scored.loaded, &scored.scores, &json);
+                run.name = predictions.display().to_string();
+                Ok(run)
+            })
+            .collect::<Result<_>>()?,
+        _ => args
+            .runs
+            .iter()
+            .map(|dir| load_run(dir))
+            .collect::<Result<_>>()?,
+    };
+    let outcome = pool.install(|| -> Result<Outcome> {
+        Ok(if runs.len() == 2 {
+            Outcome::Pair(compare(
+                &runs[0],
+                &runs[1],
+                args.bootstrap as usize,
+                args.seed,
+            )?)
+        } else {
+            Outcome::Leaderboard(leaderboard(
+                &runs,
+                &args.metric,
+                args.bootstrap as usize,
+                args.seed,
+            )?)
+        })
+    })?;
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join("compare"));
+    let mut json =
+        serde_json::to_string_pretty(&outcome).map_err(|e| Error::Usage(e.to_string()))?;
+    json.push('\n');
+    write_atomic(
+        &out,
+        comparison::COMPARE_MD,
+        &comparison::markdown(&outcome),
+    )?;
+    write_atomic(&out, comparison::COMPARE_HTML, &comparison::html(&outcome))?;
+    let path = write_atomic(&out, comparison::COMPARE_JSON, &json)?;
+    if !args.quiet {
+        print_stdout(&format!(
+            "{}report: {}\n",
+            comparison::console(&outcome),
+            path.display()
+        ));
+    }
+    Ok(EXIT_OK)
 }
 
 /// Appends the Markdown report to GitHub Actions' step summary. A failure to do so is reported

@@ -96,6 +96,16 @@ pub struct Baseline {
     pub max_drop: f64,
     /// Per-metric allowed drops.
     pub overrides: BTreeMap<String, f64>,
+    /// The baseline's per-example counts, when it was given as a run directory: its metrics
+    /// are then judged on the paired interval of the change, not on point estimates.
+    pub run: Option<crate::compare::Run>,
+}
+
+impl Baseline {
+    /// The largest drop allowed for `metric`.
+    pub fn max_drop_for(&self, metric: &str) -> f64 {
+        self.overrides.get(metric).copied().unwrap_or(self.max_drop)
+    }
 }
 
 /// The result of one gate, as it appears in `gates` in report.json.
@@ -341,16 +351,12 @@ pub fn evaluate(
             source,
         ));
     }
-    if let Some(baseline) = baseline {
+    if let Some(baseline) = baseline.filter(|b| b.run.is_none()) {
         for metric in BASELINE_METRICS {
             let before = lookup(&baseline.report, metric).ok().and_then(|(v, _)| v);
             let Some(before) = before else { continue };
             let now = lookup(report, metric).ok().and_then(|(v, _)| v);
-            let drop = baseline
-                .overrides
-                .get(metric)
-                .copied()
-                .unwrap_or(baseline.max_drop);
+            let drop = baseline.max_drop_for(metric);
             // Rounded so that a drop of exactly max_drop passes despite binary fractions.
             let threshold = ((before - drop) * 1e12).round() / 1e12;
             let mut result = judge(metric, GateOp::Ge, threshold, now, None, "baseline");
@@ -358,6 +364,8 @@ pub fn evaluate(
             result.max_drop = Some(drop);
             results.push(result);
         }
+    }
+    if let Some(baseline) = baseline {
         for metric in baseline.overrides.keys() {
             if !BASELINE_METRICS.contains(&metric.as_str()) {
                 return Err(Error::Usage(format!(
@@ -368,6 +376,41 @@ pub fn evaluate(
         }
     }
     Ok(results)
+}
+
+/// Non-inferiority gates against a baseline run: a headline metric passes when the lower end of
+/// the paired 95% interval of (current − baseline) is at least −max_drop.
+pub fn paired_baseline_gates(
+    baseline: &Baseline,
+    comparison: &crate::compare::Comparison,
+) -> Vec<GateResult> {
+    comparison
+        .metrics
+        .iter()
+        .filter(|m| BASELINE_METRICS.contains(&m.metric.as_str()) && m.a.is_some())
+        .map(|m| {
+            let drop = baseline.max_drop_for(&m.metric);
+            let low = m.delta.low;
+            let note = match (m.delta.value, low, m.delta.high) {
+                (Some(v), Some(l), Some(h)) => format!(
+                    "change {v:+.4}, paired 95% interval [{l:+.4}, {h:+.4}] over {} shared examples",
+                    comparison.shared_examples
+                ),
+                _ => "the change is undefined in this run, so the gate cannot pass".to_owned(),
+            };
+            GateResult {
+                metric: m.metric.clone(),
+                op: GateOp::Ge,
+                threshold: -drop,
+                value: low,
+                passed: low.is_some_and(|l| l >= -drop),
+                source: "baseline",
+                baseline: m.a,
+                max_drop: Some(drop),
+                note: Some(note),
+            }
+        })
+        .collect()
 }
 
 /// Parses `--max-drop` values: a bare number sets the default, `METRIC=NUMBER` an override.
@@ -581,6 +624,7 @@ mod tests {
             report: old,
             max_drop,
             overrides,
+            run: None,
         };
         let r = evaluate(&report(), &[], &[], Some(&baseline)).unwrap();
         let summary: Vec<(&str, f64, bool)> = r
@@ -602,6 +646,7 @@ mod tests {
             report: json!({"summary": {"event_f1": 0.81}}),
             max_drop: 0.01,
             overrides: BTreeMap::new(),
+            run: None,
         };
         assert!(
             evaluate(&report(), &[], &[], Some(&exact)).unwrap()[0].passed,
@@ -613,6 +658,7 @@ mod tests {
             report: json!({}),
             max_drop: 0.01,
             overrides: BTreeMap::from([("timestamp_mae".into(), 0.1)]),
+            run: None,
         };
         assert!(evaluate(&report(), &[], &[], Some(&bad)).is_err());
     }

@@ -58,16 +58,20 @@ pub struct Layout {
     /// Class labels in report order.
     pub labels: Vec<String>,
     index: HashMap<String, usize>,
-    /// Per spec field (name order): whether it is a `player_id` field.
-    player_fields: Vec<bool>,
+    has_player: bool,
     has_schema: bool,
     events: bool,
     single_label: bool,
 }
 
 impl Layout {
-    /// The layout of a run with `spec`, a schema or not, and the class labels of its report.
-    pub fn new(spec: &Spec, has_schema: bool, labels: Vec<String>) -> Layout {
+    fn build(
+        labels: Vec<String>,
+        has_player: bool,
+        has_schema: bool,
+        events: bool,
+        single_label: bool,
+    ) -> Layout {
         let index = labels
             .iter()
             .enumerate()
@@ -76,15 +80,79 @@ impl Layout {
         Layout {
             labels,
             index,
-            player_fields: spec
-                .fields
-                .values()
-                .map(|f| f.compare == Comparator::PlayerId)
-                .collect(),
+            has_player,
             has_schema,
-            events: spec.events.is_some(),
-            single_label: spec.label.is_some(),
+            events,
+            single_label,
         }
+    }
+
+    /// The layout of a run with `spec`, a schema or not, and the class labels of its report.
+    pub fn new(spec: &Spec, has_schema: bool, labels: Vec<String>) -> Layout {
+        let has_player = spec
+            .fields
+            .values()
+            .any(|f| f.compare == Comparator::PlayerId);
+        Layout::build(
+            labels,
+            has_player,
+            has_schema,
+            spec.events.is_some(),
+            spec.label.is_some(),
+        )
+    }
+
+    /// The layout of a run from its report.json.
+    pub fn from_report(report: &serde_json::Value) -> Layout {
+        let labels = report
+            .get("classes")
+            .and_then(serde_json::Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r.get("label")?.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let present = |pointer: &str| report.pointer(pointer).is_some_and(|v| !v.is_null());
+        let has_player = report
+            .get("fields")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|f| {
+                f.values().any(|v| {
+                    v.get("compare").and_then(serde_json::Value::as_str) == Some("player_id")
+                })
+            });
+        Layout::build(
+            labels,
+            has_player,
+            present("/schema/file"),
+            present("/run/events"),
+            present("/summary/label_accuracy"),
+        )
+    }
+
+    /// A layout covering both runs' labels (this one's first), for comparing them.
+    pub fn union(&self, other: &Layout) -> Layout {
+        let mut labels = self.labels.clone();
+        labels.extend(
+            other
+                .labels
+                .iter()
+                .filter(|l| !self.index.contains_key(*l))
+                .cloned(),
+        );
+        Layout::build(
+            labels,
+            self.has_player || other.has_player,
+            self.has_schema && other.has_schema,
+            self.events,
+            self.single_label,
+        )
+    }
+
+    /// Whether two runs scored the same kind of output (events, single labels or neither).
+    pub fn same_task(&self, other: &Layout) -> bool {
+        self.events == other.events && self.single_label == other.single_label
     }
 
     fn width(&self) -> usize {
@@ -95,77 +163,139 @@ impl Layout {
 /// One example's counters, sparse: (counter, value) with value ≠ 0.
 pub type Counters = Vec<(u32, i64)>;
 
-/// The counters one example contributes.
-pub fn contribution(score: &ExampleScore, layout: &Layout) -> Counters {
-    let mut dense: BTreeMap<usize, i64> = BTreeMap::new();
-    let mut add = |at: usize, v: i64| {
-        if v != 0 {
-            *dense.entry(at).or_default() += v;
+/// One example's counters by name, as `examples.jsonl` stores them (`counts`), so a later run
+/// can be compared with this one example by example.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct NamedCounts {
+    /// 1 if the output was strict JSON.
+    pub strict: i64,
+    /// 1 if extracted.
+    pub extracted: i64,
+    /// 1 if repaired.
+    pub repaired: i64,
+    /// 1 if valid against the schema.
+    pub schema_valid: i64,
+    /// 1 if the example counts for exact match.
+    pub exact: i64,
+    /// Expected events.
+    pub expected_events: i64,
+    /// Predicted events.
+    pub predicted_events: i64,
+    /// Pairs.
+    pub pairs: i64,
+    /// Same-label pairs.
+    pub same_label_pairs: i64,
+    /// Sum of |dt| over pairs, microseconds.
+    pub abs_dt_us: i64,
+    /// Correct `player_id` comparisons.
+    pub player_correct: i64,
+    /// `player_id` comparisons.
+    pub player_compared: i64,
+    /// Per label: [support, predicted, tp].
+    pub classes: BTreeMap<String, [i64; 3]>,
+}
+
+impl NamedCounts {
+    /// The counts of one scored example; `player_fields[i]` says whether spec field i (in name
+    /// order) is a `player_id` field.
+    pub fn of(score: &ExampleScore, player_fields: &[bool]) -> NamedCounts {
+        let mut c = NamedCounts::default();
+        match score.tier {
+            Tier::Strict => c.strict = 1,
+            Tier::Extracted => c.extracted = 1,
+            Tier::Repaired => c.repaired = 1,
+            _ => {}
         }
-    };
-    add(UNITS, 1);
-    match score.tier {
-        Tier::Strict => add(STRICT, 1),
-        Tier::Extracted => add(EXTRACTED, 1),
-        Tier::Repaired => add(REPAIRED, 1),
-        _ => {}
-    }
-    if score.violations.as_ref().is_some_and(Vec::is_empty) {
-        add(SCHEMA_VALID, 1);
-    }
-    let class = |label: &str, slot: usize| layout.index.get(label).map(|i| FIXED + 3 * i + slot);
-    if let Some(events) = &score.events {
-        add(EXACT, i64::from(events.exact(score.valid_json())));
-        add(EXPECTED_EVENTS, events.support() as i64);
-        add(PREDICTED_EVENTS, events.predicted() as i64);
-        add(PAIRS, events.pairs.len() as i64);
-        add(SAME_LABEL_PAIRS, events.tp() as i64);
-        for pair in &events.pairs {
-            add(ABS_DT_US, pair.dt_us.abs());
-            for (result, is_player) in pair.fields.iter().zip(&layout.player_fields) {
-                if let (Some(result), true) = (result, is_player) {
-                    add(PLAYER_COMPARED, 1);
-                    add(PLAYER_CORRECT, i64::from(*result == Outcome::Correct));
+        c.schema_valid = i64::from(score.violations.as_ref().is_some_and(Vec::is_empty));
+        let mut class =
+            |label: &str, slot: usize| c.classes.entry(label.to_owned()).or_default()[slot] += 1;
+        if let Some(events) = &score.events {
+            for pair in &events.pairs {
+                class(&pair.expected_label, 0);
+                class(&pair.predicted_label, 1);
+                if pair.same_label() {
+                    class(&pair.expected_label, 2);
                 }
             }
-            if let Some(at) = class(&pair.expected_label, 0) {
-                add(at, 1);
+            events.missed.iter().for_each(|m| class(&m.label, 0));
+            events.spurious.iter().for_each(|s| class(&s.label, 1));
+            c.exact = i64::from(events.exact(score.valid_json()));
+            c.expected_events = events.support() as i64;
+            c.predicted_events = events.predicted() as i64;
+            c.pairs = events.pairs.len() as i64;
+            c.same_label_pairs = events.tp() as i64;
+            for pair in &events.pairs {
+                c.abs_dt_us += pair.dt_us.abs();
+                for (result, is_player) in pair.fields.iter().zip(player_fields) {
+                    if let (Some(result), true) = (result, is_player) {
+                        c.player_compared += 1;
+                        c.player_correct += i64::from(*result == Outcome::Correct);
+                    }
+                }
             }
-            if let Some(at) = class(&pair.predicted_label, 1) {
-                add(at, 1);
+        }
+        if let Some(label) = &score.label {
+            let mut class = |label: &str, slot: usize| {
+                c.classes.entry(label.to_owned()).or_default()[slot] += 1
+            };
+            if let Some(l) = &label.expected {
+                class(l, 0);
             }
-            if pair.same_label()
-                && let Some(at) = class(&pair.expected_label, 2)
+            if let Some(l) = &label.predicted {
+                class(l, 1);
+            }
+            if label.correct()
+                && let Some(l) = &label.expected
             {
-                add(at, 1);
+                class(l, 2);
             }
+            c.exact = i64::from(label.exact(score.valid_json()));
         }
-        for missed in &events.missed {
-            if let Some(at) = class(&missed.label, 0) {
-                add(at, 1);
-            }
-        }
-        for spurious in &events.spurious {
-            if let Some(at) = class(&spurious.label, 1) {
-                add(at, 1);
-            }
-        }
+        c
     }
-    if let Some(label) = &score.label {
-        add(EXACT, i64::from(label.exact(score.valid_json())));
-        if let Some(at) = label.expected.as_deref().and_then(|l| class(l, 0)) {
-            add(at, 1);
+
+    /// The counters under `layout`; labels the layout does not know are left out.
+    pub fn counters(&self, layout: &Layout) -> Counters {
+        let mut out: Vec<(u32, i64)> = [
+            (STRICT, self.strict),
+            (EXTRACTED, self.extracted),
+            (REPAIRED, self.repaired),
+            (SCHEMA_VALID, self.schema_valid),
+            (EXACT, self.exact),
+            (EXPECTED_EVENTS, self.expected_events),
+            (PREDICTED_EVENTS, self.predicted_events),
+            (PAIRS, self.pairs),
+            (SAME_LABEL_PAIRS, self.same_label_pairs),
+            (ABS_DT_US, self.abs_dt_us),
+            (PLAYER_CORRECT, self.player_correct),
+            (PLAYER_COMPARED, self.player_compared),
+            (UNITS, 1),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v != 0)
+        .map(|(k, v)| (k as u32, v))
+        .collect();
+        for (label, counts) in &self.classes {
+            if let Some(&i) = layout.index.get(label) {
+                for (slot, &v) in counts.iter().enumerate() {
+                    if v != 0 {
+                        out.push(((FIXED + 3 * i + slot) as u32, v));
+                    }
+                }
+            }
         }
-        if let Some(at) = label.predicted.as_deref().and_then(|l| class(l, 1)) {
-            add(at, 1);
-        }
-        if label.correct()
-            && let Some(at) = label.expected.as_deref().and_then(|l| class(l, 2))
-        {
-            add(at, 1);
-        }
+        out.sort_unstable();
+        out
     }
-    dense.into_iter().map(|(k, v)| (k as u32, v)).collect()
+}
+
+/// Which spec fields (in name order) are `player_id` fields.
+pub fn player_fields(spec: &Spec) -> Vec<bool> {
+    spec.fields
+        .values()
+        .map(|f| f.compare == Comparator::PlayerId)
+        .collect()
 }
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
@@ -240,7 +370,7 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
                 "timestamp_mae".into(),
                 (sum[PAIRS] > 0).then(|| sum[ABS_DT_US] as f64 / sum[PAIRS] as f64 / 1e6),
             ));
-            if layout.player_fields.iter().any(|p| *p) {
+            if layout.has_player {
                 out.push((
                     "player_id_accuracy".into(),
                     ratio(sum[PLAYER_CORRECT], sum[PLAYER_COMPARED]),
@@ -399,6 +529,11 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     let lo = position.floor() as usize;
     let hi = (lo + 1).min(last);
     Some(sorted[lo] + (position - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Every metric on all units, by report path (the report's own values).
+pub fn point_metrics(units: &Units, layout: &Layout) -> BTreeMap<String, Option<f64>> {
+    metrics(&units.total(), layout, true).into_iter().collect()
 }
 
 /// Percentile bootstrap intervals of every metric, by report path.
@@ -659,14 +794,7 @@ mod cluster_tests {
 
     #[test]
     fn clustered_units_sum_their_examples() {
-        let layout = Layout {
-            labels: vec![],
-            index: HashMap::new(),
-            player_fields: vec![],
-            has_schema: false,
-            events: false,
-            single_label: false,
-        };
+        let layout = Layout::build(vec![], false, false, false, false);
         let examples: Vec<Counters> = vec![
             vec![(UNITS as u32, 1), (STRICT as u32, 1)],
             vec![(UNITS as u32, 1)],

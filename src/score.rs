@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::events::extract;
-use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate};
+use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
 use crate::input::join::{Case, JoinMode, Joined, join};
 use crate::input::read::{expand_paths, read_jsonl};
 use crate::input::{Example, Output, Prediction, expected, predicted};
@@ -24,7 +24,8 @@ use crate::report::{
     TimingBias, Tool, Validity, WorstExample,
 };
 use crate::resample::{
-    ClusterBy, DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap, contribution,
+    ClusterBy, DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, NamedCounts, Units, bootstrap,
+    player_fields,
 };
 use crate::schema::{ErrorTable, Schema, Violation};
 use crate::spec::{FieldSpec, Spec};
@@ -280,6 +281,16 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
 }
 
 fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
+    if path.is_dir() {
+        let run = crate::compare::load_run(path)?;
+        return Ok(Baseline {
+            file: display(path),
+            report: run.report.clone(),
+            max_drop: request.max_drop,
+            overrides: request.max_drop_overrides.clone(),
+            run: Some(run),
+        });
+    }
     let text =
         std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read baseline", e))?;
     let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Path {
@@ -303,6 +314,7 @@ fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
         report,
         max_drop: request.max_drop,
         overrides: request.max_drop_overrides.clone(),
+        run: None,
     })
 }
 
@@ -579,9 +591,10 @@ fn intervals(
     replicates: usize,
 ) -> Intervals {
     let layout = layout(loaded, report);
+    let players = player_fields(&loaded.spec);
     let counters: Vec<_> = scores
         .par_iter()
-        .map(|s| contribution(s, &layout))
+        .map(|s| NamedCounts::of(s, &players).counters(&layout))
         .collect();
     let units = Units::new(&counters, &loaded.clusters, &layout);
     let all = bootstrap(&units, &layout, replicates, request.seed);
@@ -594,8 +607,46 @@ fn intervals(
     )
 }
 
+/// This run as `verdict compare` sees a run directory: keyed as in `examples.jsonl`.
+pub fn current_run(
+    loaded: &Loaded,
+    scores: &[ExampleScore],
+    report: &serde_json::Value,
+) -> crate::compare::Run {
+    let players = player_fields(&loaded.spec);
+    let examples = loaded
+        .joined
+        .cases
+        .iter()
+        .zip(scores)
+        .enumerate()
+        .map(|(i, (case, score))| {
+            let keys = &case.example.keys;
+            crate::compare::RunExample {
+                key: keys
+                    .explicit
+                    .clone()
+                    .or_else(|| keys.content.clone())
+                    .unwrap_or_else(|| case.example.location.to_string()),
+                cluster: loaded.clusters.get(i).cloned().flatten(),
+                counts: NamedCounts::of(score, &players),
+            }
+        })
+        .collect();
+    crate::compare::Run {
+        name: "this run".into(),
+        report: report.clone(),
+        examples,
+    }
+}
+
 /// Evaluates the gates and the baseline on the finished report and records the results.
-fn apply_gates(report: &mut Report, loaded: &Loaded, request: &ScoreRequest) -> Result<()> {
+fn apply_gates(
+    report: &mut Report,
+    loaded: &Loaded,
+    scores: &[ExampleScore],
+    request: &ScoreRequest,
+) -> Result<()> {
     let json = serde_json::to_value(&*report)
         .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
     report.gates = evaluate(
@@ -604,6 +655,22 @@ fn apply_gates(report: &mut Report, loaded: &Loaded, request: &ScoreRequest) -> 
         &request.gates,
         loaded.baseline.as_ref(),
     )?;
+    if let Some(baseline) = &loaded.baseline
+        && let Some(before) = &baseline.run
+    {
+        let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+        if replicates == 0 {
+            return Err(Error::Usage(
+                "--baseline DIR judges the change on a bootstrap interval: drop --bootstrap 0, or give the baseline's report.json"
+                    .into(),
+            ));
+        }
+        let now = current_run(loaded, scores, &json);
+        let comparison = crate::compare::compare(before, &now, replicates, request.seed)?;
+        report
+            .gates
+            .extend(paired_baseline_gates(baseline, &comparison));
+    }
     report.passed = report.gates.iter().all(|g| g.passed);
     if let Some(baseline) = &loaded.baseline {
         let value = |report: &serde_json::Value, metric: &str| {
@@ -666,7 +733,7 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
         report.intervals =
             Some(pool.install(|| intervals(&loaded, &scores, &report, request, replicates)));
     }
-    apply_gates(&mut report, &loaded, request)?;
+    pool.install(|| apply_gates(&mut report, &loaded, &scores, request))?;
     Ok(Scored {
         report,
         loaded,

@@ -2,6 +2,7 @@
 //! suite, to keep link time down on small CI machines.
 
 mod browser;
+mod compare;
 mod errors;
 mod harness;
 mod reference;

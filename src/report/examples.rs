@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::input::Output;
 use crate::input::join::Case;
 use crate::outcome::LoneEvent;
+use crate::resample::NamedCounts;
 use crate::score::ExampleScore;
 use crate::validity::Tier;
 
@@ -36,6 +37,9 @@ struct Line<'a> {
     expected_label: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     predicted_label: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a str>,
+    counts: NamedCounts,
 }
 
 #[derive(Serialize)]
@@ -77,7 +81,12 @@ fn lone(events: &[LoneEvent]) -> Vec<Lone<'_>> {
         .collect()
 }
 
-fn line<'a>(case: &'a Case, score: &'a ExampleScore) -> Line<'a> {
+fn line<'a>(
+    case: &'a Case,
+    score: &'a ExampleScore,
+    cluster: Option<&'a str>,
+    players: &[bool],
+) -> Line<'a> {
     let keys = &case.example.keys;
     let prediction = case.prediction.as_ref();
     let events = score.events.as_ref();
@@ -132,6 +141,8 @@ fn line<'a>(case: &'a Case, score: &'a ExampleScore) -> Line<'a> {
             .unwrap_or_default(),
         expected_label: score.label.as_ref().map(|l| l.expected.as_deref()),
         predicted_label: score.label.as_ref().map(|l| l.predicted.as_deref()),
+        cluster,
+        counts: NamedCounts::of(score, players),
     }
 }
 
@@ -139,13 +150,25 @@ fn line<'a>(case: &'a Case, score: &'a ExampleScore) -> Line<'a> {
 pub const EXAMPLES_JSONL: &str = "examples.jsonl";
 
 /// One JSON line per example, worst first: most event errors (fp + fn), then not exactly right
-/// before exactly right, then the expected file's order.
-pub fn render(cases: &[Case], scores: &[ExampleScore]) -> String {
+/// before exactly right, then the expected file's order. Each line carries the example's
+/// `counts` (and `cluster`), so a later run can be compared with this one example by example
+/// (`verdict compare`, `--baseline DIR`).
+pub fn render(
+    cases: &[Case],
+    scores: &[ExampleScore],
+    clusters: &[Option<String>],
+    players: &[bool],
+) -> String {
     let mut lines: Vec<(usize, Line<'_>)> = cases
         .iter()
         .zip(scores)
-        .map(|(c, s)| line(c, s))
         .enumerate()
+        .map(|(i, (c, s))| {
+            (
+                i,
+                line(c, s, clusters.get(i).and_then(Option::as_deref), players),
+            )
+        })
         .collect();
     lines.sort_by_key(|(index, l)| {
         let errors = l.fp.unwrap_or(0) + l.fn_.unwrap_or(0);

@@ -5,6 +5,7 @@
 //! are fractions in [0, 1], `None` (JSON `null`) where their denominator is zero. Nothing here
 //! holds a clock time or an absolute path, so two runs on the same data give the same bytes.
 
+pub mod comparison;
 pub mod console;
 pub mod csv;
 pub mod examples;
