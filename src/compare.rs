@@ -134,8 +134,10 @@ pub fn pair(a: &Run, b: &Run) -> Result<Paired> {
     // run scored in memory must resample the same units.
     shared.sort_by(|x, y| x.0.key.cmp(&y.0.key));
     let clusters: Vec<Option<String>> = shared.iter().map(|(ea, _)| ea.cluster.clone()).collect();
-    let examples: Vec<(String, NamedCounts, NamedCounts)> =
-        shared.iter().map(|(ea, eb)| (ea.key.clone(), ea.counts.clone(), eb.counts.clone())).collect();
+    let examples: Vec<(String, NamedCounts, NamedCounts)> = shared
+        .iter()
+        .map(|(ea, eb)| (ea.key.clone(), ea.counts.clone(), eb.counts.clone()))
+        .collect();
     if examples.is_empty() {
         return Err(Error::Usage(format!(
             "{} and {} share no example (ids differ): compare runs scored on the same expected file",

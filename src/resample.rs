@@ -208,18 +208,20 @@ impl NamedCounts {
             _ => {}
         }
         c.schema_valid = i64::from(score.violations.as_ref().is_some_and(Vec::is_empty));
-        let mut class =
-            |label: &str, slot: usize| c.classes.entry(label.to_owned()).or_default()[slot] += 1;
         if let Some(events) = &score.events {
             for pair in &events.pairs {
-                class(&pair.expected_label, 0);
-                class(&pair.predicted_label, 1);
+                bump(&mut c.classes, &pair.expected_label, 0);
+                bump(&mut c.classes, &pair.predicted_label, 1);
                 if pair.same_label() {
-                    class(&pair.expected_label, 2);
+                    bump(&mut c.classes, &pair.expected_label, 2);
                 }
             }
-            events.missed.iter().for_each(|m| class(&m.label, 0));
-            events.spurious.iter().for_each(|s| class(&s.label, 1));
+            for m in &events.missed {
+                bump(&mut c.classes, &m.label, 0);
+            }
+            for s in &events.spurious {
+                bump(&mut c.classes, &s.label, 1);
+            }
             c.exact = i64::from(events.exact(score.valid_json()));
             c.expected_events = events.support() as i64;
             c.predicted_events = events.predicted() as i64;
@@ -236,19 +238,16 @@ impl NamedCounts {
             }
         }
         if let Some(label) = &score.label {
-            let mut class = |label: &str, slot: usize| {
-                c.classes.entry(label.to_owned()).or_default()[slot] += 1
-            };
             if let Some(l) = &label.expected {
-                class(l, 0);
+                bump(&mut c.classes, l, 0);
             }
             if let Some(l) = &label.predicted {
-                class(l, 1);
+                bump(&mut c.classes, l, 1);
             }
             if label.correct()
                 && let Some(l) = &label.expected
             {
-                class(l, 2);
+                bump(&mut c.classes, l, 2);
             }
             c.exact = i64::from(label.exact(score.valid_json()));
         }
@@ -288,6 +287,10 @@ impl NamedCounts {
         out.sort_unstable();
         out
     }
+}
+
+fn bump(classes: &mut BTreeMap<String, [i64; 3]>, label: &str, slot: usize) {
+    classes.entry(label.to_owned()).or_default()[slot] += 1;
 }
 
 /// Which spec fields (in name order) are `player_id` fields.
