@@ -326,7 +326,7 @@ fn summary_on_stdout_and_default_out_dir_named_after_the_dataset() {
     assert_eq!(run.status.code(), Some(0));
     let stdout = String::from_utf8(run.stdout).unwrap();
     assert!(
-        stdout.contains("json_valid              0.333  (1/3)"),
+        stdout.contains("json_valid              0.333  [0.000, 1.000]  (1/3)"),
         "{stdout}"
     );
     assert!(

@@ -47,7 +47,8 @@ pub fn render(report: &Report, report_path: &str) -> String {
             .filter(|_| value.is_some())
             .map(counted)
             .unwrap_or_default();
-        let _ = writeln!(out, "  {name:<22} {:>6}  {count}", rate(value));
+        let ci = super::format_interval(report.interval(name), 3);
+        let _ = writeln!(out, "  {name:<22} {:>6}  {ci:<15} {count}", rate(value));
     }
     let _ = writeln!(
         out,
@@ -67,7 +68,8 @@ pub fn render(report: &Report, report_path: &str) -> String {
         ("exact_match", s.exact_match),
     ];
     for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
-        let _ = writeln!(out, "  {name:<22} {:>6}", rate(value));
+        let ci = super::format_interval(report.interval(name), 3);
+        let _ = writeln!(out, "  {name:<22} {:>6}  {ci}", rate(value));
     }
     if let Some(bias) = report
         .timing_bias
@@ -92,14 +94,28 @@ pub fn render(report: &Report, report_path: &str) -> String {
             .max(5);
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}",
-            "class", "support", "precision", "recall", "f1"
+            "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}  {}",
+            "class",
+            "support",
+            "precision",
+            "recall",
+            "f1",
+            if report.intervals.is_some() {
+                "f1 95% interval"
+            } else {
+                ""
+            }
         );
         for c in &report.classes {
             let _ = writeln!(
                 out,
-                "  {:<width$}  {:>7}  {:>9.3}  {:>6.3}  {:>6.3}",
-                c.label, c.support, c.precision, c.recall, c.f1
+                "  {:<width$}  {:>7}  {:>9.3}  {:>6.3}  {:>6.3}  {}",
+                c.label,
+                c.support,
+                c.precision,
+                c.recall,
+                c.f1,
+                super::format_interval(report.class_interval(&c.label, "f1"), 3)
             );
         }
     }
@@ -153,7 +169,8 @@ pub fn render(report: &Report, report_path: &str) -> String {
         let _ = writeln!(out, "  result: {verdict}");
     }
     let _ = writeln!(out, "report: {report_path}");
-    out
+    // Columns are padded for values that may be absent; no line ends in spaces.
+    out.lines().map(|l| format!("{}\n", l.trim_end())).collect()
 }
 
 /// One line per failed gate, for stderr: what was measured and what was required.

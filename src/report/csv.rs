@@ -1,5 +1,5 @@
-//! Renders `per_class.csv`: one row per label, for spreadsheets and CI systems. Pure and
-//! byte-stable (six decimals).
+//! Renders `per_class.csv`: one row per label, with the 95% interval ends of precision,
+//! recall and F1, for spreadsheets and CI systems. Pure and byte-stable (six decimals).
 
 use super::Report;
 
@@ -25,11 +25,17 @@ pub fn render(report: &Report) -> String {
             "precision",
             "recall",
             "f1",
+            "precision_low",
+            "precision_high",
+            "recall_low",
+            "recall_high",
+            "f1_low",
+            "f1_high",
         ]
         .map(str::to_owned),
     );
     for c in &report.classes {
-        write(&[
+        let mut row = vec![
             c.label.clone(),
             c.support.to_string(),
             c.predicted.to_string(),
@@ -39,7 +45,17 @@ pub fn render(report: &Report) -> String {
             format!("{:.6}", c.precision),
             format!("{:.6}", c.recall),
             format!("{:.6}", c.f1),
-        ]);
+        ];
+        // Interval ends: empty cells when intervals are off or undefined for the class.
+        for metric in ["precision", "recall", "f1"] {
+            let (low, high) = report
+                .class_interval(&c.label, metric)
+                .map_or((String::new(), String::new()), |(l, h)| {
+                    (format!("{l:.6}"), format!("{h:.6}"))
+                });
+            row.extend([low, high]);
+        }
+        write(&row);
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
     String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8")

@@ -106,10 +106,13 @@ pub fn render(report: &Report) -> String {
         report.classes.len()
     );
     for c in &report.classes {
-        let stats = format!(
+        let mut stats = format!(
             "support {} predicted {} tp {} precision {:.4} recall {:.4} f1 {:.4}",
             c.support, c.predicted, c.tp, c.precision, c.recall, c.f1
         );
+        if let Some((low, high)) = report.class_interval(&c.label, "f1") {
+            let _ = write!(stats, " (95% interval {low:.4} to {high:.4})");
+        }
         let _ = writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\">",

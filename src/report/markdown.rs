@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, format_rate, public_path};
+use super::{Report, format_interval, format_rate, public_path};
 use crate::metrics::NONE_LABEL;
 
 /// How many off-diagonal confusion cells the Markdown lists.
@@ -32,6 +32,13 @@ fn table(out: &mut String, header: &[&str], align: &str, rows: &[Vec<String>]) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     out.push('\n');
+}
+
+fn with_interval(value: f64, interval: Option<(f64, f64)>) -> String {
+    match interval {
+        Some(_) => format!("{value:.4} {}", format_interval(interval, 4)),
+        None => format!("{value:.4}"),
+    }
 }
 
 /// The Markdown report, ending in a newline.
@@ -83,9 +90,17 @@ pub fn render(report: &Report) -> String {
     let rows: Vec<Vec<String>> = rates
         .iter()
         .filter(|(_, v)| v.is_some())
-        .map(|(name, v)| vec![(*name).to_owned(), format_rate(*v)])
+        .map(|(name, v)| {
+            let key = name.trim_end_matches(" (s)");
+            let ci = format_interval(report.interval(key), 4);
+            vec![
+                (*name).to_owned(),
+                format_rate(*v),
+                if ci.is_empty() { "—".to_owned() } else { ci },
+            ]
+        })
         .collect();
-    table(&mut out, &["metric", "value"], "lr", &rows);
+    table(&mut out, &["metric", "value", "95% interval"], "lrr", &rows);
 
     if !report.gates.is_empty() {
         out.push_str("## Gates\n\n");
@@ -147,9 +162,9 @@ pub fn render(report: &Report) -> String {
                     cell(&c.label),
                     c.support.to_string(),
                     c.predicted.to_string(),
-                    format!("{:.4}", c.precision),
-                    format!("{:.4}", c.recall),
-                    format!("{:.4}", c.f1),
+                    with_interval(c.precision, report.class_interval(&c.label, "precision")),
+                    with_interval(c.recall, report.class_interval(&c.label, "recall")),
+                    with_interval(c.f1, report.class_interval(&c.label, "f1")),
                 ]
             })
             .collect();

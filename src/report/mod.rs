@@ -374,6 +374,27 @@ pub fn write_all(dir: &Path, report: &Report, examples_jsonl: &str) -> Result<Pa
     write_atomic(dir, REPORT_JSON, &report.to_json())
 }
 
+impl Report {
+    /// The interval of a summary metric, if intervals were computed and it has both ends.
+    pub fn interval(&self, metric: &str) -> Option<(f64, f64)> {
+        let i = self.intervals.as_ref()?.summary.get(metric)?;
+        Some((i.low?, i.high?))
+    }
+
+    /// The interval of a class's `precision`, `recall` or `f1`.
+    pub fn class_interval(&self, label: &str, metric: &str) -> Option<(f64, f64)> {
+        let i = self.intervals.as_ref()?.classes.get(label)?.get(metric)?;
+        Some((i.low?, i.high?))
+    }
+}
+
+/// An interval as `[low, high]` with `decimals` decimals, or `""` when there is none.
+pub fn format_interval(interval: Option<(f64, f64)>, decimals: usize) -> String {
+    interval.map_or_else(String::new, |(l, h)| {
+        format!("[{l:.decimals$}, {h:.decimals$}]")
+    })
+}
+
 /// The file name of the Markdown report.
 pub const REPORT_MD: &str = "report.md";
 
