@@ -2,6 +2,7 @@
 //! suite, to keep link time down on small CI machines.
 
 mod browser;
+mod curves;
 mod errors;
 mod harness;
 mod reference;
