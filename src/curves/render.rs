@@ -903,7 +903,7 @@ fn run_view(env: &Environment<'_>, index: usize, run: &Run) -> RunView {
             &chart(&[(index, run)]),
             &format!("training and validation loss of {}", run.name),
         ),
-        early: capitalise(&early_text(run)),
+        early: early_text(run),
         task: run.task_metric.as_ref().map(|t| TaskView {
             metric: t.metric.clone(),
             rows: t
