@@ -288,7 +288,24 @@ fn curves_score_reports_ranked_beside_validation_loss() {
         run.stdout
     );
 
-    // A step that is not a checkpoint, and a metric the report lacks: input errors.
+    // A step given twice, a step that is not a checkpoint, and a metric the report lacks:
+    // input errors.
+    let run = curves(
+        &[
+            &file,
+            "--scores",
+            &format!("80={a}"),
+            "--scores",
+            &format!("1:80={b}"),
+        ],
+        out.path(),
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("step 80 of run 1 is given twice"),
+        "{}",
+        run.stderr
+    );
     let run = curves(&[&file, "--scores", &format!("90={a}")], out.path());
     run.assert_code(2);
     assert!(

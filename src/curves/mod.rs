@@ -352,7 +352,16 @@ pub fn analyse(request: &CurvesRequest) -> Result<Curves> {
         .iter()
         .map(|s| diagnose::diagnose(s, request.patience, request.deployable_last))
         .collect();
-    for score in &request.scores {
+    for (i, score) in request.scores.iter().enumerate() {
+        if request.scores[..i]
+            .iter()
+            .any(|s| s.run == score.run && s.step == score.step)
+        {
+            return Err(Error::Usage(format!(
+                "--scores: step {} of run {} is given twice",
+                score.step, score.run
+            )));
+        }
         if score.run > runs.len() {
             return Err(Error::Usage(format!(
                 "--scores {}:{}=…: there are only {} runs",
