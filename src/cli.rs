@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use verdict::compare::{Run, compare, leaderboard, load_run};
+use verdict::curves::{self, ColumnMap, CurvesRequest, ScoreRef};
 use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict::gate::{Gate, parse_max_drops};
 use verdict::input::join::JoinMode;
@@ -31,6 +32,9 @@ enum Command {
     Score(ScoreArgs),
     /// Compare two runs (paired intervals of every difference, McNemar's test), or rank more.
     Compare(CompareArgs),
+    /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
+    /// curves: overfitting, underfitting, the checkpoint to ship.
+    Curves(CurvesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +75,60 @@ struct CompareArgs {
 
     /// No summary on stdout.
     #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct CurvesArgs {
+    /// Metrics exports: OpenAI result files (plain or base64) or checkpoint lists, Azure
+    /// results.csv, Vertex AI TensorBoard series, or any CSV with --map. A directory stands for
+    /// its files. Several runs are compared.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+
+    /// Read CSV column COL as ROLE (step, epoch, train_loss, valid_loss, train_accuracy,
+    /// valid_accuracy, full_valid_loss, full_valid_accuracy); repeatable.
+    #[arg(long = "map", value_name = "COL=ROLE", help_heading = "Input")]
+    maps: Vec<ColumnMap>,
+
+    /// Early stopping: checkpoints without a lower validation loss before stopping.
+    #[arg(long, value_name = "N", default_value_t = curves::DEFAULT_PATIENCE, help_heading = "Diagnosis")]
+    patience: usize,
+
+    /// Only the last N checkpoints can be deployed [default: the last 3 epochs for OpenAI and
+    /// Azure result files, all otherwise].
+    #[arg(long, value_name = "N", help_heading = "Diagnosis")]
+    deployable_last: Option<usize>,
+
+    /// The `verdict score` report of one checkpoint's predictions, STEP=REPORT (RUN:STEP=REPORT
+    /// for the RUN-th run); repeatable. Checkpoints are ranked by --metric beside their loss.
+    #[arg(
+        long = "scores",
+        value_name = "STEP=REPORT",
+        help_heading = "Diagnosis"
+    )]
+    scores: Vec<ScoreRef>,
+
+    /// The task metric read from --scores reports (a dotted path, as in gates).
+    #[arg(long, value_name = "PATH", default_value = curves::DEFAULT_METRIC, help_heading = "Diagnosis")]
+    metric: String,
+
+    /// Where to write curves.json, curves.md and curves.html.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "reports/curves",
+        help_heading = "Output"
+    )]
+    out: PathBuf,
+
+    /// A gate on a number of every run's summary, METRIC OP NUMBER (`ratio<=1.5`,
+    /// `final_over_best<=1.2`); repeatable.
+    #[arg(long = "gate", value_name = "EXPR", help_heading = "Gates")]
+    gates: Vec<Gate>,
+
+    /// No table on stdout (errors and failed gates still go to stderr).
+    #[arg(long, short, help_heading = "Output")]
     quiet: bool,
 }
 
@@ -162,7 +220,37 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Score(args) => run_score(args),
         Command::Compare(args) => run_compare(args),
+        Command::Curves(args) => run_curves(args),
     }
+}
+
+fn run_curves(args: CurvesArgs) -> Result<u8> {
+    let request = CurvesRequest {
+        files: args.files,
+        maps: args.maps,
+        patience: args.patience,
+        deployable_last: args.deployable_last,
+        scores: args.scores,
+        metric: args.metric,
+        gates: args.gates,
+    };
+    let analysed = curves::analyse(&request)?;
+    let path = curves::render::write_all(&args.out, &analysed)?;
+    if !args.quiet {
+        print_stdout(&curves::render::console(
+            &analysed,
+            &path.display().to_string(),
+        ));
+    }
+    // The same gate results drive the FAIL lines here and the exit code below.
+    for line in curves::render::gate_failures(&analysed) {
+        eprintln!("verdict: {line}");
+    }
+    Ok(if analysed.passed {
+        EXIT_OK
+    } else {
+        EXIT_GATE_FAILED
+    })
 }
 
 fn dataset_file(dir: Option<&Path>, name: &str, flag: &str) -> Result<PathBuf> {

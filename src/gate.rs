@@ -271,6 +271,14 @@ fn lookup_plain(report: &Value, path: &str) -> std::result::Result<(Option<f64>,
     }
 }
 
+/// The value of a dotted metric path in a report, as a gate reads it: `Ok(None)` where the
+/// metric is `null`; an unknown path is a usage error that suggests a known one.
+pub fn metric_value(report: &Value, path: &str) -> Result<Option<f64>> {
+    lookup(report, path)
+        .map(|(value, _)| value)
+        .map_err(|()| unknown_metric(report, path))
+}
+
 fn unknown_metric(report: &Value, metric: &str) -> Error {
     let paths = metric_paths(report);
     let best = paths

@@ -3,12 +3,13 @@
 //! The pipeline, one module per step, with a plain data type between steps:
 //! [`input`] reads and joins the files → [`validity`] parses each output (with [`repair`]) →
 //! [`schema`] checks it → [`score`] runs the steps over every example and aggregates →
-//! [`report`] renders and writes the result. The library never prints; the `verdict` binary
-//! owns the terminal.
+//! [`report`] renders and writes the result. [`curves`] reads tuning-job metrics exports and
+//! diagnoses the loss curves. The library never prints; the `verdict` binary owns the terminal.
 
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
 pub mod compare;
+pub mod curves;
 pub mod error;
 pub mod events;
 pub mod fields;

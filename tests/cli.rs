@@ -3,6 +3,7 @@
 
 mod browser;
 mod compare;
+mod curves;
 mod errors;
 mod harness;
 mod reference;
