@@ -8,6 +8,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
+pub mod anls;
 pub mod compare;
 pub mod curves;
 pub mod error;

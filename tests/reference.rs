@@ -78,3 +78,31 @@ fn per_class_metrics_agree_with_scikit_learn_and_sed_eval() {
         assert_eq!(column, row["predicted"].as_u64().unwrap());
     }
 }
+
+#[test]
+fn anls_star_agrees_with_the_authors_package() {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/anls/pairs.jsonl")).unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (line, row) in text.lines().enumerate() {
+        let row: Value = serde_json::from_str(row).unwrap();
+        let got = verdict::anls::anls_star(&row["expected"], &row["predicted"]);
+        let want = row["anls"].as_f64().unwrap();
+        if (got - want).abs() > 1e-9 {
+            wrong.push(format!(
+                "line {}: verdict {got}, anls-star {want}: {} vs {}",
+                line + 1,
+                row["expected"],
+                row["predicted"]
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 200, "the reference set has {checked} pairs");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} pairs disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
