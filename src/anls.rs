@@ -26,6 +26,16 @@ use crate::fields::json_equal;
 /// Leaf similarities below this count as 0.
 pub const THRESHOLD: f64 = 0.5;
 
+/// Pairs spanning more leaves than this together are not scored (`anls.skipped`): list
+/// alignment compares every element with every other, and one output with thousands of
+/// elements should not dominate a run's time.
+pub const MAX_LEAVES: usize = 4000;
+
+/// [`anls_star`], or `None` when the pair spans more than [`MAX_LEAVES`] leaves.
+pub fn anls_bounded(expected: &Value, predicted: &Value) -> Option<f64> {
+    (size(expected) + size(predicted) <= MAX_LEAVES).then(|| anls_star(expected, predicted))
+}
+
 /// The ANLS* score of `predicted` against `expected`, in [0, 1].
 pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
     // The package reads a list of strings against a string as alternatives (classic VQA).

@@ -22,7 +22,7 @@ pub const MIN_SUPPORT: u64 = 10;
 pub const DEFAULT_MAX_DROP: f64 = 0.01;
 
 /// The summary metrics compared with a baseline: rates in [0, 1] where higher is better.
-pub const BASELINE_METRICS: [&str; 15] = [
+pub const BASELINE_METRICS: [&str; 16] = [
     "json_valid_strict",
     "json_valid",
     "json_recoverable",
@@ -38,6 +38,7 @@ pub const BASELINE_METRICS: [&str; 15] = [
     "player_id_accuracy",
     "exact_match",
     "label_accuracy",
+    "anls_star",
 ];
 
 /// A threshold on one metric, from the spec or the command line.

@@ -481,6 +481,51 @@ pub fn event_metrics(
     }
 }
 
+/// `anls` in report.json: the distribution of per-example ANLS* scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnlsStats {
+    /// Examples scored.
+    pub scored: usize,
+    /// Examples too large to score (see `anls::MAX_LEAVES`).
+    pub skipped: usize,
+    /// Mean score (= `summary.anls_star`).
+    pub mean: Option<f64>,
+    /// Median score (linear interpolation).
+    pub median: Option<f64>,
+    /// 10th percentile: how bad the worst tenth is.
+    pub p10: Option<f64>,
+    /// Scores in ten bins [0, 0.1), …, [0.9, 1.0]; 1.0 falls in the last.
+    pub histogram: Vec<usize>,
+}
+
+/// Distribution of per-example ANLS* scores, in example order; `None` entries were skipped.
+/// The mean is computed from the scores in units of 1e-12, exactly as the intervals do.
+pub fn anls_stats(scores: &[Option<f64>]) -> AnlsStats {
+    let values: Vec<f64> = scores.iter().flatten().copied().collect();
+    let sum_e12: i64 = values.iter().map(|s| (s * crate::resample::ANLS_UNIT).round() as i64).sum();
+    let mut sorted = values.clone();
+    sorted.sort_by(f64::total_cmp);
+    let mut histogram = vec![0; 10];
+    for v in &values {
+        histogram[((v * 10.0).floor() as usize).min(9)] += 1;
+    }
+    let quantile = |q: f64| -> Option<f64> {
+        let last = sorted.len().checked_sub(1)?;
+        let position = q * last as f64;
+        let lo = position.floor() as usize;
+        let hi = (lo + 1).min(last);
+        Some(sorted[lo] + (position - lo as f64) * (sorted[hi] - sorted[lo]))
+    };
+    AnlsStats {
+        scored: values.len(),
+        skipped: scores.len() - values.len(),
+        mean: (!values.is_empty()).then(|| sum_e12 as f64 / crate::resample::ANLS_UNIT / values.len() as f64),
+        median: quantile(0.5),
+        p10: quantile(0.1),
+        histogram,
+    }
+}
+
 fn sweep_auc(tolerances: &[f64], f1: &[Option<f64>]) -> Option<f64> {
     if tolerances.len() < 2 {
         return f1.first().copied().flatten();

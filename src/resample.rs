@@ -50,7 +50,9 @@ const ABS_DT_US: usize = 9;
 const PLAYER_CORRECT: usize = 10;
 const PLAYER_COMPARED: usize = 11;
 const UNITS: usize = 12;
-const FIXED: usize = 13;
+const ANLS_E12: usize = 13;
+const ANLS_SCORED: usize = 14;
+const FIXED: usize = 15;
 
 /// What the counters mean for one run: its labels and which metrics apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +196,14 @@ pub struct NamedCounts {
     pub player_compared: i64,
     /// Per label: [support, predicted, tp].
     pub classes: BTreeMap<String, [i64; 3]>,
+    /// ANLS* in units of 1e-12 (integers keep sums exact and order-free).
+    pub anls_e12: i64,
+    /// 1 if ANLS* was computed for the example.
+    pub anls_scored: i64,
 }
+
+/// ANLS* is summed in units of 1e-12.
+pub const ANLS_UNIT: f64 = 1e12;
 
 impl NamedCounts {
     /// The counts of one scored example; `player_fields[i]` says whether spec field i (in name
@@ -208,6 +217,10 @@ impl NamedCounts {
             _ => {}
         }
         c.schema_valid = i64::from(score.violations.as_ref().is_some_and(Vec::is_empty));
+        if let Some(anls) = score.anls {
+            c.anls_e12 = (anls * ANLS_UNIT).round() as i64;
+            c.anls_scored = 1;
+        }
         if let Some(events) = &score.events {
             for pair in &events.pairs {
                 bump(&mut c.classes, &pair.expected_label, 0);
@@ -270,6 +283,8 @@ impl NamedCounts {
             (PLAYER_CORRECT, self.player_correct),
             (PLAYER_COMPARED, self.player_compared),
             (UNITS, 1),
+            (ANLS_E12, self.anls_e12),
+            (ANLS_SCORED, self.anls_scored),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0)
@@ -322,6 +337,10 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
     if layout.has_schema {
         out.push(("schema_valid".into(), ratio(sum[SCHEMA_VALID], n)));
     }
+    out.push((
+        "anls_star".into(),
+        (sum[ANLS_SCORED] > 0).then(|| sum[ANLS_E12] as f64 / ANLS_UNIT / sum[ANLS_SCORED] as f64),
+    ));
     let classes: Vec<(i64, i64, i64)> = (0..layout.labels.len())
         .map(|i| {
             (

@@ -16,7 +16,7 @@ use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_ga
 use crate::input::join::{Case, JoinMode, Joined, join};
 use crate::input::read::{expand_paths, read_jsonl};
 use crate::input::{Example, Output, Prediction, expected, predicted};
-use crate::metrics::{Totals, class_metrics, event_metrics};
+use crate::metrics::{Totals, anls_stats, class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
 use crate::report::{
@@ -99,6 +99,9 @@ pub struct ExampleScore {
     pub events: Option<EventOutcome>,
     /// The label outcome, when the spec has `label`.
     pub label: Option<LabelOutcome>,
+    /// ANLS* of the scored output (null when it was not parsed) against the expected output;
+    /// `None` when the pair is too large to score (see [`crate::anls::MAX_LEAVES`]).
+    pub anls: Option<f64>,
 }
 
 impl ExampleScore {
@@ -168,6 +171,7 @@ impl<'a> Scorer<'a> {
             violations,
             events,
             label,
+            anls: crate::anls::anls_bounded(&case.example.expected, value.unwrap_or(&serde_json::Value::Null)),
         }
     }
 
@@ -378,6 +382,7 @@ pub fn build_report(
         }
     }
 
+    let anls = anls_stats(&scores.iter().map(|s| s.anls).collect::<Vec<_>>());
     let n = scores.len();
     let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
     let spec = &loaded.spec;
@@ -449,6 +454,7 @@ pub fn build_report(
         player_id_accuracy: events.as_ref().and_then(|m| m.player_id_accuracy),
         exact_match: classes.as_ref().and_then(|c| c.exact_match),
         label_accuracy,
+        anls_star: anls.mean,
     };
     let (classes, confusion) = match classes {
         Some(c) => (c.classes, Some(c.confusion)),
@@ -483,6 +489,7 @@ pub fn build_report(
         tolerance_sweep,
         timing_bias,
         worst_examples: Vec::new(),
+        anls,
         intervals: None,
         baseline: None,
         gates: Vec::new(),

@@ -26,8 +26,14 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
     // Worked by hand: 11 expected events (9 FG_MAKE, 1 REBOUND, 1 FG_MISS); only clips 1, 2,
     // 3 and 10 are scored with events (5 predicted); pairs: 1, 2, 10 same label, 3 FG_MAKE→LAYUP;
     // clip 10's first event ("47:28.5" = 2848.5 s) is spurious.
+    // ANLS* per clip, from the anls-star package on the same scored values (invalid, missing,
+    // failed and unrepaired outputs as null): 1, 1, 2/3, 0, 0, 0, 0, 0, 0, 0.4.
+    let mut summary = report["summary"].clone();
+    let anls = summary.as_object_mut().unwrap().remove("anls_star").unwrap();
+    assert!((anls.as_f64().unwrap() - 0.30666666666666664).abs() < 1e-9, "{anls}");
+    assert_eq!(report["anls"]["histogram"], json!([6, 0, 0, 0, 1, 0, 1, 0, 0, 2]));
     assert_eq!(
-        report["summary"],
+        summary,
         json!({
             "examples": 10,
             "missing_predictions": 1,

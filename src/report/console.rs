@@ -66,6 +66,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
         ("timestamp_mae", s.timestamp_mae),
         ("player_id_accuracy", s.player_id_accuracy),
         ("exact_match", s.exact_match),
+        ("anls_star", s.anls_star),
     ];
     for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
         let ci = super::format_interval(report.interval(name), 3);

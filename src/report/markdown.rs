@@ -86,6 +86,7 @@ pub fn render(report: &Report) -> String {
         ("timestamp_mae (s)", s.timestamp_mae),
         ("player_id_accuracy", s.player_id_accuracy),
         ("exact_match", s.exact_match),
+        ("anls_star", s.anls_star),
     ];
     let rows: Vec<Vec<String>> = rates
         .iter()

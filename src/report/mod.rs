@@ -63,6 +63,8 @@ pub struct Report {
     pub timing_bias: Option<TimingBias>,
     /// The examples with the most event errors, expected and predicted side by side.
     pub worst_examples: Vec<WorstExample>,
+    /// The distribution of per-example ANLS* scores.
+    pub anls: crate::metrics::AnlsStats,
     /// Bootstrap confidence intervals of the summary rates and per-class P/R/F1; `null` when
     /// turned off.
     pub intervals: Option<Intervals>,
@@ -282,6 +284,8 @@ pub struct Summary {
     pub exact_match: Option<f64>,
     /// Single-label tasks: share of examples whose label is right.
     pub label_accuracy: Option<f64>,
+    /// Mean ANLS* of the outputs against the expected outputs (invalid outputs as null).
+    pub anls_star: Option<f64>,
 }
 
 /// `validity` in report.json: counts per tier.
