@@ -32,9 +32,38 @@ enum Command {
     Score(ScoreArgs),
     /// Compare two runs (paired intervals of every difference, McNemar's test), or rank more.
     Compare(CompareArgs),
+    /// JSON validity and schema compliance of model outputs, with no expected outputs.
+    Validate(ValidateArgs),
     /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
     /// curves: overfitting, underfitting, the checkpoint to ship.
     Curves(CurvesArgs),
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The JSON Schema the outputs must follow.
+    #[arg(long, value_name = "FILE")]
+    schema: PathBuf,
+
+    /// Prediction files (any supported shape), directories or globs.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+
+    /// Also check outputs that are valid only after repair.
+    #[arg(long)]
+    repair: bool,
+
+    /// A gate on a number of validation.json, such as `schema_valid>=0.98`; repeatable.
+    #[arg(long = "gate", value_name = "EXPR")]
+    gates: Vec<Gate>,
+
+    /// Where to write validation.json [default: reports/validate/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// No summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +249,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Score(args) => run_score(args),
         Command::Compare(args) => run_compare(args),
+        Command::Validate(args) => run_validate(args),
         Command::Curves(args) => run_curves(args),
     }
 }
@@ -350,6 +380,44 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     // The same gate results drive the FAIL lines here and the exit code below.
     for line in console::gate_failures(report) {
         eprintln!("verdict: {line}");
+    }
+    Ok(if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_GATE_FAILED
+    })
+}
+
+fn run_validate(args: ValidateArgs) -> Result<u8> {
+    let request = verdict::validate::ValidateRequest {
+        schema: args.schema,
+        files: args.files,
+        repair: args.repair,
+        gates: args.gates,
+    };
+    let report = verdict::validate::validate(&request)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("reports").join("validate"));
+    let mut json =
+        serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
+    json.push('\n');
+    let path = write_atomic(&out, "validation.json", &json)?;
+    if !args.quiet {
+        print_stdout(&verdict::validate::console(
+            &report,
+            &path.display().to_string(),
+        ));
+    }
+    for g in report.gates.iter().filter(|g| !g.passed) {
+        eprintln!(
+            "verdict: gate failed: {} = {}, required {} {}",
+            g.metric,
+            g.value
+                .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}")),
+            verdict::report::markdown::op_symbol(g.op),
+            g.threshold
+        );
     }
     Ok(if report.passed {
         EXIT_OK

@@ -28,4 +28,5 @@ pub mod schema;
 pub mod score;
 pub mod spec;
 pub mod synth;
+pub mod validate;
 pub mod validity;

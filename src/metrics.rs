@@ -502,7 +502,10 @@ pub struct AnlsStats {
 /// The mean is computed from the scores in units of 1e-12, exactly as the intervals do.
 pub fn anls_stats(scores: &[Option<f64>]) -> AnlsStats {
     let values: Vec<f64> = scores.iter().flatten().copied().collect();
-    let sum_e12: i64 = values.iter().map(|s| (s * crate::resample::ANLS_UNIT).round() as i64).sum();
+    let sum_e12: i64 = values
+        .iter()
+        .map(|s| (s * crate::resample::ANLS_UNIT).round() as i64)
+        .sum();
     let mut sorted = values.clone();
     sorted.sort_by(f64::total_cmp);
     let mut histogram = vec![0; 10];
@@ -519,7 +522,8 @@ pub fn anls_stats(scores: &[Option<f64>]) -> AnlsStats {
     AnlsStats {
         scored: values.len(),
         skipped: scores.len() - values.len(),
-        mean: (!values.is_empty()).then(|| sum_e12 as f64 / crate::resample::ANLS_UNIT / values.len() as f64),
+        mean: (!values.is_empty())
+            .then(|| sum_e12 as f64 / crate::resample::ANLS_UNIT / values.len() as f64),
         median: quantile(0.5),
         p10: quantile(0.1),
         histogram,

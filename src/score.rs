@@ -171,7 +171,10 @@ impl<'a> Scorer<'a> {
             violations,
             events,
             label,
-            anls: crate::anls::anls_bounded(&case.example.expected, value.unwrap_or(&serde_json::Value::Null)),
+            anls: crate::anls::anls_bounded(
+                &case.example.expected,
+                value.unwrap_or(&serde_json::Value::Null),
+            ),
         }
     }
 

@@ -10,3 +10,4 @@ mod reference;
 mod reports;
 mod sample;
 mod score;
+mod validate;

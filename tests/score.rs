@@ -29,9 +29,19 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
     // ANLS* per clip, from the anls-star package on the same scored values (invalid, missing,
     // failed and unrepaired outputs as null): 1, 1, 2/3, 0, 0, 0, 0, 0, 0, 0.4.
     let mut summary = report["summary"].clone();
-    let anls = summary.as_object_mut().unwrap().remove("anls_star").unwrap();
-    assert!((anls.as_f64().unwrap() - 0.30666666666666664).abs() < 1e-9, "{anls}");
-    assert_eq!(report["anls"]["histogram"], json!([6, 0, 0, 0, 1, 0, 1, 0, 0, 2]));
+    let anls = summary
+        .as_object_mut()
+        .unwrap()
+        .remove("anls_star")
+        .unwrap();
+    assert!(
+        (anls.as_f64().unwrap() - 0.30666666666666664).abs() < 1e-9,
+        "{anls}"
+    );
+    assert_eq!(
+        report["anls"]["histogram"],
+        json!([6, 0, 0, 0, 1, 0, 1, 0, 0, 2])
+    );
     assert_eq!(
         summary,
         json!({
