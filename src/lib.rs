@@ -18,6 +18,7 @@ pub mod gate;
 pub mod input;
 pub mod matching;
 pub mod metrics;
+pub mod objects;
 pub mod outcome;
 #[cfg(test)]
 mod properties;

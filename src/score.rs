@@ -102,6 +102,10 @@ pub struct ExampleScore {
     /// ANLS* of the scored output (null when it was not parsed) against the expected output;
     /// `None` when the pair is too large to score (see [`crate::anls::MAX_LEAVES`]).
     pub anls: Option<f64>,
+    /// Per `[paths]` pattern (spec name order): the comparisons.
+    pub paths: Vec<crate::objects::PathCounts>,
+    /// Per `[lists]` list (spec name order): the alignment.
+    pub lists: Vec<crate::objects::ListCounts>,
 }
 
 impl ExampleScore {
@@ -175,6 +179,20 @@ impl<'a> Scorer<'a> {
                 &case.example.expected,
                 value.unwrap_or(&serde_json::Value::Null),
             ),
+            paths: self
+                .spec
+                .paths
+                .iter()
+                .map(|(pattern, field)| {
+                    crate::objects::compare_path(pattern, field, &case.example.expected, value)
+                })
+                .collect(),
+            lists: self
+                .spec
+                .lists
+                .values()
+                .map(|list| crate::objects::align_list(list, &case.example.expected, value))
+                .collect(),
         }
     }
 
@@ -386,6 +404,38 @@ pub fn build_report(
     }
 
     let anls = anls_stats(&scores.iter().map(|s| s.anls).collect::<Vec<_>>());
+    let mut path_totals = vec![crate::objects::PathCounts::default(); loaded.spec.paths.len()];
+    let mut list_totals = vec![crate::objects::ListCounts::default(); loaded.spec.lists.len()];
+    for score in scores {
+        for (total, counts) in path_totals.iter_mut().zip(&score.paths) {
+            *total += *counts;
+        }
+        for (total, counts) in list_totals.iter_mut().zip(&score.lists) {
+            total.expected += counts.expected;
+            total.predicted += counts.predicted;
+            total.matched += counts.matched;
+            total.similarity_sum += counts.similarity_sum;
+        }
+    }
+    let paths = loaded
+        .spec
+        .paths
+        .iter()
+        .zip(path_totals)
+        .map(|((pattern, field), counts)| {
+            (
+                pattern.clone(),
+                crate::objects::PathRow::new(field.compare, counts),
+            )
+        })
+        .collect();
+    let lists = loaded
+        .spec
+        .lists
+        .keys()
+        .zip(list_totals)
+        .map(|(name, counts)| (name.clone(), crate::objects::ListRow::new(counts)))
+        .collect();
     let n = scores.len();
     let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
     let spec = &loaded.spec;
@@ -427,6 +477,10 @@ pub fn build_report(
         .as_ref()
         .and_then(|_| classes.as_ref().and_then(|c| c.exact_match));
 
+    let positive = spec
+        .positive
+        .as_ref()
+        .and_then(|label| classes.as_ref()?.classes.iter().find(|c| &c.label == label));
     let summary = Summary {
         examples: n,
         missing_predictions: scores.iter().filter(|s| !s.has_prediction).count(),
@@ -458,6 +512,9 @@ pub fn build_report(
         exact_match: classes.as_ref().and_then(|c| c.exact_match),
         label_accuracy,
         anls_star: anls.mean,
+        positive_precision: positive.map(|c| c.precision),
+        positive_recall: positive.map(|c| c.recall),
+        positive_f1: positive.map(|c| c.f1),
     };
     let (classes, confusion) = match classes {
         Some(c) => (c.classes, Some(c.confusion)),
@@ -493,6 +550,8 @@ pub fn build_report(
         timing_bias,
         worst_examples: Vec::new(),
         anls,
+        paths,
+        lists,
         intervals: None,
         baseline: None,
         gates: Vec::new(),

@@ -28,6 +28,12 @@ pub struct Spec {
     pub label: Option<String>,
     /// Per-field comparators, by field name.
     pub fields: BTreeMap<String, FieldSpec>,
+    /// Object mode: comparators for JSON Pointer patterns (`*` matches any index or key).
+    pub paths: BTreeMap<String, FieldSpec>,
+    /// Lists aligned without timestamps.
+    pub lists: BTreeMap<String, crate::objects::ListSpec>,
+    /// Single-label tasks: the positive class of a binary task.
+    pub positive: Option<String>,
     /// Release gates, by metric path.
     pub gates: Vec<GateSpec>,
 }
@@ -43,6 +49,11 @@ struct RawSpec {
     label: Option<String>,
     #[serde(default)]
     fields: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    paths: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    lists: BTreeMap<String, crate::objects::ListSpec>,
+    positive: Option<String>,
     #[serde(default)]
     gates: BTreeMap<String, String>,
 }
@@ -243,6 +254,41 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
             "[fields] compare fields of paired events: add an [events] table".into(),
         ));
     }
+    for (pattern, field) in &raw.paths {
+        if !pattern.is_empty() && !pattern.starts_with('/') {
+            return Err(spec_error(
+                None,
+                format!(
+                    "[paths] {pattern:?} is not a JSON Pointer pattern: start it with \"/\", as in \"/customer/name\" or \"/items/*/sku\""
+                ),
+            ));
+        }
+        check_field(pattern, field).map_err(|m| spec_error(None, m))?;
+    }
+    for (name, list) in &raw.lists {
+        if !list.pointer.is_empty() && !list.pointer.starts_with('/') {
+            return Err(spec_error(
+                None,
+                format!(
+                    "[lists.{name}] pointer {:?} is not a JSON Pointer",
+                    list.pointer
+                ),
+            ));
+        }
+        if let Some(t) = list.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+            return Err(spec_error(
+                None,
+                format!("[lists.{name}] threshold must be between 0 and 1, found {t}"),
+            ));
+        }
+    }
+    if raw.positive.is_some() && raw.label.is_none() {
+        return Err(spec_error(
+            None,
+            "positive names the positive class of a single-label task: add label = \"/pointer\""
+                .into(),
+        ));
+    }
     for (name, field) in &raw.fields {
         check_field(name, field).map_err(|m| spec_error(None, m))?;
     }
@@ -277,6 +323,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         events: raw.events,
         label: raw.label,
         fields: raw.fields,
+        paths: raw.paths,
+        lists: raw.lists,
+        positive: raw.positive,
         gates,
     })
 }

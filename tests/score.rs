@@ -64,7 +64,10 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "timestamp_mae": 0.0,
             "player_id_accuracy": 0.75,
             "exact_match": 0.2,
-            "label_accuracy": null
+            "label_accuracy": null,
+            "positive_precision": null,
+            "positive_recall": null,
+            "positive_f1": null
         })
     );
     assert_eq!(
@@ -528,4 +531,73 @@ fn examples_jsonl_lists_every_example_worst_first() {
     assert_eq!(truncated["tier"], "repaired");
     assert_eq!(truncated["missed"].as_array().unwrap().len(), 2);
     assert!(lines[8]["exact"].as_bool().unwrap() && lines[9]["exact"].as_bool().unwrap());
+}
+
+#[test]
+fn tickets_sample_scores_paths_lists_and_labels_from_the_spec_alone() {
+    let out = tempdir();
+    let (_, r) = score_ok(&["datasets/tickets"], out.path());
+    assert_eq!(r["run"]["joined_by"], "explicit_key");
+    assert_eq!(r["summary"]["examples"], 240);
+    assert_eq!(r["summary"]["failed_requests"], 3);
+    assert_eq!(r["summary"]["label_accuracy"], 206.0 / 240.0);
+    assert_eq!(
+        r["paths"]["/customer/email"],
+        json!({"compare": "exact", "compared": 240, "correct": 218, "missing": 22, "extra": 0, "accuracy": 218.0 / 240.0})
+    );
+    assert_eq!(r["paths"]["/priority"]["correct"], 197);
+    let entities = &r["lists"]["entities"];
+    assert_eq!(
+        (
+            &entities["expected"],
+            &entities["predicted"],
+            &entities["matched"]
+        ),
+        (&json!(476), &json!(462), &json!(441))
+    );
+    assert_eq!(entities["f1"], 2.0 * 441.0 / (476.0 + 462.0));
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("## Paths") && md.contains("## Lists"), "{md}");
+    assert!(
+        md.contains("Overall label accuracy 0.8583; recall per class: refund 0.9118"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_binary_task_reports_its_positive_class() {
+    let data = tempdir();
+    write(
+        data.path(),
+        "eval.toml",
+        "label = \"/answer\"\nlabels = [\"yes\", \"no\"]\npositive = \"yes\"\n",
+    );
+    let mut expected = String::new();
+    let mut predicted = String::new();
+    for (i, (truth, answer)) in [
+        ("yes", "yes"),
+        ("yes", "no"),
+        ("no", "no"),
+        ("no", "yes"),
+        ("no", "no"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        expected.push_str(&format!(
+            "{}\n",
+            json!({"id": i, "expected": {"answer": truth}})
+        ));
+        predicted.push_str(&format!(
+            "{}\n",
+            json!({"id": i, "output": {"answer": answer}})
+        ));
+    }
+    write(data.path(), "expected.jsonl", expected);
+    write(data.path(), "predictions.jsonl", predicted);
+    let out = tempdir();
+    let (_, r) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    assert_eq!(r["summary"]["positive_precision"], 0.5);
+    assert_eq!(r["summary"]["positive_recall"], 0.5);
+    assert_eq!(r["summary"]["positive_f1"], 0.5);
 }

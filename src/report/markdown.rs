@@ -87,6 +87,9 @@ pub fn render(report: &Report) -> String {
         ("player_id_accuracy", s.player_id_accuracy),
         ("exact_match", s.exact_match),
         ("anls_star", s.anls_star),
+        ("positive_precision", s.positive_precision),
+        ("positive_recall", s.positive_recall),
+        ("positive_f1", s.positive_f1),
     ];
     let rows: Vec<Vec<String>> = rates
         .iter()
@@ -286,6 +289,80 @@ pub fn render(report: &Report) -> String {
             ],
             "llrrrrl",
             &rows,
+        );
+    }
+
+    if !report.paths.is_empty() {
+        out.push_str("## Paths\n\n");
+        let rows: Vec<Vec<String>> = report
+            .paths
+            .iter()
+            .map(|(pattern, p)| {
+                vec![
+                    format!("`{}`", cell(pattern)),
+                    p.compare.name().to_owned(),
+                    p.counts.compared.to_string(),
+                    p.counts.correct.to_string(),
+                    format_rate(p.accuracy),
+                    p.counts.missing.to_string(),
+                    p.counts.extra.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "path", "compare", "compared", "correct", "accuracy", "missing", "extra",
+            ],
+            "llrrrrr",
+            &rows,
+        );
+    }
+    if !report.lists.is_empty() {
+        out.push_str("## Lists\n\n");
+        let rows: Vec<Vec<String>> = report
+            .lists
+            .iter()
+            .map(|(name, l)| {
+                vec![
+                    cell(name),
+                    l.counts.expected.to_string(),
+                    l.counts.predicted.to_string(),
+                    l.counts.matched.to_string(),
+                    format_rate(l.precision),
+                    format_rate(l.recall),
+                    format_rate(l.f1),
+                    format_rate(l.mean_similarity),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "list",
+                "expected",
+                "predicted",
+                "matched",
+                "precision",
+                "recall",
+                "f1",
+                "mean similarity",
+            ],
+            "lrrrrrrr",
+            &rows,
+        );
+    }
+    if let (Some(accuracy), false) = (s.label_accuracy, report.classes.is_empty()) {
+        // The accuracy paradox: a high overall accuracy can hide a class the model never gets.
+        let recalls: Vec<String> = report
+            .classes
+            .iter()
+            .map(|c| format!("{} {:.4}", cell(&c.label), c.recall))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Overall label accuracy {accuracy:.4}; recall per class: {}.\n",
+            recalls.join(" · ")
         );
     }
 

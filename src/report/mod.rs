@@ -65,6 +65,10 @@ pub struct Report {
     pub worst_examples: Vec<WorstExample>,
     /// The distribution of per-example ANLS* scores.
     pub anls: crate::metrics::AnlsStats,
+    /// Object mode: accuracy and presence per `[paths]` pattern.
+    pub paths: BTreeMap<String, crate::objects::PathRow>,
+    /// Element-level precision / recall / F1 per `[lists]` list.
+    pub lists: BTreeMap<String, crate::objects::ListRow>,
     /// Bootstrap confidence intervals of the summary rates and per-class P/R/F1; `null` when
     /// turned off.
     pub intervals: Option<Intervals>,
@@ -286,6 +290,12 @@ pub struct Summary {
     pub label_accuracy: Option<f64>,
     /// Mean ANLS* of the outputs against the expected outputs (invalid outputs as null).
     pub anls_star: Option<f64>,
+    /// Binary single-label tasks (spec `positive`): the positive class's precision.
+    pub positive_precision: Option<f64>,
+    /// The positive class's recall.
+    pub positive_recall: Option<f64>,
+    /// The positive class's F1.
+    pub positive_f1: Option<f64>,
 }
 
 /// `validity` in report.json: counts per tier.
