@@ -48,12 +48,40 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
             .map(|o| anls_star(o, predicted))
             .fold(0.0, f64::max);
     }
-    let (sum, length) = score(expected, predicted);
+    let plain = |_: &str, a: &Value, b: &Value| leaf_similarity(a, b);
+    let (sum, length) = Walker { leaf: &plain }.score(expected, predicted, "", &mut None);
     if length == 0 {
         1.0
     } else {
         sum / length as f64
     }
+}
+
+/// Per leaf pattern (`/items/*/sku`): summed leaf scores and the number of leaves.
+pub type LeafScores = std::collections::BTreeMap<String, (f64, usize)>;
+
+/// The typed ANLS* variant: the same tree, alignment and length, but each leaf is compared by
+/// `leaf(pattern, expected, predicted)` (the spec's comparators where one applies to the
+/// pattern). Also returns every leaf's score by pattern, missing and extra leaves as 0, for
+/// the "fields the model gets wrong" ranking. `None` when the pair is too large.
+pub fn typed_anls(
+    expected: &Value,
+    predicted: &Value,
+    leaf: &dyn Fn(&str, &Value, &Value) -> f64,
+) -> Option<(f64, LeafScores)> {
+    if size(expected) + size(predicted) > MAX_LEAVES {
+        return None;
+    }
+    let mut scores = LeafScores::new();
+    let (sum, length) = Walker { leaf }.score(expected, predicted, "", &mut Some(&mut scores));
+    Some((
+        if length == 0 {
+            1.0
+        } else {
+            sum / length as f64
+        },
+        scores,
+    ))
 }
 
 /// How many leaves a value spans: 1 for a leaf or null, the sum of the children otherwise.
@@ -79,105 +107,176 @@ fn is_leaf(value: &Value) -> bool {
     matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_))
 }
 
-/// The sum of leaf scores and the pairwise length of a (expected, predicted) pair.
-fn score(expected: &Value, predicted: &Value) -> (f64, usize) {
-    match expected {
-        Value::Null => (
-            if none_like(predicted) { 1.0 } else { 0.0 },
-            size(predicted).max(1),
-        ),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-            let similarity = if is_leaf(predicted) {
-                leaf_similarity(expected, predicted)
-            } else {
-                0.0
-            };
-            (similarity, size(predicted).max(1))
+fn child(pattern: &str, key: &str) -> String {
+    format!("{pattern}/{}", key.replace('~', "~0").replace('/', "~1"))
+}
+
+/// Records a score of 0 for every leaf under `value` (elements or keys left unpaired).
+fn record_zeros(value: &Value, pattern: &str, rec: &mut Option<&mut LeafScores>) {
+    let Some(scores) = rec.as_deref_mut() else {
+        return;
+    };
+    fn walk(value: &Value, pattern: &str, scores: &mut LeafScores) {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .for_each(|v| walk(v, &format!("{pattern}/*"), scores)),
+            Value::Object(map) => map
+                .iter()
+                .for_each(|(k, v)| walk(v, &child(pattern, k), scores)),
+            _ => scores.entry(pattern.to_owned()).or_default().1 += 1,
         }
-        Value::Object(gt) => {
-            let Value::Object(pred) = predicted else {
-                return (0.0, size(expected).max(size(predicted)));
-            };
-            let mut sum = 0.0;
-            let mut length = 0;
-            for (key, g) in gt {
-                let (s, l) = score(g, pred.get(key).unwrap_or(&Value::Null));
-                sum += s;
-                length += l;
-            }
-            // A key only the prediction has scores 0 (null against a value) but counts in the
-            // length, even when its value is none-like.
-            for (_, p) in pred.iter().filter(|(k, _)| !gt.contains_key(*k)) {
-                length += size(p).max(1);
-            }
-            (sum, length)
-        }
-        Value::Array(gt) => {
-            let Value::Array(pred) = predicted else {
-                return (0.0, size(expected).max(size(predicted)));
-            };
-            list_score(gt, pred)
-        }
+    }
+    walk(value, pattern, scores);
+}
+
+fn record(rec: &mut Option<&mut LeafScores>, pattern: &str, score: f64) {
+    if let Some(scores) = rec.as_deref_mut() {
+        let entry = scores.entry(pattern.to_owned()).or_default();
+        entry.0 += score;
+        entry.1 += 1;
     }
 }
 
-/// Pairs two lists by the assignment with the largest sum of mean pair scores.
-fn list_score(gt: &[Value], pred: &[Value]) -> (f64, usize) {
-    if gt.is_empty() || pred.is_empty() {
-        return (0.0, gt.iter().chain(pred).map(size).sum());
-    }
-    let pairs: Vec<Vec<(f64, usize)>> = gt
-        .iter()
-        .map(|g| pred.iter().map(|p| score(g, p)).collect())
-        .collect();
-    // Integer weights for the solver: the mean score at 2^-40 resolution, doubled so that an
-    // exact match can win a tie by one unit, as the reference does.
-    let weight = |i: usize, j: usize| -> i64 {
-        let (s, l) = pairs[i][j];
-        let mean = if l == 0 { 1.0 } else { s / l as f64 };
-        (mean * (1u64 << 40) as f64).round() as i64 * 2 + i64::from(json_equal(&gt[i], &pred[j]))
-    };
-    let transpose = gt.len() > pred.len();
-    let (rows, cols) = if transpose {
-        (pred.len(), gt.len())
-    } else {
-        (gt.len(), pred.len())
-    };
-    let matrix = Matrix::from_fn(rows, cols, |(r, c)| {
-        if transpose {
-            weight(c, r)
-        } else {
-            weight(r, c)
+/// The tree walk, parameterised by how two leaves compare.
+struct Walker<'a> {
+    leaf: &'a dyn Fn(&str, &Value, &Value) -> f64,
+}
+
+impl Walker<'_> {
+    /// The sum of leaf scores and the pairwise length of a (expected, predicted) pair at
+    /// `pattern`; with `rec`, every leaf's score is recorded by pattern.
+    fn score(
+        &self,
+        expected: &Value,
+        predicted: &Value,
+        pattern: &str,
+        rec: &mut Option<&mut LeafScores>,
+    ) -> (f64, usize) {
+        match expected {
+            Value::Null => {
+                let s = if none_like(predicted) { 1.0 } else { 0.0 };
+                if !none_like(predicted) {
+                    record_zeros(predicted, pattern, rec);
+                }
+                (s, size(predicted).max(1))
+            }
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                let similarity = if is_leaf(predicted) {
+                    (self.leaf)(pattern, expected, predicted)
+                } else {
+                    0.0
+                };
+                record(rec, pattern, similarity);
+                (similarity, size(predicted).max(1))
+            }
+            Value::Object(gt) => {
+                let Value::Object(pred) = predicted else {
+                    record_zeros(expected, pattern, rec);
+                    return (0.0, size(expected).max(size(predicted)));
+                };
+                let mut sum = 0.0;
+                let mut length = 0;
+                for (key, g) in gt {
+                    let (s, l) = self.score(
+                        g,
+                        pred.get(key).unwrap_or(&Value::Null),
+                        &child(pattern, key),
+                        rec,
+                    );
+                    sum += s;
+                    length += l;
+                }
+                // A key only the prediction has scores 0 (null against a value) but counts in
+                // the length, even when its value is none-like.
+                for (key, p) in pred.iter().filter(|(k, _)| !gt.contains_key(*k)) {
+                    if !none_like(p) {
+                        record_zeros(p, &child(pattern, key), rec);
+                    }
+                    length += size(p).max(1);
+                }
+                (sum, length)
+            }
+            Value::Array(gt) => {
+                let Value::Array(pred) = predicted else {
+                    record_zeros(expected, pattern, rec);
+                    return (0.0, size(expected).max(size(predicted)));
+                };
+                self.list_score(gt, pred, &format!("{pattern}/*"), rec)
+            }
         }
-    });
-    let (_, assignment) = kuhn_munkres(&matrix);
-    let mut gt_used = vec![false; gt.len()];
-    let mut pred_used = vec![false; pred.len()];
-    let (mut sum, mut length) = (0.0, 0);
-    for (r, &c) in assignment.iter().enumerate() {
-        let (i, j) = if transpose { (c, r) } else { (r, c) };
-        gt_used[i] = true;
-        pred_used[j] = true;
-        sum += pairs[i][j].0;
-        length += pairs[i][j].1;
     }
-    length += gt
-        .iter()
-        .zip(&gt_used)
-        .filter(|(_, u)| !**u)
-        .map(|(g, _)| size(g))
-        .sum::<usize>();
-    length += pred
-        .iter()
-        .zip(&pred_used)
-        .filter(|(_, u)| !**u)
-        .map(|(p, _)| size(p))
-        .sum::<usize>();
-    (sum, length)
+
+    /// Pairs two lists by the assignment with the largest sum of mean pair scores.
+    fn list_score(
+        &self,
+        gt: &[Value],
+        pred: &[Value],
+        pattern: &str,
+        rec: &mut Option<&mut LeafScores>,
+    ) -> (f64, usize) {
+        if gt.is_empty() || pred.is_empty() {
+            gt.iter()
+                .chain(pred)
+                .for_each(|v| record_zeros(v, pattern, rec));
+            return (0.0, gt.iter().chain(pred).map(size).sum());
+        }
+        let pairs: Vec<Vec<(f64, usize)>> = gt
+            .iter()
+            .map(|g| {
+                pred.iter()
+                    .map(|p| self.score(g, p, pattern, &mut None))
+                    .collect()
+            })
+            .collect();
+        // Integer weights for the solver: the mean score at 2^-40 resolution, doubled so that
+        // an exact match can win a tie by one unit, as the reference does.
+        let weight = |i: usize, j: usize| -> i64 {
+            let (s, l) = pairs[i][j];
+            let mean = if l == 0 { 1.0 } else { s / l as f64 };
+            (mean * (1u64 << 40) as f64).round() as i64 * 2
+                + i64::from(json_equal(&gt[i], &pred[j]))
+        };
+        let transpose = gt.len() > pred.len();
+        let (rows, cols) = if transpose {
+            (pred.len(), gt.len())
+        } else {
+            (gt.len(), pred.len())
+        };
+        let matrix = Matrix::from_fn(rows, cols, |(r, c)| {
+            if transpose {
+                weight(c, r)
+            } else {
+                weight(r, c)
+            }
+        });
+        let (_, assignment) = kuhn_munkres(&matrix);
+        let mut gt_used = vec![false; gt.len()];
+        let mut pred_used = vec![false; pred.len()];
+        let (mut sum, mut length) = (0.0, 0);
+        for (r, &c) in assignment.iter().enumerate() {
+            let (i, j) = if transpose { (c, r) } else { (r, c) };
+            gt_used[i] = true;
+            pred_used[j] = true;
+            sum += pairs[i][j].0;
+            length += pairs[i][j].1;
+            if rec.is_some() {
+                // Scores of the chosen pairs only, not of every candidate pair.
+                self.score(&gt[i], &pred[j], pattern, rec);
+            }
+        }
+        for (value, used) in gt.iter().zip(&gt_used).chain(pred.iter().zip(&pred_used)) {
+            if !used {
+                length += size(value);
+                record_zeros(value, pattern, rec);
+            }
+        }
+        (sum, length)
+    }
 }
 
 /// Normalised Levenshtein similarity of two leaves' texts, 0 below [`THRESHOLD`].
-fn leaf_similarity(a: &Value, b: &Value) -> f64 {
+pub fn leaf_similarity(a: &Value, b: &Value) -> f64 {
     let (a, b) = (normalise(&python_text(a)), normalise(&python_text(b)));
     let longest = a.chars().count().max(b.chars().count());
     if longest == 0 {
@@ -283,6 +382,28 @@ mod tests {
         ] {
             assert_eq!(python_float(x), text);
         }
+    }
+
+    #[test]
+    fn the_typed_variant_uses_the_given_leaf_comparison_and_ranks_leaves() {
+        let within_one = |pattern: &str, a: &Value, b: &Value| -> f64 {
+            match (pattern, a.as_f64(), b.as_f64()) {
+                ("/*/t", Some(x), Some(y)) if (x - y).abs() <= 1.0 => 1.0,
+                ("/*/t", _, _) => 0.0,
+                _ => leaf_similarity(a, b),
+            }
+        };
+        let exp = json!([{"t": 2848.5, "c": "FG_MAKE"}, {"t": 10, "c": "REBOUND"}]);
+        let pred = json!([{"t": 2849.5, "c": "FG_MAKE"}]);
+        assert!(close(
+            anls_star(&json!(2848.5), &json!(2849.5)),
+            1.0 - 1.0 / 6.0
+        ));
+        let (score, leaves) = typed_anls(&exp, &pred, &within_one).unwrap();
+        // The first event matches fully (2 leaves); the second is missing (2 leaves at 0).
+        assert!(close(score, 0.5));
+        assert_eq!(leaves["/*/t"], (1.0, 2));
+        assert_eq!(leaves["/*/c"], (1.0, 2));
     }
 
     #[test]

@@ -496,6 +496,47 @@ pub struct AnlsStats {
     pub p10: Option<f64>,
     /// Scores in ten bins [0, 0.1), …, [0.9, 1.0]; 1.0 falls in the last.
     pub histogram: Vec<usize>,
+    /// Mean of the typed variant (leaves compared with the spec's comparators).
+    pub typed_mean: Option<f64>,
+    /// Leaf patterns by their mean typed score, worst first: the fields the model gets wrong.
+    pub fields: Vec<LeafRow>,
+}
+
+/// One leaf pattern of the typed ANLS* ranking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeafRow {
+    /// The pattern, array indices as `*` (`/*/player_a`, `/customer/name`).
+    pub path: String,
+    /// Leaves scored at this pattern over the dataset (missing and extra ones score 0).
+    pub leaves: usize,
+    /// Their mean typed score.
+    pub mean: f64,
+}
+
+/// Adds the typed variant's mean and ranking to the stats.
+pub fn add_typed(stats: &mut AnlsStats, typed: &[Option<&(f64, crate::anls::LeafScores)>]) {
+    let scored: Vec<&(f64, crate::anls::LeafScores)> = typed.iter().flatten().copied().collect();
+    stats.typed_mean = (!scored.is_empty())
+        .then(|| scored.iter().map(|(s, _)| s).sum::<f64>() / scored.len() as f64);
+    let mut by_path: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for (_, leaves) in &scored {
+        for (path, (sum, count)) in leaves {
+            let entry = by_path.entry(path.as_str()).or_default();
+            entry.0 += sum;
+            entry.1 += count;
+        }
+    }
+    let mut rows: Vec<LeafRow> = by_path
+        .into_iter()
+        .filter(|(_, (_, n))| *n > 0)
+        .map(|(path, (sum, n))| LeafRow {
+            path: path.to_owned(),
+            leaves: n,
+            mean: sum / n as f64,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.mean.total_cmp(&b.mean).then_with(|| a.path.cmp(&b.path)));
+    stats.fields = rows;
 }
 
 /// Distribution of per-example ANLS* scores, in example order; `None` entries were skipped.
@@ -527,6 +568,8 @@ pub fn anls_stats(scores: &[Option<f64>]) -> AnlsStats {
         median: quantile(0.5),
         p10: quantile(0.1),
         histogram,
+        typed_mean: None,
+        fields: Vec::new(),
     }
 }
 

@@ -102,6 +102,8 @@ pub struct ExampleScore {
     /// ANLS* of the scored output (null when it was not parsed) against the expected output;
     /// `None` when the pair is too large to score (see [`crate::anls::MAX_LEAVES`]).
     pub anls: Option<f64>,
+    /// The typed ANLS* variant and its leaf scores by pattern.
+    pub anls_typed: Option<(f64, crate::anls::LeafScores)>,
     /// Per `[paths]` pattern (spec name order): the comparisons.
     pub paths: Vec<crate::objects::PathCounts>,
     /// Per `[lists]` list (spec name order): the alignment.
@@ -179,6 +181,11 @@ impl<'a> Scorer<'a> {
                 &case.example.expected,
                 value.unwrap_or(&serde_json::Value::Null),
             ),
+            anls_typed: crate::anls::typed_anls(
+                &case.example.expected,
+                value.unwrap_or(&serde_json::Value::Null),
+                &|pattern, e, p| self.typed_leaf(pattern, e, p),
+            ),
             paths: self
                 .spec
                 .paths
@@ -194,6 +201,47 @@ impl<'a> Scorer<'a> {
                 .map(|list| crate::objects::align_list(list, &case.example.expected, value))
                 .collect(),
         }
+    }
+
+    /// How the typed ANLS* compares two leaves at `pattern`: with the spec's comparator where
+    /// one applies (a `[paths]` pattern; an event's time within the tolerance, its label
+    /// exactly, its `[fields]` by their comparators), else by ANLS* text similarity.
+    fn typed_leaf(
+        &self,
+        pattern: &str,
+        expected: &serde_json::Value,
+        predicted: &serde_json::Value,
+    ) -> f64 {
+        let verdict = |correct: bool| if correct { 1.0 } else { 0.0 };
+        if let Some(field) = self.spec.paths.get(pattern) {
+            return verdict(
+                crate::fields::compare(field, Some(expected), Some(predicted))
+                    == Some(crate::fields::Outcome::Correct),
+            );
+        }
+        if let Some(events) = &self.spec.events
+            && let Some(key) = pattern.strip_prefix(&format!("{}/*/", events.pointer))
+        {
+            if key == events.time {
+                let (e, p) = (
+                    crate::events::parse_time(expected),
+                    crate::events::parse_time(predicted),
+                );
+                return verdict(
+                    matches!((e, p), (Some(e), Some(p)) if (p - e).abs() <= seconds_to_us(events.tolerance)),
+                );
+            }
+            if key == events.label {
+                return verdict(expected == predicted);
+            }
+            if let Some((_, field)) = self.fields.iter().find(|(name, _)| name.as_str() == key) {
+                return verdict(
+                    crate::fields::compare(field, Some(expected), Some(predicted))
+                        == Some(crate::fields::Outcome::Correct),
+                );
+            }
+        }
+        crate::anls::leaf_similarity(expected, predicted)
     }
 
     /// Same-label pairs of one example after shifting every predicted time by `shift_us`.
@@ -403,7 +451,14 @@ pub fn build_report(
         }
     }
 
-    let anls = anls_stats(&scores.iter().map(|s| s.anls).collect::<Vec<_>>());
+    let mut anls = anls_stats(&scores.iter().map(|s| s.anls).collect::<Vec<_>>());
+    crate::metrics::add_typed(
+        &mut anls,
+        &scores
+            .iter()
+            .map(|s| s.anls_typed.as_ref())
+            .collect::<Vec<_>>(),
+    );
     let mut path_totals = vec![crate::objects::PathCounts::default(); loaded.spec.paths.len()];
     let mut list_totals = vec![crate::objects::ListCounts::default(); loaded.spec.lists.len()];
     for score in scores {
@@ -512,6 +567,7 @@ pub fn build_report(
         exact_match: classes.as_ref().and_then(|c| c.exact_match),
         label_accuracy,
         anls_star: anls.mean,
+        anls_star_typed: anls.typed_mean,
         positive_precision: positive.map(|c| c.precision),
         positive_recall: positive.map(|c| c.recall),
         positive_f1: positive.map(|c| c.f1),

@@ -67,7 +67,8 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "label_accuracy": null,
             "positive_precision": null,
             "positive_recall": null,
-            "positive_f1": null
+            "positive_f1": null,
+            "anls_star_typed": summary["anls_star_typed"].clone()
         })
     );
     assert_eq!(
@@ -558,6 +559,9 @@ fn tickets_sample_scores_paths_lists_and_labels_from_the_spec_alone() {
     assert_eq!(entities["f1"], 2.0 * 441.0 / (476.0 + 462.0));
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains("## Paths") && md.contains("## Lists"), "{md}");
+    // The typed ANLS* ranking puts the priority, the least often right field, first.
+    assert_eq!(r["anls"]["fields"][0]["path"], "/priority");
+    assert_eq!(r["anls"]["fields"][0]["mean"], 197.0 / 240.0);
     assert!(
         md.contains("Overall label accuracy 0.8583; recall per class: refund 0.9118"),
         "{md}"

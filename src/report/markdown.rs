@@ -87,6 +87,7 @@ pub fn render(report: &Report) -> String {
         ("player_id_accuracy", s.player_id_accuracy),
         ("exact_match", s.exact_match),
         ("anls_star", s.anls_star),
+        ("anls_star_typed", s.anls_star_typed),
         ("positive_precision", s.positive_precision),
         ("positive_recall", s.positive_recall),
         ("positive_f1", s.positive_f1),
@@ -317,6 +318,30 @@ pub fn render(report: &Report) -> String {
             "llrrrrr",
             &rows,
         );
+    }
+    if !report.anls.fields.is_empty() {
+        let _ = writeln!(
+            out,
+            "## ANLS*\n\nMean {} (typed {}), median {}, 10th percentile {}. Fields the model gets wrong (typed ANLS* per leaf path, worst first):\n",
+            format_rate(report.anls.mean),
+            format_rate(report.anls.typed_mean),
+            format_rate(report.anls.median),
+            format_rate(report.anls.p10)
+        );
+        let rows: Vec<Vec<String>> = report
+            .anls
+            .fields
+            .iter()
+            .take(10)
+            .map(|f| {
+                vec![
+                    format!("`{}`", cell(&f.path)),
+                    f.leaves.to_string(),
+                    format!("{:.4}", f.mean),
+                ]
+            })
+            .collect();
+        table(&mut out, &["path", "leaves", "mean"], "lrr", &rows);
     }
     if !report.lists.is_empty() {
         out.push_str("## Lists\n\n");

@@ -290,6 +290,8 @@ pub struct Summary {
     pub label_accuracy: Option<f64>,
     /// Mean ANLS* of the outputs against the expected outputs (invalid outputs as null).
     pub anls_star: Option<f64>,
+    /// Mean of the typed ANLS* variant (leaves compared with the spec's comparators).
+    pub anls_star_typed: Option<f64>,
     /// Binary single-label tasks (spec `positive`): the positive class's precision.
     pub positive_precision: Option<f64>,
     /// The positive class's recall.
