@@ -521,6 +521,26 @@ event_f1 = ">= 0.80"
     }
 
     #[test]
+    fn object_mode_keys() {
+        let spec = parse_ok(
+            "label = \"/intent\"\npositive = \"refund\"\n[paths.\"/items/*/sku\"]\ncompare = \"text\"\n[lists.items]\npointer = \"/items\"\nkey = \"sku\"\n",
+        );
+        assert_eq!(spec.paths["/items/*/sku"].compare, Comparator::Text);
+        assert_eq!(spec.lists["items"].key.as_deref(), Some("sku"));
+        assert_eq!(spec.positive.as_deref(), Some("refund"));
+        assert!(
+            parse_err("[paths.\"items\"]\ncompare = \"exact\"\n")
+                .contains("is not a JSON Pointer pattern")
+        );
+        assert!(
+            parse_err("[lists.x]\npointer = \"/x\"\nthreshold = 2\n")
+                .contains("threshold must be between 0 and 1")
+        );
+        assert!(parse_err("positive = \"yes\"\n").contains("add label = \"/pointer\""));
+        assert!(parse_err("[lists.x]\npointr = \"/x\"\n").contains("did you mean `pointer`"));
+    }
+
+    #[test]
     fn name_defaults_to_the_directory() {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("hoops-v2");
