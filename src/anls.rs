@@ -49,7 +49,8 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
             .fold(0.0, f64::max);
     }
     let plain = |_: &str, a: &Value, b: &Value| leaf_similarity(a, b);
-    let (sum, length) = Walker { leaf: &plain }.score(expected, predicted, "", &mut None);
+    let (sum, length) =
+        Walker { leaf: &plain }.score(expected, predicted, &mut String::new(), &mut None);
     if length == 0 {
         1.0
     } else {
@@ -73,7 +74,12 @@ pub fn typed_anls(
         return None;
     }
     let mut scores = LeafScores::new();
-    let (sum, length) = Walker { leaf }.score(expected, predicted, "", &mut Some(&mut scores));
+    let (sum, length) = Walker { leaf }.score(
+        expected,
+        predicted,
+        &mut String::new(),
+        &mut Some(&mut scores),
+    );
     Some((
         if length == 0 {
             1.0
@@ -108,7 +114,21 @@ fn is_leaf(value: &Value) -> bool {
 }
 
 fn child(pattern: &str, key: &str) -> String {
-    format!("{pattern}/{}", key.replace('~', "~0").replace('/', "~1"))
+    let mut path = pattern.to_owned();
+    push_key(&mut path, key);
+    path
+}
+
+/// Appends `/key` (escaped as a JSON Pointer segment) to a pattern being built.
+fn push_key(pattern: &mut String, key: &str) {
+    pattern.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => pattern.push_str("~0"),
+            '/' => pattern.push_str("~1"),
+            c => pattern.push(c),
+        }
+    }
 }
 
 /// Records a score of 0 for every leaf under `value` (elements or keys left unpaired).
@@ -150,7 +170,7 @@ impl Walker<'_> {
         &self,
         expected: &Value,
         predicted: &Value,
-        pattern: &str,
+        pattern: &mut String,
         rec: &mut Option<&mut LeafScores>,
     ) -> (f64, usize) {
         match expected {
@@ -177,13 +197,11 @@ impl Walker<'_> {
                 };
                 let mut sum = 0.0;
                 let mut length = 0;
+                let base = pattern.len();
                 for (key, g) in gt {
-                    let (s, l) = self.score(
-                        g,
-                        pred.get(key).unwrap_or(&Value::Null),
-                        &child(pattern, key),
-                        rec,
-                    );
+                    push_key(pattern, key);
+                    let (s, l) = self.score(g, pred.get(key).unwrap_or(&Value::Null), pattern, rec);
+                    pattern.truncate(base);
                     sum += s;
                     length += l;
                 }
@@ -202,7 +220,11 @@ impl Walker<'_> {
                     record_zeros(expected, pattern, rec);
                     return (0.0, size(expected).max(size(predicted)));
                 };
-                self.list_score(gt, pred, &format!("{pattern}/*"), rec)
+                let base = pattern.len();
+                pattern.push_str("/*");
+                let result = self.list_score(gt, pred, pattern, rec);
+                pattern.truncate(base);
+                result
             }
         }
     }
@@ -212,7 +234,7 @@ impl Walker<'_> {
         &self,
         gt: &[Value],
         pred: &[Value],
-        pattern: &str,
+        pattern: &mut String,
         rec: &mut Option<&mut LeafScores>,
     ) -> (f64, usize) {
         if gt.is_empty() || pred.is_empty() {
