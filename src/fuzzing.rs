@@ -128,7 +128,9 @@ pub fn spec(data: &[u8]) {
             let out = Path::new("reports").join(&spec.name);
             let components: Vec<_> = out.components().collect();
             assert!(
-                components.len() == 2 && matches!(components[1], Component::Normal(_)),
+                components.len() == 2
+                    && components[0] == Component::Normal("reports".as_ref())
+                    && matches!(components[1], Component::Normal(_)),
                 "name {:?} escapes reports/",
                 spec.name
             );
@@ -151,7 +153,9 @@ pub fn player(data: &[u8]) {
         if let Some(player) = crate::fields::parse_player(&value, &aliases) {
             assert!(!player.number.is_empty());
             assert!(player.number.bytes().all(|b| b.is_ascii_digit()));
-            assert!(player.number == "0" || player.number == "00" || !player.number.starts_with('0'));
+            assert!(
+                player.number == "0" || player.number == "00" || !player.number.starts_with('0')
+            );
             assert!(!player.team.is_empty());
             assert_eq!(player.team, crate::fields::fold(&player.team));
         }
