@@ -144,9 +144,14 @@ pub fn read_jsonl(
     let mut records = 0;
     loop {
         buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, "cannot read", e))?;
+        // Name the last line read: a gzip file cut off in transfer reads fine up to there.
+        let read = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            let message = match line_no {
+                0 => "cannot read".to_owned(),
+                n => format!("cannot read after line {n}"),
+            };
+            Error::io(path, message, e)
+        })?;
         if read == 0 {
             break;
         }
@@ -160,12 +165,17 @@ pub fn read_jsonl(
             line: line_no,
         };
         let text = std::str::from_utf8(bytes).map_err(|e| {
+            let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
             Error::line(
                 location.clone(),
-                format!(
-                    "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
-                    e.valid_up_to() + 1
-                ),
+                if utf16 {
+                    "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
+                } else {
+                    format!(
+                        "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
+                        e.valid_up_to() + 1
+                    )
+                },
             )
         })?;
         let text = text.trim();
@@ -178,7 +188,10 @@ pub fn read_jsonl(
                 if e.is_data() {
                     format!("{e}: an object names the same key twice, so which value is meant is unclear")
                 } else {
-                    format!("not valid JSON ({e}): each line must hold one JSON object")
+                    format!(
+                        "not valid JSON ({e}): each line must hold one JSON object{}",
+                        json_hint(text, &e)
+                    )
                 },
             )
         })?;
@@ -186,6 +199,26 @@ pub fn read_jsonl(
         each(location, value)?;
     }
     Ok(records)
+}
+
+/// A hint for the JSON errors whose cause serde_json's message does not name: NaN and Infinity
+/// (written by Python's `json.dumps`), and numbers beyond a 64-bit float.
+fn json_hint(text: &str, e: &serde_json::Error) -> &'static str {
+    let at = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .and_then(|line| line.get(e.column().saturating_sub(1)..))
+        .unwrap_or("");
+    if ["NaN", "Infinity", "-Infinity"]
+        .iter()
+        .any(|word| at.starts_with(word))
+    {
+        "; NaN and Infinity are not JSON numbers (write null, or leave the field out)"
+    } else if e.to_string().starts_with("number out of range") {
+        "; a JSON number must fit a 64-bit float (at most about 1.8e308)"
+    } else {
+        ""
+    }
 }
 
 /// Parses JSON like `serde_json::from_str`, except that an object naming the same key twice is
@@ -326,6 +359,46 @@ mod tests {
         let path = write(dir.path(), "a.jsonl", b"{\"a\":1}\n{\"a\":\n");
         let err = lines(&path).unwrap_err().to_string();
         assert!(err.contains("a.jsonl:2: not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn utf16_nan_infinity_and_huge_numbers_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16: Vec<u8> = b"\xFF\xFE{\0}\0\n\0".to_vec();
+        let path = write(dir.path(), "a.jsonl", &utf16);
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.ends_with("a.jsonl:1: not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)"), "{err}");
+        for (line, hint) in [
+            (
+                r#"{"t": NaN}"#,
+                "; NaN and Infinity are not JSON numbers (write null, or leave the field out)",
+            ),
+            (
+                r#"{"t": -Infinity}"#,
+                "; NaN and Infinity are not JSON numbers (write null, or leave the field out)",
+            ),
+            (
+                r#"{"t": 1e400}"#,
+                "; a JSON number must fit a 64-bit float (at most about 1.8e308)",
+            ),
+            (r#"{"t": Nope}"#, "each line must hold one JSON object"),
+        ] {
+            let path = write(dir.path(), "b.jsonl", line.as_bytes());
+            let err = lines(&path).unwrap_err().to_string();
+            assert!(err.ends_with(hint), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_gzip_file_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&b"{\"a\":1}\n".repeat(1000)).unwrap();
+        let gz = enc.finish().unwrap();
+        let path = write(dir.path(), "p.jsonl.gz", &gz[..gz.len() / 2]);
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.contains("p.jsonl.gz: cannot read"), "{err}");
+        assert!(err.ends_with("deflate stream"), "{err}");
     }
 
     #[test]
