@@ -16,9 +16,12 @@ use crate::input::read::read_jsonl;
 use crate::input::{expected, predicted};
 use crate::validity::{Tier, classify_text};
 
+/// A fuzz target: arbitrary bytes in, a panic only on a broken promise.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name: the name is also the directory of its corpus under
 /// `fuzz/corpus/`.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("classify", classify),
     ("repair", repair),
     ("line_shape", line_shape),

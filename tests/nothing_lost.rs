@@ -113,7 +113,7 @@ fn sigint_leaves_the_previous_report_intact() {
     score_ok(&["datasets/basketball", "--bootstrap", "0"], out.path());
     let before: Vec<(String, Vec<u8>)> = files(out.path());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+    let child = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .args([
             "score",
             "--spec",
