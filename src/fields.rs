@@ -172,8 +172,8 @@ fn canonical(v: &Value) -> String {
 /// A player identity: jersey number and team, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Player {
-    /// The jersey number as digits; leading zeros dropped except in "0" and "00", which are
-    /// different numbers in basketball.
+    /// The jersey number as digits; leading zeros dropped ("07" is 7, "000" is 0) except in
+    /// "00", which is a different number from 0 in basketball.
     pub number: String,
     /// The team, folded and mapped through the aliases.
     pub team: String,
@@ -201,10 +201,11 @@ pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let number = if number.bytes().all(|b| b == b'0') {
-        number
-    } else {
-        number.trim_start_matches('0').to_owned()
+    // "00" is a number of its own; any other run of zeros is 0 once its leading zeros go.
+    let number = match number.trim_start_matches('0') {
+        _ if number == "00" => number,
+        "" => "0".to_owned(),
+        digits => digits.to_owned(),
     };
     let team = fold(&team);
     if team.is_empty() {
@@ -302,6 +303,13 @@ mod tests {
         );
         assert_eq!(
             parse_player(&json!("#0 Gold"), &aliases).unwrap().number,
+            "0"
+        );
+        // Found by the `player` fuzz target: "000" kept its zeros and so differed from "#0".
+        assert_eq!(
+            parse_player(&json!("No. 000, Gold"), &aliases)
+                .unwrap()
+                .number,
             "0"
         );
         assert_eq!(

@@ -14,7 +14,10 @@ pub mod curves;
 pub mod error;
 pub mod events;
 pub mod fields;
+pub mod fuzzing;
 pub mod gate;
+#[cfg(test)]
+mod hostile;
 pub mod input;
 pub mod matching;
 pub mod metrics;

@@ -7,7 +7,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The exit code of a run ended by SIGINT, as a shell reports one (128 + 2).
+const EXIT_INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
+    // On Ctrl-C, remove half-written temporary report files before exiting; reports already in
+    // place, the previous run's included, are left as they are.
+    let _ = ctrlc::set_handler(|| {
+        let _writes = verdict::report::abandon_writes();
+        std::process::exit(EXIT_INTERRUPTED);
+    });
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),

@@ -150,3 +150,119 @@ proptest! {
         prop_assert!(sweep.windows(2).all(|w| w[0] <= w[1]), "{:?}", sweep);
     }
 }
+
+/// Scores examples end to end, through files, the way `verdict score` does, with the expected
+/// lines written in `expected_order` and the prediction lines in `predicted_order`; returns
+/// report.json without the parts that name lines (`run`, `worst_examples`).
+fn report(
+    examples: &[(RawEvents, RawEvents)],
+    expected_order: &[usize],
+    predicted_order: &[usize],
+) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |order: &[usize], key: &str, side: fn(&(RawEvents, RawEvents)) -> &RawEvents| {
+        order
+            .iter()
+            .map(|&i| {
+                let events = to_json(side(&examples[i]));
+                // Predictions as raw model text, so they go through the validity tiers too.
+                let value = if key == "output" {
+                    Value::String(events.to_string())
+                } else {
+                    events
+                };
+                format!("{}\n", json!({"id": i, key: value}))
+            })
+            .collect::<String>()
+    };
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(
+        path("eval.toml"),
+        "labels = [\"A\", \"B\", \"C\"]\n[events]\ntime = \"t\"\nlabel = \"c\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        path("expected.jsonl"),
+        lines(expected_order, "expected", |x| &x.0),
+    )
+    .unwrap();
+    std::fs::write(
+        path("predictions.jsonl"),
+        lines(predicted_order, "output", |x| &x.1),
+    )
+    .unwrap();
+    let request = crate::score::ScoreRequest {
+        spec: path("eval.toml"),
+        expected: path("expected.jsonl"),
+        predictions: vec![path("predictions.jsonl")],
+        join: crate::input::join::JoinMode::Key,
+        repair: false,
+        threads: Some(1),
+        gates: Vec::new(),
+        baseline: None,
+        max_drop: crate::gate::DEFAULT_MAX_DROP,
+        max_drop_overrides: Default::default(),
+        bootstrap: Some(0),
+        seed: 0,
+        cluster_by: None,
+    };
+    let scored = crate::score::score(&request, &indicatif::ProgressBar::hidden()).unwrap();
+    let mut value = serde_json::to_value(&scored.report).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("run");
+    object.remove("worst_examples");
+    value
+}
+
+/// A permutation of `0..n` from a seed.
+fn permutation(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut state = seed | 1;
+    for i in (1..n).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        order.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn the_report_is_invariant_under_example_and_line_order(
+        examples in proptest::collection::vec((events(), events()), 1..8),
+        seed in any::<u64>(),
+    ) {
+        let n = examples.len();
+        let identity: Vec<usize> = (0..n).collect();
+        let a = report(&examples, &identity, &identity);
+        let b = report(&examples, &permutation(n, seed), &permutation(n, seed.rotate_left(29)));
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_prediction_set_scored_against_itself_is_perfect_end_to_end(
+        expected in proptest::collection::vec(events(), 1..8),
+    ) {
+        let examples: Vec<(RawEvents, RawEvents)> =
+            expected.iter().map(|e| (e.clone(), e.clone())).collect();
+        let order: Vec<usize> = (0..examples.len()).collect();
+        let report = report(&examples, &order, &order);
+        let summary = &report["summary"];
+        prop_assert_eq!(&summary["json_valid_strict"], &json!(1.0));
+        prop_assert_eq!(&summary["exact_match"], &json!(1.0));
+        prop_assert_eq!(&report["validity"]["strict"], &json!(examples.len()));
+        if expected.iter().any(|e| !e.is_empty()) {
+            for metric in ["event_f1", "event_precision", "event_recall", "matched_label_accuracy"] {
+                prop_assert_eq!(&summary[metric], &json!(1.0), "{}", metric);
+            }
+            prop_assert_eq!(&summary["timestamp_mae"], &json!(0.0));
+        }
+        for class in report["classes"].as_array().unwrap() {
+            prop_assert_eq!(&class["fp"], &json!(0));
+            prop_assert_eq!(&class["fn"], &json!(0));
+        }
+    }
+}

@@ -57,7 +57,7 @@ impl Schema {
     pub fn compile(path: &Path, schema: &Value) -> Result<Schema> {
         let validator = jsonschema::validator_for(schema).map_err(|e| Error::Schema {
             path: path.to_path_buf(),
-            message: format!("not a usable JSON Schema: {e}"),
+            message: compile_error(&e),
         })?;
         Ok(Schema {
             validator,
@@ -160,6 +160,23 @@ impl ErrorTable {
     }
 }
 
+/// Why a schema does not compile, saying where in the schema; a `$ref` to anything outside
+/// the file gets its own explanation, since jsonschema's ("No base URI is available", "feature
+/// required") reads like a bug rather than a rule.
+fn compile_error(e: &jsonschema::ValidationError<'_>) -> String {
+    use jsonschema::ReferencingError::Unretrievable;
+    use jsonschema::error::ValidationErrorKind::Referencing;
+    if let Referencing(Unretrievable { uri, .. }) = e.kind() {
+        return format!(
+            "not a usable JSON Schema: $ref {uri:?} points outside the schema file, and verdict never fetches a reference from the network or the file system: copy what it names into this file (under \"$defs\") and refer to it as \"#/$defs/NAME\""
+        );
+    }
+    match e.instance_path().as_str() {
+        "" => format!("not a usable JSON Schema: {e}"),
+        at => format!("not a usable JSON Schema: at {at}: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +271,23 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.starts_with("s.json: not a usable JSON Schema"), "{err}");
+        assert!(err.starts_with("s.json: not a usable JSON Schema: $ref \"https://example.com/x.json\" points outside the schema file"), "{err}");
+        let err = Schema::compile(
+            Path::new("s.json"),
+            &json!({"items": {"$ref": "file:///etc/passwd"}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("$ref \"file:///etc/passwd\" points outside"),
+            "{err}"
+        );
+        let err = Schema::compile(Path::new("s.json"), &json!({"items": {"type": 12}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.json: not a usable JSON Schema: at /items/type: "),
+            "{err}"
+        );
     }
 }

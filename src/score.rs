@@ -691,7 +691,7 @@ fn worst_examples(
             let keys = &case.example.keys;
             WorstExample {
                 id: keys.explicit.clone().or_else(|| keys.content.clone()),
-                expected_line: case.example.location.to_string(),
+                expected_line: crate::report::public_location(&case.example.location),
                 tier: score.tier,
                 tp: outcome.tp(),
                 fp: outcome.fp(),
@@ -826,8 +826,10 @@ fn apply_gates(
     Ok(())
 }
 
+/// A path as reports show it: relative as given, absolute reduced to its file name, so no
+/// report depends on (or reveals) where the inputs live.
 fn display(path: &Path) -> String {
-    path.display().to_string()
+    crate::report::public_path(&path.display().to_string())
 }
 
 /// Runs the whole pipeline and returns the report, without writing anything.

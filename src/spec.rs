@@ -201,6 +201,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         spec_error(line, describe_toml_error(&e))
     })?;
 
+    if let Some(name) = raw.name.as_deref().filter(|n| !is_plain_name(n)) {
+        // The name becomes the default out dir `reports/<name>/`: a spec must not be able to
+        // point verdict's writes anywhere else.
+        return Err(spec_error(
+            None,
+            format!(
+                "name {name:?} must be a plain name, without /, \\, :, control characters, or . and .. on their own: it names the report directory reports/<name>/"
+            ),
+        ));
+    }
     if let Some(events) = &raw.events {
         if !events.pointer.is_empty() && !events.pointer.starts_with('/') {
             return Err(spec_error(
@@ -328,6 +338,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         positive: raw.positive,
         gates,
     })
+}
+
+/// Whether `name` is one ordinary path component on every platform verdict runs on.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', ':'])
+        && !name.chars().any(char::is_control)
 }
 
 fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String> {
@@ -547,6 +566,26 @@ event_f1 = ">= 0.80"
         std::fs::create_dir(&sub).unwrap();
         let spec = parse(&sub.join("eval.toml"), "").unwrap();
         assert_eq!(spec.name, "hoops-v2");
+    }
+
+    #[test]
+    fn a_name_cannot_point_the_reports_outside_reports() {
+        // TOML values: literal strings keep the backslash, \u0000 is a NUL.
+        for name in [
+            "'../../etc'",
+            "'/tmp/x'",
+            "'a/b'",
+            "'..'",
+            "'.'",
+            "''",
+            "'c:x'",
+            "'a\\b'",
+            "\"x\\u0000\"",
+        ] {
+            let err = parse_err(&format!("name = {name}\n"));
+            assert!(err.contains("must be a plain name"), "{name:?}: {err}");
+        }
+        assert_eq!(parse_ok("name = \"hoops v2.1\"\n").name, "hoops v2.1");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! End-to-end tests: the real `verdict` binary on fixtures. One test binary for the whole
 //! suite, to keep link time down on small CI machines.
 
+mod bad_inputs;
 mod browser;
 mod compare;
 mod curves;
 mod errors;
 mod harness;
+mod nothing_lost;
 mod reference;
 mod reports;
 mod sample;

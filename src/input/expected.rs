@@ -138,7 +138,7 @@ fn openai_user_parts(content: &Value) -> Vec<UserPart<'_>> {
 }
 
 fn parse_answer(location: &Location, text: &str, what: &str) -> Result<Value> {
-    serde_json::from_str(text.trim()).map_err(|e| {
+    super::read::from_str_unique_keys(text.trim()).map_err(|e| {
         Error::line(
             location.clone(),
             format!("the text of {what} is not valid JSON ({e}): the expected output must be strict JSON"),

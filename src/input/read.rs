@@ -144,9 +144,14 @@ pub fn read_jsonl(
     let mut records = 0;
     loop {
         buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, "cannot read", e))?;
+        // Name the last line read: a gzip file cut off in transfer reads fine up to there.
+        let read = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            let message = match line_no {
+                0 => "cannot read".to_owned(),
+                n => format!("cannot read after line {n}"),
+            };
+            Error::io(path, message, e)
+        })?;
         if read == 0 {
             break;
         }
@@ -160,28 +165,137 @@ pub fn read_jsonl(
             line: line_no,
         };
         let text = std::str::from_utf8(bytes).map_err(|e| {
+            let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
             Error::line(
                 location.clone(),
-                format!(
-                    "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
-                    e.valid_up_to() + 1
-                ),
+                if utf16 {
+                    "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
+                } else {
+                    format!(
+                        "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
+                        e.valid_up_to() + 1
+                    )
+                },
             )
         })?;
         let text = text.trim();
         if text.is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        let value = from_str_unique_keys(text).map_err(|e| {
             Error::line(
                 location.clone(),
-                format!("not valid JSON ({e}): each line must hold one JSON object"),
+                if e.is_data() {
+                    format!("{e}: an object names the same key twice, so which value is meant is unclear")
+                } else {
+                    format!(
+                        "not valid JSON ({e}): each line must hold one JSON object{}",
+                        json_hint(text, &e)
+                    )
+                },
             )
         })?;
         records += 1;
         each(location, value)?;
     }
     Ok(records)
+}
+
+/// A hint for the JSON errors whose cause serde_json's message does not name: NaN and Infinity
+/// (written by Python's `json.dumps`), and numbers beyond a 64-bit float.
+fn json_hint(text: &str, e: &serde_json::Error) -> &'static str {
+    let at = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .and_then(|line| line.get(e.column().saturating_sub(1)..))
+        .unwrap_or("");
+    if ["NaN", "Infinity", "-Infinity"]
+        .iter()
+        .any(|word| at.starts_with(word))
+    {
+        "; NaN and Infinity are not JSON numbers (write null, or leave the field out)"
+    } else if e.to_string().starts_with("number out of range") {
+        "; a JSON number must fit a 64-bit float (at most about 1.8e308)"
+    } else {
+        ""
+    }
+}
+
+/// Parses JSON like `serde_json::from_str`, except that an object naming the same key twice is
+/// an error (a data error, `is_data()`) instead of silently keeping the last value: in an
+/// input line, `{"id": 1, "id": 2}` would otherwise be scored as example 2 with no warning.
+pub(crate) fn from_str_unique_keys(text: &str) -> serde_json::Result<Value> {
+    serde_json::from_str::<UniqueKeys>(text).map(|v| v.0)
+}
+
+/// A JSON value whose objects have unique keys; see [`from_str_unique_keys`].
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // serde_json never hands over a non-finite float; Value::from maps one to null.
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if members.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate key {key:?}"
+                )));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +359,68 @@ mod tests {
         let path = write(dir.path(), "a.jsonl", b"{\"a\":1}\n{\"a\":\n");
         let err = lines(&path).unwrap_err().to_string();
         assert!(err.contains("a.jsonl:2: not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn utf16_nan_infinity_and_huge_numbers_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16: Vec<u8> = b"\xFF\xFE{\0}\0\n\0".to_vec();
+        let path = write(dir.path(), "a.jsonl", &utf16);
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.ends_with("a.jsonl:1: not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)"), "{err}");
+        for (line, hint) in [
+            (
+                r#"{"t": NaN}"#,
+                "; NaN and Infinity are not JSON numbers (write null, or leave the field out)",
+            ),
+            (
+                r#"{"t": -Infinity}"#,
+                "; NaN and Infinity are not JSON numbers (write null, or leave the field out)",
+            ),
+            (
+                r#"{"t": 1e400}"#,
+                "; a JSON number must fit a 64-bit float (at most about 1.8e308)",
+            ),
+            (r#"{"t": Nope}"#, "each line must hold one JSON object"),
+        ] {
+            let path = write(dir.path(), "b.jsonl", line.as_bytes());
+            let err = lines(&path).unwrap_err().to_string();
+            assert!(err.ends_with(hint), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_gzip_file_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&b"{\"a\":1}\n".repeat(1000)).unwrap();
+        let gz = enc.finish().unwrap();
+        let path = write(dir.path(), "p.jsonl.gz", &gz[..gz.len() / 2]);
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(err.contains("p.jsonl.gz: cannot read"), "{err}");
+        assert!(err.ends_with("deflate stream"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_object_keys_are_refused_at_any_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "a.jsonl",
+            b"{\"id\": 1, \"expected\": [{\"t\": 1, \"c\": \"A\", \"t\": 2}]}\n",
+        );
+        let err = lines(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("a.jsonl:1: duplicate key \"t\" at line 1 column 45: an object names the same key twice, so which value is meant is unclear"),
+            "{err}"
+        );
+        // Equal keys in different objects are fine, and values read as serde_json reads them.
+        let text =
+            r#"{"a": {"k": 1}, "b": {"k": [1.5, -2, 18446744073709551615, null, true, "\u00e9"]}}"#;
+        assert_eq!(
+            from_str_unique_keys(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
     }
 
     #[test]

@@ -99,8 +99,8 @@ fn line<'a>(
     };
     Line {
         id: keys.explicit.as_deref().or(keys.content.as_deref()),
-        expected_line: case.example.location.to_string(),
-        prediction_line: prediction.map(|p| p.location.to_string()),
+        expected_line: super::public_location(&case.example.location),
+        prediction_line: prediction.map(|p| super::public_location(&p.location)),
         tier: score.tier,
         finish_reason: score.finish_reason.as_deref(),
         failure: prediction.and_then(|p| match &p.output {

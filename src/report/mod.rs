@@ -365,6 +365,15 @@ pub fn public_path(path: &str) -> String {
     }
 }
 
+/// A `file:line` location for a report, its path made public as by [`public_path`].
+pub fn public_location(location: &crate::error::Location) -> String {
+    format!(
+        "{}:{}",
+        public_path(&location.path.to_string_lossy()),
+        location.line
+    )
+}
+
 /// The file name of the JSON report.
 pub const REPORT_JSON: &str = "report.json";
 
@@ -414,12 +423,30 @@ pub fn format_interval(interval: Option<(f64, f64)>, decimals: usize) -> String 
 /// The file name of the Markdown report.
 pub const REPORT_MD: &str = "report.md";
 
+/// Temporary files being written by [`write_atomic`], so that an interrupted run can remove
+/// them: a signal ends the process without running destructors.
+static IN_FLIGHT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// For an interrupt handler about to end the process: removes every temporary file
+/// [`write_atomic`] is writing and returns a guard that keeps any further write from being
+/// started or renamed into place. Reports already in place stay as they are.
+pub fn abandon_writes() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    for path in in_flight.drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+    in_flight
+}
+
 /// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
 /// never half of either. `dir` is created if needed.
 pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create output directory", e))?;
     let target = dir.join(name);
+    let in_flight = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    // Created and registered under the lock, so no interrupt falls between the two.
+    let mut registry = in_flight();
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -431,11 +458,19 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
                 e,
             )
         })?;
-    file.write_all(contents.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| Error::io(&target, "cannot write", e))?;
+    registry.push(file.path().to_path_buf());
+    drop(registry);
+    let written = file
+        .write_all(contents.as_bytes())
+        .and_then(|()| file.as_file().sync_all());
+    // The rename happens under the lock, so an interrupt sees the file either still in flight
+    // (and removes it) or in place.
+    let mut registry = in_flight();
+    registry.retain(|p| p != file.path());
+    written.map_err(|e| Error::io(&target, "cannot write", e))?;
     file.persist(&target)
         .map_err(|e| Error::io(&target, "cannot replace", e.error))?;
+    drop(registry);
     Ok(target)
 }
 
@@ -455,5 +490,39 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["report.json"]);
+        // Other tests write in parallel: only this test's directory must be out of the list.
+        assert!(
+            !IN_FLIGHT
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|p| p.starts_with(&out))
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file_and_nothing_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = write_atomic(&file.join("out"), "report.json", "x").unwrap_err();
+        assert!(err.to_string().contains("cannot create output directory"));
+        // The target is a directory: the rename fails after the temporary file was written.
+        std::fs::create_dir(dir.path().join("report.json")).unwrap();
+        let err = write_atomic(dir.path(), "report.json", "x").unwrap_err();
+        assert!(err.to_string().contains("cannot replace"), "{err}");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["file", "report.json"]);
+        assert!(
+            !IN_FLIGHT
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|p| p.starts_with(dir.path()))
+        );
     }
 }

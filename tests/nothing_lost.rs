@@ -1,0 +1,203 @@
+//! Nothing lost, nothing surprising: every input line is accounted for in the report, an
+//! interrupted run leaves the previous report as it was, and reports hold no absolute paths.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use verdict::synth::{SynthConfig, generate};
+
+use crate::harness::{root, score_ok, tempdir};
+
+/// Non-blank lines of a JSONL file: what verdict counts as records.
+fn records(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
+fn write_synth(dir: &Path, clips: usize, seed: u64) {
+    let data = generate(&SynthConfig { clips, seed });
+    std::fs::write(dir.join("expected.jsonl"), data.expected.join("\n") + "\n").unwrap();
+    std::fs::write(
+        dir.join("predictions.jsonl"),
+        data.predictions.join("\n") + "\n",
+    )
+    .unwrap();
+}
+
+#[track_caller]
+fn assert_every_line_accounted_for(expected: &Path, predictions: &Path, out: &Path) {
+    let args = [
+        "--spec",
+        "datasets/basketball/eval.toml",
+        "--expected",
+        expected.to_str().unwrap(),
+        "--predictions",
+        predictions.to_str().unwrap(),
+        "--bootstrap",
+        "0",
+    ];
+    let (_, report) = score_ok(&args, out);
+    let count = |path: &str| report.pointer(path).and_then(Value::as_u64).unwrap() as usize;
+    let examples = count("/summary/examples");
+    let missing = count("/summary/missing_predictions");
+    let orphans = count("/summary/orphan_predictions");
+    let joined = examples - missing;
+    assert_eq!(
+        examples,
+        records(expected),
+        "every expected line is an example"
+    );
+    assert_eq!(joined + orphans, records(predictions), "joined + orphans");
+    let tiers: usize = report["validity"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(tiers, examples, "validity tiers add up to the examples");
+    assert_eq!(count("/validity/failed"), count("/summary/failed_requests"));
+    assert!(count("/validity/missing") >= missing);
+    let by_reason: usize = report["finish_reasons"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(
+        by_reason, joined,
+        "every joined prediction has a finish reason"
+    );
+    assert_eq!(
+        records(&out.join("examples.jsonl")),
+        examples,
+        "examples.jsonl has one line per example"
+    );
+}
+
+#[test]
+fn every_line_of_the_sample_is_accounted_for() {
+    let out = tempdir();
+    let data = root().join("datasets/basketball");
+    assert_every_line_accounted_for(
+        &data.join("expected.jsonl"),
+        &data.join("predictions.jsonl"),
+        out.path(),
+    );
+}
+
+#[test]
+fn every_line_of_generated_data_is_accounted_for() {
+    for (clips, seed) in [(1, 1), (57, 2), (1500, 3)] {
+        let data = tempdir();
+        write_synth(data.path(), clips, seed);
+        let out = tempdir();
+        assert_every_line_accounted_for(
+            &data.path().join("expected.jsonl"),
+            &data.path().join("predictions.jsonl"),
+            out.path(),
+        );
+    }
+}
+
+#[test]
+fn sigint_leaves_the_previous_report_intact() {
+    let data = tempdir();
+    write_synth(data.path(), 20_000, 11);
+    let out = tempdir();
+    // A real previous report in the out dir.
+    score_ok(&["datasets/basketball", "--bootstrap", "0"], out.path());
+    let before: Vec<(String, Vec<u8>)> = files(out.path());
+
+    let child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args([
+            "score",
+            "--spec",
+            "datasets/basketball/eval.toml",
+            "--expected",
+        ])
+        .arg(data.path().join("expected.jsonl"))
+        .arg("--predictions")
+        .arg(data.path().join("predictions.jsonl"))
+        .args(["--bootstrap", "2000", "--quiet", "--out"])
+        .arg(out.path())
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get well into reading and scoring before the interrupt.
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        !output.status.success(),
+        "the run finished before the interrupt; make the dataset larger"
+    );
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(
+        files(out.path()),
+        before,
+        "the previous report is byte-identical"
+    );
+}
+
+/// Every file in `dir` (temporary files included) with its bytes, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn reports_hold_no_absolute_paths() {
+    let data = tempdir();
+    for name in ["expected.jsonl", "predictions.jsonl"] {
+        std::fs::copy(
+            root().join("datasets/basketball").join(name),
+            data.path().join(name),
+        )
+        .unwrap();
+    }
+    // Every input path absolute, the schema's included.
+    let spec = std::fs::read_to_string(root().join("datasets/basketball/eval.toml")).unwrap();
+    let schema = root().join("schemas/basketball-events.schema.json");
+    let spec = spec.replace(
+        "\"../../schemas/basketball-events.schema.json\"",
+        &format!("{:?}", schema.to_str().unwrap()),
+    );
+    assert!(spec.contains(schema.to_str().unwrap()));
+    std::fs::write(data.path().join("eval.toml"), spec).unwrap();
+    let out = tempdir();
+    let absolute = data.path().to_str().unwrap().to_owned();
+    score_ok(&[&absolute, "--bootstrap", "0"], out.path());
+    let checkout = root().to_str().unwrap();
+    for (name, bytes) in files(out.path()) {
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains(&absolute), "{name} holds {absolute}");
+        assert!(!text.contains(checkout), "{name} holds {checkout}");
+        assert!(
+            !text.contains(out.path().to_str().unwrap()),
+            "{name} holds the out dir"
+        );
+    }
+}
