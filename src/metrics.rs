@@ -513,16 +513,18 @@ pub struct LeafRow {
     pub mean: f64,
 }
 
-/// Adds the typed variant's mean and ranking to the stats.
+/// Adds the typed variant's mean and ranking to the stats. Sums are kept in units of 1e-12,
+/// as for the plain mean, so they do not depend on the order of the examples.
 pub fn add_typed(stats: &mut AnlsStats, typed: &[Option<&(f64, crate::anls::LeafScores)>]) {
+    let unit = crate::resample::ANLS_UNIT;
     let scored: Vec<&(f64, crate::anls::LeafScores)> = typed.iter().flatten().copied().collect();
-    stats.typed_mean = (!scored.is_empty())
-        .then(|| scored.iter().map(|(s, _)| s).sum::<f64>() / scored.len() as f64);
-    let mut by_path: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    let total: i64 = scored.iter().map(|(s, _)| (s * unit).round() as i64).sum();
+    stats.typed_mean = (!scored.is_empty()).then(|| total as f64 / unit / scored.len() as f64);
+    let mut by_path: BTreeMap<&str, (i64, usize)> = BTreeMap::new();
     for (_, leaves) in &scored {
         for (path, (sum, count)) in leaves {
             let entry = by_path.entry(path.as_str()).or_default();
-            entry.0 += sum;
+            entry.0 += (sum * unit).round() as i64;
             entry.1 += count;
         }
     }
@@ -532,7 +534,7 @@ pub fn add_typed(stats: &mut AnlsStats, typed: &[Option<&(f64, crate::anls::Leaf
         .map(|(path, (sum, n))| LeafRow {
             path: path.to_owned(),
             leaves: n,
-            mean: sum / n as f64,
+            mean: sum as f64 / unit / n as f64,
         })
         .collect();
     rows.sort_by(|a, b| a.mean.total_cmp(&b.mean).then_with(|| a.path.cmp(&b.path)));

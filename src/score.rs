@@ -461,16 +461,25 @@ pub fn build_report(
     );
     let mut path_totals = vec![crate::objects::PathCounts::default(); loaded.spec.paths.len()];
     let mut list_totals = vec![crate::objects::ListCounts::default(); loaded.spec.lists.len()];
+    // Similarities are summed in units of 1e-12 so the total does not depend on example order.
+    let mut similarity_e12 = vec![0i64; loaded.spec.lists.len()];
     for score in scores {
         for (total, counts) in path_totals.iter_mut().zip(&score.paths) {
             *total += *counts;
         }
-        for (total, counts) in list_totals.iter_mut().zip(&score.lists) {
+        for ((total, e12), counts) in list_totals
+            .iter_mut()
+            .zip(&mut similarity_e12)
+            .zip(&score.lists)
+        {
             total.expected += counts.expected;
             total.predicted += counts.predicted;
             total.matched += counts.matched;
-            total.similarity_sum += counts.similarity_sum;
+            *e12 += (counts.similarity_sum * crate::resample::ANLS_UNIT).round() as i64;
         }
+    }
+    for (total, e12) in list_totals.iter_mut().zip(&similarity_e12) {
+        total.similarity_sum = *e12 as f64 / crate::resample::ANLS_UNIT;
     }
     let paths = loaded
         .spec
