@@ -613,8 +613,16 @@ fn timestamps(dts_us: &[i64], tolerance_us: i64) -> Timestamps {
     abs.sort_unstable();
     let sum_abs: i128 = abs.iter().map(|&d| i128::from(d)).sum();
     let sum: i128 = dts_us.iter().map(|&d| i128::from(d)).sum();
-    // Squares can exceed i128 for absurd times; a sequential f64 sum is still deterministic.
-    let sum_sq: f64 = dts_us.iter().map(|&d| (d as f64) * (d as f64)).sum();
+    // Exact in i128 (order-free); only absurd times overflow it, and then f64 is used.
+    let sum_sq: f64 = dts_us
+        .iter()
+        .try_fold(0i128, |acc, &d| {
+            acc.checked_add(i128::from(d) * i128::from(d))
+        })
+        .map_or_else(
+            || dts_us.iter().map(|&d| (d as f64) * (d as f64)).sum(),
+            |exact| exact as f64,
+        );
     let seconds = |us: f64| us / 1e6;
     let mean = |total: i128| (n > 0).then(|| seconds(total as f64 / n as f64));
     let within = |limit: i64| ratio(abs.iter().filter(|&&d| d <= limit).count(), n);
