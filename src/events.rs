@@ -125,7 +125,7 @@ fn parse_decimal_us(text: &str) -> Option<i64> {
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], unsigned[i + 1..].parse::<i32>().ok()?),
+        Some(i) => (&unsigned[..i], parse_exponent(&unsigned[i + 1..])?),
         None => (unsigned, 0),
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -166,6 +166,25 @@ fn parse_decimal_us(text: &str) -> Option<i64> {
     Some(round_div(digits, usize::try_from(drop).ok()?, negative))
 }
 
+/// An exponent's digits, with a sign. One beyond a billion only decides between 0 (below a
+/// microsecond) and too large, so it is clamped rather than refused: `0.E-21000052008` is 0.
+fn parse_exponent(text: &str) -> Option<i32> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.trim_start_matches('0');
+    let value = if magnitude.len() > 9 {
+        1_000_000_000
+    } else {
+        magnitude.parse().unwrap_or(0)
+    };
+    Some(if negative { -value } else { value })
+}
+
 /// `digits` with its last `drop` digits removed, rounded half away from zero, signed.
 fn round_div(digits: &str, drop: usize, negative: bool) -> i64 {
     let keep = &digits[..digits.len() - drop];
@@ -192,6 +211,18 @@ mod tests {
             tolerance: 1.0,
             sweep: vec![],
         }
+    }
+
+    #[test]
+    fn exponents_beyond_i32_are_zero_or_too_large() {
+        // Found by the `time` fuzz target: the exponent overflowed i32 and 0 was refused.
+        assert_eq!(parse_time(&json!("0.E-21000052008")), Some(0));
+        assert_eq!(parse_time(&json!("1e-99999999999")), Some(0));
+        assert_eq!(parse_time(&json!("0e99999999999")), Some(0));
+        assert_eq!(parse_time(&json!("1e99999999999")), None);
+        assert_eq!(parse_time(&json!("1e+2")), Some(100_000_000));
+        assert_eq!(parse_time(&json!("1e")), None);
+        assert_eq!(parse_time(&json!("1e+-2")), None);
     }
 
     #[test]
