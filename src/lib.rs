@@ -28,6 +28,7 @@ mod properties;
 pub mod repair;
 pub mod report;
 pub mod resample;
+pub mod rng;
 pub mod schema;
 pub mod score;
 pub mod spec;

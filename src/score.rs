@@ -418,19 +418,8 @@ pub fn build_report(
     };
     let mut totals = Totals::default();
     for score in scores {
-        *match score.tier {
-            Tier::Strict => &mut validity.strict,
-            Tier::Extracted => &mut validity.extracted,
-            Tier::Repaired => &mut validity.repaired,
-            Tier::Invalid => &mut validity.invalid,
-            Tier::Missing => &mut validity.missing,
-            Tier::Failed => &mut validity.failed,
-        } += 1;
-        let r = score.repairs;
-        repairs.trailing_comma += usize::from(r.trailing_comma);
-        repairs.unquoted_key += usize::from(r.unquoted_key);
-        repairs.single_quote += usize::from(r.single_quote);
-        repairs.truncated += usize::from(r.truncated);
+        validity.add(score.tier);
+        repairs.add(score.repairs);
         if score.has_prediction {
             let reason = score
                 .finish_reason

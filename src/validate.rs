@@ -124,18 +124,8 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
         ..SchemaCounts::default()
     };
     for (tier, r, violations) in &checked {
-        *match tier {
-            Tier::Strict => &mut validity.strict,
-            Tier::Extracted => &mut validity.extracted,
-            Tier::Repaired => &mut validity.repaired,
-            Tier::Invalid => &mut validity.invalid,
-            Tier::Missing => &mut validity.missing,
-            Tier::Failed => &mut validity.failed,
-        } += 1;
-        repairs.trailing_comma += usize::from(r.trailing_comma);
-        repairs.unquoted_key += usize::from(r.unquoted_key);
-        repairs.single_quote += usize::from(r.single_quote);
-        repairs.truncated += usize::from(r.truncated);
+        validity.add(*tier);
+        repairs.add(*r);
         if let Some(v) = violations {
             table.add_output(v);
             counts.checked += 1;

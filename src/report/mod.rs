@@ -318,6 +318,19 @@ pub struct Validity {
 }
 
 impl Validity {
+    /// Counts one output in its tier.
+    pub fn add(&mut self, tier: crate::validity::Tier) {
+        use crate::validity::Tier;
+        *match tier {
+            Tier::Strict => &mut self.strict,
+            Tier::Extracted => &mut self.extracted,
+            Tier::Repaired => &mut self.repaired,
+            Tier::Invalid => &mut self.invalid,
+            Tier::Missing => &mut self.missing,
+            Tier::Failed => &mut self.failed,
+        } += 1;
+    }
+
     /// The sum of all tiers; equals the number of examples.
     pub fn total(&self) -> usize {
         self.strict + self.extracted + self.repaired + self.invalid + self.missing + self.failed
@@ -333,6 +346,16 @@ pub struct SchemaCounts {
     pub checked: usize,
     /// Outputs valid against the schema (the numerator of `summary.schema_valid`).
     pub valid: usize,
+}
+
+impl RepairCounts {
+    /// Counts the repairs one output needed.
+    pub fn add(&mut self, r: crate::repair::Repairs) {
+        self.trailing_comma += usize::from(r.trailing_comma);
+        self.unquoted_key += usize::from(r.unquoted_key);
+        self.single_quote += usize::from(r.single_quote);
+        self.truncated += usize::from(r.truncated);
+    }
 }
 
 /// `repairs` in report.json.
