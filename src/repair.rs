@@ -192,7 +192,7 @@ impl Reader<'_> {
         }
     }
 
-    /// Whether the text ends inside a `\uXXXX` escape (or the second one of a surrogate
+    /// Whether the text ends inside a `\u` escape of four hex digits (or the second one of a surrogate
     /// pair): only hex digits, backslashes and `u` remain.
     fn ends_within_escape(&self) -> bool {
         let rest = &self.bytes[self.pos.min(self.bytes.len())..];

@@ -25,7 +25,10 @@ fn inner_text(line: &Value) -> Option<&str> {
     if let Some(messages) = line.get("messages").and_then(Value::as_array) {
         return messages.last()?.get("content")?.as_str();
     }
-    TEXT_POINTERS.iter().find_map(|p| line.pointer(p)).and_then(Value::as_str)
+    TEXT_POINTERS
+        .iter()
+        .find_map(|p| line.pointer(p))
+        .and_then(Value::as_str)
 }
 
 fn parse_file(path: &str) -> std::io::Result<(usize, usize)> {
@@ -35,7 +38,8 @@ fn parse_file(path: &str) -> std::io::Result<(usize, usize)> {
         .par_iter()
         .map(|line| match serde_json::from_str::<Value>(line) {
             Ok(value) => {
-                let inner = inner_text(&value).map(|t| serde_json::from_str::<Value>(t.trim()).is_ok());
+                let inner =
+                    inner_text(&value).map(|t| serde_json::from_str::<Value>(t.trim()).is_ok());
                 (1, usize::from(inner == Some(true)))
             }
             Err(_) => (0, 0),
@@ -52,7 +56,9 @@ fn main() -> ExitCode {
     }
     for path in &args {
         match parse_file(path) {
-            Ok((lines, inner)) => println!("{path}: {lines} lines parsed, {inner} inner texts parsed"),
+            Ok((lines, inner)) => {
+                println!("{path}: {lines} lines parsed, {inner} inner texts parsed")
+            }
             Err(e) => {
                 eprintln!("verdict-parse-baseline: {path}: {e}");
                 return ExitCode::from(2);
