@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     for path in &args {
         match parse_file(path) {
             Ok((lines, inner)) => {
-                println!("{path}: {lines} lines parsed, {inner} inner texts parsed")
+                println!("{path}: {lines} lines parsed, {inner} inner texts parsed");
             }
             Err(e) => {
                 eprintln!("verdict-parse-baseline: {path}: {e}");
