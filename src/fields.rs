@@ -264,13 +264,7 @@ mod tests {
     use serde_json::json;
 
     fn field(compare: Comparator) -> FieldSpec {
-        FieldSpec {
-            compare,
-            tolerance: None,
-            measure: None,
-            threshold: None,
-            team_aliases: BTreeMap::new(),
-        }
+        FieldSpec::new(compare)
     }
 
     fn outcome(spec: &FieldSpec, e: Value, p: Value) -> Option<Outcome> {

@@ -306,13 +306,7 @@ mod tests {
     use serde_json::json;
 
     fn field(compare: Comparator) -> FieldSpec {
-        FieldSpec {
-            compare,
-            tolerance: None,
-            measure: None,
-            threshold: None,
-            team_aliases: Default::default(),
-        }
+        FieldSpec::new(compare)
     }
 
     #[test]

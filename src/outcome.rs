@@ -287,13 +287,7 @@ mod tests {
 
     #[test]
     fn counts_and_field_outcomes() {
-        let player = FieldSpec {
-            compare: Comparator::PlayerId,
-            tolerance: None,
-            measure: None,
-            threshold: None,
-            team_aliases: Default::default(),
-        };
+        let player = FieldSpec::new(Comparator::PlayerId);
         let name = "p".to_owned();
         let fields = [(&name, &player)];
         let exp = json!([

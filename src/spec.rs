@@ -134,6 +134,19 @@ pub struct FieldSpec {
     pub team_aliases: BTreeMap<String, String>,
 }
 
+impl FieldSpec {
+    /// A field compared with `compare` and every option at its default.
+    pub fn new(compare: Comparator) -> Self {
+        FieldSpec {
+            compare,
+            tolerance: None,
+            measure: None,
+            threshold: None,
+            team_aliases: BTreeMap::new(),
+        }
+    }
+}
+
 /// A comparison operator of a gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum GateOp {
@@ -353,7 +366,7 @@ fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String>
     let misplaced = |key: &str, belongs: &str| {
         Err(format!(
             "[fields.{name}] {key} applies only to compare = \"{belongs}\", not {:?}",
-            comparator_name(field.compare)
+            field.compare.name()
         ))
     };
     if field.tolerance.is_some() && field.compare != Comparator::Number {
@@ -387,18 +400,14 @@ fn check_field(name: &str, field: &FieldSpec) -> std::result::Result<(), String>
 impl Comparator {
     /// The comparator's name as written in the spec.
     pub fn name(self) -> &'static str {
-        comparator_name(self)
-    }
-}
-
-fn comparator_name(c: Comparator) -> &'static str {
-    match c {
-        Comparator::Exact => "exact",
-        Comparator::Text => "text",
-        Comparator::Number => "number",
-        Comparator::Fuzzy => "fuzzy",
-        Comparator::Set => "set",
-        Comparator::PlayerId => "player_id",
+        match self {
+            Comparator::Exact => "exact",
+            Comparator::Text => "text",
+            Comparator::Number => "number",
+            Comparator::Fuzzy => "fuzzy",
+            Comparator::Set => "set",
+            Comparator::PlayerId => "player_id",
+        }
     }
 }
 

@@ -29,6 +29,22 @@ fn compare(extra: &[&str], out: &std::path::Path) -> (Run, Value) {
     (run, json)
 }
 
+/// Scores one model's predictions of the compare fixture into `out`.
+fn score_model(model: &str, out: &std::path::Path) {
+    let (spec, expected) = (format!("{DIR}/eval.toml"), format!("{DIR}/expected.jsonl"));
+    score_ok(
+        &[
+            "--spec",
+            &spec,
+            "--expected",
+            &expected,
+            "--predictions",
+            model,
+        ],
+        out,
+    );
+}
+
 fn metric<'a>(c: &'a Value, name: &str) -> &'a Value {
     c["metrics"]
         .as_array()
@@ -70,28 +86,8 @@ fn two_prediction_sets_paired_intervals_and_mcnemar() {
 
     // The same numbers from run directories, and for any thread count.
     let (dir_a, dir_b) = (tempdir(), tempdir());
-    score_ok(
-        &[
-            "--spec",
-            &format!("{DIR}/eval.toml"),
-            "--expected",
-            &format!("{DIR}/expected.jsonl"),
-            "--predictions",
-            &a,
-        ],
-        dir_a.path(),
-    );
-    score_ok(
-        &[
-            "--spec",
-            &format!("{DIR}/eval.toml"),
-            "--expected",
-            &format!("{DIR}/expected.jsonl"),
-            "--predictions",
-            &b,
-        ],
-        dir_b.path(),
-    );
+    score_model(&a, dir_a.path());
+    score_model(&b, dir_b.path());
     let out2 = tempdir();
     let run = verdict(&[
         "compare",
@@ -257,17 +253,7 @@ fn a_baseline_run_is_judged_on_the_paired_interval_of_the_change() {
     let base = tempdir();
     let spec = format!("{DIR}/eval.toml");
     let expected = format!("{DIR}/expected.jsonl");
-    score_ok(
-        &[
-            "--spec",
-            &spec,
-            "--expected",
-            &expected,
-            "--predictions",
-            &format!("{DIR}/model-a.jsonl"),
-        ],
-        base.path(),
-    );
+    score_model(&format!("{DIR}/model-a.jsonl"), base.path());
     let out = tempdir();
     let args = |drop: &str| -> Vec<String> {
         [

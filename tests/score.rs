@@ -29,6 +29,20 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
     // ANLS* per clip, from the anls-star package on the same scored values (invalid, missing,
     // failed and unrepaired outputs as null): 1, 1, 2/3, 0, 0, 0, 0, 0, 0, 0.4.
     let mut summary = report["summary"].clone();
+    // Typed ANLS* differs only where a comparator decides a leaf: clip 3's label counts 0 as
+    // in the plain score (exact), and clip 10's first event's time "47:28.5" is 2848.5 s, not
+    // within 1 s of 100 — 0 either way. Only the alignment of clip 10's two predictions against
+    // its one expected event can differ (two pairings tie at 2/3): 0.4 or 2/6 for that clip.
+    let typed = summary["anls_star_typed"].clone();
+    let t = typed.as_f64().unwrap();
+    let candidates = [
+        (1.0 + 1.0 + 2.0 / 3.0 + 0.4) / 10.0,
+        (1.0 + 1.0 + 2.0 / 3.0 + 2.0 / 6.0) / 10.0,
+    ];
+    assert!(
+        candidates.iter().any(|c| (t - c).abs() < 1e-9),
+        "anls_star_typed {t}"
+    );
     let anls = summary
         .as_object_mut()
         .unwrap()
@@ -68,7 +82,7 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "positive_precision": null,
             "positive_recall": null,
             "positive_f1": null,
-            "anls_star_typed": summary["anls_star_typed"].clone()
+            "anls_star_typed": typed
         })
     );
     assert_eq!(

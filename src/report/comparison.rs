@@ -8,7 +8,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use crate::compare::{Comparison, Leaderboard, MetricDelta};
+use crate::compare::{Comparison, Leaderboard, MetricDelta, Standing};
 use crate::resample::Interval;
 
 /// What `verdict compare` produced: two runs side by side, or a leaderboard of more.
@@ -68,6 +68,22 @@ fn delta_rows(rows: &[MetricDelta]) -> Vec<[String; 5]> {
         .collect()
 }
 
+/// A leaderboard row's difference from the best: `best`, or the change with its paired
+/// interval and `*` when the interval excludes 0.
+fn vs_best(s: &Standing) -> String {
+    s.delta_to_best.as_ref().map_or_else(
+        || "best".to_owned(),
+        |d| {
+            format!(
+                "{} {}{}",
+                signed(d.value),
+                interval(d),
+                if s.significantly_worse { " *" } else { "" }
+            )
+        },
+    )
+}
+
 /// The console text.
 pub fn console(outcome: &Outcome) -> String {
     let mut out = String::new();
@@ -116,17 +132,7 @@ pub fn console(outcome: &Outcome) -> String {
                 "rank", "run", l.metric, "95% interval", "vs best [95% paired interval]"
             );
             for s in &l.standings {
-                let vs_best = s.delta_to_best.as_ref().map_or_else(
-                    || "best".to_owned(),
-                    |d| {
-                        format!(
-                            "{} {}{}",
-                            signed(d.value),
-                            interval(d),
-                            if s.significantly_worse { " *" } else { "" }
-                        )
-                    },
-                );
+                let vs_best = vs_best(s);
                 let _ = writeln!(
                     out,
                     "  {:>4}  {:<width$}  {:>8}  {:<18}  {vs_best}",
@@ -212,17 +218,7 @@ pub fn markdown(outcome: &Outcome) -> String {
                 l.metric
             );
             for s in &l.standings {
-                let vs_best = s.delta_to_best.as_ref().map_or_else(
-                    || "best".to_owned(),
-                    |d| {
-                        format!(
-                            "{} {}{}",
-                            signed(d.value),
-                            interval(d),
-                            if s.significantly_worse { " *" } else { "" }
-                        )
-                    },
-                );
+                let vs_best = vs_best(s);
                 let _ = writeln!(
                     out,
                     "| {} | `{}` | {} | {} | {} |",
