@@ -12,9 +12,9 @@ use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict::gate::{Gate, parse_max_drops};
 use verdict::input::join::JoinMode;
 use verdict::report::comparison::{self, Outcome};
-use verdict::report::{console, examples, markdown, write_all, write_atomic};
-use verdict::resample::{ClusterBy, player_fields};
-use verdict::score::{ScoreRequest, current_run, score};
+use verdict::report::{console, markdown, write_all, write_atomic};
+use verdict::resample::ClusterBy;
+use verdict::score::{ScoreRequest, Shard, score};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
 ///
@@ -32,11 +32,38 @@ enum Command {
     Score(ScoreArgs),
     /// Compare two runs (paired intervals of every difference, McNemar's test), or rank more.
     Compare(CompareArgs),
+    /// Merge the partial states of `verdict score --shard I/N` runs into the report of the
+    /// whole run: the same report a single run writes.
+    Merge(MergeArgs),
     /// JSON validity and schema compliance of model outputs, with no expected outputs.
     Validate(ValidateArgs),
     /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
     /// curves: overfitting, underfitting, the checkpoint to ship.
     Curves(CurvesArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The output directories of every shard (`verdict score --shard I/N --out DIR`).
+    #[arg(value_name = "PART", required = true)]
+    parts: Vec<PathBuf>,
+
+    /// Where to write the reports [default: reports/<spec name>/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// A release gate such as `macro_f1>=0.75`; repeatable; replaces a spec gate on the same
+    /// metric.
+    #[arg(long = "gate", value_name = "EXPR")]
+    gates: Vec<Gate>,
+
+    /// Worker threads [default: one per core]. The report does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+
+    /// No summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +254,11 @@ struct ScoreArgs {
     #[arg(long, value_name = "SOURCE[~REGEX]", help_heading = "Intervals")]
     cluster_by: Option<ClusterBy>,
 
+    /// Score only shard I of N (the examples at positions ≡ I mod N in the expected file) and
+    /// write its partial state to --out, for `verdict merge`.
+    #[arg(long, value_name = "I/N", help_heading = "Sharding")]
+    shard: Option<Shard>,
+
     /// Worker threads [default: one per core]. The report does not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
     threads: Option<u16>,
@@ -249,6 +281,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Score(args) => run_score(args),
         Command::Compare(args) => run_compare(args),
+        Command::Merge(args) => run_merge(args),
         Command::Validate(args) => run_validate(args),
         Command::Curves(args) => run_curves(args),
     }
@@ -342,7 +375,32 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         bootstrap: args.bootstrap,
         seed: args.seed,
         cluster_by: args.cluster_by,
+        shard: args.shard,
+        keep_run: false,
     };
+    if let Some(shard) = request.shard {
+        if !request.gates.is_empty() || request.baseline.is_some() {
+            return Err(Error::Usage(
+                "--gate and --baseline apply to the whole run: pass --gate to verdict merge instead of to each shard".into(),
+            ));
+        }
+        let out = args.out.ok_or_else(|| {
+            Error::Usage(format!(
+                "--shard {}/{} needs --out DIR for its partial state",
+                shard.index, shard.count
+            ))
+        })?;
+        let path = verdict::score::score_shard(&request, &out)?;
+        if !args.quiet {
+            print_stdout(&format!(
+                "verdict shard {}/{}: partial state {}\n",
+                shard.index,
+                shard.count,
+                path.display()
+            ));
+        }
+        return Ok(EXIT_OK);
+    }
 
     let progress = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -357,24 +415,27 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     };
 
     let scored = score(&request, &progress)?;
+    write_scored(&scored, args.out, args.quiet)
+}
+
+fn run_merge(args: MergeArgs) -> Result<u8> {
+    let scored = verdict::score::merge(&args.parts, args.gates, args.threads.map(usize::from))?;
+    write_scored(&scored, args.out, args.quiet)
+}
+
+/// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
+/// code.
+fn write_scored(scored: &verdict::score::Scored, out: Option<PathBuf>, quiet: bool) -> Result<u8> {
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
     let report = &scored.report;
-    let out = args
-        .out
-        .unwrap_or_else(|| Path::new("reports").join(&report.run.name));
-    let examples = examples::render(
-        &scored.loaded.joined.cases,
-        &scored.scores,
-        &scored.loaded.clusters,
-        &player_fields(&scored.loaded.spec),
-    );
-    let path = write_all(&out, report, &examples)?;
+    let out = out.unwrap_or_else(|| Path::new("reports").join(&report.run.name));
+    let path = write_all(&out, report, &scored.examples)?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }
-    if !args.quiet {
+    if !quiet {
         print_stdout(&console::render(report, &path.display().to_string()));
     }
     // The same gate results drive the FAIL lines here and the exit code below.
@@ -453,11 +514,13 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
                     bootstrap: Some(0),
                     seed: args.seed,
                     cluster_by: None,
+                    shard: None,
+                    keep_run: true,
                 };
                 let scored = score(&request, &ProgressBar::hidden())?;
                 let json = serde_json::to_value(&scored.report)
                     .map_err(|e| Error::Usage(e.to_string()))?;
-                let mut run = current_run(&scored.loaded, &scored.scores, &json);
+                let mut run = scored.current_run(&json);
                 run.name = predictions.display().to_string();
                 Ok(run)
             })

@@ -8,6 +8,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
+pub mod accumulate;
 pub mod anls;
 pub mod compare;
 pub mod curves;
@@ -31,6 +32,7 @@ pub mod resample;
 pub mod rng;
 pub mod schema;
 pub mod score;
+pub mod shard;
 pub mod spec;
 pub mod synth;
 pub mod validate;

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fields::{Outcome, PlayerDiff};
 use crate::outcome::{EventOutcome, LabelOutcome};
@@ -18,7 +18,7 @@ use crate::spec::{Comparator, FieldSpec};
 pub const NONE_LABEL: &str = "∅";
 
 /// Counts for one class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct ClassCounts {
     support: usize,
     predicted: usize,
@@ -97,14 +97,14 @@ pub struct Histogram {
     pub counts: Vec<usize>,
 }
 
-fn histogram(dts_us: &[i64], tolerance_us: i64) -> Histogram {
+fn histogram(dts_us: &BTreeMap<i64, usize>, tolerance_us: i64) -> Histogram {
     let bins = if tolerance_us > 0 { HISTOGRAM_BINS } else { 1 };
     let width = i128::from(tolerance_us.max(1)) * 2;
     let mut counts = vec![0; bins];
-    for &dt in dts_us {
+    for (&dt, &n) in dts_us {
         let offset = i128::from(dt) + i128::from(tolerance_us);
         let bin = (offset * bins as i128 / width).clamp(0, bins as i128 - 1) as usize;
-        counts[bin] += 1;
+        counts[bin] += n;
     }
     let edges = (0..=bins)
         .map(|i| {
@@ -133,7 +133,7 @@ pub struct FieldRow {
 }
 
 /// Breakdown of wrong player identities.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerErrors {
     /// Right team, wrong number.
     pub wrong_number: usize,
@@ -158,7 +158,7 @@ pub struct Sweep {
 }
 
 /// `events` in report.json: what the matcher worked with.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventCounts {
     /// Expected events.
     pub expected: usize,
@@ -178,21 +178,70 @@ pub struct EventCounts {
     pub expected_unparseable_times: usize,
 }
 
-/// Running totals over the examples of a run.
-#[derive(Debug, Clone, Default)]
+/// Running totals over the examples of a run. Every part is a sum or a count of values, so
+/// totals of disjoint parts [`merge`](Totals::merge) into exactly the totals of the whole, in
+/// any order: this is what makes sharded runs exact.
+///
+/// Timestamp errors are kept as a count per distinct microsecond value rather than a list:
+/// quantiles over it are exact, and its size is bounded by the distinct errors (at most
+/// 2 × tolerance + 1 values), not by the number of pairs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     classes: BTreeMap<String, ClassCounts>,
+    #[serde(with = "pairs")]
     confusion: BTreeMap<(Option<String>, Option<String>), usize>,
-    dts_us: Vec<i64>,
+    #[serde(with = "pairs")]
+    dts_us: BTreeMap<i64, usize>,
     fields: Vec<FieldCounts>,
     sweep_tp: Vec<usize>,
-    offset_dts_us: Vec<i64>,
+    #[serde(with = "pairs")]
+    offset_dts_us: BTreeMap<i64, usize>,
     counts: EventCounts,
     examples: usize,
     perfect: usize,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+/// Maps whose keys are not strings serialize as lists of `[key, value]` pairs.
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
+}
+
+fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, usize>, from: &BTreeMap<K, usize>) {
+    for (key, count) in from {
+        *into.entry(key.clone()).or_default() += count;
+    }
+}
+
+fn add_slices<T: Default + Clone + std::ops::AddAssign + Copy>(into: &mut Vec<T>, from: &[T]) {
+    if into.len() < from.len() {
+        into.resize(from.len(), T::default());
+    }
+    for (total, &value) in into.iter_mut().zip(from) {
+        *total += value;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct FieldCounts {
     compared: usize,
     correct: usize,
@@ -236,7 +285,7 @@ impl Totals {
                 self.class(&pair.expected_label).tp += 1;
             }
             self.confuse(Some(&pair.expected_label), Some(&pair.predicted_label));
-            self.dts_us.push(pair.dt_us);
+            *self.dts_us.entry(pair.dt_us).or_default() += 1;
             if self.fields.len() < pair.fields.len() {
                 self.fields
                     .resize(pair.fields.len(), FieldCounts::default());
@@ -262,13 +311,10 @@ impl Totals {
             self.class(&spurious.label).predicted += 1;
             self.confuse(None, Some(&spurious.label));
         }
-        self.offset_dts_us.extend_from_slice(&outcome.offset_dts_us);
-        if self.sweep_tp.len() < outcome.sweep_tp.len() {
-            self.sweep_tp.resize(outcome.sweep_tp.len(), 0);
+        for &dt in &outcome.offset_dts_us {
+            *self.offset_dts_us.entry(dt).or_default() += 1;
         }
-        for (total, tp) in self.sweep_tp.iter_mut().zip(&outcome.sweep_tp) {
-            *total += tp;
-        }
+        add_slices(&mut self.sweep_tp, &outcome.sweep_tp);
         self.perfect += usize::from(outcome.exact(valid_json));
     }
 
@@ -287,6 +333,44 @@ impl Totals {
         }
         self.confuse(outcome.expected.as_deref(), outcome.predicted.as_deref());
         self.perfect += usize::from(outcome.exact(valid_json));
+    }
+
+    /// Adds the totals of another, disjoint set of examples.
+    pub fn merge(&mut self, other: &Totals) {
+        for (label, c) in &other.classes {
+            let total = self.class(label);
+            total.support += c.support;
+            total.predicted += c.predicted;
+            total.tp += c.tp;
+        }
+        add_counts(&mut self.confusion, &other.confusion);
+        add_counts(&mut self.dts_us, &other.dts_us);
+        add_counts(&mut self.offset_dts_us, &other.offset_dts_us);
+        if self.fields.len() < other.fields.len() {
+            self.fields
+                .resize(other.fields.len(), FieldCounts::default());
+        }
+        for (total, c) in self.fields.iter_mut().zip(&other.fields) {
+            total.compared += c.compared;
+            total.correct += c.correct;
+            total.one_sided += c.one_sided;
+            total.player.wrong_number += c.player.wrong_number;
+            total.player.wrong_team += c.player.wrong_team;
+            total.player.wrong_both += c.player.wrong_both;
+            total.player.unparsed += c.player.unparsed;
+        }
+        add_slices(&mut self.sweep_tp, &other.sweep_tp);
+        let (a, b) = (&mut self.counts, &other.counts);
+        a.expected += b.expected;
+        a.predicted += b.predicted;
+        a.pairs += b.pairs;
+        a.same_label_pairs += b.same_label_pairs;
+        a.outputs_without_array += b.outputs_without_array;
+        a.expected_without_array += b.expected_without_array;
+        a.unparseable_times += b.unparseable_times;
+        a.expected_unparseable_times += b.expected_unparseable_times;
+        self.examples += other.examples;
+        self.perfect += other.perfect;
     }
 
     /// Micro counts: (tp, predicted, support) summed over classes.
@@ -513,65 +597,124 @@ pub struct LeafRow {
     pub mean: f64,
 }
 
-/// Adds the typed variant's mean and ranking to the stats. Sums are kept in units of 1e-12,
-/// as for the plain mean, so they do not depend on the order of the examples.
-pub fn add_typed(stats: &mut AnlsStats, typed: &[Option<&(f64, crate::anls::LeafScores)>]) {
-    let unit = crate::resample::ANLS_UNIT;
-    let scored: Vec<&(f64, crate::anls::LeafScores)> = typed.iter().flatten().copied().collect();
-    let total: i64 = scored.iter().map(|(s, _)| (s * unit).round() as i64).sum();
-    stats.typed_mean = (!scored.is_empty()).then(|| total as f64 / unit / scored.len() as f64);
-    let mut by_path: BTreeMap<&str, (i64, usize)> = BTreeMap::new();
-    for (_, leaves) in &scored {
-        for (path, (sum, count)) in leaves {
-            let entry = by_path.entry(path.as_str()).or_default();
-            entry.0 += (sum * unit).round() as i64;
+/// The per-example ANLS* scores of a set of examples, kept so that sets merge exactly: the
+/// scores as counts per distinct value (quantiles over them are exact), the typed variant's
+/// sums in units of 1e-12 (integers, so no sum depends on the order of the examples).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnlsTotals {
+    /// Examples too large to score.
+    skipped: usize,
+    /// Plain scores: (score, how many examples had it), by score.
+    #[serde(with = "pairs")]
+    scores: BTreeMap<OrderedScore, usize>,
+    /// Examples with a typed score, and the sum of their typed scores in units of 1e-12.
+    typed_scored: usize,
+    typed_e12: i64,
+    /// Per leaf pattern: (sum of typed leaf scores in units of 1e-12, leaves).
+    typed_leaves: BTreeMap<String, (i64, usize)>,
+}
+
+/// A score in [0, 1] as a map key ordered like the number.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+struct OrderedScore(f64);
+
+impl Eq for OrderedScore {}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+fn e12(score: f64) -> i64 {
+    (score * crate::resample::ANLS_UNIT).round() as i64
+}
+
+impl AnlsTotals {
+    /// Adds one example's plain score (`None`: too large to score) and typed score.
+    pub fn add(&mut self, plain: Option<f64>, typed: Option<&(f64, crate::anls::LeafScores)>) {
+        match plain {
+            Some(score) => *self.scores.entry(OrderedScore(score)).or_default() += 1,
+            None => self.skipped += 1,
+        }
+        if let Some((score, leaves)) = typed {
+            self.typed_scored += 1;
+            self.typed_e12 += e12(*score);
+            for (path, (sum, count)) in leaves {
+                let entry = self.typed_leaves.entry(path.clone()).or_default();
+                entry.0 += e12(*sum);
+                entry.1 += count;
+            }
+        }
+    }
+
+    /// Adds the totals of another, disjoint set of examples.
+    pub fn merge(&mut self, other: &AnlsTotals) {
+        self.skipped += other.skipped;
+        add_counts(&mut self.scores, &other.scores);
+        self.typed_scored += other.typed_scored;
+        self.typed_e12 += other.typed_e12;
+        for (path, (sum, count)) in &other.typed_leaves {
+            let entry = self.typed_leaves.entry(path.clone()).or_default();
+            entry.0 += sum;
             entry.1 += count;
         }
     }
-    let mut rows: Vec<LeafRow> = by_path
-        .into_iter()
-        .filter(|(_, (_, n))| *n > 0)
-        .map(|(path, (sum, n))| LeafRow {
-            path: path.to_owned(),
-            leaves: n,
-            mean: sum as f64 / unit / n as f64,
-        })
-        .collect();
-    rows.sort_by(|a, b| a.mean.total_cmp(&b.mean).then_with(|| a.path.cmp(&b.path)));
-    stats.fields = rows;
-}
 
-/// Distribution of per-example ANLS* scores, in example order; `None` entries were skipped.
-/// The mean is computed from the scores in units of 1e-12, exactly as the intervals do.
-pub fn anls_stats(scores: &[Option<f64>]) -> AnlsStats {
-    let values: Vec<f64> = scores.iter().flatten().copied().collect();
-    let sum_e12: i64 = values
-        .iter()
-        .map(|s| (s * crate::resample::ANLS_UNIT).round() as i64)
-        .sum();
-    let mut sorted = values.clone();
-    sorted.sort_by(f64::total_cmp);
-    let mut histogram = vec![0; 10];
-    for v in &values {
-        histogram[((v * 10.0).floor() as usize).min(9)] += 1;
-    }
-    let quantile = |q: f64| -> Option<f64> {
-        let last = sorted.len().checked_sub(1)?;
-        let position = q * last as f64;
-        let lo = position.floor() as usize;
-        let hi = (lo + 1).min(last);
-        Some(sorted[lo] + (position - lo as f64) * (sorted[hi] - sorted[lo]))
-    };
-    AnlsStats {
-        scored: values.len(),
-        skipped: scores.len() - values.len(),
-        mean: (!values.is_empty())
-            .then(|| sum_e12 as f64 / crate::resample::ANLS_UNIT / values.len() as f64),
-        median: quantile(0.5),
-        p10: quantile(0.1),
-        histogram,
-        typed_mean: None,
-        fields: Vec::new(),
+    /// The distribution, the means and the ranking of leaf patterns.
+    pub fn stats(&self) -> AnlsStats {
+        let unit = crate::resample::ANLS_UNIT;
+        let scored: usize = self.scores.values().sum();
+        let sum_e12: i64 = self
+            .scores
+            .iter()
+            .map(|(score, &n)| e12(score.0) * n as i64)
+            .sum();
+        let mut histogram = vec![0; 10];
+        for (score, &n) in &self.scores {
+            histogram[((score.0 * 10.0).floor() as usize).min(9)] += n;
+        }
+        let nth = |rank: usize| -> f64 {
+            let mut seen = 0;
+            for (score, &n) in &self.scores {
+                seen += n;
+                if rank < seen {
+                    return score.0;
+                }
+            }
+            unreachable!("rank {rank} is below the number of scores")
+        };
+        let quantile = |q: f64| -> Option<f64> {
+            let last = scored.checked_sub(1)?;
+            let position = q * last as f64;
+            let lo = position.floor() as usize;
+            let hi = (lo + 1).min(last);
+            let (low, high) = (nth(lo), nth(hi));
+            Some(low + (position - lo as f64) * (high - low))
+        };
+        let mut fields: Vec<LeafRow> = self
+            .typed_leaves
+            .iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(path, &(sum, n))| LeafRow {
+                path: path.clone(),
+                leaves: n,
+                mean: sum as f64 / unit / n as f64,
+            })
+            .collect();
+        fields.sort_by(|a, b| a.mean.total_cmp(&b.mean).then_with(|| a.path.cmp(&b.path)));
+        AnlsStats {
+            scored,
+            skipped: self.skipped,
+            mean: (scored > 0).then(|| sum_e12 as f64 / unit / scored as f64),
+            median: quantile(0.5),
+            p10: quantile(0.1),
+            histogram,
+            typed_mean: (self.typed_scored > 0)
+                .then(|| self.typed_e12 as f64 / unit / self.typed_scored as f64),
+            fields,
+        }
     }
 }
 
@@ -591,48 +734,71 @@ fn sweep_auc(tolerances: &[f64], f1: &[Option<f64>]) -> Option<f64> {
     Some(area / range)
 }
 
-/// Linear interpolation between order statistics of sorted values (numpy's default method).
-fn quantile(sorted: &[i64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
+/// The `rank`-th smallest value (from 0) of values given as counts per distinct value.
+fn nth(counts: &BTreeMap<i64, usize>, rank: usize) -> i64 {
+    let mut seen = 0;
+    for (&value, &n) in counts {
+        seen += n;
+        if rank < seen {
+            return value;
+        }
+    }
+    unreachable!("rank {rank} is below the number of values")
+}
+
+/// Linear interpolation between order statistics (numpy's default method), over values given
+/// as counts per distinct value.
+fn quantile(counts: &BTreeMap<i64, usize>, q: f64) -> Option<f64> {
+    let last = counts.values().sum::<usize>().checked_sub(1)?;
     let position = q * last as f64;
     let lo = position.floor() as usize;
     let hi = (lo + 1).min(last);
     let fraction = position - lo as f64;
-    Some(sorted[lo] as f64 + fraction * (sorted[hi] - sorted[lo]) as f64)
+    let (low, high) = (nth(counts, lo), nth(counts, hi));
+    Some(low as f64 + fraction * (high - low) as f64)
 }
 
-fn median_signed(dts: &[i64]) -> Option<i64> {
-    let mut sorted = dts.to_vec();
-    sorted.sort_unstable();
-    quantile(&sorted, 0.5).map(|m| m.round() as i64)
+fn median_signed(dts: &BTreeMap<i64, usize>) -> Option<i64> {
+    quantile(dts, 0.5).map(|m| m.round() as i64)
 }
 
-fn timestamps(dts_us: &[i64], tolerance_us: i64) -> Timestamps {
-    let n = dts_us.len();
-    let mut abs: Vec<i64> = dts_us.iter().map(|d| d.abs()).collect();
-    abs.sort_unstable();
-    let sum_abs: i128 = abs.iter().map(|&d| i128::from(d)).sum();
-    let sum: i128 = dts_us.iter().map(|&d| i128::from(d)).sum();
+fn timestamps(dts_us: &BTreeMap<i64, usize>, tolerance_us: i64) -> Timestamps {
+    let n: usize = dts_us.values().sum();
+    let mut abs: BTreeMap<i64, usize> = BTreeMap::new();
+    for (&dt, &count) in dts_us {
+        *abs.entry(dt.abs()).or_default() += count;
+    }
+    let times = |count: usize| i128::try_from(count).expect("a count fits i128");
+    let sum_abs: i128 = abs.iter().map(|(&d, &c)| i128::from(d) * times(c)).sum();
+    let sum: i128 = dts_us.iter().map(|(&d, &c)| i128::from(d) * times(c)).sum();
     // Exact in i128 (order-free); only absurd times overflow it, and then f64 is used.
     let sum_sq: f64 = dts_us
         .iter()
-        .try_fold(0i128, |acc, &d| {
-            acc.checked_add(i128::from(d) * i128::from(d))
+        .try_fold(0i128, |acc, (&d, &c)| {
+            i128::from(d)
+                .checked_mul(i128::from(d))
+                .and_then(|sq| sq.checked_mul(times(c)))
+                .and_then(|term| acc.checked_add(term))
         })
         .map_or_else(
-            || dts_us.iter().map(|&d| (d as f64) * (d as f64)).sum(),
+            || {
+                dts_us
+                    .iter()
+                    .map(|(&d, &c)| (d as f64) * (d as f64) * c as f64)
+                    .sum()
+            },
             |exact| exact as f64,
         );
     let seconds = |us: f64| us / 1e6;
     let mean = |total: i128| (n > 0).then(|| seconds(total as f64 / n as f64));
-    let within = |limit: i64| ratio(abs.iter().filter(|&&d| d <= limit).count(), n);
+    let within = |limit: i64| ratio(abs.range(..=limit).map(|(_, &c)| c).sum(), n);
     Timestamps {
         pairs: n,
         mae: mean(sum_abs),
         rmse: (n > 0).then(|| seconds((sum_sq / n as f64).sqrt())),
         median_abs: quantile(&abs, 0.5).map(seconds),
         p90_abs: quantile(&abs, 0.9).map(seconds),
-        max_abs: abs.last().map(|&d| seconds(d as f64)),
+        max_abs: abs.keys().next_back().map(|&d| seconds(d as f64)),
         bias: mean(sum),
         within_0_5: within(500_000),
         within_1_0: within(1_000_000),
@@ -686,14 +852,28 @@ mod tests {
         assert_eq!(m.confusion.matrix, [[85, 10, 0], [15, 90, 0], [0, 0, 0]]);
     }
 
+    fn counted(values: &[i64]) -> BTreeMap<i64, usize> {
+        let mut counts = BTreeMap::new();
+        for &v in values {
+            *counts.entry(v).or_default() += 1;
+        }
+        counts
+    }
+
     #[test]
     fn quantiles_interpolate_like_numpy() {
-        let v = [1, 2, 3, 4, 10];
+        let v = counted(&[1, 2, 3, 4, 10]);
         assert_eq!(quantile(&v, 0.5), Some(3.0));
         assert!(close(quantile(&v, 0.9), 7.6));
-        assert_eq!(quantile(&[5], 0.9), Some(5.0));
-        assert_eq!(quantile(&[], 0.5), None);
-        let t = timestamps(&[-500_000, 1_000_000, 250_000, -1_500_000], 2_000_000);
+        assert_eq!(quantile(&counted(&[5]), 0.9), Some(5.0));
+        assert_eq!(quantile(&counted(&[]), 0.5), None);
+        // Repeated values count once per occurrence: numpy.quantile([1, 1, 1, 9], 0.5) = 1.0.
+        assert_eq!(quantile(&counted(&[9, 1, 1, 1]), 0.5), Some(1.0));
+        assert!(close(quantile(&counted(&[9, 1, 1, 1]), 0.9), 6.6));
+        let t = timestamps(
+            &counted(&[-500_000, 1_000_000, 250_000, -1_500_000]),
+            2_000_000,
+        );
         assert!(close(t.mae, 0.8125));
         assert!(close(t.bias, -0.1875));
         assert!(close(t.median_abs, 0.75));
@@ -704,21 +884,24 @@ mod tests {
             t.rmse,
             ((0.25 + 1.0 + 0.0625 + 2.25) / 4.0f64).sqrt()
         ));
-        assert_eq!(timestamps(&[], 1).mae, None);
+        assert_eq!(timestamps(&counted(&[]), 1).mae, None);
         assert_eq!(t.histogram.counts.iter().sum::<usize>(), 4);
         assert_eq!(t.histogram.edges.len(), HISTOGRAM_BINS + 1);
     }
 
     #[test]
     fn histogram_bins_are_closed_on_the_left_and_the_last_on_both_sides() {
-        let h = histogram(&[-1_000_000, -900_001, 0, 999_999, 1_000_000], 1_000_000);
+        let h = histogram(
+            &counted(&[-1_000_000, -900_001, 0, 999_999, 1_000_000]),
+            1_000_000,
+        );
         assert_eq!(h.edges[0].to_string(), "-1");
         assert_eq!(h.edges[10].to_string(), "0");
         assert_eq!(h.edges[20].to_string(), "1");
         assert_eq!(h.counts[0], 2);
         assert_eq!(h.counts[10], 1);
         assert_eq!(h.counts[19], 2);
-        assert_eq!(histogram(&[0, 0], 0).counts, [2]);
+        assert_eq!(histogram(&counted(&[0, 0]), 0).counts, [2]);
     }
 
     #[test]

@@ -92,7 +92,7 @@ fn walk(value: &Value, segments: &[&str], at: String, found: &mut Vec<String>) {
 }
 
 /// Counts for one `[paths]` pattern (per example, or summed).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PathCounts {
     /// Concrete paths present on either side.
     pub compared: usize,
@@ -150,7 +150,7 @@ pub fn compare_path(
 }
 
 /// Counts for one `[lists]` list (per example, or summed).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ListCounts {
     /// Expected elements.
     pub expected: usize,

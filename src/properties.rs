@@ -205,6 +205,8 @@ fn report(
         bootstrap: Some(0),
         seed: 0,
         cluster_by: None,
+        shard: None,
+        keep_run: false,
     };
     let scored = crate::score::score(&request, &indicatif::ProgressBar::hidden()).unwrap();
     let mut value = serde_json::to_value(&scored.report).unwrap();

@@ -5,7 +5,6 @@
 //! supported; 2020-12 where it names none). References are never fetched: verdict is built
 //! without the HTTP and file resolvers, so a remote `$ref` is a schema error, not a download.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jsonschema::paths::LocationSegment;
@@ -104,7 +103,7 @@ fn shorten(message: &str) -> String {
 }
 
 /// One row of the schema error table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorRow {
     /// Instance path pattern, indices folded to `*`; `""` is the root.
     pub path: String,
@@ -119,27 +118,49 @@ pub struct ErrorRow {
 }
 
 /// Folds violations into the schema error table: one row per (path pattern, keyword), most
-/// frequent first, ties by path then keyword.
-#[derive(Debug, Default, Clone)]
+/// frequent first, ties by path then keyword. Each row's example message is that of the
+/// first example (by its position in the expected file) with the violation, so tables of
+/// disjoint sets of examples [`merge`](ErrorTable::merge) into the table of the whole.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ErrorTable {
-    rows: BTreeMap<(String, String), ErrorRow>,
+    rows: Vec<(ErrorRow, usize)>,
 }
 
 impl ErrorTable {
-    /// Adds the violations of one output. Call in example order so the example messages do
-    /// not depend on scheduling.
-    pub fn add_output(&mut self, violations: &[Violation]) {
-        let mut counted_for_output: Vec<(String, String)> = Vec::new();
+    fn row(&mut self, path: &str, keyword: &str, example: &str, ordinal: usize) -> &mut ErrorRow {
+        let at = self
+            .rows
+            .iter()
+            .position(|(r, _)| r.path == path && r.keyword == keyword);
+        let at = at.unwrap_or_else(|| {
+            self.rows.push((
+                ErrorRow {
+                    path: path.to_owned(),
+                    keyword: keyword.to_owned(),
+                    count: 0,
+                    outputs: 0,
+                    example: example.to_owned(),
+                },
+                ordinal,
+            ));
+            self.rows.len() - 1
+        });
+        let (row, first) = &mut self.rows[at];
+        if ordinal < *first {
+            row.example = example.to_owned();
+            *first = ordinal;
+        }
+        row
+    }
+
+    /// Adds the violations of the output of example `ordinal` (its position in the expected
+    /// file).
+    pub fn add_output(&mut self, ordinal: usize, violations: &[Violation]) {
+        let mut counted_for_output: Vec<(&str, &str)> = Vec::new();
         for v in violations {
-            let key = (v.pattern.clone(), v.keyword.clone());
-            let row = self.rows.entry(key.clone()).or_insert_with(|| ErrorRow {
-                path: v.pattern.clone(),
-                keyword: v.keyword.clone(),
-                count: 0,
-                outputs: 0,
-                example: shorten(&v.message),
-            });
+            let row = self.row(&v.pattern, &v.keyword, &shorten(&v.message), ordinal);
             row.count += 1;
+            let key = (v.pattern.as_str(), v.keyword.as_str());
             if !counted_for_output.contains(&key) {
                 row.outputs += 1;
                 counted_for_output.push(key);
@@ -147,9 +168,18 @@ impl ErrorTable {
         }
     }
 
+    /// Adds the table of another, disjoint set of examples.
+    pub fn merge(&mut self, other: &ErrorTable) {
+        for (theirs, first) in &other.rows {
+            let row = self.row(&theirs.path, &theirs.keyword, &theirs.example, *first);
+            row.count += theirs.count;
+            row.outputs += theirs.outputs;
+        }
+    }
+
     /// The rows, most frequent first.
     pub fn into_rows(self) -> Vec<ErrorRow> {
-        let mut rows: Vec<ErrorRow> = self.rows.into_values().collect();
+        let mut rows: Vec<ErrorRow> = self.rows.into_iter().map(|(row, _)| row).collect();
         rows.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -234,9 +264,9 @@ mod tests {
     fn error_table_counts_violations_and_outputs() {
         let schema = events_schema("https://json-schema.org/draft/2020-12/schema");
         let mut table = ErrorTable::default();
-        table.add_output(&schema.check(&json!([{"timestamp_seconds": 1, "classification": "A"}, {"timestamp_seconds": 2, "classification": "B"}])));
-        table.add_output(&schema.check(&json!([{"timestamp_seconds": 1, "classification": "C"}])));
-        table.add_output(&schema.check(&json!([{"classification": "FG_MAKE"}])));
+        table.add_output(0, &schema.check(&json!([{"timestamp_seconds": 1, "classification": "A"}, {"timestamp_seconds": 2, "classification": "B"}])));
+        table.add_output(1, &schema.check(&json!([{"timestamp_seconds": 1, "classification": "C"}])));
+        table.add_output(2, &schema.check(&json!([{"classification": "FG_MAKE"}])));
         let rows = table.into_rows();
         assert_eq!(rows.len(), 2);
         assert_eq!(

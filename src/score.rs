@@ -1,33 +1,42 @@
-//! The `score` pipeline: load → join → score every example → aggregate → report.
+//! The `score` pipeline: index the predictions → stream the expected file in batches, joining,
+//! parsing and scoring each batch on all threads → fold the scores in file order into sums
+//! ([`Accumulator`]) and per-example records on disk → finish the report from them.
 //!
-//! This is the only module that runs work in parallel. Examples are scored independently on a
-//! local rayon pool and collected in input order; everything is then aggregated sequentially,
-//! so the report is the same for any thread count.
+//! Batches are parsed and scored in parallel but folded in expected-file order, and every sum
+//! is an integer count, so the report is the same for any thread count and, merged from
+//! shards, the same as a single run. Memory holds the sums, a slot per prediction and a few
+//! words per example, never the inputs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ParallelProgressIterator, ProgressBar};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::accumulate::{Accumulator, Record};
+use crate::error::{Error, Location, Result};
 use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
-use crate::input::join::{Case, JoinMode, Joined, join};
-use crate::input::read::{expand_paths, read_jsonl};
-use crate::input::{Example, Output, Prediction, expected, predicted};
-use crate::metrics::{Totals, anls_stats, class_metrics, event_metrics};
+use crate::input::index::{BATCH_LINES, KeyDigest, PredictionIndex, digest};
+use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, nothing_joined};
+use crate::input::read::{expand_paths, parse_line, read_batches, read_jsonl};
+use crate::input::{Example, Output, expected};
+use crate::metrics::{class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
 use crate::report::{
-    AlignedRow, BaselineDeltas, Delta, Intervals, RepairCounts, Report, Run, SchemaCounts, Summary,
-    TimingBias, Tool, Validity, WorstExample,
+    AlignedRow, BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias,
+    Tool, WorstExample,
 };
 use crate::resample::{
     ClusterBy, DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, NamedCounts, Units, bootstrap,
     player_fields,
 };
-use crate::schema::{ErrorTable, Schema, Violation};
+use crate::schema::{Schema, Violation};
 use crate::spec::{FieldSpec, Spec};
 use crate::validity::{Tier, classify};
 
@@ -61,25 +70,14 @@ pub struct ScoreRequest {
     pub seed: u64,
     /// Resample clusters of examples instead of single examples.
     pub cluster_by: Option<ClusterBy>,
+    /// Score only this shard's examples (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Keep every example's key and counts in [`Scored::run_examples`] (for `verdict compare`).
+    pub keep_run: bool,
 }
 
 /// How many of the worst examples the report shows side by side.
 pub const WORST_EXAMPLES: usize = 10;
-
-/// The loaded inputs of a run.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The spec.
-    pub spec: Spec,
-    /// The compiled output schema, if the spec names one.
-    pub schema: Option<Schema>,
-    /// Examples joined to their predictions.
-    pub joined: Joined,
-    /// The baseline, when one was given.
-    pub baseline: Option<Baseline>,
-    /// Each example's cluster, in expected-file order, when `--cluster-by` was given.
-    pub clusters: Vec<Option<String>>,
-}
 
 /// The result of scoring one example.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,92 +241,170 @@ impl<'a> Scorer<'a> {
         }
         crate::anls::leaf_similarity(expected, predicted)
     }
+}
 
-    /// Same-label pairs of one example after shifting every predicted time by `shift_us`.
-    fn tp_after_shift(&self, case: &Case, shift_us: i64) -> usize {
-        let Some(spec) = &self.spec.events else {
-            return 0;
-        };
-        let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
-        score_events(
-            &case.example.expected,
-            parsed.scored_value(self.use_repaired),
-            spec,
-            &[],
-            &[],
-            shift_us,
-        )
-        .tp()
+
+/// Which part of the examples a sharded run scores: those whose position in the expected file
+/// is `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether example `ordinal` is this shard's.
+    pub fn owns(self, ordinal: usize) -> bool {
+        ordinal % self.count == self.index
     }
 }
 
-/// The outcome of a run: the report, the per-example scores and the warnings worth telling
-/// the user.
-#[derive(Debug)]
-pub struct Scored {
-    /// The report.
-    pub report: Report,
-    /// The loaded inputs, for per-example diagnostics.
-    pub loaded: Loaded,
-    /// One score per example, in expected-file order.
-    pub scores: Vec<ExampleScore>,
-    /// Non-fatal problems (orphans, ignored settings), one sentence each.
-    pub warnings: Vec<String>,
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let (index, count) = text
+            .split_once('/')
+            .ok_or_else(|| format!("{text:?}: expected I/N, such as 0/4"))?;
+        let index: usize = index
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: I must be a whole number"))?;
+        let count: usize = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: N must be a whole number"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "{text:?}: expected 0 <= I < N (shards are numbered from 0)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
 }
 
-/// Reads the spec, the schema, the expected file and the predictions, and joins them.
-pub fn load(request: &ScoreRequest) -> Result<Loaded> {
-    let spec = crate::spec::load(&request.spec)?;
-    let schema = spec.schema.as_deref().map(Schema::load).transpose()?;
+/// A scored part of a run: the sums, and the per-example records and `examples.jsonl` lines in
+/// two files (records in expected-file order).
+#[derive(Debug)]
+pub struct Part {
+    /// What the part covers.
+    pub shard: Option<Shard>,
+    /// The sums.
+    pub acc: Accumulator,
+    /// Examples in the whole expected file (every shard reads all of it).
+    pub total_examples: usize,
+    /// Predictions no example answered (the same in every shard).
+    pub orphans: usize,
+    /// The first of them, as `file:line`.
+    pub first_orphan: Option<String>,
+    /// How the join was made.
+    pub joined_by: JoinedBy,
+    /// The records file, one JSON [`Record`] per line.
+    pub records: PathBuf,
+    /// The `examples.jsonl` lines of the part's examples.
+    pub lines: PathBuf,
+}
 
-    let mut examples: Vec<Example> = Vec::new();
-    let mut clusters: Vec<Option<String>> = Vec::new();
+/// Why streaming the expected file stopped.
+enum Stop {
+    Input(Error),
+    /// An example lacks the key tried: try the next kind of key.
+    Fallback,
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Input(e)
+    }
+}
+
+fn no_examples(path: &Path) -> Error {
+    Error::Path {
+        path: path.to_path_buf(),
+        message: "no examples: the file is empty (expected one JSON object per line)".into(),
+    }
+}
+
+/// Reads an expected line: its example and, with `--cluster-by`, its cluster.
+fn read_example(
+    request: &ScoreRequest,
+    location: Location,
+    text: &str,
+) -> Result<(Example, Option<String>)> {
+    let value = parse_line(&location, text)?;
+    let from_line = match &request.cluster_by {
+        Some(by) if !by.uses_id() => Some(by.cluster(Some(&value), None)),
+        _ => None,
+    };
+    let example = expected::detect(location, value)?;
+    let cluster = match (&request.cluster_by, from_line) {
+        (_, Some(result)) => Some(result),
+        (Some(by), None) => {
+            let id = example
+                .keys
+                .explicit
+                .as_deref()
+                .or(example.keys.content.as_deref());
+            Some(by.cluster(None, id))
+        }
+        (None, None) => None,
+    };
+    let cluster = cluster.transpose().map_err(|why| {
+        Error::line(
+            example.location.clone(),
+            format!(
+                "--cluster-by {}: {why}",
+                request.cluster_by.as_ref().map_or("", |c| c.text.as_str())
+            ),
+        )
+    })?;
+    Ok((example, cluster))
+}
+
+/// The error for inputs no kind of key joins: the first line of each side lacking each key.
+fn unjoinable(request: &ScoreRequest, index: &PredictionIndex) -> Result<Error> {
+    let (mut no_id, mut no_hash) = (None, None);
     read_jsonl(&request.expected, |location, value| {
-        let from_line = match &request.cluster_by {
-            Some(by) if !by.uses_id() => Some(by.cluster(Some(&value), None)),
-            _ => None,
-        };
         let example = expected::detect(location, value)?;
-        let cluster = match (&request.cluster_by, from_line) {
-            (_, Some(result)) => Some(result),
-            (Some(by), None) => {
-                let id = example
-                    .keys
-                    .explicit
-                    .as_deref()
-                    .or(example.keys.content.as_deref());
-                Some(by.cluster(None, id))
-            }
-            (None, None) => None,
-        };
-        let cluster = cluster.transpose().map_err(|why| {
-            Error::line(
-                example.location.clone(),
-                format!(
-                    "--cluster-by {}: {why}",
-                    request.cluster_by.as_ref().map_or("", |c| c.text.as_str())
-                ),
-            )
-        })?;
-        clusters.push(cluster);
-        examples.push(example);
+        if example.keys.explicit.is_none() && no_id.is_none() {
+            no_id = Some(example.location.clone());
+        }
+        if example.keys.content.is_none() && no_hash.is_none() {
+            no_hash = Some(example.location);
+        }
         Ok(())
     })?;
-    if examples.is_empty() {
-        return Err(Error::Path {
-            path: request.expected.clone(),
-            message: "no examples: the file is empty (expected one JSON object per line)".into(),
-        });
-    }
+    let gaps = KeyGaps {
+        expected_no_id: no_id.as_ref(),
+        predicted_no_id: index.first_without(JoinedBy::ExplicitKey),
+        expected_no_hash: no_hash.as_ref(),
+        predicted_no_hash: index.first_without(JoinedBy::RequestHash),
+    };
+    Ok(match gaps.choose() {
+        Err(e) => e,
+        Ok(_) => Error::Join("cannot join predictions to expected examples".into()),
+    })
+}
 
-    let mut predictions: Vec<Prediction> = Vec::new();
-    for file in expand_paths(&request.predictions)? {
-        read_jsonl(&file, |location, value| {
-            predictions.push(predicted::detect(location, value)?);
-            Ok(())
-        })?;
-    }
-    if predictions.is_empty() {
+/// Scores the examples of `request` (those of its shard, if it has one) into a [`Part`] whose
+/// files are written to `dir`. Predictions are indexed first; the expected file is then read
+/// in batches, each parsed and scored on the current rayon pool and folded in file order.
+pub fn score_part(
+    request: &ScoreRequest,
+    spec: &Spec,
+    schema: Option<&Schema>,
+    dir: &Path,
+    progress: &ProgressBar,
+) -> Result<Part> {
+    let files = expand_paths(&request.predictions)?;
+    let mut index = PredictionIndex::build(&files, dir)?;
+    if index.is_empty() {
+        let any_line = read_batches(&request.expected, 1, |_| Err(Stop::Fallback));
+        if matches!(any_line, Ok(_) | Err(Stop::Input(_))) {
+            return Err(no_examples(&request.expected));
+        }
         let path = request.predictions.first().cloned().unwrap_or_default();
         return Err(Error::Path {
             path,
@@ -337,20 +413,536 @@ pub fn load(request: &ScoreRequest) -> Result<Loaded> {
                     .into(),
         });
     }
+    let kinds: Vec<JoinedBy> = match request.join {
+        JoinMode::Line => vec![JoinedBy::LineOrder],
+        JoinMode::Key => [JoinedBy::ExplicitKey, JoinedBy::RequestHash]
+            .into_iter()
+            .filter(|&kind| index.first_without(kind).is_none())
+            .collect(),
+    };
+    for kind in kinds {
+        if let Some(e) = index.duplicate_error(kind) {
+            return Err(e);
+        }
+        match stream_expected(request, spec, schema, dir, progress, &mut index, kind) {
+            Ok(part) => return Ok(part),
+            Err(Stop::Input(e)) => return Err(e),
+            Err(Stop::Fallback) => index.unclaim_all(),
+        }
+    }
+    Err(unjoinable(request, &index)?)
+}
 
-    let joined = join(examples, predictions, request.join)?;
+fn create(dir: &Path, name: &str) -> Result<(PathBuf, BufWriter<File>)> {
+    let path = dir.join(name);
+    let file = File::create(&path).map_err(|e| Error::io(&path, "cannot create", e))?;
+    Ok((path, BufWriter::with_capacity(1 << 20, file)))
+}
+
+/// What scoring one example gives, before it is folded in order.
+struct Scored1 {
+    score: ExampleScore,
+    line: String,
+    record: Record,
+}
+
+fn stream_expected(
+    request: &ScoreRequest,
+    spec: &Spec,
+    schema: Option<&Schema>,
+    dir: &Path,
+    progress: &ProgressBar,
+    index: &mut PredictionIndex,
+    kind: JoinedBy,
+) -> std::result::Result<Part, Stop> {
+    let scorer = Scorer::new(spec, schema, request.repair);
+    let players = player_fields(spec);
+    let mut acc = Accumulator::new(spec.paths.len(), spec.lists.len());
+    let (records_path, mut records) = create(dir, RECORDS_FILE)?;
+    let (lines_path, mut lines) = create(dir, LINES_FILE)?;
+    let mut line_offset = 0u64;
+    let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
+    let mut first_example: Option<(Location, String)> = None;
+    let mut claimed_any = false;
+    let mut ordinal = 0usize;
+    let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
+    let expected_path = &request.expected;
+    read_batches(expected_path, BATCH_LINES, |batch| {
+        let parsed: Vec<Result<(Example, Option<String>)>> = batch
+            .par_iter()
+            .map(|raw| read_example(request, raw.location(expected_path), &raw.text))
+            .collect();
+        let mut cases: Vec<(usize, Case, Option<String>)> = Vec::new();
+        for item in parsed {
+            let (example, cluster) = item?;
+            let slot = match kind {
+                JoinedBy::LineOrder => index.claim_at(ordinal),
+                _ => {
+                    let Some(key) = key_of(&example.keys, kind) else {
+                        return Err(Stop::Fallback);
+                    };
+                    if let Some(&first) = seen.get(&digest(key)) {
+                        let first = Location {
+                            path: expected_path.clone(),
+                            line: first,
+                        };
+                        return Err(duplicate(&example.location, &first, key, kind).into());
+                    }
+                    seen.insert(digest(key), example.location.line);
+                    if first_example.is_none() {
+                        first_example = Some((example.location.clone(), key.to_owned()));
+                    }
+                    index.claim(kind, key)
+                }
+            };
+            claimed_any |= slot.is_some();
+            if owns(ordinal) {
+                let prediction = slot.map(|s| index.fetch(s)).transpose()?;
+                cases.push((
+                    ordinal,
+                    Case {
+                        example,
+                        prediction,
+                    },
+                    cluster,
+                ));
+            }
+            ordinal += 1;
+        }
+        let scored: Vec<Scored1> = cases
+            .par_iter()
+            .map(|(ordinal, case, cluster)| {
+                let score = scorer.score(case);
+                let counts = NamedCounts::of(&score, &players);
+                let (line, errors, exact) =
+                    crate::report::examples::render_line(case, &score, cluster.as_deref(), &counts);
+                let (expected_events, predicted_events) = score
+                    .events
+                    .as_ref()
+                    .map(crate::accumulate::outcome_events)
+                    .unwrap_or_default();
+                let keys = &case.example.keys;
+                let record = Record {
+                    ordinal: *ordinal,
+                    key: keys
+                        .explicit
+                        .clone()
+                        .or_else(|| keys.content.clone())
+                        .unwrap_or_else(|| case.example.location.to_string()),
+                    cluster: cluster.clone(),
+                    counts,
+                    errors,
+                    exact,
+                    expected_events,
+                    predicted_events,
+                    line_offset: 0,
+                    line_len: line.len() as u64,
+                };
+                Scored1 {
+                    score,
+                    line,
+                    record,
+                }
+            })
+            .collect();
+        for ((ordinal, case, _), mut one) in cases.iter().zip(scored) {
+            acc.add(*ordinal, &one.score);
+            if let Some(p) = &case.prediction
+                && let Output::Failed(reason) = &p.output
+            {
+                acc.note_failed(*ordinal, p.location.to_string(), reason);
+            }
+            let event_errors = one.score.events.as_ref().map_or(0, |e| e.fp() + e.fn_());
+            if acc.is_worst(event_errors, *ordinal) {
+                let worst = worst_example(spec, case, &one.score, request.repair);
+                acc.add_worst(event_errors, *ordinal, worst);
+            }
+            one.record.line_offset = line_offset;
+            line_offset += one.line.len() as u64;
+            let write = |w: &mut BufWriter<File>, path: &Path, bytes: &[u8]| {
+                w.write_all(bytes)
+                    .map_err(|e| Error::io(path, "cannot write", e))
+            };
+            write(&mut lines, &lines_path, one.line.as_bytes())?;
+            let mut json = serde_json::to_vec(&one.record).expect("a record serializes");
+            json.push(b'\n');
+            write(&mut records, &records_path, &json)?;
+        }
+        progress.inc(cases.len() as u64);
+        Ok(())
+    })?;
+    for (w, path) in [(&mut records, &records_path), (&mut lines, &lines_path)] {
+        w.flush().map_err(|e| Error::io(path, "cannot write", e))?;
+    }
+    if ordinal == 0 {
+        return Err(no_examples(expected_path).into());
+    }
+    let (orphans, first_orphan) = index.orphans()?;
+    if kind != JoinedBy::LineOrder
+        && !claimed_any
+        && let (Some((location, key)), Some(orphan)) = (&first_example, &first_orphan)
+    {
+        let orphan_key = key_of(&orphan.keys, kind).unwrap_or_default();
+        return Err(nothing_joined(kind, (location, key), (&orphan.location, orphan_key)).into());
+    }
+    Ok(Part {
+        shard: request.shard,
+        acc,
+        total_examples: ordinal,
+        orphans,
+        first_orphan: first_orphan.map(|p| p.location.to_string()),
+        joined_by: kind,
+        records: records_path,
+        lines: lines_path,
+    })
+}
+
+/// The name of a part's records file.
+pub const RECORDS_FILE: &str = "records.jsonl";
+/// The name of a part's `examples.jsonl` lines file.
+pub const LINES_FILE: &str = "lines.jsonl";
+
+/// The worst example `case`, its events aligned side by side.
+fn worst_example(spec: &Spec, case: &Case, score: &ExampleScore, use_repaired: bool) -> WorstExample {
+    let events_spec = spec.events.as_ref().expect("only event tasks rank worst examples");
+    let outcome = score.events.as_ref().expect("ranked examples have events");
+    let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
+    let exp = extract(Some(&case.example.expected), events_spec);
+    let pred = extract(parsed.scored_value(use_repaired), events_spec);
+    let mut rows: Vec<(Option<i64>, AlignedRow)> = Vec::new();
+    for pair in &outcome.pairs {
+        let fields_right = pair
+            .fields
+            .iter()
+            .flatten()
+            .all(|o| *o == crate::fields::Outcome::Correct);
+        let status = match (pair.same_label(), fields_right) {
+            (false, _) => "confused",
+            (true, false) => "field",
+            (true, true) => "match",
+        };
+        rows.push((
+            Some(pair.expected_time_us),
+            AlignedRow {
+                status: status.into(),
+                expected: Some(exp.events[pair.expected_index].value.clone()),
+                predicted: Some(pred.events[pair.predicted_index].value.clone()),
+                dt: Some(pair.dt_us as f64 / 1e6),
+            },
+        ));
+    }
+    for missed in &outcome.missed {
+        rows.push((
+            missed.time_us,
+            AlignedRow {
+                status: "missed".into(),
+                expected: Some(exp.events[missed.index].value.clone()),
+                predicted: None,
+                dt: None,
+            },
+        ));
+    }
+    for spurious in &outcome.spurious {
+        rows.push((
+            spurious.time_us,
+            AlignedRow {
+                status: "spurious".into(),
+                expected: None,
+                predicted: Some(pred.events[spurious.index].value.clone()),
+                dt: None,
+            },
+        ));
+    }
+    // Events without a time go last.
+    rows.sort_by_key(|(time, _)| (time.is_none(), *time));
+    let keys = &case.example.keys;
+    WorstExample {
+        id: keys.explicit.clone().or_else(|| keys.content.clone()),
+        expected_line: crate::report::public_location(&case.example.location),
+        tier: score.tier,
+        tp: outcome.tp(),
+        fp: outcome.fp(),
+        fn_: outcome.fn_(),
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
+    }
+}
+
+/// The `examples.jsonl` of a run: its lines, in the parts' lines files, in report order.
+#[derive(Debug)]
+pub struct ExampleLines {
+    files: Vec<PathBuf>,
+    order: Vec<(u32, u64, u64)>,
+}
+
+impl ExampleLines {
+    /// Writes the lines, worst first.
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let files: Vec<File> = self.files.iter().map(File::open).collect::<std::io::Result<_>>()?;
+        let mut buf = Vec::new();
+        for &(part, offset, len) in &self.order {
+            buf.resize(len as usize, 0);
+            files[part as usize].read_exact_at(&mut buf, offset)?;
+            out.write_all(&buf)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of a run: the report, the per-example diagnostics and the warnings worth
+/// telling the user.
+#[derive(Debug)]
+pub struct Scored {
+    /// The report.
+    pub report: Report,
+    /// `examples.jsonl`.
+    pub examples: ExampleLines,
+    /// Per example, keyed as in `examples.jsonl`, when the request asked to keep them.
+    pub run_examples: Vec<crate::compare::RunExample>,
+    /// Non-fatal problems (orphans, failed requests, ignored settings), one sentence each.
+    pub warnings: Vec<String>,
+    /// Holds the temporary files of a single run until the report is written.
+    _work: Option<tempfile::TempDir>,
+}
+
+impl Scored {
+    /// This run as `verdict compare` sees a run directory.
+    pub fn current_run(&self, report: &serde_json::Value) -> crate::compare::Run {
+        crate::compare::Run {
+            name: "this run".into(),
+            report: report.clone(),
+            examples: self.run_examples.clone(),
+        }
+    }
+}
+
+/// Loads the spec and its schema.
+pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
+    let spec = crate::spec::load(&request.spec)?;
+    let schema = spec.schema.as_deref().map(Schema::load).transpose()?;
+    Ok((spec, schema))
+}
+
+/// Runs the whole pipeline and returns the report, without writing anything.
+pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
+    let (spec, schema) = load_spec(request)?;
+    let pool = pool(request.threads)?;
+    let work = tempfile::tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), "cannot create a temporary directory", e))?;
+    let part = pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
+    progress.finish_and_clear();
+    let mut scored = finish(request, &spec, &[part], &pool)?;
+    scored._work = Some(work);
+    Ok(scored)
+}
+
+/// Scores one shard of a run and writes its partial state into `out`.
+pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
+    let (spec, schema) = load_spec(request)?;
+    let pool = pool(request.threads)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create output directory", e))?;
+    // Inside `out`, so the finished files are renamed into place, never copied.
+    let work = tempfile::Builder::new()
+        .prefix(".verdict-shard.")
+        .tempdir_in(out)
+        .map_err(|e| Error::io(out, "cannot create a temporary directory", e))?;
+    let part = pool.install(|| {
+        score_part(request, &spec, schema.as_ref(), work.path(), &ProgressBar::hidden())
+    })?;
+    crate::shard::write_part(out, request, &part)
+}
+
+/// Finishes a run from the partial states of all its shards.
+pub fn merge(
+    dirs: &[PathBuf],
+    gates: Vec<Gate>,
+    threads: Option<usize>,
+) -> Result<Scored> {
+    let (request, spec, parts) = crate::shard::load_parts(dirs, gates, threads)?;
+    let pool = pool(threads)?;
+    finish(&request, &spec, &parts, &pool)
+}
+
+/// Turns scored parts (one for a single run, every shard's for a merge) into the report.
+pub fn finish(
+    request: &ScoreRequest,
+    spec: &Spec,
+    parts: &[Part],
+    pool: &rayon::ThreadPool,
+) -> Result<Scored> {
+    let mut acc = parts[0].acc.clone();
+    for part in &parts[1..] {
+        acc.merge(&part.acc);
+    }
+    let first = &parts[0];
     let baseline = request
         .baseline
         .as_deref()
         .map(|path| load_baseline(path, request))
         .transpose()?;
-    Ok(Loaded {
-        spec,
-        schema,
-        joined,
-        baseline,
-        clusters,
+    let mut report = build_report(request, spec, &acc, first);
+    let n = first.total_examples;
+    let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+    let mut warnings = Vec::new();
+    if let Some(location) = &first.first_orphan {
+        warnings.push(format!(
+            "{} prediction line(s) answer no expected example and were not scored (first: {location})",
+            first.orphans
+        ));
+    }
+    if let Some((_, location, reason)) = &acc.first_failed {
+        warnings.push(format!(
+            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {reason})",
+            acc.validity.failed
+        ));
+    }
+    let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
+        warnings.push(format!(
+            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
+        ));
+        false
+    } else {
+        replicates > 0
+    };
+    let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
+    let keep_run = request.keep_run || paired;
+    let layout = layout(spec, request_has_schema(spec), &report);
+    let shift = report
+        .timing_bias
+        .as_ref()
+        .and_then(|_| acc_offset(&acc, spec))
+        .filter(|&offset| offset != 0);
+    let tolerance_us = spec.events.as_ref().map_or(0, |e| seconds_to_us(e.tolerance));
+
+    // One pass over the records, in expected-file order across the parts.
+    let mut readers: Vec<_> = parts
+        .iter()
+        .map(|p| {
+            File::open(&p.records)
+                .map(|f| std::io::BufReader::with_capacity(1 << 20, f).lines())
+                .map_err(|e| Error::io(&p.records, "cannot read", e))
+        })
+        .collect::<Result<_>>()?;
+    let mut tp_shifted = 0usize;
+    let mut counters = Vec::new();
+    let mut clusters = Vec::new();
+    let mut run_examples = Vec::new();
+    let mut order: Vec<(std::cmp::Reverse<usize>, bool, usize, u32, u64, u64)> = Vec::with_capacity(n);
+    let mut batch: Vec<(u32, Record)> = Vec::with_capacity(BATCH_LINES);
+    let mut flush = |batch: &mut Vec<(u32, Record)>| {
+        let shifted: usize = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|(_, r)| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
+                .sum()
+        });
+        tp_shifted += shifted;
+        for (part, record) in batch.drain(..) {
+            if intervals_on {
+                counters.push(record.counts.counters(&layout));
+                clusters.push(record.cluster.clone());
+            }
+            order.push((
+                std::cmp::Reverse(record.errors),
+                record.exact,
+                record.ordinal,
+                part,
+                record.line_offset,
+                record.line_len,
+            ));
+            if keep_run {
+                run_examples.push(crate::compare::RunExample {
+                    key: record.key,
+                    cluster: record.cluster,
+                    counts: record.counts,
+                });
+            }
+        }
+    };
+    for ordinal in 0..n {
+        let part = ordinal % parts.len();
+        let line = readers[part]
+            .next()
+            .transpose()
+            .map_err(|e| Error::io(&parts[part].records, "cannot read", e))?
+            .ok_or_else(|| Error::Path {
+                path: parts[part].records.clone(),
+                message: format!("ends before example {ordinal}: the part is incomplete"),
+            })?;
+        let record: Record = serde_json::from_str(&line).map_err(|e| Error::Path {
+            path: parts[part].records.clone(),
+            message: format!("a record does not parse ({e}): the part is damaged"),
+        })?;
+        if record.ordinal != ordinal {
+            return Err(Error::Path {
+                path: parts[part].records.clone(),
+                message: format!(
+                    "holds example {} where example {ordinal} was expected: the parts do not belong together",
+                    record.ordinal
+                ),
+            });
+        }
+        batch.push((part as u32, record));
+        if batch.len() == BATCH_LINES {
+            flush(&mut batch);
+        }
+    }
+    flush(&mut batch);
+    drop(flush);
+
+    if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
+        let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
+        bias.f1_after_removing =
+            (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
+    }
+    if intervals_on {
+        let units = Units::new(&counters, &clusters, &layout);
+        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
+        report.intervals = Some(Intervals::new(
+            all,
+            replicates,
+            request.seed,
+            request.cluster_by.as_ref().map(|c| c.text.clone()),
+            units.len(),
+        ));
+    }
+    drop(counters);
+    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
+    order.sort_unstable();
+    Ok(Scored {
+        report,
+        examples: ExampleLines {
+            files: parts.iter().map(|p| p.lines.clone()).collect(),
+            order: order
+                .into_iter()
+                .map(|(_, _, _, part, offset, len)| (part, offset, len))
+                .collect(),
+        },
+        run_examples: if request.keep_run { run_examples } else { Vec::new() },
+        warnings,
+        _work: None,
     })
+}
+
+fn request_has_schema(spec: &Spec) -> bool {
+    spec.schema.is_some()
+}
+
+fn acc_offset(acc: &Accumulator, spec: &Spec) -> Option<i64> {
+    let events = spec.events.as_ref()?;
+    let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
+    event_metrics(
+        &acc.totals,
+        &field_specs,
+        &events.sweep,
+        seconds_to_us(events.tolerance),
+    )
+    .median_offset_us
+}
+
+/// The layout of the resampling counters for a finished report: its class labels.
+pub fn layout(spec: &Spec, has_schema: bool, report: &Report) -> Layout {
+    let labels = report.classes.iter().map(|c| c.label.clone()).collect();
+    Layout::new(spec, has_schema, labels)
 }
 
 fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
@@ -400,124 +992,51 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
 }
 
-/// Aggregates per-example scores into the report. Sequential and in example order, apart
-/// from the timing-bias re-match, whose integer results are summed in order too.
-pub fn build_report(
-    request: &ScoreRequest,
-    loaded: &Loaded,
-    scores: &[ExampleScore],
-    pool: &rayon::ThreadPool,
-) -> Report {
-    let mut validity = Validity::default();
-    let mut repairs = RepairCounts::default();
-    let mut finish_reasons: BTreeMap<String, usize> = BTreeMap::new();
-    let mut schema_table = ErrorTable::default();
-    let mut schema = SchemaCounts {
-        file: loaded.spec.schema.as_deref().map(display),
-        ..SchemaCounts::default()
+/// The report's numbers from the summed examples of a run. Timing bias after removing a
+/// non-zero offset needs the examples again and is filled in by [`finish`].
+pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part: &Part) -> Report {
+    let validity = acc.validity;
+    let repairs = acc.repairs;
+    let finish_reasons = acc.finish_reasons.clone();
+    let schema_table = acc.schema_table.clone();
+    let schema = SchemaCounts {
+        file: spec.schema.as_deref().map(display),
+        checked: acc.schema_checked,
+        valid: acc.schema_valid,
     };
-    let mut totals = Totals::default();
-    for score in scores {
-        validity.add(score.tier);
-        repairs.add(score.repairs);
-        if score.has_prediction {
-            let reason = score
-                .finish_reason
-                .clone()
-                .unwrap_or_else(|| "unspecified".into());
-            *finish_reasons.entry(reason).or_default() += 1;
-        }
-        if let Some(violations) = &score.violations {
-            schema_table.add_output(violations);
-            schema.checked += 1;
-            schema.valid += usize::from(violations.is_empty());
-        }
-        if let Some(events) = &score.events {
-            totals.add_events(events, score.valid_json());
-        }
-        if let Some(label) = &score.label {
-            totals.add_label(label, score.valid_json());
-        }
-    }
-
-    let mut anls = anls_stats(&scores.iter().map(|s| s.anls).collect::<Vec<_>>());
-    crate::metrics::add_typed(
-        &mut anls,
-        &scores
-            .iter()
-            .map(|s| s.anls_typed.as_ref())
-            .collect::<Vec<_>>(),
-    );
-    let mut path_totals = vec![crate::objects::PathCounts::default(); loaded.spec.paths.len()];
-    let mut list_totals = vec![crate::objects::ListCounts::default(); loaded.spec.lists.len()];
-    // Similarities are summed in units of 1e-12 so the total does not depend on example order.
-    let mut similarity_e12 = vec![0i64; loaded.spec.lists.len()];
-    for score in scores {
-        for (total, counts) in path_totals.iter_mut().zip(&score.paths) {
-            *total += *counts;
-        }
-        for ((total, e12), counts) in list_totals
-            .iter_mut()
-            .zip(&mut similarity_e12)
-            .zip(&score.lists)
-        {
-            total.expected += counts.expected;
-            total.predicted += counts.predicted;
-            total.matched += counts.matched;
-            *e12 += (counts.similarity_sum * crate::resample::ANLS_UNIT).round() as i64;
-        }
-    }
-    for (total, e12) in list_totals.iter_mut().zip(&similarity_e12) {
-        total.similarity_sum = *e12 as f64 / crate::resample::ANLS_UNIT;
-    }
-    let paths = loaded
-        .spec
+    let totals = &acc.totals;
+    let anls = acc.anls.stats();
+    let paths = spec
         .paths
         .iter()
-        .zip(path_totals)
+        .zip(&acc.paths)
         .map(|((pattern, field), counts)| {
             (
                 pattern.clone(),
-                crate::objects::PathRow::new(field.compare, counts),
+                crate::objects::PathRow::new(field.compare, *counts),
             )
         })
         .collect();
-    let lists = loaded
-        .spec
+    let lists = spec
         .lists
         .keys()
-        .zip(list_totals)
+        .zip(acc.list_totals())
         .map(|(name, counts)| (name.clone(), crate::objects::ListRow::new(counts)))
         .collect();
-    let n = scores.len();
+    let n = acc.examples;
     let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
-    let spec = &loaded.spec;
     let scored_classes = spec.events.is_some() || spec.label.is_some();
-    let classes = scored_classes.then(|| class_metrics(&totals, &spec.labels));
+    let classes = scored_classes.then(|| class_metrics(totals, &spec.labels));
     let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
     let events = spec
         .events
         .as_ref()
-        .map(|e| event_metrics(&totals, &field_specs, &e.sweep, seconds_to_us(e.tolerance)));
+        .map(|e| event_metrics(totals, &field_specs, &e.sweep, seconds_to_us(e.tolerance)));
     let timing_bias = events.as_ref().map(|m| {
         let f1 = classes.as_ref().and_then(|c| c.micro_f1);
         let f1_after_removing = match m.median_offset_us {
             Some(0) => f1,
-            Some(offset) => {
-                let scorer = Scorer::new(spec, None, request.repair);
-                let tps: Vec<usize> = pool.install(|| {
-                    loaded
-                        .joined
-                        .cases
-                        .par_iter()
-                        .map(|case| scorer.tp_after_shift(case, -offset))
-                        .collect()
-                });
-                let tp: usize = tps.iter().sum();
-                let denominator = m.counts.predicted + m.counts.expected;
-                (denominator > 0).then(|| 2.0 * tp as f64 / denominator as f64)
-            }
-            None => None,
+            _ => None,
         };
         TimingBias {
             median_offset: m.median_offset_us.map(|us| us as f64 / 1e6),
@@ -536,13 +1055,13 @@ pub fn build_report(
         .and_then(|label| classes.as_ref()?.classes.iter().find(|c| &c.label == label));
     let summary = Summary {
         examples: n,
-        missing_predictions: scores.iter().filter(|s| !s.has_prediction).count(),
-        orphan_predictions: loaded.joined.orphans.len(),
+        missing_predictions: acc.missing_predictions,
+        orphan_predictions: part.orphans,
         failed_requests: validity.failed,
         json_valid_strict: ratio(validity.strict),
         json_valid: ratio(validity.strict + validity.extracted),
         json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
-        schema_valid: loaded.schema.as_ref().and_then(|_| ratio(schema.valid)),
+        schema_valid: spec.schema.as_ref().and_then(|_| ratio(schema.valid)),
         event_precision: events
             .as_ref()
             .and(classes.as_ref())
@@ -585,7 +1104,7 @@ pub fn build_report(
             spec: display(&request.spec),
             expected: display(&request.expected),
             predictions: request.predictions.iter().map(|p| display(p)).collect(),
-            joined_by: loaded.joined.joined_by,
+            joined_by: part.joined_by,
             repair: request.repair,
             events: spec.events.clone(),
         },
@@ -602,7 +1121,7 @@ pub fn build_report(
         fields,
         tolerance_sweep,
         timing_bias,
-        worst_examples: Vec::new(),
+        worst_examples: acc.worst.iter().map(|(_, _, w)| w.clone()).collect(),
         anls,
         paths,
         lists,
@@ -613,172 +1132,24 @@ pub fn build_report(
     }
 }
 
-/// The examples with the most event errors (at most [`WORST_EXAMPLES`], only those with any),
-/// with their events aligned side by side.
-fn worst_examples(
-    loaded: &Loaded,
-    scores: &[ExampleScore],
-    use_repaired: bool,
-) -> Vec<WorstExample> {
-    let Some(spec) = &loaded.spec.events else {
-        return Vec::new();
-    };
-    let mut ranked: Vec<(usize, usize)> = scores
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| s.events.as_ref().map(|e| (e.fp() + e.fn_(), i)))
-        .filter(|(errors, _)| *errors > 0)
-        .collect();
-    ranked.sort_by_key(|&(errors, index)| (std::cmp::Reverse(errors), index));
-    ranked
-        .into_iter()
-        .take(WORST_EXAMPLES)
-        .map(|(_, index)| {
-            let case = &loaded.joined.cases[index];
-            let score = &scores[index];
-            let outcome = score.events.as_ref().expect("ranked examples have events");
-            let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
-            let exp = extract(Some(&case.example.expected), spec);
-            let pred = extract(parsed.scored_value(use_repaired), spec);
-            let mut rows: Vec<(Option<i64>, AlignedRow)> = Vec::new();
-            for pair in &outcome.pairs {
-                let fields_right = pair
-                    .fields
-                    .iter()
-                    .flatten()
-                    .all(|o| *o == crate::fields::Outcome::Correct);
-                let status = match (pair.same_label(), fields_right) {
-                    (false, _) => "confused",
-                    (true, false) => "field",
-                    (true, true) => "match",
-                };
-                rows.push((
-                    Some(pair.expected_time_us),
-                    AlignedRow {
-                        status,
-                        expected: Some(exp.events[pair.expected_index].value.clone()),
-                        predicted: Some(pred.events[pair.predicted_index].value.clone()),
-                        dt: Some(pair.dt_us as f64 / 1e6),
-                    },
-                ));
-            }
-            for missed in &outcome.missed {
-                rows.push((
-                    missed.time_us,
-                    AlignedRow {
-                        status: "missed",
-                        expected: Some(exp.events[missed.index].value.clone()),
-                        predicted: None,
-                        dt: None,
-                    },
-                ));
-            }
-            for spurious in &outcome.spurious {
-                rows.push((
-                    spurious.time_us,
-                    AlignedRow {
-                        status: "spurious",
-                        expected: None,
-                        predicted: Some(pred.events[spurious.index].value.clone()),
-                        dt: None,
-                    },
-                ));
-            }
-            // Events without a time go last.
-            rows.sort_by_key(|(time, _)| (time.is_none(), *time));
-            let keys = &case.example.keys;
-            WorstExample {
-                id: keys.explicit.clone().or_else(|| keys.content.clone()),
-                expected_line: crate::report::public_location(&case.example.location),
-                tier: score.tier,
-                tp: outcome.tp(),
-                fp: outcome.fp(),
-                fn_: outcome.fn_(),
-                rows: rows.into_iter().map(|(_, row)| row).collect(),
-            }
-        })
-        .collect()
-}
-
-/// The layout of the resampling counters for a finished report: its class labels.
-pub fn layout(loaded: &Loaded, report: &Report) -> Layout {
-    let labels = report.classes.iter().map(|c| c.label.clone()).collect();
-    Layout::new(&loaded.spec, loaded.schema.is_some(), labels)
-}
-
-fn intervals(
-    loaded: &Loaded,
-    scores: &[ExampleScore],
-    report: &Report,
-    request: &ScoreRequest,
-    replicates: usize,
-) -> Intervals {
-    let layout = layout(loaded, report);
-    let players = player_fields(&loaded.spec);
-    let counters: Vec<_> = scores
-        .par_iter()
-        .map(|s| NamedCounts::of(s, &players).counters(&layout))
-        .collect();
-    let units = Units::new(&counters, &loaded.clusters, &layout);
-    let all = bootstrap(&units, &layout, replicates, request.seed);
-    Intervals::new(
-        all,
-        replicates,
-        request.seed,
-        request.cluster_by.as_ref().map(|c| c.text.clone()),
-        units.len(),
-    )
-}
-
-/// This run as `verdict compare` sees a run directory: keyed as in `examples.jsonl`.
-pub fn current_run(
-    loaded: &Loaded,
-    scores: &[ExampleScore],
-    report: &serde_json::Value,
-) -> crate::compare::Run {
-    let players = player_fields(&loaded.spec);
-    let examples = loaded
-        .joined
-        .cases
-        .iter()
-        .zip(scores)
-        .enumerate()
-        .map(|(i, (case, score))| {
-            let keys = &case.example.keys;
-            crate::compare::RunExample {
-                key: keys
-                    .explicit
-                    .clone()
-                    .or_else(|| keys.content.clone())
-                    .unwrap_or_else(|| case.example.location.to_string()),
-                cluster: loaded.clusters.get(i).cloned().flatten(),
-                counts: NamedCounts::of(score, &players),
-            }
-        })
-        .collect();
-    crate::compare::Run {
-        name: "this run".into(),
-        report: report.clone(),
-        examples,
-    }
-}
 
 /// Evaluates the gates and the baseline on the finished report and records the results.
 fn apply_gates(
     report: &mut Report,
-    loaded: &Loaded,
-    scores: &[ExampleScore],
+    spec: &Spec,
+    baseline: Option<&Baseline>,
+    examples: &[crate::compare::RunExample],
     request: &ScoreRequest,
 ) -> Result<()> {
     let json = serde_json::to_value(&*report)
         .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
     report.gates = evaluate(
         &json,
-        &loaded.spec.gates,
+        &spec.gates,
         &request.gates,
-        loaded.baseline.as_ref(),
+        baseline,
     )?;
-    if let Some(baseline) = &loaded.baseline
+    if let Some(baseline) = baseline
         && let Some(before) = &baseline.run
     {
         let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
@@ -788,14 +1159,18 @@ fn apply_gates(
                     .into(),
             ));
         }
-        let now = current_run(loaded, scores, &json);
+        let now = crate::compare::Run {
+            name: "this run".into(),
+            report: json.clone(),
+            examples: examples.to_vec(),
+        };
         let comparison = crate::compare::compare(before, &now, replicates, request.seed)?;
         report
             .gates
             .extend(paired_baseline_gates(baseline, &comparison));
     }
     report.passed = report.gates.iter().all(|g| g.passed);
-    if let Some(baseline) = &loaded.baseline {
+    if let Some(baseline) = baseline {
         let value = |report: &serde_json::Value, metric: &str| {
             report
                 .pointer(&format!("/summary/{metric}"))
@@ -830,68 +1205,4 @@ fn display(path: &Path) -> String {
     crate::report::public_path(&path.display().to_string())
 }
 
-/// Runs the whole pipeline and returns the report, without writing anything.
-pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
-    let loaded = load(request)?;
-    let pool = pool(request.threads)?;
-    let scorer = Scorer::new(&loaded.spec, loaded.schema.as_ref(), request.repair);
-    progress.set_length(loaded.joined.cases.len() as u64);
-    let scores: Vec<ExampleScore> = pool.install(|| {
-        loaded
-            .joined
-            .cases
-            .par_iter()
-            .progress_with(progress.clone())
-            .map(|case| scorer.score(case))
-            .collect()
-    });
-    progress.finish_and_clear();
-    let mut report = build_report(request, &loaded, &scores, &pool);
-    report.worst_examples = worst_examples(&loaded, &scores, request.repair);
-    let mut warnings = warnings(&loaded);
-    let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
-    if request.bootstrap.is_none() && scores.len() > DEFAULT_MAX_EXAMPLES {
-        warnings.push(format!(
-            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
-        ));
-    } else if replicates > 0 {
-        report.intervals =
-            Some(pool.install(|| intervals(&loaded, &scores, &report, request, replicates)));
-    }
-    pool.install(|| apply_gates(&mut report, &loaded, &scores, request))?;
-    Ok(Scored {
-        report,
-        loaded,
-        scores,
-        warnings,
-    })
-}
 
-fn warnings(loaded: &Loaded) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if let Some(first) = loaded.joined.orphans.first() {
-        warnings.push(format!(
-            "{} prediction line(s) answer no expected example and were not scored (first: {})",
-            loaded.joined.orphans.len(),
-            first.location
-        ));
-    }
-    let failed: Vec<_> = loaded
-        .joined
-        .cases
-        .iter()
-        .filter_map(|c| c.prediction.as_ref())
-        .filter_map(|p| match &p.output {
-            Output::Failed(reason) => Some((p, reason)),
-            _ => None,
-        })
-        .collect();
-    if let Some((first, reason)) = failed.first() {
-        warnings.push(format!(
-            "{} request(s) failed or were blocked and score as empty outputs (first: {}: {reason})",
-            failed.len(),
-            first.location
-        ));
-    }
-    warnings
-}

@@ -123,11 +123,11 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
         file: Some(request.schema.display().to_string()),
         ..SchemaCounts::default()
     };
-    for (tier, r, violations) in &checked {
+    for (ordinal, (tier, r, violations)) in checked.iter().enumerate() {
         validity.add(*tier);
         repairs.add(*r);
         if let Some(v) = violations {
-            table.add_output(v);
+            table.add_output(ordinal, v);
             counts.checked += 1;
             counts.valid += usize::from(v.is_empty());
         }

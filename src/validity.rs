@@ -19,7 +19,9 @@ use crate::input::Output;
 use crate::repair::{Repairs, repair};
 
 /// The validity tier of one output. See the module docs for the definitions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// The whole text is one JSON value.

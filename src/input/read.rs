@@ -138,10 +138,51 @@ pub fn read_jsonl(
     path: &Path,
     mut each: impl FnMut(Location, Value) -> Result<()>,
 ) -> Result<usize> {
+    read_batches(path, 1, |batch| -> Result<()> {
+        for line in batch {
+            let location = line.location(path);
+            let value = parse_line(&location, &line.text)?;
+            each(location, value)?;
+        }
+        Ok(())
+    })
+}
+
+const BATCH_CAPACITY: usize = 1 << 14;
+
+/// One non-blank line of a JSONL file, trimmed, not yet parsed.
+#[derive(Debug)]
+pub struct RawLine {
+    /// 1-based physical line number.
+    pub line: usize,
+    /// The line's text without surrounding white space.
+    pub text: String,
+}
+
+impl RawLine {
+    /// Where this line was read.
+    pub fn location(&self, path: &Path) -> Location {
+        Location {
+            path: path.to_path_buf(),
+            line: self.line,
+        }
+    }
+}
+
+/// Reads one JSONL file in batches of up to `batch_lines` non-blank lines, so that a caller
+/// can parse each batch on all threads while the file is never held whole. Byte-level
+/// problems (unreadable file, invalid UTF-8) are errors naming the file and line; parsing is
+/// left to [`parse_line`]. Returns the number of non-blank lines.
+pub fn read_batches<E: From<Error>>(
+    path: &Path,
+    batch_lines: usize,
+    mut each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+) -> std::result::Result<usize, E> {
     let mut reader = open(path)?;
     let mut buf = Vec::new();
     let mut line_no = 0;
     let mut records = 0;
+    let mut batch = Vec::with_capacity(batch_lines.min(BATCH_CAPACITY));
     loop {
         buf.clear();
         // Name the last line read: a gzip file cut off in transfer reads fine up to there.
@@ -151,7 +192,13 @@ pub fn read_jsonl(
                 n => format!("cannot read after line {n}"),
             };
             Error::io(path, message, e)
-        })?;
+        });
+        // The lines before a bad one are handed over first, so the first error in the file
+        // is the one reported, whichever step finds it.
+        let read = match read {
+            Err(e) => return flush_then(batch, &mut each, e),
+            Ok(read) => read,
+        };
         if read == 0 {
             break;
         }
@@ -160,14 +207,13 @@ pub fn read_jsonl(
         if line_no == 1 {
             bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
         }
-        let location = Location {
-            path: path.to_path_buf(),
-            line: line_no,
-        };
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
             Error::line(
-                location.clone(),
+                Location {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                },
                 if utf16 {
                     "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
                 } else {
@@ -177,32 +223,61 @@ pub fn read_jsonl(
                     )
                 },
             )
-        })?;
-        let text = text.trim();
+        });
+        let text = match text {
+            Err(e) => return flush_then(batch, &mut each, e),
+            Ok(text) => text.trim(),
+        };
         if text.is_empty() {
             continue;
         }
-        let value = from_str_unique_keys(text).map_err(|e| {
-            Error::line(
-                location.clone(),
-                if e.is_data() {
-                    format!("{e}: an object names the same key twice, so which value is meant is unclear")
-                } else {
-                    format!(
-                        "not valid JSON ({e}): each line must hold one JSON object{}",
-                        json_hint(text, &e)
-                    )
-                },
-            )
-        })?;
         records += 1;
-        each(location, value)?;
+        batch.push(RawLine {
+            line: line_no,
+            text: text.to_owned(),
+        });
+        if batch.len() >= batch_lines {
+            each(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(batch_lines.min(BATCH_CAPACITY)),
+            ))?;
+        }
+    }
+    if !batch.is_empty() {
+        each(batch)?;
     }
     Ok(records)
 }
 
-/// A hint for the JSON errors whose cause serde_json's message does not name: NaN and Infinity
-/// (written by Python's `json.dumps`), and numbers beyond a 64-bit float.
+fn flush_then<E: From<Error>>(
+    batch: Vec<RawLine>,
+    each: &mut impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+    error: Error,
+) -> std::result::Result<usize, E> {
+    if !batch.is_empty() {
+        each(batch)?;
+    }
+    Err(error.into())
+}
+
+/// Parses one line read by [`read_batches`]: JSON with no object naming a key twice. The
+/// error names the line and, for NaN, Infinity and huge numbers, says what JSON allows.
+pub fn parse_line(location: &Location, text: &str) -> Result<Value> {
+    from_str_unique_keys(text).map_err(|e| {
+        Error::line(
+            location.clone(),
+            if e.is_data() {
+                format!("{e}: an object names the same key twice, so which value is meant is unclear")
+            } else {
+                format!(
+                    "not valid JSON ({e}): each line must hold one JSON object{}",
+                    json_hint(text, &e)
+                )
+            },
+        )
+    })
+}
+
 fn json_hint(text: &str, e: &serde_json::Error) -> &'static str {
     let at = text
         .lines()

@@ -85,7 +85,7 @@ fn line<'a>(
     case: &'a Case,
     score: &'a ExampleScore,
     cluster: Option<&'a str>,
-    players: &[bool],
+    counts: &NamedCounts,
 ) -> Line<'a> {
     let keys = &case.example.keys;
     let prediction = case.prediction.as_ref();
@@ -142,42 +142,27 @@ fn line<'a>(
         expected_label: score.label.as_ref().map(|l| l.expected.as_deref()),
         predicted_label: score.label.as_ref().map(|l| l.predicted.as_deref()),
         cluster,
-        counts: NamedCounts::of(score, players),
+        counts: counts.clone(),
     }
 }
 
 /// The file name of the per-example diagnostics.
 pub const EXAMPLES_JSONL: &str = "examples.jsonl";
 
-/// One JSON line per example, worst first: most event errors (fp + fn), then not exactly right
-/// before exactly right, then the expected file's order. Each line carries the example's
-/// `counts` (and `cluster`), so a later run can be compared with this one example by example
-/// (`verdict compare`, `--baseline DIR`).
-pub fn render(
-    cases: &[Case],
-    scores: &[ExampleScore],
-    clusters: &[Option<String>],
-    players: &[bool],
-) -> String {
-    let mut lines: Vec<(usize, Line<'_>)> = cases
-        .iter()
-        .zip(scores)
-        .enumerate()
-        .map(|(i, (c, s))| {
-            (
-                i,
-                line(c, s, clusters.get(i).and_then(Option::as_deref), players),
-            )
-        })
-        .collect();
-    lines.sort_by_key(|(index, l)| {
-        let errors = l.fp.unwrap_or(0) + l.fn_.unwrap_or(0);
-        (std::cmp::Reverse(errors), l.exact, *index)
-    });
-    let mut out = String::new();
-    for (_, l) in lines {
-        out.push_str(&serde_json::to_string(&l).expect("a diagnostics line always serializes"));
-        out.push('\n');
-    }
-    out
+/// One example's line of `examples.jsonl` (with its newline), and what orders the file: its
+/// event errors (fp + fn) and whether it is exactly right. The file lists examples worst first:
+/// most event errors, then not exactly right before exactly right, then the expected file's
+/// order. Each line carries the example's `counts` (and `cluster`), so a later run can be
+/// compared with this one example by example (`verdict compare`, `--baseline DIR`).
+pub fn render_line(
+    case: &Case,
+    score: &ExampleScore,
+    cluster: Option<&str>,
+    counts: &NamedCounts,
+) -> (String, usize, bool) {
+    let l = line(case, score, cluster, counts);
+    let errors = l.fp.unwrap_or(0) + l.fn_.unwrap_or(0);
+    let mut text = serde_json::to_string(&l).expect("a diagnostics line always serializes");
+    text.push('\n');
+    (text, errors, l.exact)
 }

@@ -162,7 +162,7 @@ pub struct Delta {
 }
 
 /// One of the worst examples: what it expected and what it got, row by row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WorstExample {
     /// Explicit key or request hash.
     pub id: Option<String>,
@@ -182,10 +182,10 @@ pub struct WorstExample {
 }
 
 /// One line of a worst example.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AlignedRow {
     /// `match`, `field` (same label, a field wrong), `confused`, `missed` or `spurious`.
-    pub status: &'static str,
+    pub status: String,
     /// The expected event, if any.
     pub expected: Option<serde_json::Value>,
     /// The predicted event, if any.
@@ -301,7 +301,7 @@ pub struct Summary {
 }
 
 /// `validity` in report.json: counts per tier.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Validity {
     /// The whole text was one JSON value.
     pub strict: usize,
@@ -359,7 +359,7 @@ impl RepairCounts {
 }
 
 /// `repairs` in report.json.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RepairCounts {
     /// Outputs with a trailing comma.
     pub trailing_comma: usize,
@@ -413,8 +413,12 @@ impl Report {
 /// `per_class.csv`, `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a
 /// `report.json` that is there is never older than the files beside it. Returns the path of
 /// `report.json`.
-pub fn write_all(dir: &Path, report: &Report, examples_jsonl: &str) -> Result<PathBuf> {
-    write_atomic(dir, examples::EXAMPLES_JSONL, examples_jsonl)?;
+pub fn write_all(
+    dir: &Path,
+    report: &Report,
+    examples: &crate::score::ExampleLines,
+) -> Result<PathBuf> {
+    write_atomic_with(dir, examples::EXAMPLES_JSONL, &mut |w| examples.write_to(w))?;
     write_atomic(dir, csv::PER_CLASS_CSV, &csv::render(report))?;
     write_atomic(dir, junit::JUNIT_XML, &junit::render(report))?;
     write_atomic(dir, REPORT_MD, &markdown::render(report))?;
@@ -464,6 +468,16 @@ pub fn abandon_writes() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
 /// never half of either. `dir` is created if needed.
 pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
+    write_atomic_with(dir, name, &mut |w| w.write_all(contents.as_bytes()))
+}
+
+/// [`write_atomic`] for contents written piece by piece by `write`, so large files need not be
+/// held in memory.
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create output directory", e))?;
     let target = dir.join(name);
@@ -483,9 +497,11 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
         })?;
     registry.push(file.path().to_path_buf());
     drop(registry);
-    let written = file
-        .write_all(contents.as_bytes())
-        .and_then(|()| file.as_file().sync_all());
+    let written = {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        write(&mut buffered).and_then(|()| buffered.flush())
+    }
+    .and_then(|()| file.as_file().sync_all());
     // The rename happens under the lock, so an interrupt sees the file either still in flight
     // (and removes it) or in place.
     let mut registry = in_flight();

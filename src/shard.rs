@@ -1,0 +1,216 @@
+//! Sharded runs: `verdict score --shard I/N` writes one part's sums and per-example records
+//! (its *partial state*) to a directory, and `verdict merge` finishes the report from all N
+//! parts exactly as a single run would: every sum is an integer count, quantiles are kept as
+//! counts per distinct value, and records are read back in expected-file order.
+//!
+//! A partial state directory holds `partial.json` (the settings, the sums, the worst examples),
+//! `records.jsonl` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
+//! written last, so a directory that has one is complete.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::accumulate::Accumulator;
+use crate::error::{Error, Result};
+use crate::input::join::{JoinMode, JoinedBy};
+use crate::score::{LINES_FILE, Part, RECORDS_FILE, ScoreRequest, Shard};
+use crate::spec::Spec;
+
+/// The file that describes a part.
+pub const PARTIAL_JSON: &str = "partial.json";
+
+/// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
+const FORMAT: u32 = 1;
+
+/// What a part was scored with: every setting that changes the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Settings {
+    spec: PathBuf,
+    spec_text: String,
+    expected: PathBuf,
+    predictions: Vec<PathBuf>,
+    join_by_line: bool,
+    repair: bool,
+    bootstrap: Option<usize>,
+    seed: u64,
+    cluster_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    verdict: String,
+    shard: Shard,
+    settings: Settings,
+    total_examples: usize,
+    orphans: usize,
+    first_orphan: Option<String>,
+    joined_by: JoinedBy,
+    sums: Accumulator,
+}
+
+fn settings(request: &ScoreRequest, spec_text: String) -> Settings {
+    Settings {
+        spec: request.spec.clone(),
+        spec_text,
+        expected: request.expected.clone(),
+        predictions: request.predictions.clone(),
+        join_by_line: request.join == JoinMode::Line,
+        repair: request.repair,
+        bootstrap: request.bootstrap,
+        seed: request.seed,
+        cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
+    }
+}
+
+/// Moves a scored part's files into `dir` and writes its `partial.json`, last.
+pub fn write_part(dir: &Path, request: &ScoreRequest, part: &Part) -> Result<PathBuf> {
+    let shard = part.shard.expect("only sharded runs write partial state");
+    let spec_text = std::fs::read_to_string(&request.spec)
+        .map_err(|e| Error::io(&request.spec, "cannot read spec", e))?;
+    for (from, name) in [(&part.records, RECORDS_FILE), (&part.lines, LINES_FILE)] {
+        let to = dir.join(name);
+        std::fs::rename(from, &to).map_err(|e| Error::io(&to, "cannot write", e))?;
+    }
+    let header = Header {
+        format: FORMAT,
+        verdict: env!("CARGO_PKG_VERSION").into(),
+        shard,
+        settings: settings(request, spec_text),
+        total_examples: part.total_examples,
+        orphans: part.orphans,
+        first_orphan: part.first_orphan.clone(),
+        joined_by: part.joined_by,
+        sums: part.acc.clone(),
+    };
+    let mut json = serde_json::to_string(&header).expect("a partial state serializes");
+    json.push('\n');
+    crate::report::write_atomic(dir, PARTIAL_JSON, &json)
+}
+
+fn read_header(dir: &Path) -> Result<Header> {
+    let path = dir.join(PARTIAL_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::io(
+            &path,
+            "cannot read (is this a directory written by verdict score --shard?)",
+            e,
+        )
+    })?;
+    let header: Header = serde_json::from_str(&text).map_err(|e| Error::Path {
+        path: path.clone(),
+        message: format!(
+            "not a partial state of this verdict ({e}): score the shard again with this version"
+        ),
+    })?;
+    if header.format != FORMAT {
+        return Err(Error::Path {
+            path,
+            message: format!(
+                "partial state format {} (this verdict reads {FORMAT}): score the shard again with this version",
+                header.format
+            ),
+        });
+    }
+    Ok(header)
+}
+
+/// Reads the parts in `dirs`, checks they are the N shards of one run, and returns the run's
+/// request (with `gates` and `threads` from the merge), its spec and the parts in shard order.
+pub fn load_parts(
+    dirs: &[PathBuf],
+    gates: Vec<crate::gate::Gate>,
+    threads: Option<usize>,
+) -> Result<(ScoreRequest, Spec, Vec<Part>)> {
+    let mut headers = Vec::new();
+    for dir in dirs {
+        headers.push((dir, read_header(dir)?));
+    }
+    let (first_dir, first) = &headers[0];
+    let count = first.shard.count;
+    if headers.len() != count {
+        return Err(Error::Usage(format!(
+            "{} is shard {}/{count}: merge needs all {count} shards, got {}",
+            first_dir.display(),
+            first.shard.index,
+            headers.len()
+        )));
+    }
+    let mut slots: Vec<Option<&(&PathBuf, Header)>> = vec![None; count];
+    for entry in &headers {
+        let (dir, h) = entry;
+        let disagree = |what: &str| {
+            Error::Usage(format!(
+                "{} and {} are not shards of the same run: their {what} differ",
+                first_dir.display(),
+                dir.display()
+            ))
+        };
+        if h.settings != first.settings {
+            return Err(disagree("settings (spec, inputs or scoring options)"));
+        }
+        if h.shard.count != count {
+            return Err(disagree("shard counts"));
+        }
+        if (h.total_examples, h.orphans, h.joined_by)
+            != (first.total_examples, first.orphans, first.joined_by)
+        {
+            return Err(disagree("inputs (examples, orphans or join)"));
+        }
+        if let Some((other, _)) = slots[h.shard.index] {
+            return Err(Error::Usage(format!(
+                "{} and {} are both shard {}/{count}",
+                other.display(),
+                dir.display(),
+                h.shard.index
+            )));
+        }
+        slots[h.shard.index] = Some(entry);
+    }
+    let s = &first.settings;
+    let spec = crate::spec::parse(&s.spec, &s.spec_text)?;
+    let request = ScoreRequest {
+        spec: s.spec.clone(),
+        expected: s.expected.clone(),
+        predictions: s.predictions.clone(),
+        join: if s.join_by_line {
+            JoinMode::Line
+        } else {
+            JoinMode::Key
+        },
+        repair: s.repair,
+        threads,
+        gates,
+        baseline: None,
+        max_drop: crate::gate::DEFAULT_MAX_DROP,
+        max_drop_overrides: Default::default(),
+        bootstrap: s.bootstrap,
+        seed: s.seed,
+        cluster_by: s
+            .cluster_by
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Error::Usage)?,
+        shard: None,
+        keep_run: false,
+    };
+    let parts = slots
+        .into_iter()
+        .map(|slot| {
+            let (dir, h) = slot.expect("every shard index was filled above");
+            Part {
+                shard: Some(h.shard),
+                acc: h.sums.clone(),
+                total_examples: h.total_examples,
+                orphans: h.orphans,
+                first_orphan: h.first_orphan.clone(),
+                joined_by: h.joined_by,
+                records: dir.join(RECORDS_FILE),
+                lines: dir.join(LINES_FILE),
+            }
+        })
+        .collect();
+    Ok((request, spec, parts))
+}
