@@ -104,7 +104,11 @@ impl Accumulator {
 
     /// Records a failed request of example `ordinal` for the warning, keeping the first.
     pub fn note_failed(&mut self, ordinal: usize, location: String, reason: &str) {
-        if self.first_failed.as_ref().is_none_or(|(o, _, _)| ordinal < *o) {
+        if self
+            .first_failed
+            .as_ref()
+            .is_none_or(|(o, _, _)| ordinal < *o)
+        {
             self.first_failed = Some((ordinal, location, reason.to_owned()));
         }
     }
@@ -113,10 +117,9 @@ impl Accumulator {
     pub fn is_worst(&self, errors: usize, ordinal: usize) -> bool {
         errors > 0
             && (self.worst.len() < WORST_EXAMPLES
-                || self
-                    .worst
-                    .last()
-                    .is_some_and(|(e, o, _)| (std::cmp::Reverse(errors), ordinal) < (std::cmp::Reverse(*e), *o)))
+                || self.worst.last().is_some_and(|(e, o, _)| {
+                    (std::cmp::Reverse(errors), ordinal) < (std::cmp::Reverse(*e), *o)
+                }))
     }
 
     /// Offers an example for the worst examples (most errors first, then file order).
@@ -208,13 +211,12 @@ pub struct Record {
     pub exact: bool,
     /// (time in µs, label) of the expected events, for the timing-bias re-match.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub expected_events: Vec<(Option<i64>, String)>,
+    pub expected_events: TimedLabels,
     /// (time in µs, label) of the predicted events.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub predicted_events: Vec<(Option<i64>, String)>,
-    /// Where the example's `examples.jsonl` line lies in its part's lines file.
-    pub line_offset: u64,
-    /// Its length in bytes, newline included.
+    pub predicted_events: TimedLabels,
+    /// The length in bytes, newline included, of the example's `examples.jsonl` line; the
+    /// lines lie in their part's lines file in the order of the records.
     pub line_len: u64,
 }
 
@@ -243,10 +245,11 @@ impl Record {
     }
 }
 
+/// (time in µs, label) of one side's events, in output order.
+pub type TimedLabels = Vec<(Option<i64>, String)>;
+
 /// The (time, label) of both sides' events, rebuilt from an example's event outcome.
-pub fn outcome_events(
-    outcome: &crate::outcome::EventOutcome,
-) -> (Vec<(Option<i64>, String)>, Vec<(Option<i64>, String)>) {
+pub fn outcome_events(outcome: &crate::outcome::EventOutcome) -> (TimedLabels, TimedLabels) {
     let mut expected: Vec<(usize, Option<i64>, String)> = Vec::new();
     let mut predicted: Vec<(usize, Option<i64>, String)> = Vec::new();
     for pair in &outcome.pairs {

@@ -406,9 +406,9 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} scoring {pos}/{len} examples {wide_bar} {eta}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} scoring: {human_pos} examples, {per_sec} {elapsed}",
+        ) {
             bar.set_style(style);
         }
         bar

@@ -265,7 +265,10 @@ mod tests {
         let schema = events_schema("https://json-schema.org/draft/2020-12/schema");
         let mut table = ErrorTable::default();
         table.add_output(0, &schema.check(&json!([{"timestamp_seconds": 1, "classification": "A"}, {"timestamp_seconds": 2, "classification": "B"}])));
-        table.add_output(1, &schema.check(&json!([{"timestamp_seconds": 1, "classification": "C"}])));
+        table.add_output(
+            1,
+            &schema.check(&json!([{"timestamp_seconds": 1, "classification": "C"}])),
+        );
         table.add_output(2, &schema.check(&json!([{"classification": "FG_MAKE"}])));
         let rows = table.into_rows();
         assert_eq!(rows.len(), 2);

@@ -243,7 +243,6 @@ impl<'a> Scorer<'a> {
     }
 }
 
-
 /// Which part of the examples a sharded run scores: those whose position in the expected file
 /// is `index` modulo `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,13 +397,27 @@ pub fn score_part(
     dir: &Path,
     progress: &ProgressBar,
 ) -> Result<Part> {
+    score_part_in_batches(request, spec, schema, dir, progress, BATCH_LINES)
+}
+
+fn score_part_in_batches(
+    request: &ScoreRequest,
+    spec: &Spec,
+    schema: Option<&Schema>,
+    dir: &Path,
+    progress: &ProgressBar,
+    batch_lines: usize,
+) -> Result<Part> {
+    // The expected file is named first when it cannot be read or holds no example, as it
+    // would be if it were read before the predictions.
+    match read_batches(&request.expected, 1, |_| Err(Stop::Fallback)) {
+        Ok(_) => return Err(no_examples(&request.expected)),
+        Err(Stop::Input(e)) => return Err(e),
+        Err(Stop::Fallback) => {}
+    }
     let files = expand_paths(&request.predictions)?;
     let mut index = PredictionIndex::build(&files, dir)?;
     if index.is_empty() {
-        let any_line = read_batches(&request.expected, 1, |_| Err(Stop::Fallback));
-        if matches!(any_line, Ok(_) | Err(Stop::Input(_))) {
-            return Err(no_examples(&request.expected));
-        }
         let path = request.predictions.first().cloned().unwrap_or_default();
         return Err(Error::Path {
             path,
@@ -424,7 +437,8 @@ pub fn score_part(
         if let Some(e) = index.duplicate_error(kind) {
             return Err(e);
         }
-        match stream_expected(request, spec, schema, dir, progress, &mut index, kind) {
+        let batch = (spec, schema, batch_lines);
+        match stream_expected(request, batch, dir, progress, &mut index, kind) {
             Ok(part) => return Ok(part),
             Err(Stop::Input(e)) => return Err(e),
             Err(Stop::Fallback) => index.unclaim_all(),
@@ -443,13 +457,35 @@ fn create(dir: &Path, name: &str) -> Result<(PathBuf, BufWriter<File>)> {
 struct Scored1 {
     score: ExampleScore,
     line: String,
-    record: Record,
+    /// The [`Record`] as a JSON line.
+    record: Vec<u8>,
+}
+
+/// Folds example `ordinal` into `acc`: its sums, a failed request, a worst example.
+fn fold_one(
+    acc: &mut Accumulator,
+    spec: &Spec,
+    use_repaired: bool,
+    ordinal: usize,
+    case: &Case,
+    score: &ExampleScore,
+) {
+    acc.add(ordinal, score);
+    if let Some(p) = &case.prediction
+        && let Output::Failed(reason) = &p.output
+    {
+        acc.note_failed(ordinal, p.location.to_string(), reason);
+    }
+    let event_errors = score.events.as_ref().map_or(0, |e| e.fp() + e.fn_());
+    if acc.is_worst(event_errors, ordinal) {
+        let worst = worst_example(spec, case, score, use_repaired);
+        acc.add_worst(event_errors, ordinal, worst);
+    }
 }
 
 fn stream_expected(
     request: &ScoreRequest,
-    spec: &Spec,
-    schema: Option<&Schema>,
+    (spec, schema, batch_lines): (&Spec, Option<&Schema>, usize),
     dir: &Path,
     progress: &ProgressBar,
     index: &mut PredictionIndex,
@@ -460,14 +496,13 @@ fn stream_expected(
     let mut acc = Accumulator::new(spec.paths.len(), spec.lists.len());
     let (records_path, mut records) = create(dir, RECORDS_FILE)?;
     let (lines_path, mut lines) = create(dir, LINES_FILE)?;
-    let mut line_offset = 0u64;
     let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
     let mut first_example: Option<(Location, String)> = None;
     let mut claimed_any = false;
     let mut ordinal = 0usize;
     let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
     let expected_path = &request.expected;
-    read_batches(expected_path, BATCH_LINES, |batch| {
+    read_batches(expected_path, batch_lines, |batch| {
         let parsed: Vec<Result<(Example, Option<String>)>> = batch
             .par_iter()
             .map(|raw| read_example(request, raw.location(expected_path), &raw.text))
@@ -535,9 +570,10 @@ fn stream_expected(
                     exact,
                     expected_events,
                     predicted_events,
-                    line_offset: 0,
                     line_len: line.len() as u64,
                 };
+                let mut record = serde_json::to_vec(&record).expect("a record serializes");
+                record.push(b'\n');
                 Scored1 {
                     score,
                     line,
@@ -545,28 +581,31 @@ fn stream_expected(
                 }
             })
             .collect();
-        for ((ordinal, case, _), mut one) in cases.iter().zip(scored) {
-            acc.add(*ordinal, &one.score);
-            if let Some(p) = &case.prediction
-                && let Output::Failed(reason) = &p.output
-            {
-                acc.note_failed(*ordinal, p.location.to_string(), reason);
-            }
-            let event_errors = one.score.events.as_ref().map_or(0, |e| e.fp() + e.fn_());
-            if acc.is_worst(event_errors, *ordinal) {
-                let worst = worst_example(spec, case, &one.score, request.repair);
-                acc.add_worst(event_errors, *ordinal, worst);
-            }
-            one.record.line_offset = line_offset;
-            line_offset += one.line.len() as u64;
-            let write = |w: &mut BufWriter<File>, path: &Path, bytes: &[u8]| {
-                w.write_all(bytes)
-                    .map_err(|e| Error::io(path, "cannot write", e))
-            };
+        // Every sum is order-free, so the batch is folded on all threads.
+        let folded = cases
+            .par_iter()
+            .zip(&scored)
+            .fold(
+                || Accumulator::new(spec.paths.len(), spec.lists.len()),
+                |mut acc, ((ordinal, case, _), one)| {
+                    fold_one(&mut acc, spec, request.repair, *ordinal, case, &one.score);
+                    acc
+                },
+            )
+            .reduce_with(|mut a, b| {
+                a.merge(&b);
+                a
+            });
+        if let Some(folded) = folded {
+            acc.merge(&folded);
+        }
+        let write = |w: &mut BufWriter<File>, path: &Path, bytes: &[u8]| {
+            w.write_all(bytes)
+                .map_err(|e| Error::io(path, "cannot write", e))
+        };
+        for one in &scored {
             write(&mut lines, &lines_path, one.line.as_bytes())?;
-            let mut json = serde_json::to_vec(&one.record).expect("a record serializes");
-            json.push(b'\n');
-            write(&mut records, &records_path, &json)?;
+            write(&mut records, &records_path, &one.record)?;
         }
         progress.inc(cases.len() as u64);
         Ok(())
@@ -603,8 +642,16 @@ pub const RECORDS_FILE: &str = "records.jsonl";
 pub const LINES_FILE: &str = "lines.jsonl";
 
 /// The worst example `case`, its events aligned side by side.
-fn worst_example(spec: &Spec, case: &Case, score: &ExampleScore, use_repaired: bool) -> WorstExample {
-    let events_spec = spec.events.as_ref().expect("only event tasks rank worst examples");
+fn worst_example(
+    spec: &Spec,
+    case: &Case,
+    score: &ExampleScore,
+    use_repaired: bool,
+) -> WorstExample {
+    let events_spec = spec
+        .events
+        .as_ref()
+        .expect("only event tasks rank worst examples");
     let outcome = score.events.as_ref().expect("ranked examples have events");
     let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
     let exp = extract(Some(&case.example.expected), events_spec);
@@ -677,7 +724,11 @@ pub struct ExampleLines {
 impl ExampleLines {
     /// Writes the lines, worst first.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let files: Vec<File> = self.files.iter().map(File::open).collect::<std::io::Result<_>>()?;
+        let files: Vec<File> = self
+            .files
+            .iter()
+            .map(File::open)
+            .collect::<std::io::Result<_>>()?;
         let mut buf = Vec::new();
         for &(part, offset, len) in &self.order {
             buf.resize(len as usize, 0);
@@ -726,9 +777,15 @@ pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
 pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
     let (spec, schema) = load_spec(request)?;
     let pool = pool(request.threads)?;
-    let work = tempfile::tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), "cannot create a temporary directory", e))?;
-    let part = pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
+    let work = tempfile::tempdir().map_err(|e| {
+        Error::io(
+            std::env::temp_dir(),
+            "cannot create a temporary directory",
+            e,
+        )
+    })?;
+    let part =
+        pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
     progress.finish_and_clear();
     let mut scored = finish(request, &spec, &[part], &pool)?;
     scored._work = Some(work);
@@ -739,24 +796,27 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
 pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     let (spec, schema) = load_spec(request)?;
     let pool = pool(request.threads)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create output directory", e))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::io(out, "cannot create output directory", e))?;
     // Inside `out`, so the finished files are renamed into place, never copied.
     let work = tempfile::Builder::new()
         .prefix(".verdict-shard.")
         .tempdir_in(out)
         .map_err(|e| Error::io(out, "cannot create a temporary directory", e))?;
     let part = pool.install(|| {
-        score_part(request, &spec, schema.as_ref(), work.path(), &ProgressBar::hidden())
+        score_part(
+            request,
+            &spec,
+            schema.as_ref(),
+            work.path(),
+            &ProgressBar::hidden(),
+        )
     })?;
     crate::shard::write_part(out, request, &part)
 }
 
 /// Finishes a run from the partial states of all its shards.
-pub fn merge(
-    dirs: &[PathBuf],
-    gates: Vec<Gate>,
-    threads: Option<usize>,
-) -> Result<Scored> {
+pub fn merge(dirs: &[PathBuf], gates: Vec<Gate>, threads: Option<usize>) -> Result<Scored> {
     let (request, spec, parts) = crate::shard::load_parts(dirs, gates, threads)?;
     let pool = pool(threads)?;
     finish(&request, &spec, &parts, &pool)
@@ -811,7 +871,10 @@ pub fn finish(
         .as_ref()
         .and_then(|_| acc_offset(&acc, spec))
         .filter(|&offset| offset != 0);
-    let tolerance_us = spec.events.as_ref().map_or(0, |e| seconds_to_us(e.tolerance));
+    let tolerance_us = spec
+        .events
+        .as_ref()
+        .map_or(0, |e| seconds_to_us(e.tolerance));
 
     // One pass over the records, in expected-file order across the parts.
     let mut readers: Vec<_> = parts
@@ -826,8 +889,11 @@ pub fn finish(
     let mut counters = Vec::new();
     let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
-    let mut order: Vec<(std::cmp::Reverse<usize>, bool, usize, u32, u64, u64)> = Vec::with_capacity(n);
+    let mut order: Vec<(std::cmp::Reverse<usize>, bool, usize, u32, u64, u64)> =
+        Vec::with_capacity(n);
     let mut batch: Vec<(u32, Record)> = Vec::with_capacity(BATCH_LINES);
+    // Each part's lines lie in its lines file in the order of its records.
+    let mut line_offsets = vec![0u64; parts.len()];
     let mut flush = |batch: &mut Vec<(u32, Record)>| {
         let shifted: usize = pool.install(|| {
             batch
@@ -837,6 +903,8 @@ pub fn finish(
         });
         tp_shifted += shifted;
         for (part, record) in batch.drain(..) {
+            let line_offset = line_offsets[part as usize];
+            line_offsets[part as usize] += record.line_len;
             if intervals_on {
                 counters.push(record.counts.counters(&layout));
                 clusters.push(record.cluster.clone());
@@ -846,7 +914,7 @@ pub fn finish(
                 record.exact,
                 record.ordinal,
                 part,
-                record.line_offset,
+                line_offset,
                 record.line_len,
             ));
             if keep_run {
@@ -887,7 +955,6 @@ pub fn finish(
         }
     }
     flush(&mut batch);
-    drop(flush);
 
     if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
         let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
@@ -917,7 +984,11 @@ pub fn finish(
                 .map(|(_, _, _, part, offset, len)| (part, offset, len))
                 .collect(),
         },
-        run_examples: if request.keep_run { run_examples } else { Vec::new() },
+        run_examples: if request.keep_run {
+            run_examples
+        } else {
+            Vec::new()
+        },
         warnings,
         _work: None,
     })
@@ -1132,7 +1203,6 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
     }
 }
 
-
 /// Evaluates the gates and the baseline on the finished report and records the results.
 fn apply_gates(
     report: &mut Report,
@@ -1143,12 +1213,7 @@ fn apply_gates(
 ) -> Result<()> {
     let json = serde_json::to_value(&*report)
         .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
-    report.gates = evaluate(
-        &json,
-        &spec.gates,
-        &request.gates,
-        baseline,
-    )?;
+    report.gates = evaluate(&json, &spec.gates, &request.gates, baseline)?;
     if let Some(baseline) = baseline
         && let Some(before) = &baseline.run
     {
@@ -1205,4 +1270,85 @@ fn display(path: &Path) -> String {
     crate::report::public_path(&path.display().to_string())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
 
+    fn request(dataset: &str) -> ScoreRequest {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dataset);
+        ScoreRequest {
+            spec: dir.join("eval.toml"),
+            expected: dir.join("expected.jsonl"),
+            predictions: vec![dir.join("predictions.jsonl")],
+            join: JoinMode::Key,
+            repair: false,
+            threads: Some(2),
+            gates: Vec::new(),
+            baseline: None,
+            max_drop: crate::gate::DEFAULT_MAX_DROP,
+            max_drop_overrides: BTreeMap::new(),
+            bootstrap: Some(50),
+            seed: 1,
+            cluster_by: None,
+            shard: None,
+            keep_run: true,
+        }
+    }
+
+    /// The report, `examples.jsonl` and per-example keys of a run read in batches of `lines`.
+    fn run_in_batches(request: &ScoreRequest, lines: usize) -> (String, Vec<u8>, Vec<String>) {
+        let (spec, schema) = load_spec(request).unwrap();
+        let pool = pool(request.threads).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let part = pool
+            .install(|| {
+                score_part_in_batches(
+                    request,
+                    &spec,
+                    schema.as_ref(),
+                    work.path(),
+                    &ProgressBar::hidden(),
+                    lines,
+                )
+            })
+            .unwrap();
+        let scored = finish(request, &spec, &[part], &pool).unwrap();
+        let mut examples = Vec::new();
+        scored.examples.write_to(&mut examples).unwrap();
+        let keys = scored.run_examples.iter().map(|e| e.key.clone()).collect();
+        (scored.report.to_json(), examples, keys)
+    }
+
+    #[test]
+    fn batch_boundaries_change_nothing() {
+        for dataset in ["datasets/basketball", "datasets/tickets"] {
+            let request = request(dataset);
+            let whole = run_in_batches(&request, BATCH_LINES);
+            for lines in [1, 7, 64] {
+                assert!(
+                    run_in_batches(&request, lines) == whole,
+                    "{dataset}, batches of {lines}"
+                );
+            }
+            let report: serde_json::Value = serde_json::from_str(&whole.0).unwrap();
+            assert_eq!(
+                Some(whole.2.len() as u64),
+                report["summary"]["examples"].as_u64()
+            );
+        }
+    }
+
+    #[test]
+    fn shard_numbers_parse_and_own_every_example_once() {
+        let shards: Vec<Shard> = ["0/3", "1/3", "2 / 3"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        for ordinal in 0..30 {
+            assert_eq!(shards.iter().filter(|s| s.owns(ordinal)).count(), 1);
+        }
+        assert!("3/3".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert!("-1/2".parse::<Shard>().is_err());
+    }
+}

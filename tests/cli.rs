@@ -12,4 +12,5 @@ mod reference;
 mod reports;
 mod sample;
 mod score;
+mod shard;
 mod validate;

@@ -619,3 +619,34 @@ fn a_binary_task_reports_its_positive_class() {
     assert_eq!(r["summary"]["positive_recall"], 0.5);
     assert_eq!(r["summary"]["positive_f1"], 0.5);
 }
+
+#[test]
+fn a_join_falls_back_to_request_hashes_when_a_later_example_has_no_id() {
+    // Every prediction has a Gemini batch `key`, but only the first expected line an `id`: the
+    // explicit-key join is tried, given up at line 2, and the run joins by request hash.
+    let data = tempdir();
+    let fixture = std::path::Path::new("tests/fixtures/vertex-batch");
+    let spec = std::fs::read_to_string(fixture.join("eval.toml")).unwrap();
+    let schemas = crate::harness::root().join("schemas");
+    write(
+        data.path(),
+        "eval.toml",
+        spec.replace("../../../schemas", schemas.to_str().unwrap()),
+    );
+    let expected = std::fs::read_to_string(fixture.join("expected.jsonl")).unwrap();
+    let expected = expected.replacen('{', "{\"id\": \"clip-01\", ", 1);
+    write(data.path(), "expected.jsonl", expected);
+    let predictions: String = std::fs::read_to_string(fixture.join("predictions.jsonl"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| format!("{{\"key\": \"k{i}\", {}\n", &line[1..]))
+        .collect();
+    write(data.path(), "predictions.jsonl", predictions);
+    let out = tempdir();
+    let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+    assert_eq!(report["run"]["joined_by"], "request_hash");
+    let reference = tempdir();
+    let (_, original) = score_ok(&["tests/fixtures/vertex-batch"], reference.path());
+    assert_eq!(report["summary"], original["summary"]);
+}

@@ -97,7 +97,8 @@ impl PredictionIndex {
     pub fn build(files: &[PathBuf], spill_dir: &Path) -> Result<PredictionIndex> {
         let cannot_create = |e| Error::io(spill_dir, "cannot create a temporary file", e);
         let spill = tempfile::tempfile_in(spill_dir).map_err(cannot_create)?;
-        let mut writer = BufWriter::with_capacity(1 << 20, spill.try_clone().map_err(cannot_create)?);
+        let mut writer =
+            BufWriter::with_capacity(1 << 20, spill.try_clone().map_err(cannot_create)?);
         let mut index = PredictionIndex {
             spill,
             slots: Vec::new(),
@@ -106,33 +107,39 @@ impl PredictionIndex {
             files: files.to_vec(),
         };
         let mut offset = 0u64;
-        let mut buf = Vec::new();
         for (file_index, file) in files.iter().enumerate() {
             read_batches(file, BATCH_LINES, |batch| {
-                let parsed: Vec<Result<Prediction>> = batch
+                let parsed: Vec<Result<(Prediction, Vec<u8>)>> = batch
                     .par_iter()
                     .map(|raw| {
                         let location = raw.location(file);
                         let value = parse_line(&location, &raw.text)?;
-                        predicted::detect(location, value)
+                        let prediction = predicted::detect(location, value)?;
+                        let mut record = Vec::new();
+                        encode(&prediction, file_index as u32, &mut record);
+                        Ok((prediction, record))
                     })
                     .collect();
-                for prediction in parsed {
-                    let prediction = prediction?;
-                    buf.clear();
-                    encode(&prediction, file_index as u32, &mut buf);
+                for item in parsed {
+                    let (prediction, record) = item?;
                     writer
-                        .write_all(&buf)
+                        .write_all(&record)
                         .map_err(|e| Error::io(spill_dir, "cannot write a temporary file", e))?;
-                    let slot = index.slots.len() as u32;
+                    let slot = u32::try_from(index.slots.len()).map_err(|_| Error::Path {
+                        path: file.clone(),
+                        message: format!(
+                            "more than {} prediction lines: split the run with --shard",
+                            u32::MAX
+                        ),
+                    })?;
                     index.slots.push(Slot {
                         offset,
                         line: prediction.location.line as u64,
-                        len: buf.len() as u32,
+                        len: record.len() as u32,
                         file: file_index as u32,
                         claimed: false,
                     });
-                    offset += buf.len() as u64;
+                    offset += record.len() as u64;
                     let location = &prediction.location;
                     let keys = &prediction.keys;
                     index.explicit.add(keys.explicit.as_deref(), slot, location);
@@ -172,7 +179,12 @@ impl PredictionIndex {
             _ => &mut self.content,
         };
         let (location, first, key) = map.duplicate.take()?;
-        Some(duplicate(&location, &self.location(first as usize), &key, kind))
+        Some(duplicate(
+            &location,
+            &self.location(first as usize),
+            &key,
+            kind,
+        ))
     }
 
     fn location(&self, slot: usize) -> Location {

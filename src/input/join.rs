@@ -91,7 +91,10 @@ impl KeyGaps<'_> {
             (Some(e), Some(_)) => why.push(format!("{e} has no id (id/key/custom_id)")),
             (None, None) => {}
         }
-        if let Some(p) = self.predicted_no_hash.filter(|_| self.expected_no_hash.is_none()) {
+        if let Some(p) = self
+            .predicted_no_hash
+            .filter(|_| self.expected_no_hash.is_none())
+        {
             why.push(format!(
                 "{p} does not echo its request, so it cannot be matched by its user turns"
             ));

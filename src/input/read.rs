@@ -267,7 +267,9 @@ pub fn parse_line(location: &Location, text: &str) -> Result<Value> {
         Error::line(
             location.clone(),
             if e.is_data() {
-                format!("{e}: an object names the same key twice, so which value is meant is unclear")
+                format!(
+                    "{e}: an object names the same key twice, so which value is meant is unclear"
+                )
             } else {
                 format!(
                     "not valid JSON ({e}): each line must hold one JSON object{}",

@@ -1,0 +1,208 @@
+//! `verdict score --shard I/N` and `verdict merge`: N shards merged write the same bytes as one
+//! run, and parts that do not belong together are refused.
+
+use std::path::Path;
+
+use crate::harness::{tempdir, verdict, write};
+
+const REPORT_FILES: [&str; 6] = [
+    "report.json",
+    "examples.jsonl",
+    "report.md",
+    "report.html",
+    "junit.xml",
+    "per_class.csv",
+];
+
+fn single_run(args: &[&str], out: &Path) {
+    let mut full = vec!["score"];
+    full.extend(args);
+    full.extend(["--quiet", "--out", out.to_str().unwrap()]);
+    verdict(&full).assert_code(0);
+}
+
+/// Scores `args` as `count` shards in `parts/i` and merges them, listing the parts in reverse
+/// to show their order on the command line does not matter.
+fn sharded_run(args: &[&str], count: usize, parts: &Path, out: &Path) {
+    for i in 0..count {
+        let shard = format!("{i}/{count}");
+        let dir = parts.join(i.to_string());
+        let mut full = vec!["score"];
+        full.extend(args);
+        full.extend(["--shard", &shard, "--quiet", "--out", dir.to_str().unwrap()]);
+        verdict(&full).assert_code(0);
+    }
+    let mut merge = vec!["merge".to_owned()];
+    merge.extend(
+        (0..count)
+            .rev()
+            .map(|i| parts.join(i.to_string()).display().to_string()),
+    );
+    merge.extend(["--quiet".into(), "--out".into(), out.display().to_string()]);
+    verdict(&merge).assert_code(0);
+}
+
+#[track_caller]
+fn assert_same_files(a: &Path, b: &Path) {
+    for name in REPORT_FILES {
+        let (x, y) = (
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn shards_merged_write_the_same_reports_as_one_run() {
+    // The basketball sample has orphans, failed requests, schema errors and intervals; the
+    // tickets sample has paths, lists and a single label.
+    for (dataset, counts) in [
+        ("datasets/basketball", &[1, 2, 3, 7][..]),
+        ("datasets/tickets", &[2, 5][..]),
+    ] {
+        let one = tempdir();
+        single_run(&[dataset], one.path());
+        for &count in counts {
+            let (parts, merged) = (tempdir(), tempdir());
+            sharded_run(&[dataset], count, parts.path(), merged.path());
+            assert_same_files(one.path(), merged.path());
+        }
+    }
+}
+
+#[test]
+fn shards_merge_exactly_with_clusters_and_a_clock_offset() {
+    // Every prediction 1.2 s late: the timing-bias re-match runs on the merged records.
+    let data = tempdir();
+    write(data.path(), "eval.toml", crate::harness::PLAIN_SPEC);
+    let (mut expected, mut predicted) = (String::new(), String::new());
+    for i in 0..40 {
+        let t = 10.0 + f64::from(i);
+        let label = ["A", "B", "C"][i as usize % 3];
+        expected.push_str(&format!(
+            "{{\"id\": {i}, \"game\": \"g{}\", \"expected\": [{{\"t\": {t}, \"c\": \"{label}\"}}]}}\n",
+            i % 4
+        ));
+        let late = if i % 5 == 0 { t } else { t + 1.2 };
+        predicted.push_str(&format!(
+            "{{\"id\": {i}, \"output\": \"[{{\\\"t\\\": {late}, \\\"c\\\": \\\"{label}\\\"}}]\"}}\n"
+        ));
+    }
+    write(data.path(), "expected.jsonl", expected);
+    write(data.path(), "predictions.jsonl", predicted);
+    let dir = data.path().to_str().unwrap();
+    let args = [
+        dir,
+        "--cluster-by",
+        "game",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+    ];
+    let one = tempdir();
+    single_run(&args, one.path());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["timing_bias"]["median_offset"], 1.2);
+    assert_eq!(report["timing_bias"]["f1_after_removing"], 32.0 / 40.0);
+    let (parts, merged) = (tempdir(), tempdir());
+    sharded_run(&args, 3, parts.path(), merged.path());
+    assert_same_files(one.path(), merged.path());
+}
+
+#[test]
+fn merge_refuses_parts_that_do_not_make_one_run() {
+    let parts = tempdir();
+    let part = |name: &str, shard: &str, dataset: &str| {
+        let dir = parts.path().join(name);
+        verdict(&[
+            "score",
+            dataset,
+            "--shard",
+            shard,
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert_code(0);
+        dir.display().to_string()
+    };
+    let a0 = part("a0", "0/2", "datasets/basketball");
+    let a1 = part("a1", "1/2", "datasets/basketball");
+    let t1 = part("t1", "1/2", "datasets/tickets");
+    let out = tempdir();
+    let out = out.path().to_str().unwrap();
+    let merge = |parts: &[&str]| {
+        let mut args = vec!["merge"];
+        args.extend(parts);
+        args.extend(["--out", out]);
+        let run = verdict(&args);
+        run.assert_code(2);
+        run.stderr
+    };
+    let missing = merge(&[&a0]);
+    assert!(
+        missing.contains("merge needs all 2 shards, got 1"),
+        "{missing}"
+    );
+    let twice = merge(&[&a0, &a0]);
+    assert!(twice.contains("are both shard 0/2"), "{twice}");
+    let foreign = merge(&[&a0, &t1]);
+    assert!(
+        foreign.contains("are not shards of the same run"),
+        "{foreign}"
+    );
+    let not_a_part = merge(&[&a0, out]);
+    assert!(
+        not_a_part.contains("partial.json: cannot read"),
+        "{not_a_part}"
+    );
+    verdict(&["merge", &a0, &a1, "--quiet", "--out", out]).assert_code(0);
+}
+
+#[test]
+fn shard_flags_are_checked() {
+    for (shard, message) in [
+        ("2/2", "expected 0 <= I < N"),
+        ("1", "expected I/N"),
+        ("a/3", "I must be a whole number"),
+    ] {
+        let run = verdict(&[
+            "score",
+            "datasets/basketball",
+            "--shard",
+            shard,
+            "--out",
+            "x",
+        ]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(message), "{shard}: {}", run.stderr);
+    }
+    let run = verdict(&["score", "datasets/basketball", "--shard", "0/2"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("needs --out DIR"), "{}", run.stderr);
+    let run = verdict(&[
+        "score",
+        "datasets/basketball",
+        "--shard",
+        "0/2",
+        "--gate",
+        "event_f1>=0.5",
+        "--out",
+        "x",
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("pass --gate to verdict merge"),
+        "{}",
+        run.stderr
+    );
+}
