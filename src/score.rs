@@ -21,7 +21,7 @@ use crate::accumulate::{Accumulator, Record};
 use crate::error::{Error, Location, Result};
 use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
-use crate::input::index::{BATCH_LINES, KeyDigest, PredictionIndex, digest};
+use crate::input::index::{BATCH_LINES, Claim, KeyDigest, PredictionIndex, digest};
 use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, nothing_joined};
 use crate::input::read::{expand_paths, parse_line, read_batches, read_jsonl};
 use crate::input::{Example, Output, expected};
@@ -516,18 +516,29 @@ fn stream_expected(
                     let Some(key) = key_of(&example.keys, kind) else {
                         return Err(Stop::Fallback);
                     };
-                    if let Some(&first) = seen.get(&digest(key)) {
-                        let first = Location {
-                            path: expected_path.clone(),
-                            line: first,
-                        };
-                        return Err(duplicate(&example.location, &first, key, kind).into());
-                    }
-                    seen.insert(digest(key), example.location.line);
                     if first_example.is_none() {
                         first_example = Some((example.location.clone(), key.to_owned()));
                     }
-                    index.claim(kind, key)
+                    // A key a prediction has is checked for duplicates by its claim; only keys
+                    // without a prediction (few, in a usable run) need a set of their own.
+                    let first = match index.claim(kind, key, example.location.line) {
+                        Claim::Slot(slot) => Ok(Some(slot)),
+                        Claim::Taken(first) => Err(first),
+                        Claim::None => match seen.insert(digest(key), example.location.line) {
+                            Some(first) => Err(first),
+                            None => Ok(None),
+                        },
+                    };
+                    match first {
+                        Ok(slot) => slot,
+                        Err(first) => {
+                            let first = Location {
+                                path: expected_path.clone(),
+                                line: first,
+                            };
+                            return Err(duplicate(&example.location, &first, key, kind).into());
+                        }
+                    }
                 }
             };
             claimed_any |= slot.is_some();
@@ -714,11 +725,15 @@ fn worst_example(
     }
 }
 
-/// The `examples.jsonl` of a run: its lines, in the parts' lines files, in report order.
+/// The `examples.jsonl` of a run: its lines, in the parts' lines files (example `o` in part
+/// `o % parts`), and the order to write them in. 28 bytes an example.
 #[derive(Debug)]
 pub struct ExampleLines {
     files: Vec<PathBuf>,
-    order: Vec<(u32, u64, u64)>,
+    /// Per example: where its line starts in its part's file, and its length.
+    lines: Vec<(u64, u64)>,
+    /// (errors, reversed; exactly right; example), sorted: worst first.
+    order: Vec<(std::cmp::Reverse<u32>, bool, u32)>,
 }
 
 impl ExampleLines {
@@ -730,9 +745,10 @@ impl ExampleLines {
             .map(File::open)
             .collect::<std::io::Result<_>>()?;
         let mut buf = Vec::new();
-        for &(part, offset, len) in &self.order {
+        for &(_, _, ordinal) in &self.order {
+            let (offset, len) = self.lines[ordinal as usize];
             buf.resize(len as usize, 0);
-            files[part as usize].read_exact_at(&mut buf, offset)?;
+            files[ordinal as usize % files.len()].read_exact_at(&mut buf, offset)?;
             out.write_all(&buf)?;
         }
         Ok(())
@@ -889,8 +905,8 @@ pub fn finish(
     let mut counters = Vec::new();
     let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
-    let mut order: Vec<(std::cmp::Reverse<usize>, bool, usize, u32, u64, u64)> =
-        Vec::with_capacity(n);
+    let mut lines: Vec<(u64, u64)> = Vec::with_capacity(n);
+    let mut order: Vec<(std::cmp::Reverse<u32>, bool, u32)> = Vec::with_capacity(n);
     let mut batch: Vec<(u32, Record)> = Vec::with_capacity(BATCH_LINES);
     // Each part's lines lie in its lines file in the order of its records.
     let mut line_offsets = vec![0u64; parts.len()];
@@ -909,14 +925,14 @@ pub fn finish(
                 counters.push(record.counts.counters(&layout));
                 clusters.push(record.cluster.clone());
             }
+            // Saturating: past 4 billion errors an example is simply among the worst.
+            let errors = u32::try_from(record.errors).unwrap_or(u32::MAX);
             order.push((
-                std::cmp::Reverse(record.errors),
+                std::cmp::Reverse(errors),
                 record.exact,
-                record.ordinal,
-                part,
-                line_offset,
-                record.line_len,
+                record.ordinal as u32,
             ));
+            lines.push((line_offset, record.line_len));
             if keep_run {
                 run_examples.push(crate::compare::RunExample {
                     key: record.key,
@@ -926,6 +942,12 @@ pub fn finish(
             }
         }
     };
+    if u32::try_from(n).is_err() {
+        return Err(Error::Path {
+            path: request.expected.clone(),
+            message: format!("more than {} examples: split the file", u32::MAX),
+        });
+    }
     for ordinal in 0..n {
         let part = ordinal % parts.len();
         let line = readers[part]
@@ -979,10 +1001,8 @@ pub fn finish(
         report,
         examples: ExampleLines {
             files: parts.iter().map(|p| p.lines.clone()).collect(),
-            order: order
-                .into_iter()
-                .map(|(_, _, _, part, offset, len)| (part, offset, len))
-                .collect(),
+            lines,
+            order,
         },
         run_examples: if request.keep_run {
             run_examples

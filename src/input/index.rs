@@ -37,14 +37,33 @@ pub fn digest(key: &str) -> KeyDigest {
     (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
-/// Where one prediction's record lies in the spill file.
+/// Where one prediction's record lies in the spill file, and which expected line claimed it
+/// (0: none; lines count from 1). 24 bytes a prediction.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     offset: u64,
-    line: u64,
     len: u32,
     file: u32,
-    claimed: bool,
+    line: u32,
+    claimed_by: u32,
+}
+
+/// What claiming a prediction by key found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The prediction at this slot, now claimed.
+    Slot(usize),
+    /// An earlier expected line (given) claimed the same key: a duplicate.
+    Taken(usize),
+    /// No prediction has the key.
+    None,
+}
+
+fn fits_u32(value: usize, path: &Path, what: &str) -> Result<u32> {
+    u32::try_from(value).map_err(|_| Error::Path {
+        path: path.to_path_buf(),
+        message: format!("more than {} {what}: split the run with --shard", u32::MAX),
+    })
 }
 
 /// Per key kind: digest → slot, and the first duplicate found, reported if that kind is used.
@@ -125,19 +144,13 @@ impl PredictionIndex {
                     writer
                         .write_all(&record)
                         .map_err(|e| Error::io(spill_dir, "cannot write a temporary file", e))?;
-                    let slot = u32::try_from(index.slots.len()).map_err(|_| Error::Path {
-                        path: file.clone(),
-                        message: format!(
-                            "more than {} prediction lines: split the run with --shard",
-                            u32::MAX
-                        ),
-                    })?;
+                    let slot = fits_u32(index.slots.len(), file, "prediction lines")?;
                     index.slots.push(Slot {
                         offset,
-                        line: prediction.location.line as u64,
-                        len: record.len() as u32,
+                        len: fits_u32(record.len(), file, "bytes in one prediction")?,
                         file: file_index as u32,
-                        claimed: false,
+                        line: fits_u32(prediction.location.line, file, "lines in a file")?,
+                        claimed_by: 0,
                     });
                     offset += record.len() as u64;
                     let location = &prediction.location;
@@ -195,38 +208,44 @@ impl PredictionIndex {
         }
     }
 
-    /// The slot of the prediction with `key` under `kind`, marking it claimed.
-    pub fn claim(&mut self, kind: JoinedBy, key: &str) -> Option<usize> {
+    /// Claims the prediction with `key` under `kind` for the expected line `by_line`.
+    pub fn claim(&mut self, kind: JoinedBy, key: &str, by_line: usize) -> Claim {
         let map = match kind {
             JoinedBy::ExplicitKey => &self.explicit,
             _ => &self.content,
         };
-        let slot = *map.slots.get(&digest(key))? as usize;
-        self.slots[slot].claimed = true;
-        Some(slot)
+        let Some(&slot) = map.slots.get(&digest(key)) else {
+            return Claim::None;
+        };
+        let s = &mut self.slots[slot as usize];
+        if s.claimed_by != 0 {
+            return Claim::Taken(s.claimed_by as usize);
+        }
+        s.claimed_by = u32::try_from(by_line).unwrap_or(u32::MAX);
+        Claim::Slot(slot as usize)
     }
 
     /// Forgets every claim, for a join tried again by another key.
     pub fn unclaim_all(&mut self) {
         for slot in &mut self.slots {
-            slot.claimed = false;
+            slot.claimed_by = 0;
         }
     }
 
     /// Claims the prediction at position `slot` (line-order joins).
     pub fn claim_at(&mut self, slot: usize) -> Option<usize> {
         let s = self.slots.get_mut(slot)?;
-        s.claimed = true;
+        s.claimed_by = u32::MAX;
         Some(slot)
     }
 
     /// Unclaimed predictions: how many, and the first in input order.
     pub fn orphans(&self) -> Result<(usize, Option<Prediction>)> {
-        let count = self.slots.iter().filter(|s| !s.claimed).count();
+        let count = self.slots.iter().filter(|s| s.claimed_by == 0).count();
         let first = self
             .slots
             .iter()
-            .position(|s| !s.claimed)
+            .position(|s| s.claimed_by == 0)
             .map(|slot| self.fetch(slot))
             .transpose()?;
         Ok((count, first))
