@@ -57,6 +57,14 @@ struct MergeArgs {
     #[arg(long = "gate", value_name = "EXPR")]
     gates: Vec<Gate>,
 
+    /// An earlier report.json (or its output directory), as for `verdict score --baseline`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Largest allowed drop from the baseline, as for `verdict score --max-drop`.
+    #[arg(long = "max-drop", value_name = "DROP")]
+    max_drops: Vec<String>,
+
     /// Worker threads [default: one per core]. The report does not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
@@ -381,7 +389,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     if let Some(shard) = request.shard {
         if !request.gates.is_empty() || request.baseline.is_some() {
             return Err(Error::Usage(
-                "--gate and --baseline apply to the whole run: pass --gate to verdict merge instead of to each shard".into(),
+                "--gate and --baseline apply to the whole run: pass them to verdict merge instead of to each shard".into(),
             ));
         }
         let out = args.out.ok_or_else(|| {
@@ -419,7 +427,18 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
 }
 
 fn run_merge(args: MergeArgs) -> Result<u8> {
-    let scored = verdict::score::merge(&args.parts, args.gates, args.threads.map(usize::from))?;
+    if args.baseline.is_none() && !args.max_drops.is_empty() {
+        return Err(Error::Usage("--max-drop needs --baseline".into()));
+    }
+    let (max_drop, max_drop_overrides) = parse_max_drops(&args.max_drops)?;
+    let whole_run = verdict::score::WholeRun {
+        gates: args.gates,
+        baseline: args.baseline,
+        max_drop,
+        max_drop_overrides,
+        threads: args.threads.map(usize::from),
+    };
+    let scored = verdict::score::merge(&args.parts, whole_run)?;
     write_scored(&scored, args.out, args.quiet)
 }
 

@@ -831,9 +831,25 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     crate::shard::write_part(out, request, &part)
 }
 
+/// What `verdict merge` applies to the whole run: the settings a shard does not take.
+#[derive(Debug, Clone, Default)]
+pub struct WholeRun {
+    /// Gates from the command line.
+    pub gates: Vec<Gate>,
+    /// An earlier report.json or output directory not to regress from.
+    pub baseline: Option<PathBuf>,
+    /// Allowed drop from the baseline when a metric has no override.
+    pub max_drop: f64,
+    /// Per-metric allowed drops.
+    pub max_drop_overrides: BTreeMap<String, f64>,
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+}
+
 /// Finishes a run from the partial states of all its shards.
-pub fn merge(dirs: &[PathBuf], gates: Vec<Gate>, threads: Option<usize>) -> Result<Scored> {
-    let (request, spec, parts) = crate::shard::load_parts(dirs, gates, threads)?;
+pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
+    let threads = whole_run.threads;
+    let (request, spec, parts) = crate::shard::load_parts(dirs, whole_run)?;
     let pool = pool(threads)?;
     finish(&request, &spec, &parts, &pool)
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::accumulate::Accumulator;
 use crate::error::{Error, Result};
 use crate::input::join::{JoinMode, JoinedBy};
-use crate::score::{LINES_FILE, Part, RECORDS_FILE, ScoreRequest, Shard};
+use crate::score::{LINES_FILE, Part, RECORDS_FILE, ScoreRequest, Shard, WholeRun};
 use crate::spec::Spec;
 
 /// The file that describes a part.
@@ -117,11 +117,11 @@ fn read_header(dir: &Path) -> Result<Header> {
 }
 
 /// Reads the parts in `dirs`, checks they are the N shards of one run, and returns the run's
-/// request (with `gates` and `threads` from the merge), its spec and the parts in shard order.
+/// request (with the gates, baseline and threads of the merge), its spec and the parts in
+/// shard order.
 pub fn load_parts(
     dirs: &[PathBuf],
-    gates: Vec<crate::gate::Gate>,
-    threads: Option<usize>,
+    whole_run: WholeRun,
 ) -> Result<(ScoreRequest, Spec, Vec<Part>)> {
     let mut headers = Vec::new();
     for dir in dirs {
@@ -180,11 +180,11 @@ pub fn load_parts(
             JoinMode::Key
         },
         repair: s.repair,
-        threads,
-        gates,
-        baseline: None,
-        max_drop: crate::gate::DEFAULT_MAX_DROP,
-        max_drop_overrides: Default::default(),
+        threads: whole_run.threads,
+        gates: whole_run.gates,
+        baseline: whole_run.baseline,
+        max_drop: whole_run.max_drop,
+        max_drop_overrides: whole_run.max_drop_overrides,
         bootstrap: s.bootstrap,
         seed: s.seed,
         cluster_by: s

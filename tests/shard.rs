@@ -24,6 +24,17 @@ fn single_run(args: &[&str], out: &Path) {
 /// Scores `args` as `count` shards in `parts/i` and merges them, listing the parts in reverse
 /// to show their order on the command line does not matter.
 fn sharded_run(args: &[&str], count: usize, parts: &Path, out: &Path) {
+    sharded_run_with(args, count, parts, out, &[], 0);
+}
+
+fn sharded_run_with(
+    args: &[&str],
+    count: usize,
+    parts: &Path,
+    out: &Path,
+    merge_args: &[&str],
+    code: i32,
+) {
     for i in 0..count {
         let shard = format!("{i}/{count}");
         let dir = parts.join(i.to_string());
@@ -38,8 +49,9 @@ fn sharded_run(args: &[&str], count: usize, parts: &Path, out: &Path) {
             .rev()
             .map(|i| parts.join(i.to_string()).display().to_string()),
     );
+    merge.extend(merge_args.iter().map(|a| a.to_string()));
     merge.extend(["--quiet".into(), "--out".into(), out.display().to_string()]);
-    verdict(&merge).assert_code(0);
+    verdict(&merge).assert_code(code);
 }
 
 #[track_caller]
@@ -201,8 +213,38 @@ fn shard_flags_are_checked() {
     ]);
     run.assert_code(2);
     assert!(
-        run.stderr.contains("pass --gate to verdict merge"),
+        run.stderr.contains("pass them to verdict merge"),
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn gates_and_a_baseline_given_to_merge_judge_the_whole_run() {
+    let earlier = tempdir();
+    single_run(&["datasets/basketball"], earlier.path());
+    let baseline = earlier.path().join("report.json");
+    let whole_run = [
+        "--gate",
+        "event_f1>=0.99",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--max-drop",
+        "0.02",
+    ];
+    let one = tempdir();
+    let mut args = vec!["score", "datasets/basketball", "--quiet", "--out"];
+    args.push(one.path().to_str().unwrap());
+    args.extend(whole_run);
+    verdict(&args).assert_code(1);
+    let (parts, merged) = (tempdir(), tempdir());
+    sharded_run_with(
+        &["datasets/basketball"],
+        2,
+        parts.path(),
+        merged.path(),
+        &whole_run,
+        1,
+    );
+    assert_same_files(one.path(), merged.path());
 }
