@@ -36,27 +36,29 @@ pub const THRESHOLD: f64 = 0.5;
 /// elements should not dominate a run's time.
 pub const MAX_LEAVES: usize = 4000;
 
-/// [`anls_star`], or `None` when the pair spans more than [`MAX_LEAVES`] leaves.
-pub fn anls_bounded(expected: &Value, predicted: &Value) -> Option<f64> {
-    (size(expected) + size(predicted) <= MAX_LEAVES).then(|| anls_star(expected, predicted))
-}
-
 /// The ANLS* score of `predicted` against `expected`, in [0, 1].
 pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
-    // The package reads a list of strings against a string as alternatives (classic VQA).
-    if let (Value::Array(options), Value::String(_)) = (expected, predicted)
-        && !options.is_empty()
-        && options.iter().all(Value::is_string)
-    {
-        return options
-            .iter()
-            .map(|o| anls_star(o, predicted))
-            .fold(0.0, f64::max);
+    if let Some(score) = alternatives(expected, predicted) {
+        return score;
     }
     let mut builder = Builder::new(None);
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
-    let (sum, length) = Walker::new(&builder.chars, 0).score(&e, &p, false);
+    let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
     ratio(sum, length)
+}
+
+/// The package reads a list of strings against a string as alternatives (classic VQA): the
+/// best score of any, or `None` when the pair is not of that form.
+fn alternatives(expected: &Value, predicted: &Value) -> Option<f64> {
+    let (Value::Array(options), Value::String(_)) = (expected, predicted) else {
+        return None;
+    };
+    (!options.is_empty() && options.iter().all(Value::is_string)).then(|| {
+        options
+            .iter()
+            .map(|o| anls_star(o, predicted))
+            .fold(0.0, f64::max)
+    })
 }
 
 fn ratio(sum: f64, length: usize) -> f64 {
@@ -87,21 +89,28 @@ pub enum LeafRule<'s> {
     Equal,
 }
 
-/// The typed ANLS* variant: the same tree, alignment and length, but each leaf is compared by
-/// the rule `rule(pattern)` gives for its pattern (the spec's comparators where one applies).
-/// Also returns every leaf's score by pattern, missing and extra leaves as 0, for the "fields
-/// the model gets wrong" ranking. `None` when the pair is too large.
-pub fn typed_anls<'s>(
+/// [`anls_star`] and the typed ANLS* variant of one pair, both `None` when the pair spans more
+/// than [`MAX_LEAVES`] leaves.
+///
+/// The typed variant has the same tree, alignment and length, but compares each leaf by the
+/// rule `rule(pattern)` gives for its pattern (the spec's comparators where one applies). It
+/// also gives every leaf's score by pattern, missing and extra leaves as 0, for the "fields
+/// the model gets wrong" ranking. Both are scored over one preparation of the pair.
+pub fn anls_scores<'s>(
     expected: &Value,
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
-) -> Option<(f64, LeafScores)> {
+) -> (Option<f64>, Option<(f64, LeafScores)>) {
     if size(expected) + size(predicted) > MAX_LEAVES {
-        return None;
+        return (None, None);
     }
     let mut builder = Builder::new(Some(rule));
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
-    let mut walker = Walker::new(&builder.chars, builder.patterns.len());
+    let plain = alternatives(expected, predicted).unwrap_or_else(|| {
+        let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
+        ratio(sum, length)
+    });
+    let mut walker = Walker::new(&builder.chars, builder.patterns.len(), true);
     let (sum, length) = walker.score(&e, &p, true);
     let scores = builder
         .patterns
@@ -110,7 +119,7 @@ pub fn typed_anls<'s>(
         .filter(|(_, (_, count))| *count > 0)
         .map(|((pattern, _), score)| (pattern, score))
         .collect();
-    Some((ratio(sum, length), scores))
+    (Some(plain), Some((ratio(sum, length), scores)))
 }
 
 /// How many leaves a value spans: 1 for a leaf or null, the sum of the children otherwise.
@@ -158,7 +167,11 @@ struct Node<'v, 's> {
 
 enum Kind<'v, 's> {
     Null,
-    Leaf(Leaf<'v, 's>),
+    /// A leaf's normalised text, as a range of [`Builder::chars`], and its typed preparation.
+    Leaf {
+        text: Range<usize>,
+        typed: Leaf<'v, 's>,
+    },
     Array(Vec<Node<'v, 's>>),
     /// The entries in the map's order; `sorted` when that is key order, as it is for
     /// serde_json's default map, so that lookups can bisect. Objects with the same keys in the
@@ -190,10 +203,10 @@ impl<'v, 's> Kind<'v, 's> {
     }
 }
 
-/// A leaf prepared for its comparison.
+/// A leaf prepared for its typed comparison.
 enum Leaf<'v, 's> {
-    /// The normalised text, as a range of [`Builder::chars`].
-    Text(Range<usize>),
+    /// Compared by its text, as in the plain score.
+    Similarity,
     Field(&'s FieldSpec, fields::Prepared<'v>),
     Time {
         tolerance_us: i64,
@@ -276,7 +289,11 @@ impl<'r, 's> Builder<'r, 's> {
             }
             _ => {
                 let pattern = self.pattern(path);
-                (1, pattern, Kind::Leaf(self.leaf(value, pattern)))
+                let kind = Kind::Leaf {
+                    text: self.text(value),
+                    typed: self.leaf(value, pattern),
+                };
+                (1, pattern, kind)
             }
         };
         Node {
@@ -320,7 +337,7 @@ impl<'r, 's> Builder<'r, 's> {
             None => LeafRule::Similarity,
         };
         match rule {
-            LeafRule::Similarity => Leaf::Text(self.text(value)),
+            LeafRule::Similarity => Leaf::Similarity,
             LeafRule::Field(spec) => Leaf::Field(spec, fields::prepare(spec, value)),
             LeafRule::Time { tolerance_us } => Leaf::Time {
                 tolerance_us,
@@ -360,6 +377,8 @@ impl<'r, 's> Builder<'r, 's> {
 /// The tree walk over two prepared trees.
 struct Walker<'a> {
     chars: &'a [char],
+    /// Whether leaves compare by their typed preparation rather than by text.
+    typed: bool,
     /// Per pattern: summed leaf scores and the number of leaves.
     scores: Vec<(f64, usize)>,
     /// The Levenshtein row, reused across comparisons.
@@ -367,9 +386,10 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(chars: &'a [char], patterns: usize) -> Self {
+    fn new(chars: &'a [char], patterns: usize, typed: bool) -> Self {
         Walker {
             chars,
+            typed,
             scores: vec![(0.0, 0); patterns],
             row: Vec::new(),
         }
@@ -386,7 +406,7 @@ impl<'a> Walker<'a> {
         match &node.kind {
             Kind::Array(items) => items.iter().for_each(|n| self.record_zeros(n)),
             Kind::Object { entries, .. } => entries.iter().for_each(|(_, n)| self.record_zeros(n)),
-            Kind::Null | Kind::Leaf(_) => self.scores[node.pattern].1 += 1,
+            Kind::Null | Kind::Leaf { .. } => self.scores[node.pattern].1 += 1,
         }
     }
 
@@ -406,9 +426,9 @@ impl<'a> Walker<'a> {
                 }
                 (if none { 1.0 } else { 0.0 }, predicted.size.max(1))
             }
-            Kind::Leaf(e) => {
+            Kind::Leaf { .. } => {
                 let similarity = match &predicted.kind {
-                    Kind::Leaf(p) => self.leaf(e, p, expected.value, predicted.value),
+                    Kind::Leaf { .. } => self.leaf(expected, predicted),
                     _ => 0.0,
                 };
                 if record {
@@ -538,17 +558,21 @@ impl<'a> Walker<'a> {
         (sum, length)
     }
 
-    /// Two leaves at the same pattern, by the rule they were prepared for.
-    fn leaf(
-        &mut self,
-        e: &Leaf<'_, '_>,
-        p: &Leaf<'_, '_>,
-        e_value: &Value,
-        p_value: &Value,
-    ) -> f64 {
+    /// Two leaves at the same pattern: by text, or (typed) by the rule they were prepared for.
+    fn leaf(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>) -> f64 {
+        let (Kind::Leaf { text: a, typed: e }, Kind::Leaf { text: b, typed: p }) =
+            (&expected.kind, &predicted.kind)
+        else {
+            unreachable!("only leaves are compared as leaves");
+        };
         let verdict = |correct: bool| if correct { 1.0 } else { 0.0 };
         match (e, p) {
-            (Leaf::Text(a), Leaf::Text(b)) => similarity(
+            _ if !self.typed => similarity(
+                &self.chars[a.clone()],
+                &self.chars[b.clone()],
+                &mut self.row,
+            ),
+            (Leaf::Similarity, Leaf::Similarity) => similarity(
                 &self.chars[a.clone()],
                 &self.chars[b.clone()],
                 &mut self.row,
@@ -563,7 +587,7 @@ impl<'a> Walker<'a> {
                 },
                 Leaf::Time { us: b, .. },
             ) => verdict(matches!((a, b), (Some(e), Some(p)) if (p - e).abs() <= *tolerance_us)),
-            (Leaf::Equal, Leaf::Equal) => verdict(e_value == p_value),
+            (Leaf::Equal, Leaf::Equal) => verdict(expected.value == predicted.value),
             _ => unreachable!("leaves at one pattern are prepared for the same rule"),
         }
     }
@@ -730,7 +754,9 @@ mod tests {
             anls_star(&json!(2848.5), &json!(2849.5)),
             1.0 - 1.0 / 6.0
         ));
-        let (score, leaves) = typed_anls(&exp, &pred, &rule).unwrap();
+        let (plain, typed) = anls_scores(&exp, &pred, &rule);
+        assert_eq!(plain, Some(anls_star(&exp, &pred)));
+        let (score, leaves) = typed.unwrap();
         // The first event matches fully (2 leaves); the second is missing (2 leaves at 0).
         assert!(close(score, 0.5));
         assert_eq!(leaves["/*/t"], (1.0, 2));

@@ -166,6 +166,11 @@ impl<'a> Scorer<'a> {
             expected: label_at(Some(&case.example.expected), pointer),
             predicted: label_at(value, pointer),
         });
+        let (anls, anls_typed) = crate::anls::anls_scores(
+            &case.example.expected,
+            value.unwrap_or(&serde_json::Value::Null),
+            &|pattern| self.typed_leaf(pattern),
+        );
         ExampleScore {
             tier: parsed.tier,
             repairs: parsed.repairs,
@@ -177,15 +182,8 @@ impl<'a> Scorer<'a> {
             violations,
             events,
             label,
-            anls: crate::anls::anls_bounded(
-                &case.example.expected,
-                value.unwrap_or(&serde_json::Value::Null),
-            ),
-            anls_typed: crate::anls::typed_anls(
-                &case.example.expected,
-                value.unwrap_or(&serde_json::Value::Null),
-                &|pattern| self.typed_leaf(pattern),
-            ),
+            anls,
+            anls_typed,
             paths: self
                 .spec
                 .paths
