@@ -230,9 +230,9 @@ struct Builder<'r, 's> {
     rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>,
     /// Every leaf pattern met, with its rule.
     patterns: Vec<(String, LeafRule<'s>)>,
-    index: HashMap<String, usize>,
+    pattern_ids: Interner,
     /// Object shapes by their key sequence (each key's length, then the key).
-    shapes: HashMap<Vec<u8>, usize>,
+    shapes: Interner,
     /// The key sequence being built, reused.
     keys: Vec<u8>,
 }
@@ -241,11 +241,11 @@ impl<'r, 's> Builder<'r, 's> {
     fn new(rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>) -> Self {
         Builder {
             // Room for the texts of a typical example, so that the arena seldom moves.
-            chars: Vec::with_capacity(1024),
+            chars: Vec::with_capacity(512),
             rule,
             patterns: Vec::new(),
-            index: HashMap::new(),
-            shapes: HashMap::new(),
+            pattern_ids: Interner::default(),
+            shapes: Interner::default(),
             keys: Vec::new(),
         }
     }
@@ -310,25 +310,18 @@ impl<'r, 's> Builder<'r, 's> {
             self.keys.extend(key.len().to_le_bytes());
             self.keys.extend(key.as_bytes());
         }
-        if let Some(&shape) = self.shapes.get(&self.keys) {
-            return shape;
-        }
-        let shape = self.shapes.len();
-        self.shapes.insert(self.keys.clone(), shape);
-        shape
+        self.shapes.id(&self.keys).0
     }
 
     fn pattern(&mut self, pattern: &str) -> usize {
         let Some(rule) = self.rule else {
             return 0;
         };
-        if let Some(&i) = self.index.get(pattern) {
-            return i;
+        let (id, new) = self.pattern_ids.id(pattern.as_bytes());
+        if new {
+            self.patterns.push((pattern.to_owned(), rule(pattern)));
         }
-        self.patterns.push((pattern.to_owned(), rule(pattern)));
-        self.index
-            .insert(pattern.to_owned(), self.patterns.len() - 1);
-        self.patterns.len() - 1
+        id
     }
 
     fn leaf<'v>(&mut self, value: &'v Value, pattern: usize) -> Leaf<'v, 's> {
@@ -371,6 +364,32 @@ impl<'r, 's> Builder<'r, 's> {
             }
         }
         start..self.chars.len()
+    }
+}
+
+/// Ids for byte strings, in order of first appearance.
+#[derive(Default)]
+struct Interner {
+    keys: Vec<Vec<u8>>,
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl Interner {
+    /// The id of `key`, and whether it is new.
+    fn id(&mut self, key: &[u8]) -> (usize, bool) {
+        // An example has a handful of patterns and object shapes: scanning them is cheaper
+        // than hashing the key.
+        let known = if self.keys.len() <= 16 {
+            self.keys.iter().position(|k| k == key)
+        } else {
+            self.index.get(key).copied()
+        };
+        if let Some(id) = known {
+            return (id, false);
+        }
+        self.keys.push(key.to_vec());
+        self.index.insert(key.to_vec(), self.keys.len() - 1);
+        (self.keys.len() - 1, true)
     }
 }
 

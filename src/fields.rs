@@ -434,6 +434,13 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn folds_to_agrees_with_fold(a in "[aAbB \t\u{b}ΣσÉé]{0,8}", b in "[aAbB \tΣσÉé]{0,8}") {
+            proptest::prop_assert_eq!(folds_to(&a, &fold(&b)), fold(&a) == fold(&b));
+        }
+    }
+
     #[test]
     fn presence_rules() {
         let spec = field(Comparator::Exact);
