@@ -17,11 +17,16 @@
 //! `tests/reference.rs` checks agreement with the `anls-star` package on a generated set of
 //! pairs (`scripts/anls_reference.py`).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 use serde_json::Value;
 
-use crate::fields::json_equal;
+use crate::fields::{self, Outcome, json_equal};
+use crate::spec::FieldSpec;
 
 /// Leaf similarities below this count as 0.
 pub const THRESHOLD: f64 = 0.5;
@@ -31,26 +36,32 @@ pub const THRESHOLD: f64 = 0.5;
 /// elements should not dominate a run's time.
 pub const MAX_LEAVES: usize = 4000;
 
-/// [`anls_star`], or `None` when the pair spans more than [`MAX_LEAVES`] leaves.
-pub fn anls_bounded(expected: &Value, predicted: &Value) -> Option<f64> {
-    (size(expected) + size(predicted) <= MAX_LEAVES).then(|| anls_star(expected, predicted))
-}
-
 /// The ANLS* score of `predicted` against `expected`, in [0, 1].
 pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
-    // The package reads a list of strings against a string as alternatives (classic VQA).
-    if let (Value::Array(options), Value::String(_)) = (expected, predicted)
-        && !options.is_empty()
-        && options.iter().all(Value::is_string)
-    {
-        return options
+    if let Some(score) = alternatives(expected, predicted) {
+        return score;
+    }
+    let mut builder = Builder::new(None);
+    let (e, p) = (builder.tree(expected), builder.tree(predicted));
+    let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
+    ratio(sum, length)
+}
+
+/// The package reads a list of strings against a string as alternatives (classic VQA): the
+/// best score of any, or `None` when the pair is not of that form.
+fn alternatives(expected: &Value, predicted: &Value) -> Option<f64> {
+    let (Value::Array(options), Value::String(_)) = (expected, predicted) else {
+        return None;
+    };
+    (!options.is_empty() && options.iter().all(Value::is_string)).then(|| {
+        options
             .iter()
             .map(|o| anls_star(o, predicted))
-            .fold(0.0, f64::max);
-    }
-    let plain = |_: &str, a: &Value, b: &Value| leaf_similarity(a, b);
-    let (sum, length) =
-        Walker { leaf: &plain }.score(expected, predicted, &mut String::new(), &mut None);
+            .fold(0.0, f64::max)
+    })
+}
+
+fn ratio(sum: f64, length: usize) -> f64 {
     if length == 0 {
         1.0
     } else {
@@ -61,33 +72,54 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
 /// Per leaf pattern (`/items/*/sku`): summed leaf scores and the number of leaves.
 pub type LeafScores = std::collections::BTreeMap<String, (f64, usize)>;
 
-/// The typed ANLS* variant: the same tree, alignment and length, but each leaf is compared by
-/// `leaf(pattern, expected, predicted)` (the spec's comparators where one applies to the
-/// pattern). Also returns every leaf's score by pattern, missing and extra leaves as 0, for
-/// the "fields the model gets wrong" ranking. `None` when the pair is too large.
-pub fn typed_anls(
+/// How the typed ANLS* variant compares the leaves at one pattern.
+#[derive(Debug, Clone, Copy)]
+pub enum LeafRule<'s> {
+    /// The ANLS* text similarity, as in the plain score.
+    Similarity,
+    /// 1 when the field's comparator finds the values equal, else 0.
+    Field(&'s FieldSpec),
+    /// 1 when both parse as times ([`crate::events::parse_time`]) at most the tolerance
+    /// apart, else 0.
+    Time {
+        /// The tolerance in microseconds.
+        tolerance_us: i64,
+    },
+    /// 1 when the values are the same JSON value, else 0.
+    Equal,
+}
+
+/// [`anls_star`] and the typed ANLS* variant of one pair, both `None` when the pair spans more
+/// than [`MAX_LEAVES`] leaves.
+///
+/// The typed variant has the same tree, alignment and length, but compares each leaf by the
+/// rule `rule(pattern)` gives for its pattern (the spec's comparators where one applies). It
+/// also gives every leaf's score by pattern, missing and extra leaves as 0, for the "fields
+/// the model gets wrong" ranking. Both are scored over one preparation of the pair.
+pub fn anls_scores<'s>(
     expected: &Value,
     predicted: &Value,
-    leaf: &dyn Fn(&str, &Value, &Value) -> f64,
-) -> Option<(f64, LeafScores)> {
+    rule: &dyn Fn(&str) -> LeafRule<'s>,
+) -> (Option<f64>, Option<(f64, LeafScores)>) {
     if size(expected) + size(predicted) > MAX_LEAVES {
-        return None;
+        return (None, None);
     }
-    let mut scores = LeafScores::new();
-    let (sum, length) = Walker { leaf }.score(
-        expected,
-        predicted,
-        &mut String::new(),
-        &mut Some(&mut scores),
-    );
-    Some((
-        if length == 0 {
-            1.0
-        } else {
-            sum / length as f64
-        },
-        scores,
-    ))
+    let mut builder = Builder::new(Some(rule));
+    let (e, p) = (builder.tree(expected), builder.tree(predicted));
+    let plain = alternatives(expected, predicted).unwrap_or_else(|| {
+        let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
+        ratio(sum, length)
+    });
+    let mut walker = Walker::new(&builder.chars, builder.patterns.len(), true);
+    let (sum, length) = walker.score(&e, &p, true);
+    let scores = builder
+        .patterns
+        .into_iter()
+        .zip(walker.scores)
+        .filter(|(_, (_, count))| *count > 0)
+        .map(|((pattern, _), score)| (pattern, score))
+        .collect();
+    (Some(plain), Some((ratio(sum, length), scores)))
 }
 
 /// How many leaves a value spans: 1 for a leaf or null, the sum of the children otherwise.
@@ -109,16 +141,6 @@ fn none_like(value: &Value) -> bool {
     }
 }
 
-fn is_leaf(value: &Value) -> bool {
-    matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_))
-}
-
-fn child(pattern: &str, key: &str) -> String {
-    let mut path = pattern.to_owned();
-    push_key(&mut path, key);
-    path
-}
-
 /// Appends `/key` (escaped as a JSON Pointer segment) to a pattern being built.
 fn push_key(pattern: &mut String, key: &str) {
     pattern.push('/');
@@ -131,133 +153,389 @@ fn push_key(pattern: &mut String, key: &str) {
     }
 }
 
-/// Records a score of 0 for every leaf under `value` (elements or keys left unpaired).
-fn record_zeros(value: &Value, pattern: &str, rec: &mut Option<&mut LeafScores>) {
-    let Some(scores) = rec.as_deref_mut() else {
-        return;
-    };
-    fn walk(value: &Value, pattern: &str, scores: &mut LeafScores) {
-        match value {
-            Value::Array(items) => items
-                .iter()
-                .for_each(|v| walk(v, &format!("{pattern}/*"), scores)),
-            Value::Object(map) => map
-                .iter()
-                .for_each(|(k, v)| walk(v, &child(pattern, k), scores)),
-            _ => scores.entry(pattern.to_owned()).or_default().1 += 1,
-        }
-    }
-    walk(value, pattern, scores);
+/// A value with what scoring reads of it worked out once: list alignment compares every
+/// element with every other, so anything computed per comparison is computed O(n) times.
+struct Node<'v, 's> {
+    value: &'v Value,
+    /// [`size`] of the value.
+    size: usize,
+    /// The index of the node's pattern in [`Builder::patterns`] (typed variant, leaves and
+    /// nulls only; 0 otherwise).
+    pattern: usize,
+    kind: Kind<'v, 's>,
 }
 
-fn record(rec: &mut Option<&mut LeafScores>, pattern: &str, score: f64) {
-    if let Some(scores) = rec.as_deref_mut() {
-        let entry = scores.entry(pattern.to_owned()).or_default();
+enum Kind<'v, 's> {
+    Null,
+    /// A leaf's normalised text, as a range of [`Builder::chars`], and its typed preparation.
+    Leaf {
+        text: Range<usize>,
+        typed: Leaf<'v, 's>,
+    },
+    Array(Vec<Node<'v, 's>>),
+    /// The entries in the map's order; `sorted` when that is key order, as it is for
+    /// serde_json's default map, so that lookups can bisect. Objects with the same keys in the
+    /// same order have the same `shape` and pair entry by entry, without lookups.
+    Object {
+        entries: Vec<(&'v str, Node<'v, 's>)>,
+        sorted: bool,
+        shape: usize,
+    },
+}
+
+impl<'v, 's> Kind<'v, 's> {
+    fn get(&self, key: &str) -> Option<&Node<'v, 's>> {
+        let Kind::Object {
+            entries, sorted, ..
+        } = self
+        else {
+            return None;
+        };
+        if *sorted {
+            let i = entries.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+            Some(&entries[i].1)
+        } else {
+            entries
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, node)| node)
+        }
+    }
+}
+
+/// A leaf prepared for its typed comparison.
+enum Leaf<'v, 's> {
+    /// Compared by its text, as in the plain score.
+    Similarity,
+    Field(&'s FieldSpec, fields::Prepared<'v>),
+    Time {
+        tolerance_us: i64,
+        us: Option<i64>,
+    },
+    Equal,
+}
+
+/// The null a missing key is scored as.
+static MISSING: Node<'static, 'static> = Node {
+    value: &Value::Null,
+    size: 1,
+    pattern: 0,
+    kind: Kind::Null,
+};
+
+/// Builds the [`Node`] trees of both sides of a pair, sharing one text arena and (typed
+/// variant) one pattern table, since paired leaves always sit at the same pattern.
+struct Builder<'r, 's> {
+    chars: Vec<char>,
+    rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>,
+    /// Every leaf pattern met, with its rule.
+    patterns: Vec<(String, LeafRule<'s>)>,
+    pattern_ids: Interner,
+    /// Object shapes by their key sequence (each key's length, then the key).
+    shapes: Interner,
+    /// The key sequence being built, reused.
+    keys: Vec<u8>,
+}
+
+impl<'r, 's> Builder<'r, 's> {
+    fn new(rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>) -> Self {
+        Builder {
+            // Room for the texts of a typical example, so that the arena seldom moves.
+            chars: Vec::with_capacity(512),
+            rule,
+            patterns: Vec::new(),
+            pattern_ids: Interner::default(),
+            shapes: Interner::default(),
+            keys: Vec::new(),
+        }
+    }
+
+    fn tree<'v>(&mut self, value: &'v Value) -> Node<'v, 's> {
+        self.node(value, &mut String::new())
+    }
+
+    fn node<'v>(&mut self, value: &'v Value, path: &mut String) -> Node<'v, 's> {
+        let base = path.len();
+        let (size, pattern, kind) = match value {
+            Value::Null => (1, self.pattern(path), Kind::Null),
+            Value::Array(items) => {
+                path.push_str("/*");
+                let items: Vec<_> = items.iter().map(|v| self.node(v, path)).collect();
+                path.truncate(base);
+                (items.iter().map(|n| n.size).sum(), 0, Kind::Array(items))
+            }
+            Value::Object(map) => {
+                let entries: Vec<_> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        push_key(path, k);
+                        let node = self.node(v, path);
+                        path.truncate(base);
+                        (k.as_str(), node)
+                    })
+                    .collect();
+                let sorted = entries.is_sorted_by(|(a, _), (b, _)| a < b);
+                let size = entries.iter().map(|(_, n)| n.size).sum();
+                let shape = self.shape(map);
+                (
+                    size,
+                    0,
+                    Kind::Object {
+                        entries,
+                        sorted,
+                        shape,
+                    },
+                )
+            }
+            _ => {
+                let pattern = self.pattern(path);
+                let kind = Kind::Leaf {
+                    text: self.text(value),
+                    typed: self.leaf(value, pattern),
+                };
+                (1, pattern, kind)
+            }
+        };
+        Node {
+            value,
+            size,
+            pattern,
+            kind,
+        }
+    }
+
+    fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
+        self.keys.clear();
+        for key in map.keys() {
+            self.keys.extend(key.len().to_le_bytes());
+            self.keys.extend(key.as_bytes());
+        }
+        self.shapes.id(&self.keys).0
+    }
+
+    fn pattern(&mut self, pattern: &str) -> usize {
+        let Some(rule) = self.rule else {
+            return 0;
+        };
+        let (id, new) = self.pattern_ids.id(pattern.as_bytes());
+        if new {
+            self.patterns.push((pattern.to_owned(), rule(pattern)));
+        }
+        id
+    }
+
+    fn leaf<'v>(&mut self, value: &'v Value, pattern: usize) -> Leaf<'v, 's> {
+        let rule = match self.rule {
+            Some(_) => self.patterns[pattern].1,
+            None => LeafRule::Similarity,
+        };
+        match rule {
+            LeafRule::Similarity => Leaf::Similarity,
+            LeafRule::Field(spec) => Leaf::Field(spec, fields::prepare(spec, value)),
+            LeafRule::Time { tolerance_us } => Leaf::Time {
+                tolerance_us,
+                us: crate::events::parse_time(value),
+            },
+            LeafRule::Equal => Leaf::Equal,
+        }
+    }
+
+    /// Appends a leaf's normalised text (lower-cased, white space collapsed) to the arena.
+    fn text(&mut self, value: &Value) -> Range<usize> {
+        let start = self.chars.len();
+        let text = python_text(value);
+        if text.is_ascii() {
+            // ASCII lower-casing neither makes nor removes white space, so folding each word
+            // is the same as lower-casing first, without the allocations.
+            for (i, word) in text.split_whitespace().enumerate() {
+                if i > 0 {
+                    self.chars.push(' ');
+                }
+                self.chars
+                    .extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            }
+        } else {
+            let lower = text.to_lowercase();
+            for (i, word) in lower.split_whitespace().enumerate() {
+                if i > 0 {
+                    self.chars.push(' ');
+                }
+                self.chars.extend(word.chars());
+            }
+        }
+        start..self.chars.len()
+    }
+}
+
+/// Ids for byte strings, in order of first appearance.
+#[derive(Default)]
+struct Interner {
+    keys: Vec<Vec<u8>>,
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl Interner {
+    /// The id of `key`, and whether it is new.
+    fn id(&mut self, key: &[u8]) -> (usize, bool) {
+        // An example has a handful of patterns and object shapes: scanning them is cheaper
+        // than hashing the key.
+        let known = if self.keys.len() <= 16 {
+            self.keys.iter().position(|k| k == key)
+        } else {
+            self.index.get(key).copied()
+        };
+        if let Some(id) = known {
+            return (id, false);
+        }
+        self.keys.push(key.to_vec());
+        self.index.insert(key.to_vec(), self.keys.len() - 1);
+        (self.keys.len() - 1, true)
+    }
+}
+
+/// The tree walk over two prepared trees.
+struct Walker<'a> {
+    chars: &'a [char],
+    /// Whether leaves compare by their typed preparation rather than by text.
+    typed: bool,
+    /// Per pattern: summed leaf scores and the number of leaves.
+    scores: Vec<(f64, usize)>,
+    /// The Levenshtein row, reused across comparisons.
+    row: Vec<usize>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(chars: &'a [char], patterns: usize, typed: bool) -> Self {
+        Walker {
+            chars,
+            typed,
+            scores: vec![(0.0, 0); patterns],
+            row: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, node: &Node<'_, '_>, score: f64) {
+        let entry = &mut self.scores[node.pattern];
         entry.0 += score;
         entry.1 += 1;
     }
-}
 
-/// The tree walk, parameterised by how two leaves compare.
-struct Walker<'a> {
-    leaf: &'a dyn Fn(&str, &Value, &Value) -> f64,
-}
+    /// Records a score of 0 for every leaf under `node` (elements or keys left unpaired).
+    fn record_zeros(&mut self, node: &Node<'_, '_>) {
+        match &node.kind {
+            Kind::Array(items) => items.iter().for_each(|n| self.record_zeros(n)),
+            Kind::Object { entries, .. } => entries.iter().for_each(|(_, n)| self.record_zeros(n)),
+            Kind::Null | Kind::Leaf { .. } => self.scores[node.pattern].1 += 1,
+        }
+    }
 
-impl Walker<'_> {
-    /// The sum of leaf scores and the pairwise length of a (expected, predicted) pair at
-    /// `pattern`; with `rec`, every leaf's score is recorded by pattern.
+    /// The sum of leaf scores and the pairwise length of a (expected, predicted) pair; with
+    /// `record`, every leaf's score is recorded by pattern.
     fn score(
-        &self,
-        expected: &Value,
-        predicted: &Value,
-        pattern: &mut String,
-        rec: &mut Option<&mut LeafScores>,
+        &mut self,
+        expected: &Node<'_, '_>,
+        predicted: &Node<'_, '_>,
+        record: bool,
     ) -> (f64, usize) {
-        match expected {
-            Value::Null => {
-                let s = if none_like(predicted) { 1.0 } else { 0.0 };
-                if !none_like(predicted) {
-                    record_zeros(predicted, pattern, rec);
+        match &expected.kind {
+            Kind::Null => {
+                let none = none_like(predicted.value);
+                if record && !none {
+                    self.record_zeros(predicted);
                 }
-                (s, size(predicted).max(1))
+                (if none { 1.0 } else { 0.0 }, predicted.size.max(1))
             }
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                let similarity = if is_leaf(predicted) {
-                    (self.leaf)(pattern, expected, predicted)
-                } else {
-                    0.0
+            Kind::Leaf { .. } => {
+                let similarity = match &predicted.kind {
+                    Kind::Leaf { .. } => self.leaf(expected, predicted),
+                    _ => 0.0,
                 };
-                record(rec, pattern, similarity);
-                (similarity, size(predicted).max(1))
+                if record {
+                    self.record(expected, similarity);
+                }
+                (similarity, predicted.size.max(1))
             }
-            Value::Object(gt) => {
-                let Value::Object(pred) = predicted else {
-                    record_zeros(expected, pattern, rec);
-                    return (0.0, size(expected).max(size(predicted)));
+            Kind::Object {
+                entries: gt, shape, ..
+            } => {
+                let Kind::Object {
+                    entries: pred,
+                    shape: pred_shape,
+                    ..
+                } = &predicted.kind
+                else {
+                    if record {
+                        self.record_zeros(expected);
+                    }
+                    return (0.0, expected.size.max(predicted.size));
                 };
                 let mut sum = 0.0;
                 let mut length = 0;
-                let base = pattern.len();
+                if shape == pred_shape {
+                    for ((_, g), (_, p)) in gt.iter().zip(pred) {
+                        let (s, l) = self.score(g, p, record);
+                        sum += s;
+                        length += l;
+                    }
+                    return (sum, length);
+                }
                 for (key, g) in gt {
-                    push_key(pattern, key);
-                    let (s, l) = self.score(g, pred.get(key).unwrap_or(&Value::Null), pattern, rec);
-                    pattern.truncate(base);
+                    let p = predicted.kind.get(key).unwrap_or(&MISSING);
+                    let (s, l) = self.score(g, p, record);
                     sum += s;
                     length += l;
                 }
                 // A key only the prediction has scores 0 (null against a value) but counts in
                 // the length, even when its value is none-like.
-                for (key, p) in pred.iter().filter(|(k, _)| !gt.contains_key(*k)) {
-                    if !none_like(p) {
-                        record_zeros(p, &child(pattern, key), rec);
+                for (key, p) in pred {
+                    if expected.kind.get(key).is_none() {
+                        if record && !none_like(p.value) {
+                            self.record_zeros(p);
+                        }
+                        length += p.size.max(1);
                     }
-                    length += size(p).max(1);
                 }
                 (sum, length)
             }
-            Value::Array(gt) => {
-                let Value::Array(pred) = predicted else {
-                    record_zeros(expected, pattern, rec);
-                    return (0.0, size(expected).max(size(predicted)));
+            Kind::Array(gt) => {
+                let Kind::Array(pred) = &predicted.kind else {
+                    if record {
+                        self.record_zeros(expected);
+                    }
+                    return (0.0, expected.size.max(predicted.size));
                 };
-                let base = pattern.len();
-                pattern.push_str("/*");
-                let result = self.list_score(gt, pred, pattern, rec);
-                pattern.truncate(base);
-                result
+                self.list_score(gt, pred, record)
             }
         }
     }
 
     /// Pairs two lists by the assignment with the largest sum of mean pair scores.
     fn list_score(
-        &self,
-        gt: &[Value],
-        pred: &[Value],
-        pattern: &mut String,
-        rec: &mut Option<&mut LeafScores>,
+        &mut self,
+        gt: &[Node<'_, '_>],
+        pred: &[Node<'_, '_>],
+        record: bool,
     ) -> (f64, usize) {
         if gt.is_empty() || pred.is_empty() {
-            gt.iter()
-                .chain(pred)
-                .for_each(|v| record_zeros(v, pattern, rec));
-            return (0.0, gt.iter().chain(pred).map(size).sum());
+            if record {
+                gt.iter().chain(pred).for_each(|n| self.record_zeros(n));
+            }
+            return (0.0, gt.iter().chain(pred).map(|n| n.size).sum());
         }
-        let pairs: Vec<Vec<(f64, usize)>> = gt
-            .iter()
-            .map(|g| {
-                pred.iter()
-                    .map(|p| self.score(g, p, pattern, &mut None))
-                    .collect()
-            })
-            .collect();
+        let mut pairs = Vec::with_capacity(gt.len() * pred.len());
+        for g in gt {
+            for p in pred {
+                pairs.push(self.score(g, p, false));
+            }
+        }
+        let pair = |i: usize, j: usize| pairs[i * pred.len() + j];
         // Integer weights for the solver: the mean score at 2^-40 resolution, doubled so that
         // an exact match can win a tie by one unit, as the reference does.
         let weight = |i: usize, j: usize| -> i64 {
-            let (s, l) = pairs[i][j];
+            let (s, l) = pair(i, j);
             let mean = if l == 0 { 1.0 } else { s / l as f64 };
             (mean * (1u64 << 40) as f64).round() as i64 * 2
-                + i64::from(json_equal(&gt[i], &pred[j]))
+                + i64::from(json_equal(gt[i].value, pred[j].value))
         };
         let transpose = gt.len() > pred.len();
         let (rows, cols) = if transpose {
@@ -280,31 +558,72 @@ impl Walker<'_> {
             let (i, j) = if transpose { (c, r) } else { (r, c) };
             gt_used[i] = true;
             pred_used[j] = true;
-            sum += pairs[i][j].0;
-            length += pairs[i][j].1;
-            if rec.is_some() {
+            let (s, l) = pair(i, j);
+            sum += s;
+            length += l;
+            if record {
                 // Scores of the chosen pairs only, not of every candidate pair.
-                self.score(&gt[i], &pred[j], pattern, rec);
+                self.score(&gt[i], &pred[j], true);
             }
         }
-        for (value, used) in gt.iter().zip(&gt_used).chain(pred.iter().zip(&pred_used)) {
+        for (node, used) in gt.iter().zip(&gt_used).chain(pred.iter().zip(&pred_used)) {
             if !used {
-                length += size(value);
-                record_zeros(value, pattern, rec);
+                length += node.size;
+                if record {
+                    self.record_zeros(node);
+                }
             }
         }
         (sum, length)
     }
+
+    /// Two leaves at the same pattern: by text, or (typed) by the rule they were prepared for.
+    fn leaf(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>) -> f64 {
+        let (Kind::Leaf { text: a, typed: e }, Kind::Leaf { text: b, typed: p }) =
+            (&expected.kind, &predicted.kind)
+        else {
+            unreachable!("only leaves are compared as leaves");
+        };
+        let verdict = |correct: bool| if correct { 1.0 } else { 0.0 };
+        match (e, p) {
+            _ if !self.typed => similarity(
+                &self.chars[a.clone()],
+                &self.chars[b.clone()],
+                &mut self.row,
+            ),
+            (Leaf::Similarity, Leaf::Similarity) => similarity(
+                &self.chars[a.clone()],
+                &self.chars[b.clone()],
+                &mut self.row,
+            ),
+            (Leaf::Field(spec, a), Leaf::Field(_, b)) => {
+                verdict(fields::compare_prepared(spec, a, b) == Outcome::Correct)
+            }
+            (
+                Leaf::Time {
+                    tolerance_us,
+                    us: a,
+                },
+                Leaf::Time { us: b, .. },
+            ) => verdict(matches!((a, b), (Some(e), Some(p)) if (p - e).abs() <= *tolerance_us)),
+            (Leaf::Equal, Leaf::Equal) => verdict(expected.value == predicted.value),
+            _ => unreachable!("leaves at one pattern are prepared for the same rule"),
+        }
+    }
 }
 
-/// Normalised Levenshtein similarity of two leaves' texts, 0 below [`THRESHOLD`].
-pub fn leaf_similarity(a: &Value, b: &Value) -> f64 {
-    let (a, b) = (normalise(&python_text(a)), normalise(&python_text(b)));
-    let longest = a.chars().count().max(b.chars().count());
+/// Normalised Levenshtein similarity of two normalised texts, 0 below [`THRESHOLD`].
+fn similarity(a: &[char], b: &[char], row: &mut Vec<usize>) -> f64 {
+    let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;
     }
-    let similarity = 1.0 - strsim::levenshtein(&a, &b) as f64 / longest as f64;
+    // The distance is at least the difference in length; when even that puts the pair under
+    // the threshold, the distance cannot lift it back.
+    if 1.0 - a.len().abs_diff(b.len()) as f64 / (longest as f64) < THRESHOLD {
+        return 0.0;
+    }
+    let similarity = 1.0 - levenshtein(a, b, row) as f64 / longest as f64;
     if similarity < THRESHOLD {
         0.0
     } else {
@@ -312,21 +631,51 @@ pub fn leaf_similarity(a: &Value, b: &Value) -> f64 {
     }
 }
 
-fn normalise(text: &str) -> String {
-    text.to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The Levenshtein distance of two texts (as `strsim::levenshtein`, on chars), in one reused
+/// row.
+fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
+    // A common prefix or suffix does not change the distance.
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len());
+    }
+    // row[j] is the distance between the part of `a` done so far and b[..=j].
+    row.clear();
+    row.extend(1..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        let mut left = i + 1;
+        for (cell, cb) in row.iter_mut().zip(b) {
+            let up = *cell;
+            // Neighbouring cells differ by at most 1, so a match never loses to an edit.
+            left = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(up).min(left)
+            };
+            diagonal = up;
+            *cell = left;
+        }
+    }
+    row[b.len() - 1]
 }
 
 /// A leaf as Python's `str()` prints it, since ANLS* compares numbers and booleans as text.
-fn python_text(value: &Value) -> String {
+fn python_text(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) if n.is_f64() => python_float(n.as_f64().unwrap_or_default()),
-        other => other.to_string(),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Bool(true) => Cow::Borrowed("True"),
+        Value::Bool(false) => Cow::Borrowed("False"),
+        Value::Number(n) if n.is_f64() => Cow::Owned(python_float(n.as_f64().unwrap_or_default())),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -357,18 +706,22 @@ fn python_float(x: f64) -> String {
     let sign = if negative { "-" } else { "" };
     if (-4..16).contains(&exponent) {
         let point = exponent + 1;
-        let text = if point <= 0 {
-            format!("0.{}{digits}", "0".repeat((-point) as usize))
+        let mut text = String::with_capacity(digits.len() + 24);
+        text.push_str(sign);
+        if point <= 0 {
+            text.push_str("0.");
+            text.extend(std::iter::repeat_n('0', (-point) as usize));
+            text.push_str(&digits);
         } else if point as usize >= digits.len() {
-            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
+            text.push_str(&digits);
+            text.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+            text.push_str(".0");
         } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
-        };
-        format!("{sign}{text}")
+            text.push_str(&digits[..point as usize]);
+            text.push('.');
+            text.push_str(&digits[point as usize..]);
+        }
+        text
     } else {
         let mantissa = if digits.len() > 1 {
             format!("{}.{}", &digits[..1], &digits[1..])
@@ -407,13 +760,12 @@ mod tests {
     }
 
     #[test]
-    fn the_typed_variant_uses_the_given_leaf_comparison_and_ranks_leaves() {
-        let within_one = |pattern: &str, a: &Value, b: &Value| -> f64 {
-            match (pattern, a.as_f64(), b.as_f64()) {
-                ("/*/t", Some(x), Some(y)) if (x - y).abs() <= 1.0 => 1.0,
-                ("/*/t", _, _) => 0.0,
-                _ => leaf_similarity(a, b),
-            }
+    fn the_typed_variant_uses_the_given_leaf_rules_and_ranks_leaves() {
+        let rule = |pattern: &str| match pattern {
+            "/*/t" => LeafRule::Time {
+                tolerance_us: 1_000_000,
+            },
+            _ => LeafRule::Similarity,
         };
         let exp = json!([{"t": 2848.5, "c": "FG_MAKE"}, {"t": 10, "c": "REBOUND"}]);
         let pred = json!([{"t": 2849.5, "c": "FG_MAKE"}]);
@@ -421,11 +773,24 @@ mod tests {
             anls_star(&json!(2848.5), &json!(2849.5)),
             1.0 - 1.0 / 6.0
         ));
-        let (score, leaves) = typed_anls(&exp, &pred, &within_one).unwrap();
+        let (plain, typed) = anls_scores(&exp, &pred, &rule);
+        assert_eq!(plain, Some(anls_star(&exp, &pred)));
+        let (score, leaves) = typed.unwrap();
         // The first event matches fully (2 leaves); the second is missing (2 leaves at 0).
         assert!(close(score, 0.5));
         assert_eq!(leaves["/*/t"], (1.0, 2));
         assert_eq!(leaves["/*/c"], (1.0, 2));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn levenshtein_agrees_with_strsim(a in "[abc é]{0,12}", b in "[abc é]{0,12}") {
+            let chars = |s: &str| s.chars().collect::<Vec<_>>();
+            proptest::prop_assert_eq!(
+                levenshtein(&chars(&a), &chars(&b), &mut Vec::new()),
+                strsim::levenshtein(&a, &b)
+            );
+        }
     }
 
     #[test]

@@ -164,6 +164,11 @@ impl<'a> Scorer<'a> {
             expected: label_at(Some(&case.example.expected), pointer),
             predicted: label_at(value, pointer),
         });
+        let (anls, anls_typed) = crate::anls::anls_scores(
+            &case.example.expected,
+            value.unwrap_or(&serde_json::Value::Null),
+            &|pattern| self.typed_leaf(pattern),
+        );
         ExampleScore {
             tier: parsed.tier,
             repairs: parsed.repairs,
@@ -175,15 +180,8 @@ impl<'a> Scorer<'a> {
             violations,
             events,
             label,
-            anls: crate::anls::anls_bounded(
-                &case.example.expected,
-                value.unwrap_or(&serde_json::Value::Null),
-            ),
-            anls_typed: crate::anls::typed_anls(
-                &case.example.expected,
-                value.unwrap_or(&serde_json::Value::Null),
-                &|pattern, e, p| self.typed_leaf(pattern, e, p),
-            ),
+            anls,
+            anls_typed,
             paths: self
                 .spec
                 .paths
@@ -204,42 +202,27 @@ impl<'a> Scorer<'a> {
     /// How the typed ANLS* compares two leaves at `pattern`: with the spec's comparator where
     /// one applies (a `[paths]` pattern; an event's time within the tolerance, its label
     /// exactly, its `[fields]` by their comparators), else by ANLS* text similarity.
-    fn typed_leaf(
-        &self,
-        pattern: &str,
-        expected: &serde_json::Value,
-        predicted: &serde_json::Value,
-    ) -> f64 {
-        let verdict = |correct: bool| if correct { 1.0 } else { 0.0 };
+    fn typed_leaf(&self, pattern: &str) -> crate::anls::LeafRule<'_> {
+        use crate::anls::LeafRule;
         if let Some(field) = self.spec.paths.get(pattern) {
-            return verdict(
-                crate::fields::compare(field, Some(expected), Some(predicted))
-                    == Some(crate::fields::Outcome::Correct),
-            );
+            return LeafRule::Field(field);
         }
         if let Some(events) = &self.spec.events
             && let Some(key) = pattern.strip_prefix(&format!("{}/*/", events.pointer))
         {
             if key == events.time {
-                let (e, p) = (
-                    crate::events::parse_time(expected),
-                    crate::events::parse_time(predicted),
-                );
-                return verdict(
-                    matches!((e, p), (Some(e), Some(p)) if (p - e).abs() <= seconds_to_us(events.tolerance)),
-                );
+                return LeafRule::Time {
+                    tolerance_us: seconds_to_us(events.tolerance),
+                };
             }
             if key == events.label {
-                return verdict(expected == predicted);
+                return LeafRule::Equal;
             }
             if let Some((_, field)) = self.fields.iter().find(|(name, _)| name.as_str() == key) {
-                return verdict(
-                    crate::fields::compare(field, Some(expected), Some(predicted))
-                        == Some(crate::fields::Outcome::Correct),
-                );
+                return LeafRule::Field(field);
             }
         }
-        crate::anls::leaf_similarity(expected, predicted)
+        LeafRule::Similarity
     }
 }
 
