@@ -5,6 +5,9 @@
 //! here, not 0.3000000000001819. Models also write times as strings ("2848.5", "47:28.5",
 //! "1:02:03.25"); those are parsed too, and what cannot be parsed is counted.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use serde_json::Value;
 
 use crate::spec::EventsSpec;
@@ -15,25 +18,25 @@ pub const MICROS: i64 = 1_000_000;
 /// The label given to an event that has none, so it still shows in the confusion matrix.
 pub const UNLABELLED: &str = "(unlabelled)";
 
-/// One event of an output.
+/// One event of an output, borrowed from it: scoring reads events many times and keeps none.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub struct Event<'a> {
     /// Position in the output's event array.
     pub index: usize,
     /// The time in microseconds; `None` when absent, null or unparseable (the event can then
     /// match nothing).
     pub time_us: Option<i64>,
     /// The label; [`UNLABELLED`] when absent or null.
-    pub label: String,
+    pub label: Cow<'a, str>,
     /// The event itself, for field comparisons.
-    pub value: Value,
+    pub value: &'a Value,
 }
 
 /// The events of one output.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Events {
+pub struct Events<'a> {
     /// The events, in output order.
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'a>>,
     /// Whether the pointer reached an array. A parsed output where it does not (an object
     /// root, a string) has no events.
     pub reached_array: bool,
@@ -42,7 +45,7 @@ pub struct Events {
 }
 
 /// Reads the events of `output` (`None` for an output that scores as empty).
-pub fn extract(output: Option<&Value>, spec: &EventsSpec) -> Events {
+pub fn extract<'a>(output: Option<&'a Value>, spec: &EventsSpec) -> Events<'a> {
     let Some(output) = output else {
         return Events::default();
     };
@@ -63,7 +66,7 @@ pub fn extract(output: Option<&Value>, spec: &EventsSpec) -> Events {
                 index,
                 time_us,
                 label: label_of(item.get(&spec.label)),
-                value: item.clone(),
+                value: item,
             }
         })
         .collect();
@@ -74,11 +77,11 @@ pub fn extract(output: Option<&Value>, spec: &EventsSpec) -> Events {
     }
 }
 
-fn label_of(value: Option<&Value>) -> String {
+fn label_of(value: Option<&Value>) -> Cow<'_, str> {
     match value {
-        Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => UNLABELLED.to_owned(),
-        Some(other) => other.to_string(),
+        Some(Value::String(s)) => Cow::Borrowed(s),
+        None | Some(Value::Null) => Cow::Borrowed(UNLABELLED),
+        Some(other) => Cow::Owned(other.to_string()),
     }
 }
 
@@ -88,9 +91,44 @@ fn label_of(value: Option<&Value>) -> String {
 pub fn parse_time(value: &Value) -> Option<i64> {
     match value {
         // A JSON number's text is its shortest round-trip decimal: parse that, not the binary.
-        Value::Number(n) => parse_decimal_us(&n.to_string()),
+        Value::Number(n) => {
+            // This runs for every event's time: the text goes on the stack, not the heap.
+            let mut text = NumberText::default();
+            if write!(text, "{n}").is_ok() {
+                parse_decimal_us(text.as_str())
+            } else {
+                parse_decimal_us(&n.to_string())
+            }
+        }
         Value::String(s) => parse_clock(s.trim()),
         _ => None,
+    }
+}
+
+/// A number's text in a fixed buffer; writing fails beyond it (serde_json prints at most 24
+/// bytes for an f64 and 20 for an integer).
+#[derive(Default)]
+struct NumberText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl NumberText {
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are appended, so the bytes are UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for NumberText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -139,20 +177,31 @@ fn parse_decimal_us(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let digits = format!("{int_part}{frac_part}");
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
+    // The significant digits: both parts run together, leading zeros dropped.
+    let digits = || {
+        int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .skip_while(|&b| b == b'0')
+    };
+    let length = digits().count();
+    if length == 0 {
         return Some(0);
     }
     // value = digits × 10^shift microseconds.
     let shift = i64::from(exponent) - i64::try_from(frac_part.len()).ok()? + 6;
-    let length = i64::try_from(digits.len()).ok()?;
+    let length = i64::try_from(length).ok()?;
+    // At most 18 digits are ever read into an i64 below, so they cannot overflow it.
+    let read = |count: usize| {
+        digits()
+            .take(count)
+            .fold(0i64, |value, b| value * 10 + i64::from(b - b'0'))
+    };
     if shift >= 0 {
-        // At most 18 digits keep the result inside i64.
         if length + shift > 18 {
             return None;
         }
-        let value = digits.parse::<i64>().ok()? * 10i64.pow(u32::try_from(shift).ok()?);
+        let value = read(usize::try_from(length).ok()?) * 10i64.pow(u32::try_from(shift).ok()?);
         return Some(if negative { -value } else { value });
     }
     let drop = -shift;
@@ -163,7 +212,11 @@ fn parse_decimal_us(text: &str) -> Option<i64> {
     if length - drop > 18 {
         return None;
     }
-    Some(round_div(digits, usize::try_from(drop).ok()?, negative))
+    // Rounded half away from zero at the first dropped digit.
+    let keep = usize::try_from(length - drop).ok()?;
+    let first_dropped = digits().nth(keep).unwrap_or(b'0');
+    let rounded = read(keep) + i64::from(first_dropped >= b'5');
+    Some(if negative { -rounded } else { rounded })
 }
 
 /// An exponent's digits, with a sign. One beyond a billion only decides between 0 (below a
@@ -185,22 +238,10 @@ fn parse_exponent(text: &str) -> Option<i32> {
     Some(if negative { -value } else { value })
 }
 
-/// `digits` with its last `drop` digits removed, rounded half away from zero, signed.
-fn round_div(digits: &str, drop: usize, negative: bool) -> i64 {
-    let keep = &digits[..digits.len() - drop];
-    let first_dropped = digits.as_bytes()[digits.len() - drop];
-    let kept: i64 = if keep.is_empty() {
-        0
-    } else {
-        keep.parse().unwrap_or(i64::MAX / 2)
-    };
-    let rounded = kept + i64::from(first_dropped >= b'5');
-    if negative { -rounded } else { rounded }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn spec(pointer: &str) -> EventsSpec {
@@ -272,7 +313,7 @@ mod tests {
         let summary: Vec<(Option<i64>, &str)> = events
             .events
             .iter()
-            .map(|e| (e.time_us, e.label.as_str()))
+            .map(|e| (e.time_us, e.label.as_ref()))
             .collect();
         assert_eq!(
             summary,
@@ -289,9 +330,61 @@ mod tests {
 
     #[test]
     fn no_array_means_no_events() {
-        let events = extract(Some(&json!({"events": []})), &spec(""));
+        let object = json!({"events": []});
+        let events = extract(Some(&object), &spec(""));
         assert!(!events.reached_array && events.events.is_empty());
         assert!(!extract(Some(&json!("text")), &spec("")).reached_array);
         assert!(!extract(None, &spec("")).reached_array);
+    }
+
+    /// Microseconds by the text of `digits` × 10^(exponent − frac_len + 6), built as a string
+    /// and read back: the straightforward reading the digit-by-digit one replaced.
+    fn by_string(int_part: &str, frac_part: &str, exponent: i32, negative: bool) -> Option<i64> {
+        let digits = format!("{int_part}{frac_part}");
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() {
+            return Some(0);
+        }
+        let shift = i64::from(exponent) - frac_part.len() as i64 + 6;
+        let length = digits.len() as i64;
+        let value = if shift >= 0 {
+            if length + shift > 18 {
+                return None;
+            }
+            digits.parse::<i64>().ok()? * 10i64.pow(shift as u32)
+        } else if -shift > length {
+            0
+        } else if length + shift > 18 {
+            return None;
+        } else {
+            let keep = &digits[..(length + shift) as usize];
+            let first_dropped = digits.as_bytes()[(length + shift) as usize];
+            keep.parse::<i64>().unwrap_or(0) + i64::from(first_dropped >= b'5')
+        };
+        Some(if negative { -value } else { value })
+    }
+
+    proptest! {
+        #[test]
+        fn decimals_read_as_their_digit_string(
+            int_part in "[0-9]{0,20}",
+            frac_part in "[0-9]{0,20}",
+            exponent in -30i32..30,
+            negative in any::<bool>(),
+        ) {
+            prop_assume!(!(int_part.is_empty() && frac_part.is_empty()));
+            let text = format!("{}{int_part}.{frac_part}e{exponent}", if negative { "-" } else { "" });
+            prop_assert_eq!(
+                parse_decimal_us(&text),
+                by_string(&int_part, &frac_part, exponent, negative)
+            );
+        }
+
+        #[test]
+        fn numbers_read_as_their_text(n in any::<f64>(), i in any::<i64>()) {
+            for number in [json!(n), json!(i)] {
+                prop_assert_eq!(parse_time(&number), parse_decimal_us(&number.to_string()));
+            }
+        }
     }
 }

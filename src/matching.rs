@@ -12,7 +12,8 @@
 //! solving, so the result does not depend on the order the model wrote them in, and ties
 //! resolve the same way every time. Events whose times lie more than a tolerance apart from
 //! every other event's cannot interact, so the problem is split into such independent groups
-//! first: long outputs stay cheap.
+//! first: long outputs stay cheap. A group where no event has two partners it may pair with
+//! is answered without the solver (see [`Matcher::solve_group`]).
 
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
@@ -31,23 +32,66 @@ pub struct Pair {
 }
 
 /// Optimal pairs of `expected` and `predicted` at `tolerance_us`, sorted by expected index.
-pub fn match_events(expected: &[Event], predicted: &[Event], tolerance_us: i64) -> Vec<Pair> {
-    let exp = canonical_timed(expected);
-    let pred = canonical_timed(predicted);
+pub fn match_events(
+    expected: &[Event<'_>],
+    predicted: &[Event<'_>],
+    tolerance_us: i64,
+) -> Vec<Pair> {
     let mut pairs = Vec::new();
-    for (exp_group, pred_group) in groups(&exp, &pred, tolerance_us) {
-        if exp_group.is_empty() || pred_group.is_empty() {
-            continue;
-        }
-        solve(&exp_group, &pred_group, tolerance_us, &mut pairs);
-    }
-    pairs.sort_by_key(|p| p.expected);
+    Matcher::new(expected, predicted).pairs_into(tolerance_us, &mut pairs);
     pairs
 }
 
+/// The timed events of both sides in canonical order, sorted once and then matched at as many
+/// tolerances as needed (the tolerance sweep matches every example several times).
+#[derive(Debug)]
+pub struct Matcher<'e, 'a> {
+    exp: Vec<&'e Event<'a>>,
+    pred: Vec<&'e Event<'a>>,
+}
+
+impl<'e, 'a> Matcher<'e, 'a> {
+    /// Orders the events of both sides.
+    pub fn new(expected: &'e [Event<'a>], predicted: &'e [Event<'a>]) -> Self {
+        Matcher {
+            exp: canonical_timed(expected),
+            pred: canonical_timed(predicted),
+        }
+    }
+
+    /// Replaces `out` with the optimal pairs at `tolerance_us`, sorted by expected index: the
+    /// same as [`match_events`], reusing `out`'s allocation.
+    pub fn pairs_into(&self, tolerance_us: i64, out: &mut Vec<Pair>) {
+        out.clear();
+        let (exp, pred) = (&self.exp, &self.pred);
+        // Groups are runs of the time-merged sides separated by gaps wider than the tolerance;
+        // each side's part of a group is a contiguous range of its canonical order.
+        let (mut i, mut j) = (0, 0);
+        let (mut group_i, mut group_j) = (0, 0);
+        let mut last_time: Option<i64> = None;
+        while i < exp.len() || j < pred.len() {
+            let take_exp = j >= pred.len() || (i < exp.len() && exp[i].time_us <= pred[j].time_us);
+            let event = if take_exp { exp[i] } else { pred[j] };
+            let time = event.time_us.unwrap_or_default();
+            if last_time.is_some_and(|last| time.saturating_sub(last) > tolerance_us) {
+                solve_group(&exp[group_i..i], &pred[group_j..j], tolerance_us, out);
+                (group_i, group_j) = (i, j);
+            }
+            last_time = Some(time);
+            if take_exp {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        solve_group(&exp[group_i..], &pred[group_j..], tolerance_us, out);
+        out.sort_by_key(|p| p.expected);
+    }
+}
+
 /// The events that have a time, in canonical order.
-fn canonical_timed(events: &[Event]) -> Vec<&Event> {
-    let mut timed: Vec<&Event> = events.iter().filter(|e| e.time_us.is_some()).collect();
+fn canonical_timed<'e, 'a>(events: &'e [Event<'a>]) -> Vec<&'e Event<'a>> {
+    let mut timed: Vec<&Event<'a>> = events.iter().filter(|e| e.time_us.is_some()).collect();
     // The JSON text breaks only the rare exact ties of time and label; printing every event
     // for a sort key cost more than the matching itself.
     timed.sort_by(|a, b| {
@@ -58,31 +102,80 @@ fn canonical_timed(events: &[Event]) -> Vec<&Event> {
     timed
 }
 
-type Group<'a> = (Vec<&'a Event>, Vec<&'a Event>);
+/// t_pred − t_exp when the two events may pair at `tolerance_us`.
+fn allowed_dt(e: &Event<'_>, p: &Event<'_>, tolerance_us: i64) -> Option<i64> {
+    let dt = p.time_us? - e.time_us?;
+    (dt.abs() <= tolerance_us).then_some(dt)
+}
 
-/// Splits both (time-sorted) sides into groups separated by gaps wider than the tolerance.
-fn groups<'a>(exp: &[&'a Event], pred: &[&'a Event], tolerance_us: i64) -> Vec<Group<'a>> {
-    let mut groups: Vec<Group<'a>> = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    let mut last_time: Option<i64> = None;
-    while i < exp.len() || j < pred.len() {
-        let take_exp = j >= pred.len() || (i < exp.len() && exp[i].time_us <= pred[j].time_us);
-        let event = if take_exp { exp[i] } else { pred[j] };
-        let time = event.time_us.unwrap_or_default();
-        if last_time.is_none_or(|last| time.saturating_sub(last) > tolerance_us) {
-            groups.push((Vec::new(), Vec::new()));
-        }
-        last_time = Some(time);
-        let group = groups.last_mut().expect("a group was just pushed");
-        if take_exp {
-            group.0.push(event);
-            i += 1;
-        } else {
-            group.1.push(event);
-            j += 1;
-        }
+/// Appends the optimal pairs of one group to `out`.
+fn solve_group(exp: &[&Event<'_>], pred: &[&Event<'_>], tolerance_us: i64, out: &mut Vec<Pair>) {
+    if exp.is_empty() || pred.is_empty() {
+        return;
     }
-    groups
+    let before = out.len();
+    if !push_unique_optimum(exp, pred, tolerance_us, out) {
+        out.truncate(before);
+        solve(exp, pred, tolerance_us, out);
+    }
+}
+
+/// Pushes the pairs of the group's optimal pairing when a simple structure proves there is
+/// only one, and returns whether it did; `false` leaves partial pushes for the caller to undo.
+///
+/// The structure: no event may pair with two others of its own label, and, once those
+/// same-label pairs are taken, no event left may pair with two others left. Then every
+/// optimal pairing contains all the same-label pairs (they are disjoint, so only all of them
+/// reach the most same-label pairs, priority 1), and all the pairs left, which are disjoint too
+/// and each add one pair (priority 2): one pairing is optimal. The solver returns an optimal
+/// pairing, so skipping it changes no result; where ties are possible it runs, so its choice
+/// among them stays the documented one.
+fn push_unique_optimum(
+    exp: &[&Event<'_>],
+    pred: &[&Event<'_>],
+    tolerance_us: i64,
+    out: &mut Vec<Pair>,
+) -> bool {
+    // Bit sets of the group's events; larger groups are rare and costly anyway.
+    if exp.len() > 64 || pred.len() > 64 {
+        return false;
+    }
+    let (mut exp_taken, mut pred_taken) = (0u64, 0u64);
+    for same_label_only in [true, false] {
+        let mut claimed = 0u64;
+        for (i, e) in exp.iter().enumerate() {
+            if exp_taken & (1 << i) != 0 {
+                continue;
+            }
+            let mut partner = None;
+            for (j, p) in pred.iter().enumerate() {
+                if pred_taken & (1 << j) != 0 || (same_label_only && e.label != p.label) {
+                    continue;
+                }
+                if let Some(dt_us) = allowed_dt(e, p, tolerance_us) {
+                    if partner.is_some() {
+                        return false;
+                    }
+                    partner = Some((j, p, dt_us));
+                }
+            }
+            let Some((j, p, dt_us)) = partner else {
+                continue;
+            };
+            if claimed & (1 << j) != 0 {
+                return false;
+            }
+            claimed |= 1 << j;
+            exp_taken |= 1 << i;
+            out.push(Pair {
+                expected: e.index,
+                predicted: p.index,
+                dt_us,
+            });
+        }
+        pred_taken |= claimed;
+    }
+    true
 }
 
 /// The weight of pairing two events that may pair, for a group with at most `n` pairs.
@@ -96,7 +189,7 @@ fn pair_weight(same_label: bool, dt_abs: i64, n: i128, tolerance_us: i64) -> i12
     i128::from(same_label) * a + b - i128::from(dt_abs)
 }
 
-fn solve(exp: &[&Event], pred: &[&Event], tolerance_us: i64, out: &mut Vec<Pair>) {
+fn solve(exp: &[&Event<'_>], pred: &[&Event<'_>], tolerance_us: i64, out: &mut Vec<Pair>) {
     // kuhn_munkres assigns every row, so rows are the smaller side.
     let transpose = exp.len() > pred.len();
     let (rows, cols) = if transpose { (pred, exp) } else { (exp, pred) };
@@ -107,8 +200,7 @@ fn solve(exp: &[&Event], pred: &[&Event], tolerance_us: i64, out: &mut Vec<Pair>
         } else {
             (rows[r], cols[c])
         };
-        let dt = p.time_us? - e.time_us?;
-        (dt.abs() <= tolerance_us).then(|| {
+        allowed_dt(e, p, tolerance_us).map(|dt| {
             (
                 pair_weight(e.label == p.label, dt.abs(), n, tolerance_us),
                 dt,
@@ -138,9 +230,14 @@ fn solve(exp: &[&Event], pred: &[&Event], tolerance_us: i64, out: &mut Vec<Pair>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
 
-    fn events(items: &[(f64, &str)]) -> Vec<Event> {
+    // Events here differ in time or label wherever they differ, so their values, which only
+    // break ties of both, may all be the same.
+    static NULL: Value = Value::Null;
+
+    fn events<'a>(items: &[(f64, &'a str)]) -> Vec<Event<'a>> {
         items
             .iter()
             .enumerate()
@@ -148,7 +245,7 @@ mod tests {
                 index,
                 time_us: Some((t * 1e6).round() as i64),
                 label: label.into(),
-                value: json!({"t": t, "c": label}),
+                value: &NULL,
             })
             .collect()
     }
@@ -209,13 +306,13 @@ mod tests {
             index: 0,
             time_us: crate::events::parse_time(&json!(2848.5)),
             label: "A".into(),
-            value: json!(null),
+            value: &NULL,
         }];
         let pred = [Event {
             index: 0,
             time_us: crate::events::parse_time(&json!(2848.8)),
             label: "A".into(),
-            value: json!(null),
+            value: &NULL,
         }];
         assert_eq!(match_events(&exp, &pred, 300_000).len(), 1);
         assert_eq!(match_events(&exp, &pred, 299_999).len(), 0);
@@ -339,5 +436,76 @@ mod tests {
             &mut all,
         );
         all
+    }
+
+    /// The matcher before its shortcuts: groups collected into vectors, the solver on each.
+    fn solver_only(
+        expected: &[Event<'_>],
+        predicted: &[Event<'_>],
+        tolerance_us: i64,
+    ) -> Vec<Pair> {
+        let (exp, pred) = (canonical_timed(expected), canonical_timed(predicted));
+        let mut groups: Vec<(Vec<&Event<'_>>, Vec<&Event<'_>>)> = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        let mut last_time: Option<i64> = None;
+        while i < exp.len() || j < pred.len() {
+            let take_exp = j >= pred.len() || (i < exp.len() && exp[i].time_us <= pred[j].time_us);
+            let event = if take_exp { exp[i] } else { pred[j] };
+            let time = event.time_us.unwrap_or_default();
+            if last_time.is_none_or(|last| time.saturating_sub(last) > tolerance_us) {
+                groups.push((Vec::new(), Vec::new()));
+            }
+            last_time = Some(time);
+            let group = groups.last_mut().unwrap();
+            if take_exp {
+                group.0.push(event);
+                i += 1;
+            } else {
+                group.1.push(event);
+                j += 1;
+            }
+        }
+        let mut pairs = Vec::new();
+        for (exp_group, pred_group) in groups {
+            if !exp_group.is_empty() && !pred_group.is_empty() {
+                solve(&exp_group, &pred_group, tolerance_us, &mut pairs);
+            }
+        }
+        pairs.sort_by_key(|p| p.expected);
+        pairs
+    }
+
+    /// Events on a coarse grid with few labels, so ties, shared partners and boundary
+    /// distances are frequent; `None` is an event without a time.
+    fn grid_events() -> impl Strategy<Value = Vec<(Option<u8>, u8)>> {
+        proptest::collection::vec((proptest::option::weighted(0.95, 0u8..40), 0u8..3), 0..12)
+    }
+
+    fn grid_to_events(items: &[(Option<u8>, u8)]) -> Vec<Event<'static>> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, &(t, label))| Event {
+                index,
+                time_us: t.map(|t| i64::from(t) * 250_000),
+                label: ["A", "B", "C"][usize::from(label)].into(),
+                value: &NULL,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn shortcuts_give_the_solvers_pairs(
+            exp in grid_events(),
+            pred in grid_events(),
+            tolerance_us in prop::sample::select(vec![0, 250_000, 500_000, 1_000_000, 3_000_000, 10_000_000]),
+        ) {
+            let (exp, pred) = (grid_to_events(&exp), grid_to_events(&pred));
+            prop_assert_eq!(
+                match_events(&exp, &pred, tolerance_us),
+                solver_only(&exp, &pred, tolerance_us)
+            );
+        }
     }
 }

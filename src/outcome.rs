@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::events::{Events, extract};
 use crate::fields::{self, Outcome};
-use crate::matching::match_events;
+use crate::matching::{Matcher, Pair};
 use crate::spec::{EventsSpec, FieldSpec};
 
 /// The default grid of the tolerance sweep, in seconds.
@@ -143,31 +143,39 @@ pub fn score_events(
             event.time_us = event.time_us.and_then(|t| t.checked_add(shift_us));
         }
     }
+    let matcher = Matcher::new(&exp.events, &pred.events);
     let tolerance_us = seconds_to_us(spec.tolerance);
-    let pairs = match_events(&exp.events, &pred.events, tolerance_us);
-    let same_label = |pairs: &[crate::matching::Pair]| -> Vec<i64> {
-        pairs
-            .iter()
-            .filter(|p| exp.events[p.expected].label == pred.events[p.predicted].label)
-            .map(|p| p.dt_us)
-            .collect()
-    };
-    let sweep_tp = sweep_us
-        .iter()
-        .map(|&tol| same_label(&match_events(&exp.events, &pred.events, tol)).len())
-        .collect();
+    let mut pairs = Vec::new();
+    matcher.pairs_into(tolerance_us, &mut pairs);
+    let same_label = |p: &&Pair| exp.events[p.expected].label == pred.events[p.predicted].label;
     let widest = sweep_us
         .iter()
         .copied()
         .max()
         .unwrap_or(0)
         .max(tolerance_us);
+    // Matching is a function of the tolerance, so the spec's tolerance is not matched again.
+    let mut at_tolerance = Vec::new();
+    let mut widest_dts_us = Vec::new();
+    let mut sweep_tp = Vec::with_capacity(sweep_us.len());
+    for &tol in sweep_us {
+        let pairs = if tol == tolerance_us {
+            &pairs
+        } else {
+            matcher.pairs_into(tol, &mut at_tolerance);
+            &at_tolerance
+        };
+        sweep_tp.push(pairs.iter().filter(same_label).count());
+        if tol == widest && tol != tolerance_us {
+            widest_dts_us = pairs.iter().filter(same_label).map(|p| p.dt_us).collect();
+        }
+    }
     let offset_dts_us = if sweep_us.is_empty() {
         Vec::new()
     } else if widest == tolerance_us {
-        same_label(&pairs)
+        pairs.iter().filter(same_label).map(|p| p.dt_us).collect()
     } else {
-        same_label(&match_events(&exp.events, &pred.events, widest))
+        widest_dts_us
     };
     let mut outcome = build(&exp, &pred, &pairs, fields, predicted.is_some(), sweep_tp);
     outcome.offset_dts_us = offset_dts_us;
@@ -175,9 +183,9 @@ pub fn score_events(
 }
 
 fn build(
-    exp: &Events,
-    pred: &Events,
-    pairs: &[crate::matching::Pair],
+    exp: &Events<'_>,
+    pred: &Events<'_>,
+    pairs: &[Pair],
     fields: &[(&String, &FieldSpec)],
     parsed: bool,
     sweep_tp: Vec<usize>,
@@ -195,8 +203,8 @@ fn build(
                 predicted_index: q.index,
                 expected_time_us: e.time_us.unwrap_or_default(),
                 dt_us: p.dt_us,
-                expected_label: e.label.clone(),
-                predicted_label: q.label.clone(),
+                expected_label: e.label.to_string(),
+                predicted_label: q.label.to_string(),
                 fields: fields
                     .iter()
                     .map(|(name, spec)| {
@@ -210,7 +218,7 @@ fn build(
             }
         })
         .collect();
-    let lone = |events: &Events, paired: &[bool]| -> Vec<LoneEvent> {
+    let lone = |events: &Events<'_>, paired: &[bool]| -> Vec<LoneEvent> {
         events
             .events
             .iter()
@@ -219,7 +227,7 @@ fn build(
             .map(|(e, _)| LoneEvent {
                 index: e.index,
                 time_us: e.time_us,
-                label: e.label.clone(),
+                label: e.label.to_string(),
             })
             .collect()
     };
@@ -272,8 +280,10 @@ pub fn label_at(value: Option<&Value>, pointer: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matching::match_events;
     use crate::spec::Comparator;
-    use serde_json::json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
 
     fn events_spec() -> EventsSpec {
         EventsSpec {
@@ -350,5 +360,54 @@ mod tests {
         );
         assert_eq!(label_at(Some(&json!({"intent": null})), "/intent"), None);
         assert_eq!(label_at(None, "/intent"), None);
+    }
+
+    fn grid_json(items: &[(u8, u8)]) -> Value {
+        Value::Array(
+            items
+                .iter()
+                .map(|&(t, l)| {
+                    let label = ["A", "B", "C"][usize::from(l)];
+                    json!({"t": f64::from(t) * 0.25, "c": label})
+                })
+                .collect(),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn the_sweep_matches_every_tolerance_afresh(
+            exp in proptest::collection::vec((0u8..40, 0u8..3), 0..10),
+            pred in proptest::collection::vec((0u8..40, 0u8..3), 0..10),
+            tolerance in prop::sample::select(vec![0.25, 1.0, 6.0]),
+        ) {
+            let spec = EventsSpec { tolerance, ..events_spec() };
+            let sweep = [250_000, 500_000, 1_000_000, 2_000_000, 3_000_000, 5_000_000];
+            let (exp, pred) = (grid_json(&exp), grid_json(&pred));
+            let out = score_events(&exp, Some(&pred), &spec, &[], &sweep, 0);
+            let (exp, pred) = (extract(Some(&exp), &spec), extract(Some(&pred), &spec));
+            let same_label_dts = |tol: i64| -> Vec<i64> {
+                match_events(&exp.events, &pred.events, tol)
+                    .iter()
+                    .filter(|p| exp.events[p.expected].label == pred.events[p.predicted].label)
+                    .map(|p| p.dt_us)
+                    .collect()
+            };
+            let sweep_tp: Vec<usize> = sweep.iter().map(|&tol| same_label_dts(tol).len()).collect();
+            prop_assert_eq!(out.sweep_tp, sweep_tp);
+            let widest = seconds_to_us(tolerance).max(5_000_000);
+            prop_assert_eq!(out.offset_dts_us, same_label_dts(widest));
+            let pairs: Vec<(usize, usize, i64)> =
+                match_events(&exp.events, &pred.events, seconds_to_us(tolerance))
+                    .iter()
+                    .map(|p| (p.expected, p.predicted, p.dt_us))
+                    .collect();
+            let got: Vec<(usize, usize, i64)> = out
+                .pairs
+                .iter()
+                .map(|p| (p.expected_index, p.predicted_index, p.dt_us))
+                .collect();
+            prop_assert_eq!(got, pairs);
+        }
     }
 }
