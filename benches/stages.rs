@@ -1,8 +1,9 @@
 //! Stage benchmarks of `verdict score` (`cargo bench`), on 2,000 generated basketball clips:
 //! reading and recognising input lines, parsing model outputs, schema validation, event
-//! matching, ANLS*, whole per-example scoring, folding scores into sums, and rendering the
-//! reports. Each benchmark handles every example once per iteration, so divan's throughput
-//! column reads as examples per second. Whole runs are timed by `scripts/bench.sh`.
+//! matching, ANLS* (plain and typed, with text similarity at every leaf), whole per-example
+//! scoring, folding scores into sums, and rendering the reports. Each benchmark handles every
+//! example once per iteration, so divan's throughput column reads as examples per second.
+//! Whole runs are timed by `scripts/bench.sh`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -213,7 +214,9 @@ fn anls_star(bencher: Bencher<'_, '_>) {
         .collect();
     bencher.counter(examples()).bench(|| {
         for (expected, predicted) in &pairs {
-            black_box(verdict::anls::anls_bounded(expected, predicted));
+            black_box(verdict::anls::anls_scores(expected, predicted, &|_| {
+                verdict::anls::LeafRule::Similarity
+            }));
         }
     });
 }

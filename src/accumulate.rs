@@ -225,17 +225,17 @@ impl Record {
     /// matched at `tolerance_us`. The matcher maximises same-label pairs first, so this count
     /// depends only on the events' times and labels, which is all a record keeps.
     pub fn tp_after_shift(&self, shift_us: i64, tolerance_us: i64) -> usize {
-        let events = |side: &[(Option<i64>, String)], shift: i64| -> Vec<crate::events::Event> {
+        fn events(side: &[(Option<i64>, String)], shift: i64) -> Vec<crate::events::Event<'_>> {
             side.iter()
                 .enumerate()
                 .map(|(index, (time_us, label))| crate::events::Event {
                     index,
                     time_us: time_us.and_then(|t| t.checked_add(shift)),
-                    label: label.clone(),
-                    value: serde_json::Value::Null,
+                    label: label.as_str().into(),
+                    value: &serde_json::Value::Null,
                 })
                 .collect()
-        };
+        }
         let exp = events(&self.expected_events, 0);
         let pred = events(&self.predicted_events, shift_us);
         crate::matching::match_events(&exp, &pred, tolerance_us)
