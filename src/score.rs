@@ -23,7 +23,7 @@ use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
 use crate::input::index::{BATCH_LINES, Claim, KeyDigest, PredictionIndex, digest};
 use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, nothing_joined};
-use crate::input::read::{expand_paths, parse_line, read_batches, read_jsonl};
+use crate::input::read::{expand_paths, parse_line, read_batches, read_batches_ahead, read_jsonl};
 use crate::input::{Example, Output, expected};
 use crate::metrics::{class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
@@ -485,12 +485,12 @@ fn stream_expected(
     let mut ordinal = 0usize;
     let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
     let expected_path = &request.expected;
-    read_batches(expected_path, batch_lines, |batch| {
+    read_batches_ahead(expected_path, batch_lines, |batch| {
         let parsed: Vec<Result<(Example, Option<String>)>> = batch
             .par_iter()
             .map(|raw| read_example(request, raw.location(expected_path), &raw.text))
             .collect();
-        let mut cases: Vec<(usize, Case, Option<String>)> = Vec::new();
+        let mut pending = Vec::new();
         for item in parsed {
             let (example, cluster) = item?;
             let slot = match kind {
@@ -526,18 +526,22 @@ fn stream_expected(
             };
             claimed_any |= slot.is_some();
             if owns(ordinal) {
-                let prediction = slot.map(|s| index.fetch(s)).transpose()?;
-                cases.push((
-                    ordinal,
-                    Case {
-                        example,
-                        prediction,
-                    },
-                    cluster,
-                ));
+                pending.push((ordinal, example, slot, cluster));
             }
             ordinal += 1;
         }
+        let index = &*index;
+        let cases: Vec<(usize, Case, Option<String>)> = pending
+            .into_par_iter()
+            .map(|(ordinal, example, slot, cluster)| {
+                let prediction = slot.map(|s| index.fetch(s)).transpose()?;
+                let case = Case {
+                    example,
+                    prediction,
+                };
+                Ok((ordinal, case, cluster))
+            })
+            .collect::<Result<_>>()?;
         let scored: Vec<Scored1> = cases
             .par_iter()
             .map(|(ordinal, case, cluster)| {
@@ -906,20 +910,28 @@ pub fn finish(
     let mut run_examples = Vec::new();
     let mut lines: Vec<(u64, u64)> = Vec::with_capacity(n);
     let mut order: Vec<(std::cmp::Reverse<u32>, bool, u32)> = Vec::with_capacity(n);
-    let mut batch: Vec<(u32, Record)> = Vec::with_capacity(BATCH_LINES);
+    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
     // Each part's lines lie in its lines file in the order of its records.
     let mut line_offsets = vec![0u64; parts.len()];
-    let mut flush = |batch: &mut Vec<(u32, Record)>| {
-        let shifted: usize = pool.install(|| {
+    let mut flush = |batch: &mut Vec<(usize, String)>| -> Result<()> {
+        let records: Vec<Record> = pool.install(|| {
             batch
                 .par_iter()
-                .map(|(_, r)| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
+                .map(|(ordinal, line)| read_record(parts, *ordinal, line))
+                .collect::<Result<_>>()
+        })?;
+        batch.clear();
+        let shifted: usize = pool.install(|| {
+            records
+                .par_iter()
+                .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
                 .sum()
         });
         tp_shifted += shifted;
-        for (part, record) in batch.drain(..) {
-            let line_offset = line_offsets[part as usize];
-            line_offsets[part as usize] += record.line_len;
+        for record in records {
+            let part = record.ordinal % parts.len();
+            let line_offset = line_offsets[part];
+            line_offsets[part] += record.line_len;
             if intervals_on {
                 counters.push(record.counts.counters(&layout));
                 clusters.push(record.cluster.clone());
@@ -940,6 +952,7 @@ pub fn finish(
                 });
             }
         }
+        Ok(())
     };
     if u32::try_from(n).is_err() {
         return Err(Error::Path {
@@ -957,25 +970,12 @@ pub fn finish(
                 path: parts[part].records.clone(),
                 message: format!("ends before example {ordinal}: the part is incomplete"),
             })?;
-        let record: Record = serde_json::from_str(&line).map_err(|e| Error::Path {
-            path: parts[part].records.clone(),
-            message: format!("a record does not parse ({e}): the part is damaged"),
-        })?;
-        if record.ordinal != ordinal {
-            return Err(Error::Path {
-                path: parts[part].records.clone(),
-                message: format!(
-                    "holds example {} where example {ordinal} was expected: the parts do not belong together",
-                    record.ordinal
-                ),
-            });
-        }
-        batch.push((part as u32, record));
+        batch.push((ordinal, line));
         if batch.len() == BATCH_LINES {
-            flush(&mut batch);
+            flush(&mut batch)?;
         }
     }
-    flush(&mut batch);
+    flush(&mut batch)?;
 
     if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
         let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
@@ -1011,6 +1011,25 @@ pub fn finish(
         warnings,
         _work: None,
     })
+}
+
+/// Reads the record of example `ordinal` from its line in its part's records file.
+fn read_record(parts: &[Part], ordinal: usize, line: &str) -> Result<Record> {
+    let path = &parts[ordinal % parts.len()].records;
+    let record: Record = serde_json::from_str(line).map_err(|e| Error::Path {
+        path: path.clone(),
+        message: format!("a record does not parse ({e}): the part is damaged"),
+    })?;
+    if record.ordinal != ordinal {
+        return Err(Error::Path {
+            path: path.clone(),
+            message: format!(
+                "holds example {} where example {ordinal} was expected: the parts do not belong together",
+                record.ordinal
+            ),
+        });
+    }
+    Ok(record)
 }
 
 fn request_has_schema(spec: &Spec) -> bool {

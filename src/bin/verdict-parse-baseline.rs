@@ -10,6 +10,10 @@ use std::process::ExitCode;
 use rayon::prelude::*;
 use serde_json::Value;
 
+// The same allocator as `verdict`, so the comparison measures work done, not allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Where an output text can sit in a line, by shape.
 const TEXT_POINTERS: [&str; 4] = [
     "/response/candidates/0/content/parts/0/text",

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::join::{JoinedBy, duplicate};
-use super::read::{parse_line, read_batches};
+use super::read::{parse_line, read_batches_ahead};
 use super::{Keys, Output, Prediction, predicted};
 use crate::error::{Error, Location, Result};
 
@@ -127,7 +127,7 @@ impl PredictionIndex {
         };
         let mut offset = 0u64;
         for (file_index, file) in files.iter().enumerate() {
-            read_batches(file, BATCH_LINES, |batch| {
+            read_batches_ahead(file, BATCH_LINES, |batch| {
                 let parsed: Vec<Result<(Prediction, Vec<u8>)>> = batch
                     .par_iter()
                     .map(|raw| {

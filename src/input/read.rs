@@ -249,6 +249,54 @@ pub fn read_batches<E: From<Error>>(
     Ok(records)
 }
 
+/// [`read_batches`] with the reading done on a thread of its own, one batch ahead of `each`,
+/// so that reading the next lines overlaps with parsing and scoring the last ones.
+pub fn read_batches_ahead<E: From<Error>>(
+    path: &Path,
+    batch_lines: usize,
+    mut each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+) -> std::result::Result<usize, E> {
+    enum Message {
+        Batch(Vec<RawLine>),
+        Failed(Error),
+    }
+    /// Why the reading thread stopped early.
+    enum Stopped {
+        ReceiverGone,
+        Failed(Error),
+    }
+    impl From<Error> for Stopped {
+        fn from(e: Error) -> Stopped {
+            Stopped::Failed(e)
+        }
+    }
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let read = read_batches(path, batch_lines, |batch| {
+                sender
+                    .send(Message::Batch(batch))
+                    .map_err(|_| Stopped::ReceiverGone)
+            });
+            if let Err(Stopped::Failed(e)) = read {
+                // The receiver may be gone too; then nobody needs the error.
+                let _ = sender.send(Message::Failed(e));
+            }
+        });
+        let mut records = 0;
+        for message in receiver {
+            match message {
+                Message::Batch(batch) => {
+                    records += batch.len();
+                    each(batch)?;
+                }
+                Message::Failed(e) => return Err(e.into()),
+            }
+        }
+        Ok(records)
+    })
+}
+
 fn flush_then<E: From<Error>>(
     batch: Vec<RawLine>,
     each: &mut impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
