@@ -119,10 +119,14 @@ fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
     for turn in turns {
         hasher.update(b"turn\n");
         for part in turn {
-            let (tag, body): (&[u8], String) = match part {
-                UserPart::Text(t) => (b"text", (*t).to_owned()),
-                UserPart::File(uri) => (b"file", (*uri).to_owned()),
-                UserPart::Other(v) => (b"json", v.to_string()),
+            let json;
+            let (tag, body): (&[u8], &str) = match part {
+                UserPart::Text(t) => (b"text", t),
+                UserPart::File(uri) => (b"file", uri),
+                UserPart::Other(v) => {
+                    json = v.to_string();
+                    (b"json", &json)
+                }
             };
             hasher.update(tag);
             hasher.update((body.len() as u64).to_le_bytes());
@@ -130,7 +134,16 @@ fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
         }
     }
     let digest = hasher.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    digest[..8]
+        .iter()
+        .flat_map(|b| {
+            [
+                HEX[usize::from(b >> 4)] as char,
+                HEX[usize::from(b & 15)] as char,
+            ]
+        })
+        .collect()
 }
 
 /// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes

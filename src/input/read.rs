@@ -411,13 +411,18 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut members = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if members.contains_key(&key) {
-                return Err(serde::de::Error::custom(format_args!(
-                    "duplicate key {key:?}"
-                )));
+            match members.entry(key) {
+                serde_json::map::Entry::Occupied(entry) => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate key {:?}",
+                        entry.key()
+                    )));
+                }
+                serde_json::map::Entry::Vacant(entry) => {
+                    let UniqueKeys(value) = map.next_value()?;
+                    entry.insert(value);
+                }
             }
-            let UniqueKeys(value) = map.next_value()?;
-            members.insert(key, value);
         }
         Ok(Value::Object(members))
     }
