@@ -437,10 +437,13 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// The units resampled: each a cluster of examples, with its summed counters.
+/// The units resampled: each a cluster of examples, with its summed counters, stored one
+/// after another (unit `i` is `entries[offsets[i]..offsets[i + 1]]`) so a replicate reads them
+/// in one sequential pass.
 #[derive(Debug, Clone)]
 pub struct Units {
-    counters: Vec<Counters>,
+    offsets: Vec<usize>,
+    entries: Vec<(u32, i64)>,
     width: usize,
 }
 
@@ -450,53 +453,71 @@ impl Units {
     /// deterministic.
     pub fn new(examples: &[Counters], cluster_of: &[Option<String>], layout: &Layout) -> Units {
         let mut position: HashMap<&str, usize> = HashMap::new();
-        let mut dense: Vec<BTreeMap<u32, i64>> = Vec::new();
+        let mut units: Vec<Counters> = Vec::new();
         for (i, counters) in examples.iter().enumerate() {
-            let unit = match cluster_of.get(i).and_then(Option::as_deref) {
-                Some(name) => *position.entry(name).or_insert_with(|| {
-                    dense.push(BTreeMap::new());
-                    dense.len() - 1
-                }),
-                None => {
-                    dense.push(BTreeMap::new());
-                    dense.len() - 1
+            match cluster_of.get(i).and_then(Option::as_deref) {
+                Some(name) => {
+                    let unit = *position.entry(name).or_insert_with(|| {
+                        units.push(Vec::new());
+                        units.len() - 1
+                    });
+                    units[unit].extend_from_slice(counters);
                 }
-            };
-            for &(k, v) in counters {
-                *dense[unit].entry(k).or_default() += v;
+                None => units.push(counters.clone()),
             }
         }
+        let mut offsets = Vec::with_capacity(units.len() + 1);
+        let mut entries = Vec::new();
+        offsets.push(0);
+        for mut unit in units {
+            // Sum the counters a cluster's examples share.
+            unit.sort_unstable_by_key(|&(k, _)| k);
+            let start = entries.len();
+            for (k, v) in unit {
+                let len = entries.len();
+                match entries.last_mut() {
+                    Some((last, total)) if len > start && *last == k => *total += v,
+                    _ => entries.push((k, v)),
+                }
+            }
+            offsets.push(entries.len());
+        }
         Units {
-            counters: dense.into_iter().map(|m| m.into_iter().collect()).collect(),
+            offsets,
+            entries,
             width: layout.width(),
         }
     }
 
     /// Number of units.
     pub fn len(&self) -> usize {
-        self.counters.len()
+        self.offsets.len() - 1
     }
 
     /// Whether there are no units.
     pub fn is_empty(&self) -> bool {
-        self.counters.is_empty()
+        self.len() == 0
     }
 
     fn total(&self) -> Vec<i64> {
         let mut sum = vec![0; self.width];
-        for unit in &self.counters {
-            for &(k, v) in unit {
-                sum[k as usize] += v;
-            }
+        for &(k, v) in &self.entries {
+            sum[k as usize] += v;
         }
         sum
     }
 
-    fn replicate(&self, draws: &[usize]) -> Vec<i64> {
+    /// The counters summed over a replicate, given how many times it drew each unit. Integer
+    /// sums do not depend on the order of the draws, so counting them first gives the same
+    /// sums as adding unit by unit, with one sequential pass instead of a random read a draw.
+    fn replicate(&self, times: &[u32]) -> Vec<i64> {
         let mut sum = vec![0; self.width];
-        for &d in draws {
-            for &(k, v) in &self.counters[d] {
-                sum[k as usize] += v;
+        for (unit, &t) in times.iter().enumerate() {
+            if t == 0 {
+                continue;
+            }
+            for &(k, v) in &self.entries[self.offsets[unit]..self.offsets[unit + 1]] {
+                sum[k as usize] += v * i64::from(t);
             }
         }
         sum
@@ -524,9 +545,15 @@ impl SplitMix64 {
     }
 }
 
-fn draws(units: usize, seed: u64, replicate: usize) -> Vec<usize> {
+/// How many times replicate `replicate` draws each of `units` units: `units` draws with
+/// replacement from the replicate's own stream.
+fn draws(units: usize, seed: u64, replicate: usize) -> Vec<u32> {
     let mut rng = SplitMix64(seed ^ (replicate as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-    (0..units).map(|_| rng.below(units)).collect()
+    let mut times = vec![0u32; units];
+    for _ in 0..units {
+        times[rng.below(units)] += 1;
+    }
+    times
 }
 
 fn percentile_interval(value: Option<f64>, mut values: Vec<f64>, replicates: usize) -> Interval {
@@ -667,10 +694,12 @@ mod tests {
     fn draws_are_uniform_and_reproducible() {
         assert_eq!(draws(10, 7, 3), draws(10, 7, 3));
         assert_ne!(draws(10, 7, 3), draws(10, 7, 4));
-        let mut counts = [0usize; 4];
+        let mut counts = [0u32; 4];
         for r in 0..2000 {
-            for d in draws(4, 1, r) {
-                counts[d] += 1;
+            let times = draws(4, 1, r);
+            assert_eq!(times.iter().sum::<u32>(), 4, "as many draws as units");
+            for (total, t) in counts.iter_mut().zip(times) {
+                *total += t;
             }
         }
         assert!(
@@ -824,8 +853,8 @@ mod cluster_tests {
         );
         assert_eq!(units.len(), 2);
         assert_eq!(
-            units.counters[0],
-            vec![(STRICT as u32, 1), (UNITS as u32, 2)]
+            units.entries[units.offsets[0]..units.offsets[1]],
+            [(STRICT as u32, 1), (UNITS as u32, 2)]
         );
         let m = metrics(&units.total(), &layout, true);
         assert_eq!(m[0], ("json_valid_strict".to_owned(), Some(1.0 / 3.0)));
