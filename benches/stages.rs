@@ -85,21 +85,13 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         std::fs::write(dir.path().join(name), lines.join("\n")).unwrap();
     }
     let request = verdict::score::ScoreRequest {
-        spec: root.join("datasets/basketball/eval.toml"),
-        expected: dir.path().join("expected.jsonl"),
-        predictions: vec![dir.path().join("predictions.jsonl")],
-        join: verdict::input::join::JoinMode::Key,
-        repair: false,
         threads: Some(1),
-        gates: Vec::new(),
-        baseline: None,
-        max_drop: verdict::gate::DEFAULT_MAX_DROP,
-        max_drop_overrides: Default::default(),
         bootstrap: Some(0),
-        seed: 0,
-        cluster_by: None,
-        shard: None,
-        keep_run: false,
+        ..verdict::score::ScoreRequest::new(
+            root.join("datasets/basketball/eval.toml"),
+            dir.path().join("expected.jsonl"),
+            vec![dir.path().join("predictions.jsonl")],
+        )
     };
     let report = verdict::score::score(&request, &indicatif::ProgressBar::hidden())
         .unwrap()

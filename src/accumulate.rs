@@ -95,9 +95,7 @@ impl Accumulator {
             .zip(&mut self.list_similarity_e12)
             .zip(&score.lists)
         {
-            total.expected += counts.expected;
-            total.predicted += counts.predicted;
-            total.matched += counts.matched;
+            add_list(total, counts);
             *e12 += (counts.similarity_sum * ANLS_UNIT).round() as i64;
         }
     }
@@ -137,18 +135,8 @@ impl Accumulator {
     pub fn merge(&mut self, other: &Accumulator) {
         self.examples += other.examples;
         self.missing_predictions += other.missing_predictions;
-        let (a, b) = (&mut self.validity, &other.validity);
-        a.strict += b.strict;
-        a.extracted += b.extracted;
-        a.repaired += b.repaired;
-        a.invalid += b.invalid;
-        a.missing += b.missing;
-        a.failed += b.failed;
-        let (a, b) = (&mut self.repairs, &other.repairs);
-        a.trailing_comma += b.trailing_comma;
-        a.unquoted_key += b.unquoted_key;
-        a.single_quote += b.single_quote;
-        a.truncated += b.truncated;
+        self.validity += other.validity;
+        self.repairs += other.repairs;
         for (reason, n) in &other.finish_reasons {
             *self.finish_reasons.entry(reason.clone()).or_default() += n;
         }
@@ -161,9 +149,7 @@ impl Accumulator {
             *total += *counts;
         }
         for (total, counts) in self.lists.iter_mut().zip(&other.lists) {
-            total.expected += counts.expected;
-            total.predicted += counts.predicted;
-            total.matched += counts.matched;
+            add_list(total, counts);
         }
         for (total, e12) in self
             .list_similarity_e12
@@ -191,6 +177,13 @@ impl Accumulator {
             })
             .collect()
     }
+}
+
+/// Adds a list's element counts; similarities are summed apart, in integer units.
+fn add_list(total: &mut ListCounts, counts: &ListCounts) {
+    total.expected += counts.expected;
+    total.predicted += counts.predicted;
+    total.matched += counts.matched;
 }
 
 /// What the report needs of one example beyond the sums: written to disk as one JSON line.

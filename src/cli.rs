@@ -520,21 +520,11 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             .iter()
             .map(|predictions| {
                 let request = ScoreRequest {
-                    spec: spec.clone(),
-                    expected: expected.clone(),
-                    predictions: vec![predictions.clone()],
-                    join: JoinMode::Key,
-                    repair: false,
                     threads: args.threads.map(usize::from),
-                    gates: Vec::new(),
-                    baseline: None,
-                    max_drop: verdict::gate::DEFAULT_MAX_DROP,
-                    max_drop_overrides: Default::default(),
                     bootstrap: Some(0),
                     seed: args.seed,
-                    cluster_by: None,
-                    shard: None,
                     keep_run: true,
+                    ..ScoreRequest::new(spec.clone(), expected.clone(), vec![predictions.clone()])
                 };
                 let scored = score(&request, &ProgressBar::hidden())?;
                 let json = serde_json::to_value(&scored.report)

@@ -226,6 +226,29 @@ mod pairs {
     }
 }
 
+crate::report::add_counts!(PlayerErrors {
+    wrong_number,
+    wrong_team,
+    wrong_both,
+    unparsed
+});
+crate::report::add_counts!(FieldCounts {
+    compared,
+    correct,
+    one_sided,
+    player
+});
+crate::report::add_counts!(EventCounts {
+    expected,
+    predicted,
+    pairs,
+    same_label_pairs,
+    outputs_without_array,
+    expected_without_array,
+    unparseable_times,
+    expected_unparseable_times,
+});
+
 fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, usize>, from: &BTreeMap<K, usize>) {
     for (key, count) in from {
         *into.entry(key.clone()).or_default() += count;
@@ -346,31 +369,16 @@ impl Totals {
         add_counts(&mut self.confusion, &other.confusion);
         add_counts(&mut self.dts_us, &other.dts_us);
         add_counts(&mut self.offset_dts_us, &other.offset_dts_us);
-        if self.fields.len() < other.fields.len() {
-            self.fields
-                .resize(other.fields.len(), FieldCounts::default());
-        }
-        for (total, c) in self.fields.iter_mut().zip(&other.fields) {
-            total.compared += c.compared;
-            total.correct += c.correct;
-            total.one_sided += c.one_sided;
-            total.player.wrong_number += c.player.wrong_number;
-            total.player.wrong_team += c.player.wrong_team;
-            total.player.wrong_both += c.player.wrong_both;
-            total.player.unparsed += c.player.unparsed;
-        }
+        add_slices(&mut self.fields, &other.fields);
         add_slices(&mut self.sweep_tp, &other.sweep_tp);
-        let (a, b) = (&mut self.counts, &other.counts);
-        a.expected += b.expected;
-        a.predicted += b.predicted;
-        a.pairs += b.pairs;
-        a.same_label_pairs += b.same_label_pairs;
-        a.outputs_without_array += b.outputs_without_array;
-        a.expected_without_array += b.expected_without_array;
-        a.unparseable_times += b.unparseable_times;
-        a.expected_unparseable_times += b.expected_unparseable_times;
+        self.counts += other.counts;
         self.examples += other.examples;
         self.perfect += other.perfect;
+    }
+
+    /// Median signed dt of the same-label pairs at the widest tolerance, microseconds.
+    pub fn median_offset_us(&self) -> Option<i64> {
+        median_signed(&self.offset_dts_us)
     }
 
     /// Micro counts: (tp, predicted, support) summed over classes.
@@ -560,7 +568,7 @@ pub fn event_metrics(
             tolerances: sweep_seconds.to_vec(),
             f1,
         },
-        median_offset_us: median_signed(&totals.offset_dts_us),
+        median_offset_us: totals.median_offset_us(),
         counts,
     }
 }

@@ -192,21 +192,13 @@ fn report(
     )
     .unwrap();
     let request = crate::score::ScoreRequest {
-        spec: path("eval.toml"),
-        expected: path("expected.jsonl"),
-        predictions: vec![path("predictions.jsonl")],
-        join: crate::input::join::JoinMode::Key,
-        repair: false,
         threads: Some(1),
-        gates: Vec::new(),
-        baseline: None,
-        max_drop: crate::gate::DEFAULT_MAX_DROP,
-        max_drop_overrides: Default::default(),
         bootstrap: Some(0),
-        seed: 0,
-        cluster_by: None,
-        shard: None,
-        keep_run: false,
+        ..crate::score::ScoreRequest::new(
+            path("eval.toml"),
+            path("expected.jsonl"),
+            vec![path("predictions.jsonl")],
+        )
     };
     let scored = crate::score::score(&request, &indicatif::ProgressBar::hidden()).unwrap();
     let mut value = serde_json::to_value(&scored.report).unwrap();

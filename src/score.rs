@@ -76,6 +76,30 @@ pub struct ScoreRequest {
     pub keep_run: bool,
 }
 
+impl ScoreRequest {
+    /// A request with the defaults of `verdict score`: keyed join, no repair, default threads,
+    /// no gates or baseline, default intervals with seed 0, no clusters, no shard.
+    pub fn new(spec: PathBuf, expected: PathBuf, predictions: Vec<PathBuf>) -> ScoreRequest {
+        ScoreRequest {
+            spec,
+            expected,
+            predictions,
+            join: JoinMode::Key,
+            repair: false,
+            threads: None,
+            gates: Vec::new(),
+            baseline: None,
+            max_drop: crate::gate::DEFAULT_MAX_DROP,
+            max_drop_overrides: BTreeMap::new(),
+            bootstrap: None,
+            seed: 0,
+            cluster_by: None,
+            shard: None,
+            keep_run: false,
+        }
+    }
+}
+
 /// How many of the worst examples the report shows side by side.
 pub const WORST_EXAMPLES: usize = 10;
 
@@ -884,11 +908,11 @@ pub fn finish(
     };
     let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
     let keep_run = request.keep_run || paired;
-    let layout = layout(spec, request_has_schema(spec), &report);
+    let layout = layout(spec, spec.schema.is_some(), &report);
     let shift = report
         .timing_bias
         .as_ref()
-        .and_then(|_| acc_offset(&acc, spec))
+        .and_then(|_| acc.totals.median_offset_us())
         .filter(|&offset| offset != 0);
     let tolerance_us = spec
         .events
@@ -1030,22 +1054,6 @@ fn read_record(parts: &[Part], ordinal: usize, line: &str) -> Result<Record> {
         });
     }
     Ok(record)
-}
-
-fn request_has_schema(spec: &Spec) -> bool {
-    spec.schema.is_some()
-}
-
-fn acc_offset(acc: &Accumulator, spec: &Spec) -> Option<i64> {
-    let events = spec.events.as_ref()?;
-    let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
-    event_metrics(
-        &acc.totals,
-        &field_specs,
-        &events.sweep,
-        seconds_to_us(events.tolerance),
-    )
-    .median_offset_us
 }
 
 /// The layout of the resampling counters for a finished report: its class labels.
@@ -1315,21 +1323,15 @@ mod tests {
     fn request(dataset: &str) -> ScoreRequest {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dataset);
         ScoreRequest {
-            spec: dir.join("eval.toml"),
-            expected: dir.join("expected.jsonl"),
-            predictions: vec![dir.join("predictions.jsonl")],
-            join: JoinMode::Key,
-            repair: false,
             threads: Some(2),
-            gates: Vec::new(),
-            baseline: None,
-            max_drop: crate::gate::DEFAULT_MAX_DROP,
-            max_drop_overrides: BTreeMap::new(),
             bootstrap: Some(50),
             seed: 1,
-            cluster_by: None,
-            shard: None,
             keep_run: true,
+            ..ScoreRequest::new(
+                dir.join("eval.toml"),
+                dir.join("expected.jsonl"),
+                vec![dir.join("predictions.jsonl")],
+            )
         }
     }
 

@@ -565,3 +565,30 @@ mod tests {
         );
     }
 }
+
+/// Implements `+=` for a struct of counts, field by field.
+macro_rules! add_counts {
+    ($type:ty { $($field:ident),* $(,)? }) => {
+        impl std::ops::AddAssign for $type {
+            fn add_assign(&mut self, other: $type) {
+                $(self.$field += other.$field;)*
+            }
+        }
+    };
+}
+pub(crate) use add_counts;
+
+add_counts!(Validity {
+    strict,
+    extracted,
+    repaired,
+    invalid,
+    missing,
+    failed
+});
+add_counts!(RepairCounts {
+    trailing_comma,
+    unquoted_key,
+    single_quote,
+    truncated
+});
