@@ -779,7 +779,7 @@ pub struct Scored {
     /// Non-fatal problems (orphans, failed requests, ignored settings), one sentence each.
     pub warnings: Vec<String>,
     /// Holds the temporary files of a single run until the report is written.
-    _work: Option<tempfile::TempDir>,
+    _work: Option<crate::report::ScratchDir>,
 }
 
 impl Scored {
@@ -804,13 +804,7 @@ pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
 pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
     let (spec, schema) = load_spec(request)?;
     let pool = pool(request.threads)?;
-    let work = tempfile::tempdir().map_err(|e| {
-        Error::io(
-            std::env::temp_dir(),
-            "cannot create a temporary directory",
-            e,
-        )
-    })?;
+    let work = crate::report::ScratchDir::new(None)?;
     let part =
         pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
     progress.finish_and_clear();
@@ -826,10 +820,7 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(out)
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;
     // Inside `out`, so the finished files are renamed into place, never copied.
-    let work = tempfile::Builder::new()
-        .prefix(".verdict-shard.")
-        .tempdir_in(out)
-        .map_err(|e| Error::io(out, "cannot create a temporary directory", e))?;
+    let work = crate::report::ScratchDir::new(Some(out))?;
     let part = pool.install(|| {
         score_part(
             request,

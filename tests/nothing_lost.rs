@@ -112,8 +112,11 @@ fn sigint_leaves_the_previous_report_intact() {
     // A real previous report in the out dir.
     score_ok(&["datasets/basketball", "--bootstrap", "0"], out.path());
     let before: Vec<(String, Vec<u8>)> = files(out.path());
+    // The run's scratch files (spilled predictions, records) go here, and must go away.
+    let scratch = tempdir();
 
     let child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .env("TMPDIR", scratch.path())
         .args([
             "score",
             "--spec",
@@ -149,6 +152,11 @@ fn sigint_leaves_the_previous_report_intact() {
         files(out.path()),
         before,
         "the previous report is byte-identical"
+    );
+    assert_eq!(
+        std::fs::read_dir(scratch.path()).unwrap().count(),
+        0,
+        "no scratch file is left behind"
     );
 }
 

@@ -462,7 +462,55 @@ pub fn abandon_writes() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     for path in in_flight.drain(..) {
         let _ = std::fs::remove_file(path);
     }
+    let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    for path in scratch.drain(..) {
+        let _ = std::fs::remove_dir_all(path);
+    }
     in_flight
+}
+
+/// Scratch directories of runs in progress, for [`abandon_writes`] to remove.
+static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A run's scratch directory (spilled predictions, per-example records): removed when dropped,
+/// and by [`abandon_writes`] when the run is interrupted, so no temporary file outlives a run.
+#[derive(Debug)]
+pub struct ScratchDir {
+    dir: tempfile::TempDir,
+}
+
+impl ScratchDir {
+    /// A new scratch directory in `parent`, or in the system's temporary directory (`TMPDIR`).
+    pub fn new(parent: Option<&Path>) -> Result<ScratchDir> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".verdict-scratch.");
+        let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = match parent {
+            Some(parent) => builder.tempdir_in(parent),
+            None => builder.tempdir(),
+        }
+        .map_err(|e| {
+            Error::io(
+                parent.map_or_else(std::env::temp_dir, Path::to_path_buf),
+                "cannot create a temporary directory",
+                e,
+            )
+        })?;
+        scratch.push(dir.path().to_path_buf());
+        Ok(ScratchDir { dir })
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+        scratch.retain(|p| p != self.dir.path());
+    }
 }
 
 /// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
