@@ -43,7 +43,7 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
     }
     let mut builder = Builder::new(None);
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
-    let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
+    let (sum, length) = Walker::new(&builder.chars, 0, false, true).score(&e, &p, false);
     ratio(sum, length)
 }
 
@@ -101,17 +101,38 @@ pub fn anls_scores<'s>(
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
+    scores(expected, predicted, rule, true)
+}
+
+/// [`anls_scores`], with the shortcuts for identical values off in tests, to check that they
+/// change nothing.
+fn scores<'s>(
+    expected: &Value,
+    predicted: &Value,
+    rule: &dyn Fn(&str) -> LeafRule<'s>,
+    shortcuts: bool,
+) -> (Option<f64>, Option<(f64, LeafScores)>) {
     if size(expected) + size(predicted) > MAX_LEAVES {
         return (None, None);
     }
     let mut builder = Builder::new(Some(rule));
-    let (e, p) = (builder.tree(expected), builder.tree(predicted));
+    let e = builder.tree(expected);
+    // An identical prediction would build a tree like the expected one in every part that
+    // scoring reads (texts, patterns, shapes, typed preparations), so it is not built; and
+    // the walk then recognises identical lists by address.
+    let built;
+    let p = if shortcuts && same(expected, predicted) {
+        &e
+    } else {
+        built = builder.tree(predicted);
+        &built
+    };
     let plain = alternatives(expected, predicted).unwrap_or_else(|| {
-        let (sum, length) = Walker::new(&builder.chars, 0, false).score(&e, &p, false);
+        let (sum, length) = Walker::new(&builder.chars, 0, false, shortcuts).score(&e, p, false);
         ratio(sum, length)
     });
-    let mut walker = Walker::new(&builder.chars, builder.patterns.len(), true);
-    let (sum, length) = walker.score(&e, &p, true);
+    let mut walker = Walker::new(&builder.chars, builder.patterns.len(), true, shortcuts);
+    let (sum, length) = walker.score(&e, p, true);
     let scores = builder
         .patterns
         .into_iter()
@@ -128,6 +149,24 @@ fn size(value: &Value) -> usize {
         Value::Array(items) => items.iter().map(size).sum(),
         Value::Object(map) => map.values().map(size).sum(),
         _ => 1,
+    }
+}
+
+/// Whether two values are the same JSON with the same Python texts: `==`, but with the sign of
+/// a zero (`-0.0 == 0.0`, yet they print differently) and the order of object entries (which
+/// decides the order in which scores are summed) telling values apart.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y && x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same(v, w))
+        }
+        _ => a == b,
     }
 }
 
@@ -402,15 +441,18 @@ struct Walker<'a> {
     scores: Vec<(f64, usize)>,
     /// The Levenshtein row, reused across comparisons.
     row: Vec<usize>,
+    /// Whether identical lists skip the assignment ([`Walker::identical_lists`]).
+    shortcuts: bool,
 }
 
 impl<'a> Walker<'a> {
-    fn new(chars: &'a [char], patterns: usize, typed: bool) -> Self {
+    fn new(chars: &'a [char], patterns: usize, typed: bool, shortcuts: bool) -> Self {
         Walker {
             chars,
             typed,
             scores: vec![(0.0, 0); patterns],
             row: Vec::new(),
+            shortcuts,
         }
     }
 
@@ -522,6 +564,11 @@ impl<'a> Walker<'a> {
             }
             return (0.0, gt.iter().chain(pred).map(|n| n.size).sum());
         }
+        if self.shortcuts
+            && let Some(score) = self.identical_lists(gt, pred, record)
+        {
+            return score;
+        }
         let mut pairs = Vec::with_capacity(gt.len() * pred.len());
         for g in gt {
             for p in pred {
@@ -575,6 +622,52 @@ impl<'a> Walker<'a> {
             }
         }
         (sum, length)
+    }
+
+    /// [`Walker::list_score`] of two lists with the same elements, by pairing each element with
+    /// its copy; `None` when that might not be what the assignment would give.
+    ///
+    /// When every copy pair scores its full length, its weight (mean 1, an exact match) is the
+    /// largest any pair can have, so every optimal assignment pairs only elements of that
+    /// weight: exact matches (`json_equal`). If those are all copies of each other, each chosen
+    /// pair scores (and records) bit for bit as the copy pair of its row, and the rows are
+    /// summed in the same order. Elements that are `json_equal` but not the same (1 and 1.0)
+    /// could be paired instead, so they leave it to the assignment.
+    fn identical_lists(
+        &mut self,
+        gt: &[Node<'_, '_>],
+        pred: &[Node<'_, '_>],
+        record: bool,
+    ) -> Option<(f64, usize)> {
+        let copies = std::ptr::eq(gt, pred)
+            || (gt.len() == pred.len() && gt.iter().zip(pred).all(|(g, p)| same(g.value, p.value)));
+        if !copies {
+            return None;
+        }
+        let (mut sum, mut length) = (0.0, 0);
+        for (g, p) in gt.iter().zip(pred) {
+            let (s, l) = self.score(g, p, false);
+            // Exactly the full length, not nearly: only then is the pair's weight the largest.
+            if s.to_bits() != (l as f64).to_bits() {
+                return None;
+            }
+            sum += s;
+            length += l;
+        }
+        for (i, a) in gt.iter().enumerate() {
+            if gt[i + 1..]
+                .iter()
+                .any(|b| json_equal(a.value, b.value) && !same(a.value, b.value))
+            {
+                return None;
+            }
+        }
+        if record {
+            for (g, p) in gt.iter().zip(pred) {
+                self.score(g, p, true);
+            }
+        }
+        Some((sum, length))
     }
 
     /// Two leaves at the same pattern: by text, or (typed) by the rule they were prepared for.
@@ -789,6 +882,122 @@ mod tests {
             proptest::prop_assert_eq!(
                 levenshtein(&chars(&a), &chars(&b), &mut Vec::new()),
                 strsim::levenshtein(&a, &b)
+            );
+        }
+    }
+
+    /// JSON drawn from few keys and leaves, so that random values often share subtrees, and
+    /// with the values that tell `same` from `==` and from `json_equal` (-0.0, 1 and 1.0).
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            prop::sample::select(vec![json!(0), json!(1), json!(-1), json!(1.0), json!(-0.0)]),
+            prop::sample::select(vec![json!(0.0), json!(2.5), json!(1e16), json!(1.5e-5)]),
+            "[ab A]{0,3}".prop_map(Value::String),
+            prop::sample::select(vec!["1:05", "65", "bad", "#7 Navy"]).prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec!["a", "b", "c", "d", "t"]).prop_map(str::to_owned),
+                    inner,
+                    0..4
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// `value` with -0.0 and 0.0 swapped, and 1 and 1.0: `==` or `json_equal` to it, not
+    /// `same`.
+    fn twin(value: &Value) -> Value {
+        match value {
+            Value::Number(n) if n.is_f64() && n.as_f64() == Some(0.0) => {
+                json!(-n.as_f64().unwrap_or_default())
+            }
+            Value::Number(n) if n.as_f64() == Some(1.0) => {
+                if n.is_f64() {
+                    json!(1)
+                } else {
+                    json!(1.0)
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(twin).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), twin(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// A pair built from one pool of values: identical, lists picking from the pool (shared,
+    /// repeated and missing elements, in one mode with an element and its twin), the same
+    /// wrapped in an object, twins, or unrelated.
+    fn pair() -> impl proptest::strategy::Strategy<Value = (Value, Value)> {
+        use proptest::prelude::*;
+        let picks = || prop::collection::vec(0usize..4, 0..6);
+        (prop::collection::vec(value(), 4), picks(), picks(), 0..6).prop_map(
+            |(mut pool, a, b, mode)| {
+                if mode == 4 {
+                    pool[3] = twin(&pool[2]);
+                }
+                let list = |picks: &[usize]| {
+                    Value::Array(picks.iter().map(|&i| pool[i].clone()).collect())
+                };
+                let (e, p) = (list(&a), list(&b));
+                match mode {
+                    0 => (e.clone(), e),
+                    1 => (e, p),
+                    2 => (json!({"a": e, "t": pool[0]}), json!({"a": p, "t": pool[1]})),
+                    3 => {
+                        let twin = twin(&e);
+                        (e, twin)
+                    }
+                    4 => (e, p),
+                    _ => (pool[0].clone(), pool[1].clone()),
+                }
+            },
+        )
+    }
+
+    type Bits = (Option<u64>, Option<(u64, Vec<(String, u64, usize)>)>);
+
+    fn bits((plain, typed): (Option<f64>, Option<(f64, LeafScores)>)) -> Bits {
+        (
+            plain.map(f64::to_bits),
+            typed.map(|(score, leaves)| {
+                let leaves = leaves
+                    .into_iter()
+                    .map(|(pattern, (sum, n))| (pattern, sum.to_bits(), n))
+                    .collect();
+                (score.to_bits(), leaves)
+            }),
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn shortcuts_change_no_bit((expected, predicted) in pair()) {
+            use crate::spec::Comparator;
+            let (number, text) = (FieldSpec::new(Comparator::Number), FieldSpec::new(Comparator::Text));
+            let player = FieldSpec::new(Comparator::PlayerId);
+            // Every kind of rule, and leaves whose self-score is below 1 (times that do not
+            // parse, texts the threshold rejects for a number).
+            let rule = |pattern: &str| match pattern.rsplit('/').next() {
+                Some("t") => LeafRule::Time { tolerance_us: 500_000 },
+                Some("c") => LeafRule::Equal,
+                Some("b") => LeafRule::Field(&number),
+                Some("d") => LeafRule::Field(&text),
+                Some("*") => LeafRule::Field(&player),
+                _ => LeafRule::Similarity,
+            };
+            proptest::prop_assert_eq!(
+                bits(scores(&expected, &predicted, &rule, true)),
+                bits(scores(&expected, &predicted, &rule, false))
             );
         }
     }
