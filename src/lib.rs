@@ -34,6 +34,7 @@ pub mod schema;
 pub mod score;
 pub mod shard;
 pub mod spec;
+pub mod spill;
 pub mod synth;
 pub mod validate;
 pub mod validity;

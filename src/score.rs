@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +38,7 @@ use crate::resample::{
 };
 use crate::schema::{Schema, Violation};
 use crate::spec::{FieldSpec, Spec};
+use crate::spill::BackgroundWriter;
 use crate::validity::{Tier, classify};
 
 /// What `verdict score` was asked to do, free of any command-line types.
@@ -454,10 +455,19 @@ fn score_part_in_batches(
     Err(unjoinable(request, &index)?)
 }
 
-fn create(dir: &Path, name: &str) -> Result<(PathBuf, BufWriter<File>)> {
+fn create(dir: &Path, name: &str) -> Result<(PathBuf, BackgroundWriter)> {
     let path = dir.join(name);
-    let file = File::create(&path).map_err(|e| Error::io(&path, "cannot create", e))?;
-    Ok((path, BufWriter::with_capacity(1 << 20, file)))
+    let writer = BackgroundWriter::create(&path)?;
+    Ok((path, writer))
+}
+
+/// The buffers one after another, in one allocation.
+fn concat<'a>(parts: impl Iterator<Item = &'a [u8]> + Clone) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.clone().map(<[u8]>::len).sum());
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    out
 }
 
 /// What scoring one example gives, before it is folded in order.
@@ -621,20 +631,13 @@ fn stream_expected(
         if let Some(folded) = folded {
             acc.merge(&folded);
         }
-        let write = |w: &mut BufWriter<File>, path: &Path, bytes: &[u8]| {
-            w.write_all(bytes)
-                .map_err(|e| Error::io(path, "cannot write", e))
-        };
-        for one in &scored {
-            write(&mut lines, &lines_path, one.line.as_bytes())?;
-            write(&mut records, &records_path, &one.record)?;
-        }
+        lines.write(concat(scored.iter().map(|one| one.line.as_bytes())))?;
+        records.write(concat(scored.iter().map(|one| one.record.as_slice())))?;
         progress.inc(cases.len() as u64);
         Ok(())
     })?;
-    for (w, path) in [(&mut records, &records_path), (&mut lines, &lines_path)] {
-        w.flush().map_err(|e| Error::io(path, "cannot write", e))?;
-    }
+    records.finish()?;
+    lines.finish()?;
     if ordinal == 0 {
         return Err(no_examples(expected_path).into());
     }

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +18,7 @@ use super::join::{JoinedBy, duplicate};
 use super::read::{parse_line, read_batches_ahead};
 use super::{Keys, Output, Prediction, predicted};
 use crate::error::{Error, Location, Result};
+use crate::spill::BackgroundWriter;
 
 /// Lines parsed together on all threads.
 pub const BATCH_LINES: usize = 4096;
@@ -117,7 +117,7 @@ impl PredictionIndex {
         let cannot_create = |e| Error::io(spill_dir, "cannot create a temporary file", e);
         let spill = tempfile::tempfile_in(spill_dir).map_err(cannot_create)?;
         let mut writer =
-            BufWriter::with_capacity(1 << 20, spill.try_clone().map_err(cannot_create)?);
+            BackgroundWriter::to_file(spill_dir, spill.try_clone().map_err(cannot_create)?);
         let mut index = PredictionIndex {
             spill,
             slots: Vec::new(),
@@ -139,11 +139,10 @@ impl PredictionIndex {
                         Ok((prediction, record))
                     })
                     .collect();
+                let mut spilled = Vec::new();
                 for item in parsed {
                     let (prediction, record) = item?;
-                    writer
-                        .write_all(&record)
-                        .map_err(|e| Error::io(spill_dir, "cannot write a temporary file", e))?;
+                    spilled.extend_from_slice(&record);
                     let slot = fits_u32(index.slots.len(), file, "prediction lines")?;
                     index.slots.push(Slot {
                         offset,
@@ -158,12 +157,11 @@ impl PredictionIndex {
                     index.explicit.add(keys.explicit.as_deref(), slot, location);
                     index.content.add(keys.content.as_deref(), slot, location);
                 }
+                writer.write(spilled)?;
                 Ok(())
             })?;
         }
-        writer
-            .flush()
-            .map_err(|e| Error::io(spill_dir, "cannot write a temporary file", e))?;
+        writer.finish()?;
         Ok(index)
     }
 
