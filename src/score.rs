@@ -442,12 +442,17 @@ fn score_part_in_batches(
             .collect(),
     };
     for kind in kinds {
-        if let Some(e) = index.duplicate_error(kind) {
-            return Err(e);
-        }
+        // A duplicate key only matters once this key is the one joined by: a later expected
+        // line without it falls back to the next key, duplicates and all. So the pass still
+        // reads every expected line, scoring nothing once a duplicate is known.
+        let predicted_duplicate = match kind {
+            JoinedBy::LineOrder => None,
+            _ => index.duplicate_error(kind),
+        };
         let batch = (spec, schema, batch_lines);
-        match stream_expected(request, batch, dir, progress, &mut index, kind) {
-            Ok(part) => return Ok(part),
+        let check_only = predicted_duplicate.is_some();
+        match stream_expected(request, batch, dir, progress, &mut index, kind, check_only) {
+            Ok(part) => return predicted_duplicate.map_or(Ok(part), Err),
             Err(Stop::Input(e)) => return Err(e),
             Err(Stop::Fallback) => index.unclaim_all(),
         }
@@ -507,6 +512,7 @@ fn stream_expected(
     progress: &ProgressBar,
     index: &mut PredictionIndex,
     kind: JoinedBy,
+    check_only: bool,
 ) -> std::result::Result<Part, Stop> {
     let scorer = Scorer::new(spec, schema, request.repair);
     let players = player_fields(spec);
@@ -516,6 +522,8 @@ fn stream_expected(
     let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
     let mut first_example: Option<(Location, String)> = None;
     let mut claimed_any = false;
+    // The first duplicate expected key, reported once the pass shows this key is joined by.
+    let mut expected_duplicate: Option<Error> = None;
     let mut ordinal = 0usize;
     let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
     let expected_path = &request.expected;
@@ -553,13 +561,17 @@ fn stream_expected(
                                 path: expected_path.clone(),
                                 line: first,
                             };
-                            return Err(duplicate(&example.location, &first, key, kind).into());
+                            if expected_duplicate.is_none() {
+                                expected_duplicate =
+                                    Some(duplicate(&example.location, &first, key, kind));
+                            }
+                            None
                         }
                     }
                 }
             };
             claimed_any |= slot.is_some();
-            if owns(ordinal) {
+            if owns(ordinal) && !check_only && expected_duplicate.is_none() {
                 pending.push((ordinal, example, slot, cluster));
             }
             ordinal += 1;
@@ -638,11 +650,15 @@ fn stream_expected(
     })?;
     records.finish()?;
     lines.finish()?;
+    if let Some(e) = expected_duplicate {
+        return Err(e.into());
+    }
     if ordinal == 0 {
         return Err(no_examples(expected_path).into());
     }
     let (orphans, first_orphan) = index.orphans()?;
     if kind != JoinedBy::LineOrder
+        && !check_only
         && !claimed_any
         && let (Some((location, key)), Some(orphan)) = (&first_example, &first_orphan)
     {
@@ -819,6 +835,7 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
 /// Scores one shard of a run and writes its partial state into `out`.
 pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     let (spec, schema) = load_spec(request)?;
+    let settings = crate::shard::Settings::of(request, &spec)?;
     let pool = pool(request.threads)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;
@@ -833,7 +850,7 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
             &ProgressBar::hidden(),
         )
     })?;
-    crate::shard::write_part(out, request, &part)
+    crate::shard::write_part(out, settings, &part)
 }
 
 /// What `verdict merge` applies to the whole run: the settings a shard does not take.

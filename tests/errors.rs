@@ -252,6 +252,22 @@ fn duplicate_keys_name_both_lines() {
 }
 
 #[test]
+fn an_expected_duplicate_is_named_before_a_prediction_duplicate() {
+    // Both files repeat an id and every line has one: the expected file's duplicate, though
+    // found only after the predictions were read, is the one reported.
+    let (run, dir) = score_bad(&[
+        ("expected.jsonl", b"{\"id\": 1, \"expected\": []}\n{\"id\": 2, \"expected\": []}\n{\"id\": 2, \"expected\": []}\n"),
+        ("predictions.jsonl", b"{\"id\": 1, \"output\": \"[]\"}\n{\"id\": 1, \"output\": \"[]\"}\n"),
+    ]);
+    assert_error(
+        &run,
+        &format!(
+            "{dir}/expected.jsonl:3: duplicate key \"2\" (first seen at {dir}/expected.jsonl:2)"
+        ),
+    );
+}
+
+#[test]
 fn unjoinable_inputs() {
     let (run, _) = score_bad(&[(
         "predictions.jsonl",

@@ -620,10 +620,10 @@ fn a_binary_task_reports_its_positive_class() {
     assert_eq!(r["summary"]["positive_f1"], 0.5);
 }
 
-#[test]
-fn a_join_falls_back_to_request_hashes_when_a_later_example_has_no_id() {
-    // Every prediction has a Gemini batch `key`, but only the first expected line an `id`: the
-    // explicit-key join is tried, given up at line 2, and the run joins by request hash.
+/// Scores the vertex-batch fixture with `ids` given to its first expected lines and `keys`
+/// to its first prediction lines (the rest keep none), and checks the run joined by request
+/// hash into the fixture's own summary.
+fn assert_joins_by_request_hash(ids: &[&str], keys: &[&str]) {
     let data = tempdir();
     let fixture = std::path::Path::new("tests/fixtures/vertex-batch");
     let spec = std::fs::read_to_string(fixture.join("eval.toml")).unwrap();
@@ -633,15 +633,23 @@ fn a_join_falls_back_to_request_hashes_when_a_later_example_has_no_id() {
         "eval.toml",
         spec.replace("../../../schemas", schemas.to_str().unwrap()),
     );
-    let expected = std::fs::read_to_string(fixture.join("expected.jsonl")).unwrap();
-    let expected = expected.replacen('{', "{\"id\": \"clip-01\", ", 1);
-    write(data.path(), "expected.jsonl", expected);
-    let predictions: String = std::fs::read_to_string(fixture.join("predictions.jsonl"))
-        .unwrap()
-        .lines()
-        .enumerate()
-        .map(|(i, line)| format!("{{\"key\": \"k{i}\", {}\n", &line[1..]))
-        .collect();
+    let with_ids = |file: &str, field: &str, values: &[&str]| -> String {
+        std::fs::read_to_string(fixture.join(file))
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match values.get(i) {
+                Some(value) => format!("{{\"{field}\": \"{value}\", {}\n", &line[1..]),
+                None => format!("{line}\n"),
+            })
+            .collect()
+    };
+    write(
+        data.path(),
+        "expected.jsonl",
+        with_ids("expected.jsonl", "id", ids),
+    );
+    let predictions = with_ids("predictions.jsonl", "key", keys);
     write(data.path(), "predictions.jsonl", predictions);
     let out = tempdir();
     let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
@@ -649,4 +657,26 @@ fn a_join_falls_back_to_request_hashes_when_a_later_example_has_no_id() {
     let reference = tempdir();
     let (_, original) = score_ok(&["tests/fixtures/vertex-batch"], reference.path());
     assert_eq!(report["summary"], original["summary"]);
+}
+
+#[test]
+fn a_join_falls_back_to_request_hashes_when_a_later_example_has_no_id() {
+    // Every prediction has a Gemini batch `key`, but only the first expected line an `id`: the
+    // explicit-key join is tried, given up at line 2, and the run joins by request hash.
+    let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    assert_joins_by_request_hash(&["clip-01"], &keys);
+}
+
+#[test]
+fn duplicate_ids_of_a_key_not_joined_by_are_no_error() {
+    let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
+    let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    // Two expected lines share an id before line 3, which has none.
+    assert_joins_by_request_hash(&["a", "a"], &keys);
+    // Two predictions share a key; the expected lines have no ids.
+    keys[1] = "k0";
+    assert_joins_by_request_hash(&[], &keys);
+    // Both.
+    assert_joins_by_request_hash(&["a", "b", "a"], &keys);
 }
