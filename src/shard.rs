@@ -21,20 +21,83 @@ use crate::spec::Spec;
 pub const PARTIAL_JSON: &str = "partial.json";
 
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
-/// What a part was scored with: every setting that changes the report.
+/// What a part was scored with: every setting that changes the report, and what identifies
+/// its inputs. Taken before scoring, so a file edited meanwhile is caught by the merge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Settings {
+pub struct Settings {
     spec: PathBuf,
     spec_text: String,
+    /// The JSON Schema's text, when the spec names one.
+    schema_text: Option<String>,
     expected: PathBuf,
     predictions: Vec<PathBuf>,
+    /// Each input file (expected first, then every prediction file the paths expand to) and
+    /// its size in bytes: shards given different data, as a regenerated file between CI jobs,
+    /// are refused rather than merged into a report of no run.
+    input_sizes: Vec<(PathBuf, u64)>,
     join_by_line: bool,
     repair: bool,
     bootstrap: Option<usize>,
     seed: u64,
     cluster_by: Option<String>,
+}
+
+impl Settings {
+    /// The settings of `request`, whose spec (already parsed) is `spec`.
+    pub fn of(request: &ScoreRequest, spec: &Spec) -> Result<Settings> {
+        let read = |path: &Path, what: &str| {
+            std::fs::read_to_string(path).map_err(|e| Error::io(path, what, e))
+        };
+        let spec_text = read(&request.spec, "cannot read spec")?;
+        let schema_text = spec
+            .schema
+            .as_deref()
+            .map(|path| read(path, "cannot read schema"))
+            .transpose()?;
+        let mut files = vec![request.expected.clone()];
+        files.extend(crate::input::read::expand_paths(&request.predictions)?);
+        let input_sizes = files
+            .into_iter()
+            .map(|path| {
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| Error::io(&path, "cannot read", e))?
+                    .len();
+                Ok((path, size))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Settings {
+            spec: request.spec.clone(),
+            spec_text,
+            schema_text,
+            expected: request.expected.clone(),
+            predictions: request.predictions.clone(),
+            input_sizes,
+            join_by_line: request.join == JoinMode::Line,
+            repair: request.repair,
+            bootstrap: request.bootstrap,
+            seed: request.seed,
+            cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
+        })
+    }
+
+    /// What differs between two parts' settings, in words, if anything does.
+    fn difference(&self, other: &Settings) -> Option<&'static str> {
+        if (&self.spec, &self.spec_text, &self.schema_text)
+            != (&other.spec, &other.spec_text, &other.schema_text)
+        {
+            Some("specs (the spec file, its text or its schema's text)")
+        } else if (&self.expected, &self.predictions, &self.input_sizes)
+            != (&other.expected, &other.predictions, &other.input_sizes)
+        {
+            Some("input files (their paths or sizes)")
+        } else if self != other {
+            Some("scoring options (--join, --repair, --bootstrap, --seed or --cluster-by)")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,25 +113,16 @@ struct Header {
     sums: Accumulator,
 }
 
-fn settings(request: &ScoreRequest, spec_text: String) -> Settings {
-    Settings {
-        spec: request.spec.clone(),
-        spec_text,
-        expected: request.expected.clone(),
-        predictions: request.predictions.clone(),
-        join_by_line: request.join == JoinMode::Line,
-        repair: request.repair,
-        bootstrap: request.bootstrap,
-        seed: request.seed,
-        cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
-    }
-}
-
-/// Moves a scored part's files into `dir` and writes its `partial.json`, last.
-pub fn write_part(dir: &Path, request: &ScoreRequest, part: &Part) -> Result<PathBuf> {
+/// Moves a scored part's files into `dir` and writes its `partial.json`, last. An older
+/// `partial.json` goes first, so a directory never pairs it with the new records.
+pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf> {
     let shard = part.shard.expect("only sharded runs write partial state");
-    let spec_text = std::fs::read_to_string(&request.spec)
-        .map_err(|e| Error::io(&request.spec, "cannot read spec", e))?;
+    let stale = dir.join(PARTIAL_JSON);
+    match std::fs::remove_file(&stale) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&stale, "cannot replace", e)),
+    }
     for (from, name) in [(&part.records, RECORDS_FILE), (&part.lines, LINES_FILE)] {
         let to = dir.join(name);
         std::fs::rename(from, &to).map_err(|e| Error::io(&to, "cannot write", e))?;
@@ -77,7 +131,7 @@ pub fn write_part(dir: &Path, request: &ScoreRequest, part: &Part) -> Result<Pat
         format: FORMAT,
         verdict: env!("CARGO_PKG_VERSION").into(),
         shard,
-        settings: settings(request, spec_text),
+        settings,
         total_examples: part.total_examples,
         orphans: part.orphans,
         first_orphan: part.first_orphan.clone(),
@@ -147,8 +201,8 @@ pub fn load_parts(
                 dir.display()
             ))
         };
-        if h.settings != first.settings {
-            return Err(disagree("settings (spec, inputs or scoring options)"));
+        if let Some(what) = first.settings.difference(&h.settings) {
+            return Err(disagree(what));
         }
         if h.shard.count != count {
             return Err(disagree("shard counts"));

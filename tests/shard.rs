@@ -130,22 +130,20 @@ fn shards_merge_exactly_with_clusters_and_a_clock_offset() {
     assert_same_files(one.path(), merged.path());
 }
 
+/// Scores shard `shard` ("I/N") of `dataset` into `dir`, returned as a string for `merge`.
+fn score_shard(dataset: &str, shard: &str, dir: &Path) -> String {
+    let args = ["score", dataset, "--shard", shard, "--quiet", "--out"];
+    let mut args = args.to_vec();
+    args.push(dir.to_str().unwrap());
+    verdict(&args).assert_code(0);
+    dir.display().to_string()
+}
+
 #[test]
 fn merge_refuses_parts_that_do_not_make_one_run() {
     let parts = tempdir();
     let part = |name: &str, shard: &str, dataset: &str| {
-        let dir = parts.path().join(name);
-        verdict(&[
-            "score",
-            dataset,
-            "--shard",
-            shard,
-            "--quiet",
-            "--out",
-            dir.to_str().unwrap(),
-        ])
-        .assert_code(0);
-        dir.display().to_string()
+        score_shard(dataset, shard, &parts.path().join(name))
     };
     let a0 = part("a0", "0/2", "datasets/basketball");
     let a1 = part("a1", "1/2", "datasets/basketball");
@@ -178,6 +176,74 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
         "{not_a_part}"
     );
     verdict(&["merge", &a0, &a1, "--quiet", "--out", out]).assert_code(0);
+}
+
+#[test]
+fn merge_refuses_shards_of_files_changed_between_them() {
+    // Shards are often separate jobs; data regenerated or a schema edited between them would
+    // otherwise merge into the report of no run.
+    let data = tempdir();
+    let schema = data.path().join("events.schema.json");
+    std::fs::copy("schemas/basketball-events.schema.json", &schema).unwrap();
+    let spec = std::fs::read_to_string("datasets/basketball/eval.toml").unwrap();
+    let spec = spec.replace(
+        "../../schemas/basketball-events.schema.json",
+        "events.schema.json",
+    );
+    write(data.path(), "eval.toml", spec);
+    for name in ["expected.jsonl", "predictions.jsonl"] {
+        std::fs::copy(
+            format!("datasets/basketball/{name}"),
+            data.path().join(name),
+        )
+        .unwrap();
+    }
+    let parts = tempdir();
+    let dataset = data.path().to_str().unwrap();
+    let part = |name: &str, shard: &str| score_shard(dataset, shard, &parts.path().join(name));
+    let out = tempdir();
+    let out = out.path().to_str().unwrap();
+    let merge = |a: &str, b: &str| verdict(&["merge", a, b, "--quiet", "--out", out]);
+    let a0 = part("a0", "0/2");
+    let a1 = part("a1", "1/2");
+    // Scoring a shard again into its directory replaces it whole.
+    assert_eq!(part("a1", "1/2"), a1);
+    merge(&a0, &a1).assert_code(0);
+
+    let predictions = data.path().join("predictions.jsonl");
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    // The same examples and outputs, one byte longer.
+    write(
+        data.path(),
+        "predictions.jsonl",
+        text.replacen("\n", " \n", 1),
+    );
+    let b1 = part("b1", "1/2");
+    let run = merge(&a0, &b1);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("their input files (their paths or sizes) differ"),
+        "{}",
+        run.stderr
+    );
+    write(data.path(), "predictions.jsonl", text);
+
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(
+        &schema,
+        schema_text.replacen('{', "{\"title\": \"edited\", ", 1),
+    )
+    .unwrap();
+    let c1 = part("c1", "1/2");
+    let run = merge(&a0, &c1);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("their specs (the spec file, its text or its schema's text) differ"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
