@@ -532,17 +532,20 @@ pub fn write_atomic_with(
     let in_flight = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
     // Created and registered under the lock, so no interrupt falls between the two.
     let mut registry = in_flight();
-    let mut file = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            Error::io(
-                dir,
-                "cannot create a temporary file in the output directory",
-                e,
-            )
-        })?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // A report is shared (CI artifacts, a web server, a team directory): it gets the mode any
+    // new file gets under the user's umask, not the owner-only mode of a temporary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(|e| {
+        Error::io(
+            dir,
+            "cannot create a temporary file in the output directory",
+            e,
+        )
+    })?;
     registry.push(file.path().to_path_buf());
     drop(registry);
     let written = {
@@ -585,6 +588,18 @@ mod tests {
                 .iter()
                 .any(|p| p.starts_with(&out))
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_report_gets_the_mode_of_any_new_file_not_an_owner_only_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let report = write_atomic(dir.path(), "report.json", "{}\n").unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&report), mode(&plain));
     }
 
     #[test]
