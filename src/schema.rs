@@ -40,12 +40,20 @@ pub struct Violation {
     pub message: String,
 }
 
+/// The text of the schema file at `path`.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read schema", e))
+}
+
 impl Schema {
     /// Reads and compiles the schema at `path`.
     pub fn load(path: &Path) -> Result<Schema> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read schema", e))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| Error::Schema {
+        Self::from_text(path, &read_text(path)?)
+    }
+
+    /// Parses and compiles schema text read from `path`.
+    pub fn from_text(path: &Path, text: &str) -> Result<Schema> {
+        let value: Value = serde_json::from_str(text).map_err(|e| Error::Schema {
             path: path.to_path_buf(),
             message: format!("not valid JSON ({e})"),
         })?;

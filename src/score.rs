@@ -312,6 +312,9 @@ pub struct Part {
     pub records: PathBuf,
     /// The `examples.jsonl` lines of the part's examples.
     pub lines: PathBuf,
+    /// Each input file read (the expected file, then every prediction file the paths expand
+    /// to) and its size in bytes before it was read.
+    pub inputs: Vec<(PathBuf, u64)>,
 }
 
 /// Why streaming the expected file stopped.
@@ -424,6 +427,10 @@ fn score_part_in_batches(
         Err(Stop::Fallback) => {}
     }
     let files = expand_paths(&request.predictions)?;
+    let inputs = std::iter::once(&request.expected)
+        .chain(&files)
+        .map(|path| Ok((path.clone(), file_size(path)?)))
+        .collect::<Result<Vec<_>>>()?;
     let mut index = PredictionIndex::build(&files, dir)?;
     if index.is_empty() {
         let path = request.predictions.first().cloned().unwrap_or_default();
@@ -452,7 +459,12 @@ fn score_part_in_batches(
         let batch = (spec, schema, batch_lines);
         let check_only = predicted_duplicate.is_some();
         match stream_expected(request, batch, dir, progress, &mut index, kind, check_only) {
-            Ok(part) => return predicted_duplicate.map_or(Ok(part), Err),
+            Ok(part) => {
+                return match predicted_duplicate {
+                    Some(e) => Err(e),
+                    None => Ok(Part { inputs, ..part }),
+                };
+            }
             Err(Stop::Input(e)) => return Err(e),
             Err(Stop::Fallback) => index.unclaim_all(),
         }
@@ -674,6 +686,7 @@ fn stream_expected(
         joined_by: kind,
         records: records_path,
         lines: lines_path,
+        inputs: Vec::new(),
     })
 }
 
@@ -834,8 +847,21 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
 
 /// Scores one shard of a run and writes its partial state into `out`.
 pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
-    let (spec, schema) = load_spec(request)?;
-    let settings = crate::shard::Settings::of(request, &spec)?;
+    // The texts scored with are the texts recorded, read once: the merge rebuilds the spec
+    // from them.
+    let spec_text = crate::spec::read_text(&request.spec)?;
+    let spec = crate::spec::parse(&request.spec, &spec_text)?;
+    let schema_text = spec
+        .schema
+        .as_deref()
+        .map(crate::schema::read_text)
+        .transpose()?;
+    let schema = spec
+        .schema
+        .as_deref()
+        .zip(schema_text.as_deref())
+        .map(|(path, text)| Schema::from_text(path, text))
+        .transpose()?;
     let pool = pool(request.threads)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;
@@ -850,7 +876,27 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
             &ProgressBar::hidden(),
         )
     })?;
+    for (path, size) in &part.inputs {
+        let now = file_size(path)?;
+        if now != *size {
+            return Err(Error::Path {
+                path: path.clone(),
+                message: format!(
+                    "changed while the shard was scored ({size} bytes when it began, {now} now): \
+                     score the shard again on files that stay as they are"
+                ),
+            });
+        }
+    }
+    let settings = crate::shard::Settings::new(request, spec_text, schema_text, &part.inputs);
     crate::shard::write_part(out, settings, &part)
+}
+
+/// The size in bytes of the file at `path`.
+fn file_size(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .map_err(|e| Error::io(path, "cannot read", e))?
+        .len())
 }
 
 /// What `verdict merge` applies to the whole run: the settings a shard does not take.

@@ -24,7 +24,7 @@ pub const PARTIAL_JSON: &str = "partial.json";
 const FORMAT: u32 = 2;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
-/// its inputs. Taken before scoring, so a file edited meanwhile is caught by the merge.
+/// its inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     spec: PathBuf,
@@ -45,41 +45,27 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings of `request`, whose spec (already parsed) is `spec`.
-    pub fn of(request: &ScoreRequest, spec: &Spec) -> Result<Settings> {
-        let read = |path: &Path, what: &str| {
-            std::fs::read_to_string(path).map_err(|e| Error::io(path, what, e))
-        };
-        let spec_text = read(&request.spec, "cannot read spec")?;
-        let schema_text = spec
-            .schema
-            .as_deref()
-            .map(|path| read(path, "cannot read schema"))
-            .transpose()?;
-        let mut files = vec![request.expected.clone()];
-        files.extend(crate::input::read::expand_paths(&request.predictions)?);
-        let input_sizes = files
-            .into_iter()
-            .map(|path| {
-                let size = std::fs::metadata(&path)
-                    .map_err(|e| Error::io(&path, "cannot read", e))?
-                    .len();
-                Ok((path, size))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Settings {
+    /// The settings of `request`, scored with these spec and schema texts on these `inputs`
+    /// (each file and its size in bytes).
+    pub fn new(
+        request: &ScoreRequest,
+        spec_text: String,
+        schema_text: Option<String>,
+        inputs: &[(PathBuf, u64)],
+    ) -> Settings {
+        Settings {
             spec: request.spec.clone(),
             spec_text,
             schema_text,
             expected: request.expected.clone(),
             predictions: request.predictions.clone(),
-            input_sizes,
+            input_sizes: inputs.to_vec(),
             join_by_line: request.join == JoinMode::Line,
             repair: request.repair,
             bootstrap: request.bootstrap,
             seed: request.seed,
             cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
-        })
+        }
     }
 
     /// What differs between two parts' settings, in words, if anything does.
@@ -152,21 +138,29 @@ fn read_header(dir: &Path) -> Result<Header> {
             e,
         )
     })?;
-    let header: Header = serde_json::from_str(&text).map_err(|e| Error::Path {
+    let not_a_part = |e: serde_json::Error| Error::Path {
         path: path.clone(),
         message: format!(
             "not a partial state of this verdict ({e}): score the shard again with this version"
         ),
-    })?;
-    if header.format != FORMAT {
+    };
+    // The format first: a part of another format need not parse as this one's header.
+    #[derive(Deserialize)]
+    struct Format {
+        format: u32,
+    }
+    let format = serde_json::from_str::<Format>(&text)
+        .map_err(not_a_part)?
+        .format;
+    if format != FORMAT {
         return Err(Error::Path {
             path,
             message: format!(
-                "partial state format {} (this verdict reads {FORMAT}): score the shard again with this version",
-                header.format
+                "partial state format {format} (this verdict reads {FORMAT}): score the shard again with this version"
             ),
         });
     }
+    let header: Header = serde_json::from_str(&text).map_err(not_a_part)?;
     Ok(header)
 }
 
@@ -263,6 +257,7 @@ pub fn load_parts(
                 joined_by: h.joined_by,
                 records: dir.join(RECORDS_FILE),
                 lines: dir.join(LINES_FILE),
+                inputs: h.settings.input_sizes.clone(),
             }
         })
         .collect();

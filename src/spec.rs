@@ -198,8 +198,12 @@ pub fn parse_gate_expr(expr: &str) -> std::result::Result<(GateOp, f64), String>
 
 /// Reads and validates a spec file.
 pub fn load(path: &Path) -> Result<Spec> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read spec", e))?;
-    parse(path, &text)
+    parse(path, &read_text(path)?)
+}
+
+/// The text of the spec file at `path`.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read spec", e))
 }
 
 /// Parses and validates spec text; `path` is used for messages and to resolve the schema.

@@ -620,19 +620,21 @@ fn a_binary_task_reports_its_positive_class() {
     assert_eq!(r["summary"]["positive_f1"], 0.5);
 }
 
+/// Writes the vertex-batch fixture's spec into `dir`, its schema path made absolute.
+fn write_vertex_spec(dir: &std::path::Path) {
+    let spec = std::fs::read_to_string("tests/fixtures/vertex-batch/eval.toml").unwrap();
+    let schemas = crate::harness::root().join("schemas");
+    let spec = spec.replace("../../../schemas", schemas.to_str().unwrap());
+    write(dir, "eval.toml", spec);
+}
+
 /// Scores the vertex-batch fixture with `ids` given to its first expected lines and `keys`
 /// to its first prediction lines (the rest keep none), and checks the run joined by request
 /// hash into the fixture's own summary.
 fn assert_joins_by_request_hash(ids: &[&str], keys: &[&str]) {
     let data = tempdir();
     let fixture = std::path::Path::new("tests/fixtures/vertex-batch");
-    let spec = std::fs::read_to_string(fixture.join("eval.toml")).unwrap();
-    let schemas = crate::harness::root().join("schemas");
-    write(
-        data.path(),
-        "eval.toml",
-        spec.replace("../../../schemas", schemas.to_str().unwrap()),
-    );
+    write_vertex_spec(data.path());
     let with_ids = |file: &str, field: &str, values: &[&str]| -> String {
         std::fs::read_to_string(fixture.join(file))
             .unwrap()
@@ -679,4 +681,30 @@ fn duplicate_ids_of_a_key_not_joined_by_are_no_error() {
     assert_joins_by_request_hash(&[], &keys);
     // Both.
     assert_joins_by_request_hash(&["a", "b", "a"], &keys);
+    // An expected id repeated that a prediction has: its claim is dropped in the fallback.
+    assert_joins_by_request_hash(&["k0", "k0"], &keys);
+}
+
+#[test]
+fn a_line_order_join_ignores_repeated_requests() {
+    // Two predictions echo the same request: no key is joined by, so nothing is a duplicate.
+    let data = tempdir();
+    let fixture = std::path::Path::new("tests/fixtures/vertex-batch");
+    write_vertex_spec(data.path());
+    let expected = std::fs::read_to_string(fixture.join("expected.jsonl")).unwrap();
+    write(data.path(), "expected.jsonl", expected);
+    let predictions = std::fs::read_to_string(fixture.join("predictions.jsonl")).unwrap();
+    let first = predictions.lines().next().unwrap();
+    write(
+        data.path(),
+        "predictions.jsonl",
+        format!("{first}\n{predictions}"),
+    );
+    let out = tempdir();
+    let dir = data.path().to_str().unwrap();
+    let (_, report) = score_ok(&[dir, "--join", "line"], out.path());
+    assert_eq!(report["run"]["joined_by"], "line_order");
+    let run = crate::harness::verdict(&["score", dir, "--out", out.path().to_str().unwrap()]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("duplicate key"), "{}", run.stderr);
 }

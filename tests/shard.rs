@@ -170,6 +170,22 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
         foreign.contains("are not shards of the same run"),
         "{foreign}"
     );
+    // A part of an older format, whose header has fewer fields, is named as such.
+    let partial = std::path::Path::new(&a1).join("partial.json");
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    old["format"] = 1.into();
+    old["settings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("input_sizes");
+    std::fs::write(&partial, old.to_string()).unwrap();
+    let older = merge(&[&a0, &a1]);
+    assert!(
+        older.contains("partial state format 1 (this verdict reads 2)"),
+        "{older}"
+    );
+    std::fs::write(&partial, text).unwrap();
     let not_a_part = merge(&[&a0, out]);
     assert!(
         not_a_part.contains("partial.json: cannot read"),
