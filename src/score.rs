@@ -827,9 +827,25 @@ impl Scored {
 
 /// Loads the spec and its schema.
 pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
-    let spec = crate::spec::load(&request.spec)?;
-    let schema = spec.schema.as_deref().map(Schema::load).transpose()?;
+    let (spec, schema, _) = load_spec_and_texts(request)?;
     Ok((spec, schema))
+}
+
+/// The spec text and the schema text (when the spec names one) a run was loaded from.
+type SpecTexts = (String, Option<String>);
+
+/// [`load_spec`], with the texts each was parsed from, each file read once.
+fn load_spec_and_texts(request: &ScoreRequest) -> Result<(Spec, Option<Schema>, SpecTexts)> {
+    let spec_text = crate::spec::read_text(&request.spec)?;
+    let spec = crate::spec::parse(&request.spec, &spec_text)?;
+    let (schema, schema_text) = match spec.schema.as_deref() {
+        Some(path) => {
+            let text = crate::schema::read_text(path)?;
+            (Some(Schema::from_text(path, &text)?), Some(text))
+        }
+        None => (None, None),
+    };
+    Ok((spec, schema, (spec_text, schema_text)))
 }
 
 /// Runs the whole pipeline and returns the report, without writing anything.
@@ -847,21 +863,8 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
 
 /// Scores one shard of a run and writes its partial state into `out`.
 pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
-    // The texts scored with are the texts recorded, read once: the merge rebuilds the spec
-    // from them.
-    let spec_text = crate::spec::read_text(&request.spec)?;
-    let spec = crate::spec::parse(&request.spec, &spec_text)?;
-    let schema_text = spec
-        .schema
-        .as_deref()
-        .map(crate::schema::read_text)
-        .transpose()?;
-    let schema = spec
-        .schema
-        .as_deref()
-        .zip(schema_text.as_deref())
-        .map(|(path, text)| Schema::from_text(path, text))
-        .transpose()?;
+    // The texts recorded are the texts scored with: the merge rebuilds the spec from them.
+    let (spec, schema, (spec_text, schema_text)) = load_spec_and_texts(request)?;
     let pool = pool(request.threads)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;

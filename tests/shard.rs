@@ -222,9 +222,17 @@ fn merge_refuses_shards_of_files_changed_between_them() {
     let merge = |a: &str, b: &str| verdict(&["merge", a, b, "--quiet", "--out", out]);
     let a0 = part("a0", "0/2");
     let a1 = part("a1", "1/2");
-    // Scoring a shard again into its directory replaces it whole.
-    assert_eq!(part("a1", "1/2"), a1);
+    // Scoring a shard again into its directory replaces its partial state.
+    let partial = Path::new(&a1).join("partial.json");
+    std::fs::write(&partial, "stale\n").unwrap();
+    part("a1", "1/2");
+    assert_ne!(std::fs::read_to_string(&partial).unwrap(), "stale\n");
     merge(&a0, &a1).assert_code(0);
+    let refused = |part: &str, message: &str| {
+        let run = merge(&a0, part);
+        run.assert_code(2);
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+    };
 
     let predictions = data.path().join("predictions.jsonl");
     let text = std::fs::read_to_string(&predictions).unwrap();
@@ -234,14 +242,9 @@ fn merge_refuses_shards_of_files_changed_between_them() {
         "predictions.jsonl",
         text.replacen("\n", " \n", 1),
     );
-    let b1 = part("b1", "1/2");
-    let run = merge(&a0, &b1);
-    run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("their input files (their paths or sizes) differ"),
-        "{}",
-        run.stderr
+    refused(
+        &part("b1", "1/2"),
+        "their input files (their paths or sizes) differ",
     );
     write(data.path(), "predictions.jsonl", text);
 
@@ -251,14 +254,9 @@ fn merge_refuses_shards_of_files_changed_between_them() {
         schema_text.replacen('{', "{\"title\": \"edited\", ", 1),
     )
     .unwrap();
-    let c1 = part("c1", "1/2");
-    let run = merge(&a0, &c1);
-    run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("their specs (the spec file, its text or its schema's text) differ"),
-        "{}",
-        run.stderr
+    refused(
+        &part("c1", "1/2"),
+        "their specs (the spec file, its text or its schema's text) differ",
     );
 }
 
