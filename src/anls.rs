@@ -269,11 +269,34 @@ struct Builder<'r, 's> {
     rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>,
     /// Every leaf pattern met, with its rule.
     patterns: Vec<(String, LeafRule<'s>)>,
-    pattern_ids: Interner,
-    /// Object shapes by their key sequence (each key's length, then the key).
-    shapes: Interner,
-    /// The key sequence being built, reused.
-    keys: Vec<u8>,
+    pattern_ids: HashMap<String, usize>,
+    /// The paths met (typed variant), as a tree from the root path at 0: a node's pattern is
+    /// found from its parent's by one short key comparison, not built and looked up as text.
+    paths: Vec<PathNode>,
+    /// Object shapes by their key sequence.
+    shapes: Vec<Vec<String>>,
+    /// A number's text, reused.
+    number: String,
+}
+
+/// A path of [`Builder::paths`].
+struct PathNode {
+    /// The path as a JSON Pointer pattern (`/items/*/sku`).
+    pattern: String,
+    /// Its index in [`Builder::patterns`], once a leaf or null was met at it.
+    leaf: Option<usize>,
+    /// The paths one step further: `None` for the elements of a list, else an object key.
+    children: Vec<(Option<String>, usize)>,
+}
+
+impl PathNode {
+    fn new(pattern: String) -> Self {
+        PathNode {
+            pattern,
+            leaf: None,
+            children: Vec::new(),
+        }
+    }
 }
 
 impl<'r, 's> Builder<'r, 's> {
@@ -283,34 +306,31 @@ impl<'r, 's> Builder<'r, 's> {
             chars: Vec::with_capacity(512),
             rule,
             patterns: Vec::new(),
-            pattern_ids: Interner::default(),
-            shapes: Interner::default(),
-            keys: Vec::new(),
+            pattern_ids: HashMap::new(),
+            paths: vec![PathNode::new(String::new())],
+            shapes: Vec::new(),
+            number: String::new(),
         }
     }
 
     fn tree<'v>(&mut self, value: &'v Value) -> Node<'v, 's> {
-        self.node(value, &mut String::new())
+        self.node(value, 0)
     }
 
-    fn node<'v>(&mut self, value: &'v Value, path: &mut String) -> Node<'v, 's> {
-        let base = path.len();
+    fn node<'v>(&mut self, value: &'v Value, path: usize) -> Node<'v, 's> {
         let (size, pattern, kind) = match value {
             Value::Null => (1, self.pattern(path), Kind::Null),
             Value::Array(items) => {
-                path.push_str("/*");
-                let items: Vec<_> = items.iter().map(|v| self.node(v, path)).collect();
-                path.truncate(base);
+                let element = self.child(path, None);
+                let items: Vec<_> = items.iter().map(|v| self.node(v, element)).collect();
                 (items.iter().map(|n| n.size).sum(), 0, Kind::Array(items))
             }
             Value::Object(map) => {
                 let entries: Vec<_> = map
                     .iter()
                     .map(|(k, v)| {
-                        push_key(path, k);
-                        let node = self.node(v, path);
-                        path.truncate(base);
-                        (k.as_str(), node)
+                        let child = self.child(path, Some(k));
+                        (k.as_str(), self.node(v, child))
                     })
                     .collect();
                 let sorted = entries.is_sorted_by(|(a, _), (b, _)| a < b);
@@ -343,23 +363,63 @@ impl<'r, 's> Builder<'r, 's> {
         }
     }
 
-    fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
-        self.keys.clear();
-        for key in map.keys() {
-            self.keys.extend(key.len().to_le_bytes());
-            self.keys.extend(key.as_bytes());
+    /// The path one step below `path`: its list elements (`key` `None`) or `key`'s value.
+    fn child(&mut self, path: usize, key: Option<&str>) -> usize {
+        if self.rule.is_none() {
+            // Only the typed variant reads patterns.
+            return 0;
         }
-        self.shapes.id(&self.keys).0
+        let known = self.paths[path]
+            .children
+            .iter()
+            .find(|(k, _)| k.as_deref() == key);
+        if let Some(&(_, child)) = known {
+            return child;
+        }
+        let mut pattern = self.paths[path].pattern.clone();
+        match key {
+            None => pattern.push_str("/*"),
+            Some(key) => push_key(&mut pattern, key),
+        }
+        let child = self.paths.len();
+        self.paths.push(PathNode::new(pattern));
+        self.paths[path]
+            .children
+            .push((key.map(str::to_owned), child));
+        child
     }
 
-    fn pattern(&mut self, pattern: &str) -> usize {
+    fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
+        // An example has a handful of object shapes: scanning them is cheaper than hashing.
+        let known = self.shapes.iter().position(|keys| {
+            keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
+        });
+        known.unwrap_or_else(|| {
+            self.shapes.push(map.keys().cloned().collect());
+            self.shapes.len() - 1
+        })
+    }
+
+    /// The index in [`Builder::patterns`] of the pattern of `path` (0 in the plain variant).
+    /// Paths with the same pattern text (a key `*` and a list's elements) share it.
+    fn pattern(&mut self, path: usize) -> usize {
         let Some(rule) = self.rule else {
             return 0;
         };
-        let (id, new) = self.pattern_ids.id(pattern.as_bytes());
-        if new {
-            self.patterns.push((pattern.to_owned(), rule(pattern)));
+        if let Some(id) = self.paths[path].leaf {
+            return id;
         }
+        let text = &self.paths[path].pattern;
+        let id = match self.pattern_ids.get(text) {
+            Some(&id) => id,
+            None => {
+                let id = self.patterns.len();
+                self.patterns.push((text.clone(), rule(text)));
+                self.pattern_ids.insert(text.clone(), id);
+                id
+            }
+        };
+        self.paths[path].leaf = Some(id);
         id
     }
 
@@ -382,7 +442,15 @@ impl<'r, 's> Builder<'r, 's> {
     /// Appends a leaf's normalised text (lower-cased, white space collapsed) to the arena.
     fn text(&mut self, value: &Value) -> Range<usize> {
         let start = self.chars.len();
-        let text = python_text(value);
+        let text = match value {
+            Value::Number(n) => {
+                // Numbers are ASCII without white space: their text goes in as it is.
+                python_number(n, &mut self.number);
+                self.chars.extend(self.number.bytes().map(char::from));
+                return start..self.chars.len();
+            }
+            other => python_text(other),
+        };
         if text.is_ascii() {
             // ASCII lower-casing neither makes nor removes white space, so folding each word
             // is the same as lower-casing first, without the allocations.
@@ -403,32 +471,6 @@ impl<'r, 's> Builder<'r, 's> {
             }
         }
         start..self.chars.len()
-    }
-}
-
-/// Ids for byte strings, in order of first appearance.
-#[derive(Default)]
-struct Interner {
-    keys: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, usize>,
-}
-
-impl Interner {
-    /// The id of `key`, and whether it is new.
-    fn id(&mut self, key: &[u8]) -> (usize, bool) {
-        // An example has a handful of patterns and object shapes: scanning them is cheaper
-        // than hashing the key.
-        let known = if self.keys.len() <= 16 {
-            self.keys.iter().position(|k| k == key)
-        } else {
-            self.index.get(key).copied()
-        };
-        if let Some(id) = known {
-            return (id, false);
-        }
-        self.keys.push(key.to_vec());
-        self.index.insert(key.to_vec(), self.keys.len() - 1);
-        (self.keys.len() - 1, true)
     }
 }
 
@@ -772,6 +814,26 @@ fn python_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
+/// [`python_text`] of a number, into `out` (cleared first) rather than a new string.
+fn python_number(n: &serde_json::Number, out: &mut String) {
+    use std::fmt::Write;
+    out.clear();
+    match n.as_f64() {
+        // Rust's `Display` prints the same shortest round-trip digits, always positional:
+        // where Python is positional too, only a whole number's ".0" is missing.
+        Some(x) if n.is_f64() && (1e-4..1e16).contains(&x.abs()) => {
+            let _ = write!(out, "{x}");
+            if !out.contains('.') {
+                out.push_str(".0");
+            }
+        }
+        Some(x) if n.is_f64() => out.push_str(&python_float(x)),
+        _ => {
+            let _ = write!(out, "{n}");
+        }
+    }
+}
+
 /// Python's `repr(float)`: the shortest round-trip digits, positional for 1e-4 ≤ |x| < 1e16,
 /// otherwise scientific with a signed, at least two-digit exponent.
 fn python_float(x: f64) -> String {
@@ -849,6 +911,50 @@ mod tests {
             (1e100, "1e+100"),
         ] {
             assert_eq!(python_float(x), text);
+        }
+    }
+
+    #[test]
+    fn numbers_print_into_a_buffer_as_python_text_prints_them() {
+        let mut state = 7;
+        let mut out = String::new();
+        let mut check = |value: Value| {
+            let Value::Number(n) = &value else {
+                unreachable!()
+            };
+            python_number(n, &mut out);
+            assert_eq!(out, python_text(&value), "{value}");
+        };
+        for x in [
+            1e-4,
+            0.0001,
+            9.999999999999999e-5,
+            1e16,
+            9999999999999998.0,
+            2848.5,
+            3.0,
+            -7.0,
+            0.1,
+            1e15,
+            123.456e10,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            -1e-300,
+        ] {
+            check(json!(x));
+        }
+        for _ in 0..20_000 {
+            let bits = crate::rng::splitmix64(&mut state);
+            let x = f64::from_bits(bits);
+            if x.is_finite() && x != 0.0 {
+                check(json!(x));
+            }
+            let scaled = (crate::rng::splitmix64(&mut state) % 2_000_000) as f64
+                / 10f64.powi((bits % 24) as i32);
+            check(json!(scaled));
+        }
+        for n in [json!(0), json!(-12), json!(u64::MAX), json!(i64::MIN)] {
+            check(n);
         }
     }
 

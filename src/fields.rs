@@ -299,6 +299,56 @@ pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option
 
 /// The number and the folded team of a textual player reference.
 fn parse_player_text(text: &str) -> Option<(&str, String)> {
+    if text.is_ascii() {
+        parse_ascii_player_text(text)
+    } else {
+        parse_any_player_text(text)
+    }
+}
+
+/// [`parse_any_player_text`] for ASCII text, a byte at a time: every model output goes
+/// through here, several times per event.
+fn parse_ascii_player_text(text: &str) -> Option<(&str, String)> {
+    // `char::is_whitespace` on ASCII: the vertical tab too, unlike `u8::is_ascii_whitespace`.
+    let separator = |b: u8| {
+        matches!(
+            b,
+            b' ' | b'\t'..=b'\r' | b'#' | b'(' | b')' | b',' | b'.' | b':' | b'-' | b'[' | b']'
+        )
+    };
+    let bytes = text.as_bytes();
+    let mut number = None;
+    let mut team = String::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        if separator(bytes[start]) {
+            start += 1;
+            continue;
+        }
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| separator(b))
+            .map_or(bytes.len(), |n| start + n);
+        let word = &text[start..end];
+        start = end;
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            if number.replace(word).is_some() {
+                return None;
+            }
+        } else if !PLAYER_NOISE
+            .iter()
+            .any(|noise| word.eq_ignore_ascii_case(noise))
+        {
+            if !team.is_empty() {
+                team.push(' ');
+            }
+            team.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        }
+    }
+    Some((number?, team))
+}
+
+fn parse_any_player_text(text: &str) -> Option<(&str, String)> {
     let words = text
         .split(|c: char| {
             c.is_whitespace() || matches!(c, '#' | '(' | ')' | ',' | '.' | ':' | '-' | '[' | ']')
@@ -435,6 +485,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn ascii_player_texts_parse_as_any_text_does(
+            text in "[ \t\u{b}\r#().,:\\-\\[\\]0-9aAoOnN]{0,6}(Player|NO|num|jersey|Gray|07)?[ #(0-9a-z]{0,6}"
+        ) {
+            proptest::prop_assert_eq!(parse_ascii_player_text(&text), parse_any_player_text(&text));
+        }
+
         #[test]
         fn folds_to_agrees_with_fold(a in "[aAbB \t\u{b}ΣσÉé]{0,8}", b in "[aAbB \tΣσÉé]{0,8}") {
             proptest::prop_assert_eq!(folds_to(&a, &fold(&b)), fold(&a) == fold(&b));

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -308,7 +308,7 @@ pub struct Part {
     pub first_orphan: Option<String>,
     /// How the join was made.
     pub joined_by: JoinedBy,
-    /// The records file, one JSON [`Record`] per line.
+    /// The records file, one [`Record`] frame per example.
     pub records: PathBuf,
     /// The `examples.jsonl` lines of the part's examples.
     pub lines: PathBuf,
@@ -491,7 +491,7 @@ fn concat<'a>(parts: impl Iterator<Item = &'a [u8]> + Clone) -> Vec<u8> {
 struct Scored1 {
     score: ExampleScore,
     line: String,
-    /// The [`Record`] as a JSON line.
+    /// The [`Record`] as a frame of the records file.
     record: Vec<u8>,
 }
 
@@ -628,12 +628,12 @@ fn stream_expected(
                     predicted_events,
                     line_len: line.len() as u64,
                 };
-                let mut record = serde_json::to_vec(&record).expect("a record serializes");
-                record.push(b'\n');
+                let mut frame = Vec::new();
+                record.write_frame(&mut frame);
                 Scored1 {
                     score,
                     line,
-                    record,
+                    record: frame,
                 }
             })
             .collect();
@@ -691,7 +691,7 @@ fn stream_expected(
 }
 
 /// The name of a part's records file.
-pub const RECORDS_FILE: &str = "records.jsonl";
+pub const RECORDS_FILE: &str = "records.bin";
 /// The name of a part's `examples.jsonl` lines file.
 pub const LINES_FILE: &str = "lines.jsonl";
 
@@ -984,7 +984,7 @@ pub fn finish(
         .iter()
         .map(|p| {
             File::open(&p.records)
-                .map(|f| std::io::BufReader::with_capacity(1 << 20, f).lines())
+                .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
                 .map_err(|e| Error::io(&p.records, "cannot read", e))
         })
         .collect::<Result<_>>()?;
@@ -994,14 +994,14 @@ pub fn finish(
     let mut run_examples = Vec::new();
     let mut lines: Vec<(u64, u64)> = Vec::with_capacity(n);
     let mut order: Vec<(std::cmp::Reverse<u32>, bool, u32)> = Vec::with_capacity(n);
-    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+    let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
     // Each part's lines lie in its lines file in the order of its records.
     let mut line_offsets = vec![0u64; parts.len()];
-    let mut flush = |batch: &mut Vec<(usize, String)>| -> Result<()> {
+    let mut flush = |batch: &mut Vec<(usize, Vec<u8>)>| -> Result<()> {
         let records: Vec<Record> = pool.install(|| {
             batch
                 .par_iter()
-                .map(|(ordinal, line)| read_record(parts, *ordinal, line))
+                .map(|(ordinal, frame)| read_record(parts, *ordinal, frame))
                 .collect::<Result<_>>()
         })?;
         batch.clear();
@@ -1046,15 +1046,27 @@ pub fn finish(
     }
     for ordinal in 0..n {
         let part = ordinal % parts.len();
-        let line = readers[part]
-            .next()
-            .transpose()
-            .map_err(|e| Error::io(&parts[part].records, "cannot read", e))?
-            .ok_or_else(|| Error::Path {
-                path: parts[part].records.clone(),
+        let path = &parts[part].records;
+        let mut frame = Vec::new();
+        let read = Record::read_frame(&mut readers[part], &mut frame).map_err(|e| {
+            let message = match e.kind() {
+                std::io::ErrorKind::InvalidData => {
+                    format!("{e} at example {ordinal}: the part is damaged")
+                }
+                _ => format!("cannot read: {e}"),
+            };
+            Error::Path {
+                path: path.clone(),
+                message,
+            }
+        })?;
+        if !read {
+            return Err(Error::Path {
+                path: path.clone(),
                 message: format!("ends before example {ordinal}: the part is incomplete"),
-            })?;
-        batch.push((ordinal, line));
+            });
+        }
+        batch.push((ordinal, frame));
         if batch.len() == BATCH_LINES {
             flush(&mut batch)?;
         }
@@ -1097,10 +1109,10 @@ pub fn finish(
     })
 }
 
-/// Reads the record of example `ordinal` from its line in its part's records file.
-fn read_record(parts: &[Part], ordinal: usize, line: &str) -> Result<Record> {
+/// Decodes the record of example `ordinal` from its frame in its part's records file.
+fn read_record(parts: &[Part], ordinal: usize, frame: &[u8]) -> Result<Record> {
     let path = &parts[ordinal % parts.len()].records;
-    let record: Record = serde_json::from_str(line).map_err(|e| Error::Path {
+    let record = Record::decode(frame).map_err(|e| Error::Path {
         path: path.clone(),
         message: format!("a record does not parse ({e}): the part is damaged"),
     })?;

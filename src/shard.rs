@@ -4,7 +4,7 @@
 //! counts per distinct value, and records are read back in expected-file order.
 //!
 //! A partial state directory holds `partial.json` (the settings, the sums, the worst examples),
-//! `records.jsonl` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
+//! `records.bin` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
 //! written last, so a directory that has one is complete.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::spec::Spec;
 pub const PARTIAL_JSON: &str = "partial.json";
 
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.

@@ -182,10 +182,40 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     std::fs::write(&partial, old.to_string()).unwrap();
     let older = merge(&[&a0, &a1]);
     assert!(
-        older.contains("partial state format 1 (this verdict reads 2)"),
+        older.contains("partial state format 1 (this verdict reads 3)"),
         "{older}"
     );
     std::fs::write(&partial, text).unwrap();
+    // Damaged records are named as damage, never misread. Shard 1/2 starts at example 1.
+    let records = Path::new(&a1).join("records.bin");
+    let bytes = std::fs::read(&records).unwrap();
+    let damaged = |contents: &[u8]| {
+        std::fs::write(&records, contents).unwrap();
+        merge(&[&a0, &a1])
+    };
+    let empty = damaged(b"");
+    assert!(
+        empty.contains("records.bin: ends before example 1: the part is incomplete"),
+        "{empty}"
+    );
+    let cut = damaged(&bytes[..bytes.len() - 3]);
+    assert!(
+        cut.contains("records.bin: a record cut short at example"),
+        "{cut}"
+    );
+    let mut huge = bytes.clone();
+    huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let huge = damaged(&huge);
+    assert!(
+        huge.contains("a record of 4294967295 bytes at example 1: the part is damaged"),
+        "{huge}"
+    );
+    let mut garbled = bytes.clone();
+    let first = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    garbled[4..4 + first].fill(0xFF);
+    let garbled = damaged(&garbled);
+    assert!(garbled.contains("a record does not parse"), "{garbled}");
+    std::fs::write(&records, &bytes).unwrap();
     let not_a_part = merge(&[&a0, out]);
     assert!(
         not_a_part.contains("partial.json: cannot read"),
