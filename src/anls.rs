@@ -481,8 +481,8 @@ struct Walker<'a> {
     typed: bool,
     /// Per pattern: summed leaf scores and the number of leaves.
     scores: Vec<(f64, usize)>,
-    /// The Levenshtein row, reused across comparisons.
-    row: Vec<usize>,
+    /// Levenshtein working memory, reused across comparisons.
+    distance: Distance,
     /// Whether identical lists skip the assignment ([`Walker::identical_lists`]).
     shortcuts: bool,
 }
@@ -493,7 +493,7 @@ impl<'a> Walker<'a> {
             chars,
             typed,
             scores: vec![(0.0, 0); patterns],
-            row: Vec::new(),
+            distance: Distance::default(),
             shortcuts,
         }
     }
@@ -724,12 +724,12 @@ impl<'a> Walker<'a> {
             _ if !self.typed => similarity(
                 &self.chars[a.clone()],
                 &self.chars[b.clone()],
-                &mut self.row,
+                &mut self.distance,
             ),
             (Leaf::Similarity, Leaf::Similarity) => similarity(
                 &self.chars[a.clone()],
                 &self.chars[b.clone()],
-                &mut self.row,
+                &mut self.distance,
             ),
             (Leaf::Field(spec, a), Leaf::Field(_, b)) => {
                 verdict(fields::compare_prepared(spec, a, b) == Outcome::Correct)
@@ -748,7 +748,7 @@ impl<'a> Walker<'a> {
 }
 
 /// Normalised Levenshtein similarity of two normalised texts, 0 below [`THRESHOLD`].
-fn similarity(a: &[char], b: &[char], row: &mut Vec<usize>) -> f64 {
+fn similarity(a: &[char], b: &[char], distance: &mut Distance) -> f64 {
     let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;
@@ -758,7 +758,7 @@ fn similarity(a: &[char], b: &[char], row: &mut Vec<usize>) -> f64 {
     if 1.0 - a.len().abs_diff(b.len()) as f64 / (longest as f64) < THRESHOLD {
         return 0.0;
     }
-    let similarity = 1.0 - levenshtein(a, b, row) as f64 / longest as f64;
+    let similarity = 1.0 - distance.levenshtein(a, b) as f64 / longest as f64;
     if similarity < THRESHOLD {
         0.0
     } else {
@@ -766,22 +766,102 @@ fn similarity(a: &[char], b: &[char], row: &mut Vec<usize>) -> f64 {
     }
 }
 
-/// The Levenshtein distance of two texts (as `strsim::levenshtein`, on chars), in one reused
-/// row.
-fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
-    // A common prefix or suffix does not change the distance.
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (&a[prefix..], &b[prefix..]);
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
-    if a.is_empty() || b.is_empty() {
-        return a.len().max(b.len());
+/// Working memory for Levenshtein distances, kept between comparisons.
+struct Distance {
+    /// The dynamic-programming row, for texts too long for one machine word.
+    row: Vec<usize>,
+    /// Per ASCII character, the positions in the shorter text where it occurs (one bit each);
+    /// all zero between comparisons.
+    ascii: [u64; 128],
+    /// The same for other characters.
+    other: Vec<(char, u64)>,
+}
+
+impl Default for Distance {
+    fn default() -> Self {
+        Distance {
+            row: Vec::new(),
+            ascii: [0; 128],
+            other: Vec::new(),
+        }
     }
+}
+
+impl Distance {
+    /// The Levenshtein distance of two texts (as `strsim::levenshtein`, on chars).
+    fn levenshtein(&mut self, a: &[char], b: &[char]) -> usize {
+        // A common prefix or suffix does not change the distance.
+        let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let (a, b) = (&a[prefix..], &b[prefix..]);
+        let suffix = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+        if a.is_empty() || b.is_empty() {
+            return a.len().max(b.len());
+        }
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        if short.len() <= 64 {
+            self.bit_parallel(short, long)
+        } else {
+            dynamic_programming(a, b, &mut self.row)
+        }
+    }
+
+    /// Myers' bit-vector algorithm (in Hyyrö's form for edit distance): one column of the
+    /// distance matrix per character of `long`, the cells of `short` (at most 64) as bits.
+    fn bit_parallel(&mut self, short: &[char], long: &[char]) -> usize {
+        for (i, &c) in short.iter().enumerate() {
+            let bit = 1u64 << i;
+            match self.ascii.get_mut(c as usize) {
+                Some(mask) => *mask |= bit,
+                None => match self.other.iter_mut().find(|(o, _)| *o == c) {
+                    Some((_, mask)) => *mask |= bit,
+                    None => self.other.push((c, bit)),
+                },
+            }
+        }
+        let last = 1u64 << (short.len() - 1);
+        let (mut vp, mut vn) = (u64::MAX, 0u64);
+        let mut distance = short.len();
+        for &c in long {
+            let eq = match self.ascii.get(c as usize) {
+                Some(&mask) => mask,
+                None => self
+                    .other
+                    .iter()
+                    .find(|(o, _)| *o == c)
+                    .map_or(0, |&(_, mask)| mask),
+            };
+            let x = eq | vn;
+            let d0 = ((x & vp).wrapping_add(vp) ^ vp) | x;
+            let hp = vn | !(d0 | vp);
+            let hn = vp & d0;
+            if hp & last != 0 {
+                distance += 1;
+            }
+            if hn & last != 0 {
+                distance -= 1;
+            }
+            let x = (hp << 1) | 1;
+            vn = x & d0;
+            vp = (hn << 1) | !(x | d0);
+        }
+        for &c in short {
+            if let Some(mask) = self.ascii.get_mut(c as usize) {
+                *mask = 0;
+            }
+        }
+        self.other.clear();
+        distance
+    }
+}
+
+/// The Levenshtein distance by the textbook recurrence, in one reused row.
+fn dynamic_programming(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
     // row[j] is the distance between the part of `a` done so far and b[..=j].
     row.clear();
     row.extend(1..=b.len());
@@ -986,9 +1066,27 @@ mod tests {
         fn levenshtein_agrees_with_strsim(a in "[abc é]{0,12}", b in "[abc é]{0,12}") {
             let chars = |s: &str| s.chars().collect::<Vec<_>>();
             proptest::prop_assert_eq!(
-                levenshtein(&chars(&a), &chars(&b), &mut Vec::new()),
+                Distance::default().levenshtein(&chars(&a), &chars(&b)),
                 strsim::levenshtein(&a, &b)
             );
+        }
+
+        /// Texts around the 64 characters one machine word holds, with memory reused from
+        /// one comparison to the next as scoring reuses it.
+        #[test]
+        fn bit_parallel_distances_agree_with_the_recurrence(
+            pairs in proptest::collection::vec(("[ab éΣ#]{0,70}", "[ab éΣ#]{0,70}"), 1..6)
+        ) {
+            let chars = |s: &str| s.chars().collect::<Vec<_>>();
+            let mut distance = Distance::default();
+            for (a, b) in &pairs {
+                let (a, b) = (chars(a), chars(b));
+                let expected = if b.is_empty() { a.len() } else {
+                    dynamic_programming(&a, &b, &mut Vec::new())
+                };
+                proptest::prop_assert_eq!(distance.levenshtein(&a, &b), expected);
+                proptest::prop_assert!(distance.ascii.iter().all(|&m| m == 0));
+            }
         }
     }
 

@@ -157,9 +157,22 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+            if x.len() != y.len() {
+                return false;
+            }
+            // serde_json's map iterates in key order, so equal maps pair entry by entry; a map
+            // in another order (a preserve-order build) falls back to lookups.
+            for ((k, v), (l, w)) in x.iter().zip(y) {
+                if k != l {
+                    return x
+                        .iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)));
+                }
+                if !json_equal(v, w) {
+                    return false;
+                }
+            }
+            true
         }
         _ => a == b,
     }
@@ -496,6 +509,20 @@ mod tests {
         fn folds_to_agrees_with_fold(a in "[aAbB \t\u{b}ΣσÉé]{0,8}", b in "[aAbB \tΣσÉé]{0,8}") {
             proptest::prop_assert_eq!(folds_to(&a, &fold(&b)), fold(&a) == fold(&b));
         }
+    }
+
+    #[test]
+    fn objects_are_equal_when_their_keys_and_values_are() {
+        let equal = |a: Value, b: Value| json_equal(&a, &b);
+        assert!(equal(
+            json!({"a": 1, "b": [1.0, {"c": null}]}),
+            json!({"b": [1, {"c": null}], "a": 1.0})
+        ));
+        assert!(!equal(json!({"a": 1, "b": 2}), json!({"a": 1, "c": 2})));
+        assert!(!equal(json!({"a": 1, "b": 2}), json!({"a": 1, "b": 3})));
+        assert!(!equal(json!({"a": 1}), json!({"a": 1, "b": 2})));
+        assert!(!equal(json!({"a": "1"}), json!({"a": 1})));
+        assert!(equal(json!({}), json!({})));
     }
 
     #[test]
