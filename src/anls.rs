@@ -41,7 +41,8 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
     if let Some(score) = alternatives(expected, predicted) {
         return score;
     }
-    let mut builder = Builder::new(None);
+    let mut patterns = Patterns::default();
+    let mut builder = Builder::new(None, &mut patterns);
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
     let (sum, length) = Walker::new(&builder.chars, 0, false, true).score(&e, &p, false);
     ratio(sum, length)
@@ -101,21 +102,60 @@ pub fn anls_scores<'s>(
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
-    scores(expected, predicted, rule, true)
+    anls_scores_with(expected, predicted, rule, &mut Patterns::default())
 }
 
-/// [`anls_scores`], with the shortcuts for identical values off in tests, to check that they
-/// change nothing.
+/// [`anls_scores`] with the patterns met in earlier pairs, scored by the same `rule`: a run's
+/// examples share a handful of patterns, found once rather than once per example.
+pub fn anls_scores_with<'s>(
+    expected: &Value,
+    predicted: &Value,
+    rule: &dyn Fn(&str) -> LeafRule<'s>,
+    patterns: &mut Patterns<'s>,
+) -> (Option<f64>, Option<(f64, LeafScores)>) {
+    scores(expected, predicted, rule, patterns, true)
+}
+
+/// The leaf patterns met while scoring, with their rules, kept from one pair to the next.
+#[derive(Default)]
+pub struct Patterns<'s> {
+    /// Every leaf pattern met, with its rule.
+    leaves: Vec<(String, LeafRule<'s>)>,
+    ids: HashMap<String, usize>,
+    /// The paths met, as a tree from the root path at 0: a node's pattern is found from its
+    /// parent's by one short key comparison, not built and looked up as text.
+    paths: Vec<PathNode>,
+}
+
+impl Patterns<'_> {
+    /// Outputs with ever new keys would grow the table without bound: past this many paths it
+    /// starts again.
+    const MAX_PATHS: usize = 512;
+
+    fn start_pair(&mut self) {
+        if self.paths.is_empty() || self.paths.len() > Self::MAX_PATHS {
+            self.leaves.clear();
+            self.ids.clear();
+            self.paths.clear();
+            self.paths.push(PathNode::new(String::new()));
+        }
+    }
+}
+
+/// [`anls_scores_with`], with the shortcuts for identical values off in tests, to check that
+/// they change nothing.
 fn scores<'s>(
     expected: &Value,
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
+    patterns: &mut Patterns<'s>,
     shortcuts: bool,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
     if size(expected) + size(predicted) > MAX_LEAVES {
         return (None, None);
     }
-    let mut builder = Builder::new(Some(rule));
+    patterns.start_pair();
+    let mut builder = Builder::new(Some(rule), patterns);
     let e = builder.tree(expected);
     // An identical prediction would build a tree like the expected one in every part that
     // scoring reads (texts, patterns, shapes, typed preparations), so it is not built; and
@@ -131,14 +171,14 @@ fn scores<'s>(
         let (sum, length) = Walker::new(&builder.chars, 0, false, shortcuts).score(&e, p, false);
         ratio(sum, length)
     });
-    let mut walker = Walker::new(&builder.chars, builder.patterns.len(), true, shortcuts);
+    let leaves = &builder.patterns.leaves;
+    let mut walker = Walker::new(&builder.chars, leaves.len(), true, shortcuts);
     let (sum, length) = walker.score(&e, p, true);
-    let scores = builder
-        .patterns
-        .into_iter()
+    let scores = leaves
+        .iter()
         .zip(walker.scores)
         .filter(|(_, (_, count))| *count > 0)
-        .map(|((pattern, _), score)| (pattern, score))
+        .map(|((pattern, _), score)| (pattern.clone(), score))
         .collect();
     (Some(plain), Some((ratio(sum, length), scores)))
 }
@@ -264,26 +304,21 @@ static MISSING: Node<'static, 'static> = Node {
 
 /// Builds the [`Node`] trees of both sides of a pair, sharing one text arena and (typed
 /// variant) one pattern table, since paired leaves always sit at the same pattern.
-struct Builder<'r, 's> {
+struct Builder<'r, 's, 'p> {
     chars: Vec<char>,
     rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>,
-    /// Every leaf pattern met, with its rule.
-    patterns: Vec<(String, LeafRule<'s>)>,
-    pattern_ids: HashMap<String, usize>,
-    /// The paths met (typed variant), as a tree from the root path at 0: a node's pattern is
-    /// found from its parent's by one short key comparison, not built and looked up as text.
-    paths: Vec<PathNode>,
+    patterns: &'p mut Patterns<'s>,
     /// Object shapes by their key sequence.
     shapes: Vec<Vec<String>>,
     /// A number's text, reused.
     number: String,
 }
 
-/// A path of [`Builder::paths`].
+/// A path of [`Patterns::paths`].
 struct PathNode {
     /// The path as a JSON Pointer pattern (`/items/*/sku`).
     pattern: String,
-    /// Its index in [`Builder::patterns`], once a leaf or null was met at it.
+    /// Its index in [`Patterns::leaves`], once a leaf or null was met at it.
     leaf: Option<usize>,
     /// The paths one step further: `None` for the elements of a list, else an object key.
     children: Vec<(Option<String>, usize)>,
@@ -299,15 +334,13 @@ impl PathNode {
     }
 }
 
-impl<'r, 's> Builder<'r, 's> {
-    fn new(rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>) -> Self {
+impl<'r, 's, 'p> Builder<'r, 's, 'p> {
+    fn new(rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>, patterns: &'p mut Patterns<'s>) -> Self {
         Builder {
             // Room for the texts of a typical example, so that the arena seldom moves.
             chars: Vec::with_capacity(512),
             rule,
-            patterns: Vec::new(),
-            pattern_ids: HashMap::new(),
-            paths: vec![PathNode::new(String::new())],
+            patterns,
             shapes: Vec::new(),
             number: String::new(),
         }
@@ -369,23 +402,22 @@ impl<'r, 's> Builder<'r, 's> {
             // Only the typed variant reads patterns.
             return 0;
         }
-        let known = self.paths[path]
+        let paths = &mut self.patterns.paths;
+        let known = paths[path]
             .children
             .iter()
             .find(|(k, _)| k.as_deref() == key);
         if let Some(&(_, child)) = known {
             return child;
         }
-        let mut pattern = self.paths[path].pattern.clone();
+        let mut pattern = paths[path].pattern.clone();
         match key {
             None => pattern.push_str("/*"),
             Some(key) => push_key(&mut pattern, key),
         }
-        let child = self.paths.len();
-        self.paths.push(PathNode::new(pattern));
-        self.paths[path]
-            .children
-            .push((key.map(str::to_owned), child));
+        let child = paths.len();
+        paths.push(PathNode::new(pattern));
+        paths[path].children.push((key.map(str::to_owned), child));
         child
     }
 
@@ -400,32 +432,33 @@ impl<'r, 's> Builder<'r, 's> {
         })
     }
 
-    /// The index in [`Builder::patterns`] of the pattern of `path` (0 in the plain variant).
+    /// The index in [`Patterns::leaves`] of the pattern of `path` (0 in the plain variant).
     /// Paths with the same pattern text (a key `*` and a list's elements) share it.
     fn pattern(&mut self, path: usize) -> usize {
         let Some(rule) = self.rule else {
             return 0;
         };
-        if let Some(id) = self.paths[path].leaf {
+        let patterns = &mut *self.patterns;
+        if let Some(id) = patterns.paths[path].leaf {
             return id;
         }
-        let text = &self.paths[path].pattern;
-        let id = match self.pattern_ids.get(text) {
+        let text = &patterns.paths[path].pattern;
+        let id = match patterns.ids.get(text) {
             Some(&id) => id,
             None => {
-                let id = self.patterns.len();
-                self.patterns.push((text.clone(), rule(text)));
-                self.pattern_ids.insert(text.clone(), id);
+                let id = patterns.leaves.len();
+                patterns.leaves.push((text.clone(), rule(text)));
+                patterns.ids.insert(text.clone(), id);
                 id
             }
         };
-        self.paths[path].leaf = Some(id);
+        patterns.paths[path].leaf = Some(id);
         id
     }
 
     fn leaf<'v>(&mut self, value: &'v Value, pattern: usize) -> Leaf<'v, 's> {
         let rule = match self.rule {
-            Some(_) => self.patterns[pattern].1,
+            Some(_) => self.patterns.leaves[pattern].1,
             None => LeafRule::Similarity,
         };
         match rule {
@@ -1199,9 +1232,18 @@ mod tests {
                 Some("*") => LeafRule::Field(&player),
                 _ => LeafRule::Similarity,
             };
+            let fresh = || Patterns::default();
             proptest::prop_assert_eq!(
-                bits(scores(&expected, &predicted, &rule, true)),
-                bits(scores(&expected, &predicted, &rule, false))
+                bits(scores(&expected, &predicted, &rule, &mut fresh(), true)),
+                bits(scores(&expected, &predicted, &rule, &mut fresh(), false))
+            );
+            // Patterns kept from other pairs (as a run keeps them) change nothing either.
+            let mut kept = fresh();
+            scores(&predicted, &expected, &rule, &mut kept, true);
+            scores(&json!({"z": [1, {"t": 2}]}), &expected, &rule, &mut kept, true);
+            proptest::prop_assert_eq!(
+                bits(scores(&expected, &predicted, &rule, &mut kept, true)),
+                bits(scores(&expected, &predicted, &rule, &mut fresh(), true))
             );
         }
     }

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::accumulate::{Accumulator, Record};
+use crate::anls::Patterns;
 use crate::error::{Error, Location, Result};
 use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
@@ -168,6 +169,16 @@ impl<'a> Scorer<'a> {
 
     /// Scores one example. Pure: the same case always gives the same score.
     pub fn score(&self, case: &Case) -> ExampleScore {
+        self.score_with(case, &mut crate::anls::Patterns::default())
+    }
+
+    /// [`Scorer::score`], with the ANLS* patterns met in the examples this scorer scored
+    /// before with the same `patterns` (one per thread).
+    pub fn score_with(
+        &self,
+        case: &Case,
+        patterns: &mut crate::anls::Patterns<'a>,
+    ) -> ExampleScore {
         let output = case.prediction.as_ref().map(|p| &p.output);
         let parsed = classify(output);
         let value = parsed.scored_value(self.use_repaired);
@@ -189,10 +200,11 @@ impl<'a> Scorer<'a> {
             expected: label_at(Some(&case.example.expected), pointer),
             predicted: label_at(value, pointer),
         });
-        let (anls, anls_typed) = crate::anls::anls_scores(
+        let (anls, anls_typed) = crate::anls::anls_scores_with(
             &case.example.expected,
             value.unwrap_or(&serde_json::Value::Null),
             &|pattern| self.typed_leaf(pattern),
+            patterns,
         );
         ExampleScore {
             tier: parsed.tier,
@@ -227,7 +239,7 @@ impl<'a> Scorer<'a> {
     /// How the typed ANLS* compares two leaves at `pattern`: with the spec's comparator where
     /// one applies (a `[paths]` pattern; an event's time within the tolerance, its label
     /// exactly, its `[fields]` by their comparators), else by ANLS* text similarity.
-    fn typed_leaf(&self, pattern: &str) -> crate::anls::LeafRule<'_> {
+    fn typed_leaf(&self, pattern: &str) -> crate::anls::LeafRule<'a> {
         use crate::anls::LeafRule;
         if let Some(field) = self.spec.paths.get(pattern) {
             return LeafRule::Field(field);
@@ -602,8 +614,8 @@ fn stream_expected(
             .collect::<Result<_>>()?;
         let scored: Vec<Scored1> = cases
             .par_iter()
-            .map(|(ordinal, case, cluster)| {
-                let score = scorer.score(case);
+            .map_init(Patterns::default, |patterns, (ordinal, case, cluster)| {
+                let score = scorer.score_with(case, patterns);
                 let counts = NamedCounts::of(&score, &players);
                 let (line, errors, exact) =
                     crate::report::examples::render_line(case, &score, cluster.as_deref(), &counts);
