@@ -230,11 +230,22 @@ impl Record {
     /// Reads the next frame written by [`Record::write_frame`] into `buf`; `Ok(false)` at the
     /// end of the file. A frame cut short or of an impossible length is an error.
     pub fn read_frame(reader: &mut impl std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+        let cut_short =
+            || std::io::Error::new(std::io::ErrorKind::InvalidData, "a record cut short");
         let mut len = [0; 4];
-        match reader.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
-            Err(e) => return Err(e),
+        let mut got = 0;
+        while got < len.len() {
+            match reader.read(&mut len[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match got {
+            0 => return Ok(false),
+            4 => {}
+            _ => return Err(cut_short()),
         }
         let len = u32::from_le_bytes(len) as usize;
         if len > MAX_FRAME {
@@ -245,17 +256,18 @@ impl Record {
         }
         buf.resize(len, 0);
         reader.read_exact(buf).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => {
-                std::io::Error::new(std::io::ErrorKind::InvalidData, "a record cut short")
-            }
+            std::io::ErrorKind::UnexpectedEof => cut_short(),
             _ => e,
         })?;
         Ok(true)
     }
 
-    /// Decodes a frame's bytes.
+    /// Decodes a frame's bytes, all of them: a frame longer than its record is damaged too.
     pub fn decode(bytes: &[u8]) -> std::result::Result<Record, postcard::Error> {
-        postcard::from_bytes(bytes)
+        match postcard::take_from_bytes(bytes)? {
+            (record, []) => Ok(record),
+            _ => Err(postcard::Error::DeserializeBadEncoding),
+        }
     }
 
     /// Same-label pairs of the example after shifting every predicted time by `shift_us`,

@@ -310,6 +310,8 @@ struct Builder<'r, 's, 'p> {
     patterns: &'p mut Patterns<'s>,
     /// Object shapes by their key sequence.
     shapes: Vec<Vec<String>>,
+    /// The same by key sequence, once there are too many to scan.
+    shape_index: HashMap<Vec<String>, usize>,
     /// A number's text, reused.
     number: String,
 }
@@ -320,16 +322,51 @@ struct PathNode {
     pattern: String,
     /// Its index in [`Patterns::leaves`], once a leaf or null was met at it.
     leaf: Option<usize>,
-    /// The paths one step further: `None` for the elements of a list, else an object key.
-    children: Vec<(Option<String>, usize)>,
+    /// The path of a list's elements.
+    elements: Option<usize>,
+    /// The paths of an object's keys.
+    keys: Vec<(String, usize)>,
+    /// The same by key, once there are too many to scan.
+    key_index: HashMap<String, usize>,
 }
+
+/// Up to this many entries a scan is cheaper than hashing; past it, a map keeps a wide
+/// object (up to [`MAX_LEAVES`] keys) from costing quadratic time.
+const SCAN: usize = 16;
 
 impl PathNode {
     fn new(pattern: String) -> Self {
         PathNode {
             pattern,
             leaf: None,
-            children: Vec::new(),
+            elements: None,
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+        }
+    }
+
+    fn child(&self, key: Option<&str>) -> Option<usize> {
+        match key {
+            None => self.elements,
+            Some(key) if self.keys.len() <= SCAN => {
+                self.keys.iter().find(|(k, _)| k == key).map(|&(_, c)| c)
+            }
+            Some(key) => self.key_index.get(key).copied(),
+        }
+    }
+
+    fn add_child(&mut self, key: Option<&str>, child: usize) {
+        let Some(key) = key else {
+            self.elements = Some(child);
+            return;
+        };
+        self.keys.push((key.to_owned(), child));
+        if self.keys.len() > SCAN {
+            if self.key_index.is_empty() {
+                self.key_index.extend(self.keys.iter().cloned());
+            } else {
+                self.key_index.insert(key.to_owned(), child);
+            }
         }
     }
 }
@@ -342,6 +379,7 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             rule,
             patterns,
             shapes: Vec::new(),
+            shape_index: HashMap::new(),
             number: String::new(),
         }
     }
@@ -403,11 +441,7 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             return 0;
         }
         let paths = &mut self.patterns.paths;
-        let known = paths[path]
-            .children
-            .iter()
-            .find(|(k, _)| k.as_deref() == key);
-        if let Some(&(_, child)) = known {
+        if let Some(child) = paths[path].child(key) {
             return child;
         }
         let mut pattern = paths[path].pattern.clone();
@@ -417,19 +451,33 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
         }
         let child = paths.len();
         paths.push(PathNode::new(pattern));
-        paths[path].children.push((key.map(str::to_owned), child));
+        paths[path].add_child(key, child);
         child
     }
 
     fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
-        // An example has a handful of object shapes: scanning them is cheaper than hashing.
-        let known = self.shapes.iter().position(|keys| {
-            keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
-        });
-        known.unwrap_or_else(|| {
-            self.shapes.push(map.keys().cloned().collect());
-            self.shapes.len() - 1
-        })
+        if self.shapes.len() <= SCAN {
+            let known = self.shapes.iter().position(|keys| {
+                keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
+            });
+            if let Some(shape) = known {
+                return shape;
+            }
+        }
+        let keys: Vec<String> = map.keys().cloned().collect();
+        if let Some(&shape) = self.shape_index.get(&keys) {
+            return shape;
+        }
+        let shape = self.shapes.len();
+        if shape >= SCAN {
+            if self.shape_index.is_empty() {
+                let known = self.shapes.iter().cloned().enumerate().map(|(i, k)| (k, i));
+                self.shape_index.extend(known);
+            }
+            self.shape_index.insert(keys.clone(), shape);
+        }
+        self.shapes.push(keys);
+        shape
     }
 
     /// The index in [`Patterns::leaves`] of the pattern of `path` (0 in the plain variant).
@@ -1245,6 +1293,55 @@ mod tests {
                 bits(scores(&expected, &predicted, &rule, &mut kept, true)),
                 bits(scores(&expected, &predicted, &rule, &mut fresh(), true))
             );
+        }
+    }
+
+    #[test]
+    fn wide_objects_and_many_shapes_score_as_narrow_ones() {
+        // Past 16 keys or shapes the builder looks them up by hashing instead of scanning.
+        let wide = |changed: Option<usize>| {
+            let map: serde_json::Map<String, Value> = (0..40)
+                .map(|i| {
+                    let value = if Some(i) == changed {
+                        "x".into()
+                    } else {
+                        format!("v{i}")
+                    };
+                    (format!("k{i:02}"), Value::String(value))
+                })
+                .collect();
+            Value::Object(map)
+        };
+        let similarity = |_: &str| LeafRule::Similarity;
+        let (plain, typed) = anls_scores(&wide(None), &wide(Some(5)), &similarity);
+        assert!(close(plain.unwrap(), 39.0 / 40.0));
+        let (typed, leaves) = typed.unwrap();
+        assert!(close(typed, 39.0 / 40.0));
+        assert_eq!(leaves.len(), 40);
+        assert_eq!(leaves["/k05"], (0.0, 1));
+        let shapes: Vec<Value> = (0..30).map(|i| json!({ format!("a{i}"): i })).collect();
+        let mut kept = Patterns::default();
+        anls_scores_with(
+            &wide(None),
+            &Value::Array(shapes.clone()),
+            &similarity,
+            &mut kept,
+        );
+        let mut fewer = shapes.clone();
+        fewer.remove(7);
+        for patterns in [&mut kept, &mut Patterns::default()] {
+            let (plain, typed) = anls_scores_with(
+                &Value::Array(shapes.clone()),
+                &Value::Array(fewer.clone()),
+                &similarity,
+                patterns,
+            );
+            assert!(close(plain.unwrap(), 29.0 / 30.0));
+            let (typed, leaves) = typed.unwrap();
+            assert!(close(typed, 29.0 / 30.0));
+            assert_eq!(leaves.len(), 30);
+            assert_eq!(leaves["/*/a7"], (0.0, 1));
+            assert_eq!(leaves["/*/a8"], (1.0, 1));
         }
     }
 

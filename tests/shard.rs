@@ -203,6 +203,11 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
         cut.contains("records.bin: a record cut short at example"),
         "{cut}"
     );
+    let header_cut = damaged(&bytes[..2]);
+    assert!(
+        header_cut.contains("records.bin: a record cut short at example 1: the part is damaged"),
+        "{header_cut}"
+    );
     let mut huge = bytes.clone();
     huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
     let huge = damaged(&huge);
@@ -215,6 +220,13 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     garbled[4..4 + first].fill(0xFF);
     let garbled = damaged(&garbled);
     assert!(garbled.contains("a record does not parse"), "{garbled}");
+    // A frame whose length claims a byte more than its record holds.
+    let mut padded = ((first + 1) as u32).to_le_bytes().to_vec();
+    padded.extend_from_slice(&bytes[4..4 + first]);
+    padded.push(0);
+    padded.extend_from_slice(&bytes[4 + first..]);
+    let padded = damaged(&padded);
+    assert!(padded.contains("a record does not parse"), "{padded}");
     std::fs::write(&records, &bytes).unwrap();
     let not_a_part = merge(&[&a0, out]);
     assert!(
