@@ -294,20 +294,32 @@ pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option
         return None;
     }
     // "00" is a number of its own; any other run of zeros is 0 once its leading zeros go.
+    if team.is_empty() {
+        return None;
+    }
     let number = match number.trim_start_matches('0') {
         _ if number == "00" => "00",
         "" => "0",
         digits => digits,
     }
     .to_owned();
-    if team.is_empty() {
-        return None;
-    }
     let team = aliases
         .iter()
-        .find(|(alias, _)| folds_to(alias, &team))
+        .find(|(alias, _)| names_team(alias, &team))
         .map_or(team, |(_, canonical)| fold(canonical));
     Some(Player { number, team })
+}
+
+/// `folds_to(alias, team)` for a folded `team`; an alias of one ASCII word, as aliases
+/// usually are, is compared case-blind without splitting either into words.
+fn names_team(alias: &str, team: &str) -> bool {
+    let one_word = alias.is_ascii() && !alias.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r'));
+    if one_word {
+        // A folded text's ASCII letters are lower-case already.
+        alias.eq_ignore_ascii_case(team)
+    } else {
+        folds_to(alias, team)
+    }
 }
 
 /// The number and the folded team of a textual player reference.
@@ -322,42 +334,51 @@ fn parse_player_text(text: &str) -> Option<(&str, String)> {
 /// [`parse_any_player_text`] for ASCII text, a byte at a time: every model output goes
 /// through here, several times per event.
 fn parse_ascii_player_text(text: &str) -> Option<(&str, String)> {
-    // `char::is_whitespace` on ASCII: the vertical tab too, unlike `u8::is_ascii_whitespace`.
-    let separator = |b: u8| {
-        matches!(
-            b,
-            b' ' | b'\t'..=b'\r' | b'#' | b'(' | b')' | b',' | b'.' | b':' | b'-' | b'[' | b']'
-        )
+    // `char::is_whitespace` on ASCII (the vertical tab too, unlike `u8::is_ascii_whitespace`)
+    // and the punctuation `parse_any_player_text` splits at, as a table.
+    const SEPARATORS: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            table[i] = matches!(
+                i as u8,
+                b' ' | b'\t'..=b'\r' | b'#' | b'(' | b')' | b',' | b'.' | b':' | b'-' | b'[' | b']'
+            );
+            i += 1;
+        }
+        table
     };
+    let separator = |b: u8| SEPARATORS[usize::from(b)];
     let bytes = text.as_bytes();
     let mut number = None;
-    let mut team = String::new();
+    let mut team = Vec::with_capacity(bytes.len());
     let mut start = 0;
     while start < bytes.len() {
         if separator(bytes[start]) {
             start += 1;
             continue;
         }
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| separator(b))
-            .map_or(bytes.len(), |n| start + n);
-        let word = &text[start..end];
-        start = end;
-        if word.bytes().all(|b| b.is_ascii_digit()) {
-            if number.replace(word).is_some() {
+        let mut end = start + 1;
+        while end < bytes.len() && !separator(bytes[end]) {
+            end += 1;
+        }
+        let word = &bytes[start..end];
+        if word.iter().all(u8::is_ascii_digit) {
+            if number.replace(&text[start..end]).is_some() {
                 return None;
             }
         } else if !PLAYER_NOISE
             .iter()
-            .any(|noise| word.eq_ignore_ascii_case(noise))
+            .any(|noise| word.eq_ignore_ascii_case(noise.as_bytes()))
         {
             if !team.is_empty() {
-                team.push(' ');
+                team.push(b' ');
             }
-            team.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            team.extend(word.iter().map(u8::to_ascii_lowercase));
         }
+        start = end;
     }
+    let team = String::from_utf8(team).expect("ASCII bytes are UTF-8");
     Some((number?, team))
 }
 
@@ -498,6 +519,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn one_word_aliases_name_teams_as_folding_does(
+            alias in "[gGrReEyY\u{212a}é]{1,5}( [a-z]{1,3})?",
+            team in "[gGrReEyY\u{212a}é]{1,5}( [a-zA-Z]{1,3})?"
+        ) {
+            let team = fold(&team);
+            proptest::prop_assert_eq!(names_team(&alias, &team), folds_to(&alias, &team));
+        }
+
         #[test]
         fn ascii_player_texts_parse_as_any_text_does(
             text in "[ \t\u{b}\r#().,:\\-\\[\\]0-9aAoOnN]{0,6}(Player|NO|num|jersey|Gray|07)?[ #(0-9a-z]{0,6}"
