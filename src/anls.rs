@@ -44,7 +44,7 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
     let mut patterns = Patterns::default();
     let mut builder = Builder::new(None, &mut patterns);
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
-    let (sum, length) = Walker::new(&builder.chars, 0, false, true).score(&e, &p, false);
+    let (sum, length) = Walker::new(&builder.patterns.chars, 0, false, true).score(&e, &p, false);
     ratio(sum, length)
 }
 
@@ -116,7 +116,8 @@ pub fn anls_scores_with<'s>(
     scores(expected, predicted, rule, patterns, true)
 }
 
-/// The leaf patterns met while scoring, with their rules, kept from one pair to the next.
+/// What scoring keeps from one pair to the next: the leaf patterns met with their rules, the
+/// object shapes, and the memory of the text arena.
 #[derive(Default)]
 pub struct Patterns<'s> {
     /// Every leaf pattern met, with its rule.
@@ -125,6 +126,12 @@ pub struct Patterns<'s> {
     /// The paths met, as a tree from the root path at 0: a node's pattern is found from its
     /// parent's by one short key comparison, not built and looked up as text.
     paths: Vec<PathNode>,
+    /// Object shapes by their key sequence.
+    shapes: Vec<Vec<String>>,
+    /// The same by key sequence, once there are too many to scan.
+    shape_index: HashMap<Vec<String>, usize>,
+    /// The normalised texts of a pair's leaves, emptied for each pair.
+    chars: Vec<char>,
 }
 
 impl Patterns<'_> {
@@ -133,12 +140,18 @@ impl Patterns<'_> {
     const MAX_PATHS: usize = 512;
 
     fn start_pair(&mut self) {
-        if self.paths.is_empty() || self.paths.len() > Self::MAX_PATHS {
+        if self.paths.is_empty()
+            || self.paths.len() > Self::MAX_PATHS
+            || self.shapes.len() > Self::MAX_PATHS
+        {
             self.leaves.clear();
             self.ids.clear();
             self.paths.clear();
             self.paths.push(PathNode::new(String::new()));
+            self.shapes.clear();
+            self.shape_index.clear();
         }
+        self.chars.clear();
     }
 }
 
@@ -168,11 +181,12 @@ fn scores<'s>(
         &built
     };
     let plain = alternatives(expected, predicted).unwrap_or_else(|| {
-        let (sum, length) = Walker::new(&builder.chars, 0, false, shortcuts).score(&e, p, false);
+        let (sum, length) =
+            Walker::new(&builder.patterns.chars, 0, false, shortcuts).score(&e, p, false);
         ratio(sum, length)
     });
     let leaves = &builder.patterns.leaves;
-    let mut walker = Walker::new(&builder.chars, leaves.len(), true, shortcuts);
+    let mut walker = Walker::new(&builder.patterns.chars, leaves.len(), true, shortcuts);
     let (sum, length) = walker.score(&e, p, true);
     let scores = leaves
         .iter()
@@ -305,13 +319,8 @@ static MISSING: Node<'static, 'static> = Node {
 /// Builds the [`Node`] trees of both sides of a pair, sharing one text arena and (typed
 /// variant) one pattern table, since paired leaves always sit at the same pattern.
 struct Builder<'r, 's, 'p> {
-    chars: Vec<char>,
     rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>,
     patterns: &'p mut Patterns<'s>,
-    /// Object shapes by their key sequence.
-    shapes: Vec<Vec<String>>,
-    /// The same by key sequence, once there are too many to scan.
-    shape_index: HashMap<Vec<String>, usize>,
     /// A number's text, reused.
     number: String,
 }
@@ -374,12 +383,8 @@ impl PathNode {
 impl<'r, 's, 'p> Builder<'r, 's, 'p> {
     fn new(rule: Option<&'r dyn Fn(&str) -> LeafRule<'s>>, patterns: &'p mut Patterns<'s>) -> Self {
         Builder {
-            // Room for the texts of a typical example, so that the arena seldom moves.
-            chars: Vec::with_capacity(512),
             rule,
             patterns,
-            shapes: Vec::new(),
-            shape_index: HashMap::new(),
             number: String::new(),
         }
     }
@@ -456,8 +461,9 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
     }
 
     fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
-        if self.shapes.len() <= SCAN {
-            let known = self.shapes.iter().position(|keys| {
+        let patterns = &mut *self.patterns;
+        if patterns.shapes.len() <= SCAN {
+            let known = patterns.shapes.iter().position(|keys| {
                 keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
             });
             if let Some(shape) = known {
@@ -465,18 +471,23 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             }
         }
         let keys: Vec<String> = map.keys().cloned().collect();
-        if let Some(&shape) = self.shape_index.get(&keys) {
+        if let Some(&shape) = patterns.shape_index.get(&keys) {
             return shape;
         }
-        let shape = self.shapes.len();
+        let shape = patterns.shapes.len();
         if shape >= SCAN {
-            if self.shape_index.is_empty() {
-                let known = self.shapes.iter().cloned().enumerate().map(|(i, k)| (k, i));
-                self.shape_index.extend(known);
+            if patterns.shape_index.is_empty() {
+                let known = patterns
+                    .shapes
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, k)| (k, i));
+                patterns.shape_index.extend(known);
             }
-            self.shape_index.insert(keys.clone(), shape);
+            patterns.shape_index.insert(keys.clone(), shape);
         }
-        self.shapes.push(keys);
+        patterns.shapes.push(keys);
         shape
     }
 
@@ -522,13 +533,15 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
 
     /// Appends a leaf's normalised text (lower-cased, white space collapsed) to the arena.
     fn text(&mut self, value: &Value) -> Range<usize> {
-        let start = self.chars.len();
+        let start = self.patterns.chars.len();
         let text = match value {
             Value::Number(n) => {
                 // Numbers are ASCII without white space: their text goes in as it is.
                 python_number(n, &mut self.number);
-                self.chars.extend(self.number.bytes().map(char::from));
-                return start..self.chars.len();
+                self.patterns
+                    .chars
+                    .extend(self.number.bytes().map(char::from));
+                return start..self.patterns.chars.len();
             }
             other => python_text(other),
         };
@@ -537,21 +550,22 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             // is the same as lower-casing first, without the allocations.
             for (i, word) in text.split_whitespace().enumerate() {
                 if i > 0 {
-                    self.chars.push(' ');
+                    self.patterns.chars.push(' ');
                 }
-                self.chars
+                self.patterns
+                    .chars
                     .extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
             }
         } else {
             let lower = text.to_lowercase();
             for (i, word) in lower.split_whitespace().enumerate() {
                 if i > 0 {
-                    self.chars.push(' ');
+                    self.patterns.chars.push(' ');
                 }
-                self.chars.extend(word.chars());
+                self.patterns.chars.extend(word.chars());
             }
         }
-        start..self.chars.len()
+        start..self.patterns.chars.len()
     }
 }
 
