@@ -789,24 +789,58 @@ pub struct ExampleLines {
     lines: Vec<(u64, u64)>,
     /// (errors, reversed; exactly right; example), sorted: worst first.
     order: Vec<(std::cmp::Reverse<u32>, bool, u32)>,
+    /// The threads to read the lines back on.
+    threads: usize,
 }
 
 impl ExampleLines {
     /// Writes the lines, worst first.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        /// Lines read back by one task.
+        const CHUNK: usize = 2048;
         let files: Vec<File> = self
             .files
             .iter()
             .map(File::open)
             .collect::<std::io::Result<_>>()?;
-        let mut buf = Vec::new();
-        for &(_, _, ordinal) in &self.order {
-            let (offset, len) = self.lines[ordinal as usize];
-            buf.resize(len as usize, 0);
-            files[ordinal as usize % files.len()].read_exact_at(&mut buf, offset)?;
-            out.write_all(&buf)?;
+        // The order scatters the reads over the files, one read a line: on all threads, a
+        // window of chunks at a time, so that memory holds only the window.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.max(1))
+            .build()
+            .map_err(std::io::Error::other)?;
+        let window = CHUNK * 2 * pool.current_num_threads();
+        for lines in self.order.chunks(window) {
+            let chunks: Vec<std::io::Result<Vec<u8>>> = pool.install(|| {
+                lines
+                    .par_chunks(CHUNK)
+                    .map(|chunk| self.read_lines(&files, chunk))
+                    .collect()
+            });
+            for chunk in chunks {
+                out.write_all(&chunk?)?;
+            }
         }
         Ok(())
+    }
+
+    /// The lines of `examples`, one after another.
+    fn read_lines(
+        &self,
+        files: &[File],
+        examples: &[(std::cmp::Reverse<u32>, bool, u32)],
+    ) -> std::io::Result<Vec<u8>> {
+        let spans = examples
+            .iter()
+            .map(|&(_, _, ordinal)| self.lines[ordinal as usize]);
+        let mut buf = vec![0; spans.clone().map(|(_, len)| len as usize).sum()];
+        let mut at = 0;
+        for (&(_, _, ordinal), (offset, len)) in examples.iter().zip(spans) {
+            let end = at + len as usize;
+            files[ordinal as usize % files.len()].read_exact_at(&mut buf[at..end], offset)?;
+            at = end;
+        }
+        Ok(buf)
     }
 }
 
@@ -1110,6 +1144,7 @@ pub fn finish(
             files: parts.iter().map(|p| p.lines.clone()).collect(),
             lines,
             order,
+            threads: pool.current_num_threads(),
         },
         run_examples: if request.keep_run {
             run_examples
@@ -1403,6 +1438,42 @@ fn display(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn example_lines_are_written_in_order_across_chunks_and_parts() {
+        // Two parts' lines files, examples alternating between them, and an order that jumps
+        // about: more lines than one window of chunks holds, on three threads.
+        let dir = tempfile::tempdir().unwrap();
+        let n = 11_000u32;
+        let line = |o: u32| format!("{{\"example\": {o}}}\n");
+        let mut files = vec![Vec::new(), Vec::new()];
+        let mut lines = Vec::new();
+        for o in 0..n {
+            let file = &mut files[o as usize % 2];
+            lines.push((file.len() as u64, line(o).len() as u64));
+            file.extend_from_slice(line(o).as_bytes());
+        }
+        let paths: Vec<PathBuf> = (0..2)
+            .map(|i| dir.path().join(format!("{i}.jsonl")))
+            .collect();
+        for (path, bytes) in paths.iter().zip(&files) {
+            std::fs::write(path, bytes).unwrap();
+        }
+        let mut order: Vec<_> = (0..n)
+            .map(|o| (std::cmp::Reverse(o * 7919 % 13), o % 3 == 0, o))
+            .collect();
+        order.sort_unstable();
+        let expected: String = order.iter().map(|&(_, _, o)| line(o)).collect();
+        let examples = ExampleLines {
+            files: paths,
+            lines,
+            order,
+            threads: 3,
+        };
+        let mut out = Vec::new();
+        examples.write_to(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
 
     fn request(dataset: &str) -> ScoreRequest {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dataset);
