@@ -187,7 +187,7 @@ fn add_list(total: &mut ListCounts, counts: &ListCounts) {
 }
 
 /// What the report needs of one example beyond the sums: written to disk as one frame of
-/// the records file ([`Record::write_frame`]).
+/// the records file ([`Record::frame`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Position in the expected file.
@@ -215,21 +215,19 @@ pub struct Record {
 const MAX_FRAME: usize = 1 << 28;
 
 impl Record {
-    /// Appends the record to `out` as one frame of a records file: its length in bytes (4,
-    /// little-endian), then its postcard encoding. A binary frame, because the records are
+    /// The record as one frame of a records file: its length in bytes (4, little-endian),
+    /// then its postcard encoding. A binary frame, because the records are
     /// written and read back once per example, where JSON cost a tenth of a run's time.
-    pub fn write_frame(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.extend_from_slice(&[0; 4]);
-        let mut framed = postcard::to_extend(self, std::mem::take(out)).expect("a record encodes");
-        let len = u32::try_from(framed.len() - start - 4).expect("a record under 4 GiB");
-        framed[start..start + 4].copy_from_slice(&len.to_le_bytes());
-        *out = framed;
+    pub fn frame(&self) -> Vec<u8> {
+        let mut frame = postcard::to_extend(self, vec![0; 4]).expect("a record encodes");
+        let len = u32::try_from(frame.len() - 4).expect("a record under 4 GiB");
+        frame[..4].copy_from_slice(&len.to_le_bytes());
+        frame
     }
 
-    /// Reads the next frame written by [`Record::write_frame`] into `buf`; `Ok(false)` at the
-    /// end of the file. A frame cut short or of an impossible length is an error.
-    pub fn read_frame(reader: &mut impl std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    /// The bytes of the next frame written by [`Record::frame`]; `None` at the end of the
+    /// file. A frame cut short or of an impossible length is an error.
+    pub fn read_frame(reader: &mut impl std::io::Read) -> std::io::Result<Option<Vec<u8>>> {
         let cut_short =
             || std::io::Error::new(std::io::ErrorKind::InvalidData, "a record cut short");
         let mut len = [0; 4];
@@ -243,7 +241,7 @@ impl Record {
             }
         }
         match got {
-            0 => return Ok(false),
+            0 => return Ok(None),
             4 => {}
             _ => return Err(cut_short()),
         }
@@ -254,12 +252,12 @@ impl Record {
                 format!("a record of {len} bytes"),
             ));
         }
-        buf.resize(len, 0);
-        reader.read_exact(buf).map_err(|e| match e.kind() {
+        let mut frame = vec![0; len];
+        reader.read_exact(&mut frame).map_err(|e| match e.kind() {
             std::io::ErrorKind::UnexpectedEof => cut_short(),
             _ => e,
         })?;
-        Ok(true)
+        Ok(Some(frame))
     }
 
     /// Decodes a frame's bytes, all of them: a frame longer than its record is damaged too.

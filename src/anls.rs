@@ -120,38 +120,83 @@ pub fn anls_scores_with<'s>(
 /// object shapes, and the memory of the text arena.
 #[derive(Default)]
 pub struct Patterns<'s> {
-    /// Every leaf pattern met, with its rule.
-    leaves: Vec<(String, LeafRule<'s>)>,
-    ids: HashMap<String, usize>,
+    /// Every leaf pattern met; `rules` holds the rule of each.
+    leaves: Interner<String>,
+    rules: Vec<LeafRule<'s>>,
     /// The paths met, as a tree from the root path at 0: a node's pattern is found from its
     /// parent's by one short key comparison, not built and looked up as text.
     paths: Vec<PathNode>,
     /// Object shapes by their key sequence.
-    shapes: Vec<Vec<String>>,
-    /// The same by key sequence, once there are too many to scan.
-    shape_index: HashMap<Vec<String>, usize>,
+    shapes: Interner<Vec<String>>,
     /// The normalised texts of a pair's leaves, emptied for each pair.
     chars: Vec<char>,
 }
 
 impl Patterns<'_> {
-    /// Outputs with ever new keys would grow the table without bound: past this many paths it
-    /// starts again.
-    const MAX_PATHS: usize = 512;
+    /// Outputs with ever new keys would grow the tables without bound: past this many paths
+    /// or shapes they start again.
+    const MAX_ENTRIES: usize = 512;
 
     fn start_pair(&mut self) {
         if self.paths.is_empty()
-            || self.paths.len() > Self::MAX_PATHS
-            || self.shapes.len() > Self::MAX_PATHS
+            || self.paths.len() > Self::MAX_ENTRIES
+            || self.shapes.keys.len() > Self::MAX_ENTRIES
         {
-            self.leaves.clear();
-            self.ids.clear();
-            self.paths.clear();
-            self.paths.push(PathNode::new(String::new()));
-            self.shapes.clear();
-            self.shape_index.clear();
+            *self = Patterns {
+                paths: vec![PathNode::new(String::new())],
+                chars: std::mem::take(&mut self.chars),
+                ..Patterns::default()
+            };
         }
         self.chars.clear();
+    }
+}
+
+/// Ids in order of first appearance, found by a scan while there are few (a run's handful of
+/// patterns and shapes) and by hashing once there are many (an object of thousands of keys),
+/// so that neither costs much.
+struct Interner<K> {
+    keys: Vec<K>,
+    index: HashMap<K, usize>,
+}
+
+impl<K> Default for Interner<K> {
+    fn default() -> Self {
+        Interner {
+            keys: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
+    /// Up to this many keys a scan is cheaper than hashing.
+    const SCAN: usize = 16;
+
+    /// The id of the key `matches` recognises, made by `make` when it must be hashed or
+    /// kept; and whether it is new.
+    fn id(&mut self, matches: impl Fn(&K) -> bool, make: impl FnOnce() -> K) -> (usize, bool) {
+        let key = if self.keys.len() <= Self::SCAN {
+            if let Some(id) = self.keys.iter().position(matches) {
+                return (id, false);
+            }
+            make()
+        } else {
+            let key = make();
+            if let Some(&id) = self.index.get(&key) {
+                return (id, false);
+            }
+            key
+        };
+        let id = self.keys.len();
+        if id >= Self::SCAN {
+            if self.index.is_empty() {
+                self.index.extend(self.keys.iter().cloned().zip(0..));
+            }
+            self.index.insert(key.clone(), id);
+        }
+        self.keys.push(key);
+        (id, true)
     }
 }
 
@@ -185,14 +230,14 @@ fn scores<'s>(
             Walker::new(&builder.patterns.chars, 0, false, shortcuts).score(&e, p, false);
         ratio(sum, length)
     });
-    let leaves = &builder.patterns.leaves;
+    let leaves = &builder.patterns.leaves.keys;
     let mut walker = Walker::new(&builder.patterns.chars, leaves.len(), true, shortcuts);
     let (sum, length) = walker.score(&e, p, true);
     let scores = leaves
         .iter()
         .zip(walker.scores)
         .filter(|(_, (_, count))| *count > 0)
-        .map(|((pattern, _), score)| (pattern.clone(), score))
+        .map(|(pattern, score)| (pattern.clone(), score))
         .collect();
     (Some(plain), Some((ratio(sum, length), scores)))
 }
@@ -333,15 +378,10 @@ struct PathNode {
     leaf: Option<usize>,
     /// The path of a list's elements.
     elements: Option<usize>,
-    /// The paths of an object's keys.
-    keys: Vec<(String, usize)>,
-    /// The same by key, once there are too many to scan.
-    key_index: HashMap<String, usize>,
+    /// The keys of an object at this path; `children` holds the path of each.
+    keys: Interner<String>,
+    children: Vec<usize>,
 }
-
-/// Up to this many entries a scan is cheaper than hashing; past it, a map keeps a wide
-/// object (up to [`MAX_LEAVES`] keys) from costing quadratic time.
-const SCAN: usize = 16;
 
 impl PathNode {
     fn new(pattern: String) -> Self {
@@ -349,33 +389,8 @@ impl PathNode {
             pattern,
             leaf: None,
             elements: None,
-            keys: Vec::new(),
-            key_index: HashMap::new(),
-        }
-    }
-
-    fn child(&self, key: Option<&str>) -> Option<usize> {
-        match key {
-            None => self.elements,
-            Some(key) if self.keys.len() <= SCAN => {
-                self.keys.iter().find(|(k, _)| k == key).map(|&(_, c)| c)
-            }
-            Some(key) => self.key_index.get(key).copied(),
-        }
-    }
-
-    fn add_child(&mut self, key: Option<&str>, child: usize) {
-        let Some(key) = key else {
-            self.elements = Some(child);
-            return;
-        };
-        self.keys.push((key.to_owned(), child));
-        if self.keys.len() > SCAN {
-            if self.key_index.is_empty() {
-                self.key_index.extend(self.keys.iter().cloned());
-            } else {
-                self.key_index.insert(key.to_owned(), child);
-            }
+            keys: Interner::default(),
+            children: Vec::new(),
         }
     }
 }
@@ -446,49 +461,37 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             return 0;
         }
         let paths = &mut self.patterns.paths;
-        if let Some(child) = paths[path].child(key) {
+        let node = &mut paths[path];
+        let known = match key {
+            None => node.elements,
+            Some(key) => match node.keys.id(|k| k == key, || key.to_owned()) {
+                (id, false) => Some(node.children[id]),
+                (_, true) => None,
+            },
+        };
+        if let Some(child) = known {
             return child;
         }
-        let mut pattern = paths[path].pattern.clone();
+        let mut pattern = node.pattern.clone();
         match key {
             None => pattern.push_str("/*"),
             Some(key) => push_key(&mut pattern, key),
         }
         let child = paths.len();
+        match key {
+            None => paths[path].elements = Some(child),
+            Some(_) => paths[path].children.push(child),
+        }
         paths.push(PathNode::new(pattern));
-        paths[path].add_child(key, child);
         child
     }
 
     fn shape(&mut self, map: &serde_json::Map<String, Value>) -> usize {
-        let patterns = &mut *self.patterns;
-        if patterns.shapes.len() <= SCAN {
-            let known = patterns.shapes.iter().position(|keys| {
-                keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
-            });
-            if let Some(shape) = known {
-                return shape;
-            }
-        }
-        let keys: Vec<String> = map.keys().cloned().collect();
-        if let Some(&shape) = patterns.shape_index.get(&keys) {
-            return shape;
-        }
-        let shape = patterns.shapes.len();
-        if shape >= SCAN {
-            if patterns.shape_index.is_empty() {
-                let known = patterns
-                    .shapes
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, k)| (k, i));
-                patterns.shape_index.extend(known);
-            }
-            patterns.shape_index.insert(keys.clone(), shape);
-        }
-        patterns.shapes.push(keys);
-        shape
+        let same_keys = |keys: &Vec<String>| {
+            keys.len() == map.len() && keys.iter().zip(map.keys()).all(|(a, b)| a == b)
+        };
+        let make = || map.keys().cloned().collect();
+        self.patterns.shapes.id(same_keys, make).0
     }
 
     /// The index in [`Patterns::leaves`] of the pattern of `path` (0 in the plain variant).
@@ -502,22 +505,17 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
             return id;
         }
         let text = &patterns.paths[path].pattern;
-        let id = match patterns.ids.get(text) {
-            Some(&id) => id,
-            None => {
-                let id = patterns.leaves.len();
-                patterns.leaves.push((text.clone(), rule(text)));
-                patterns.ids.insert(text.clone(), id);
-                id
-            }
-        };
+        let (id, new) = patterns.leaves.id(|k| k == text, || text.clone());
+        if new {
+            patterns.rules.push(rule(text));
+        }
         patterns.paths[path].leaf = Some(id);
         id
     }
 
     fn leaf<'v>(&mut self, value: &'v Value, pattern: usize) -> Leaf<'v, 's> {
         let rule = match self.rule {
-            Some(_) => self.patterns.leaves[pattern].1,
+            Some(_) => self.patterns.rules[pattern],
             None => LeafRule::Similarity,
         };
         match rule {

@@ -207,10 +207,21 @@ pub fn fold(text: &str) -> String {
     folded
 }
 
+/// `char::is_whitespace` on an ASCII byte: the vertical tab too, unlike
+/// `u8::is_ascii_whitespace`.
+const fn is_white_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
+}
+
 /// `fold(text) == folded` for an already folded `folded`, without building the fold.
 fn folds_to(text: &str, folded: &str) -> bool {
     if !text.is_ascii() {
         return fold(text) == folded;
+    }
+    if !text.bytes().any(is_white_space) {
+        // One word, as team aliases usually are; a folded text's ASCII letters are lower-case
+        // already, so a case-blind comparison needs no splitting into words.
+        return text.eq_ignore_ascii_case(folded);
     }
     // A folded text has no ASCII capitals, so a case-blind comparison is lower-casing `text`.
     let mut words = folded.split_whitespace();
@@ -293,10 +304,10 @@ pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    // "00" is a number of its own; any other run of zeros is 0 once its leading zeros go.
     if team.is_empty() {
         return None;
     }
+    // "00" is a number of its own; any other run of zeros is 0 once its leading zeros go.
     let number = match number.trim_start_matches('0') {
         _ if number == "00" => "00",
         "" => "0",
@@ -305,21 +316,9 @@ pub fn parse_player(value: &Value, aliases: &BTreeMap<String, String>) -> Option
     .to_owned();
     let team = aliases
         .iter()
-        .find(|(alias, _)| names_team(alias, &team))
+        .find(|(alias, _)| folds_to(alias, &team))
         .map_or(team, |(_, canonical)| fold(canonical));
     Some(Player { number, team })
-}
-
-/// `folds_to(alias, team)` for a folded `team`; an alias of one ASCII word, as aliases
-/// usually are, is compared case-blind without splitting either into words.
-fn names_team(alias: &str, team: &str) -> bool {
-    let one_word = alias.is_ascii() && !alias.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r'));
-    if one_word {
-        // A folded text's ASCII letters are lower-case already.
-        alias.eq_ignore_ascii_case(team)
-    } else {
-        folds_to(alias, team)
-    }
 }
 
 /// The number and the folded team of a textual player reference.
@@ -334,16 +333,16 @@ fn parse_player_text(text: &str) -> Option<(&str, String)> {
 /// [`parse_any_player_text`] for ASCII text, a byte at a time: every model output goes
 /// through here, several times per event.
 fn parse_ascii_player_text(text: &str) -> Option<(&str, String)> {
-    // `char::is_whitespace` on ASCII (the vertical tab too, unlike `u8::is_ascii_whitespace`)
-    // and the punctuation `parse_any_player_text` splits at, as a table.
+    // White space and the punctuation `parse_any_player_text` splits at, as a table.
     const SEPARATORS: [bool; 256] = {
         let mut table = [false; 256];
         let mut i = 0;
         while i < 256 {
-            table[i] = matches!(
-                i as u8,
-                b' ' | b'\t'..=b'\r' | b'#' | b'(' | b')' | b',' | b'.' | b':' | b'-' | b'[' | b']'
-            );
+            table[i] = is_white_space(i as u8)
+                || matches!(
+                    i as u8,
+                    b'#' | b'(' | b')' | b',' | b'.' | b':' | b'-' | b'[' | b']'
+                );
             i += 1;
         }
         table
@@ -524,8 +523,7 @@ mod tests {
             alias in "[gGrReEyY\u{212a}é]{1,5}( [a-z]{1,3})?",
             team in "[gGrReEyY\u{212a}é]{1,5}( [a-zA-Z]{1,3})?"
         ) {
-            let team = fold(&team);
-            proptest::prop_assert_eq!(names_team(&alias, &team), folds_to(&alias, &team));
+            proptest::prop_assert_eq!(folds_to(&alias, &fold(&team)), fold(&alias) == fold(&team));
         }
 
         #[test]

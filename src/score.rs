@@ -640,12 +640,10 @@ fn stream_expected(
                     predicted_events,
                     line_len: line.len() as u64,
                 };
-                let mut frame = Vec::new();
-                record.write_frame(&mut frame);
                 Scored1 {
                     score,
                     line,
-                    record: frame,
+                    record: record.frame(),
                 }
             })
             .collect();
@@ -1093,8 +1091,7 @@ pub fn finish(
     for ordinal in 0..n {
         let part = ordinal % parts.len();
         let path = &parts[part].records;
-        let mut frame = Vec::new();
-        let read = Record::read_frame(&mut readers[part], &mut frame).map_err(|e| {
+        let frame = Record::read_frame(&mut readers[part]).map_err(|e| {
             let message = match e.kind() {
                 std::io::ErrorKind::InvalidData => {
                     format!("{e} at example {ordinal}: the part is damaged")
@@ -1106,12 +1103,12 @@ pub fn finish(
                 message,
             }
         })?;
-        if !read {
+        let Some(frame) = frame else {
             return Err(Error::Path {
                 path: path.clone(),
                 message: format!("ends before example {ordinal}: the part is incomplete"),
             });
-        }
+        };
         batch.push((ordinal, frame));
         if batch.len() == BATCH_LINES {
             flush(&mut batch)?;
