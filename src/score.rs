@@ -914,28 +914,33 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;
     // Inside `out`, so the finished files are renamed into place, never copied.
     let work = crate::report::ScratchDir::new(Some(out))?;
-    let part = pool.install(|| {
-        score_part(
-            request,
-            &spec,
-            schema.as_ref(),
-            work.path(),
-            &ProgressBar::hidden(),
+    // The digests are read beside the scoring. A scoring error is reported before any of
+    // theirs, as it would be without them.
+    let (part, digests) = std::thread::scope(|scope| {
+        let digests = scope.spawn(|| {
+            let files = std::iter::once(request.expected.clone())
+                .chain(expand_paths(&request.predictions)?)
+                .collect::<Vec<_>>();
+            crate::shard::digest_inputs(&files)
+        });
+        let part = pool.install(|| {
+            score_part(
+                request,
+                &spec,
+                schema.as_ref(),
+                work.path(),
+                &ProgressBar::hidden(),
+            )
+        });
+        (
+            part,
+            digests.join().expect("the digest thread does not panic"),
         )
-    })?;
-    for (path, size) in &part.inputs {
-        let now = file_size(path)?;
-        if now != *size {
-            return Err(Error::Path {
-                path: path.clone(),
-                message: format!(
-                    "changed while the shard was scored ({size} bytes when it began, {now} now): \
-                     score the shard again on files that stay as they are"
-                ),
-            });
-        }
-    }
-    let settings = crate::shard::Settings::new(request, spec_text, schema_text, &part.inputs);
+    });
+    let part = part?;
+    let digests = digests?;
+    crate::shard::check_unchanged(&part.inputs, &digests)?;
+    let settings = crate::shard::Settings::new(request, spec_text, schema_text, digests);
     crate::shard::write_part(out, settings, &part)
 }
 

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::accumulate::Accumulator;
 use crate::error::{Error, Result};
@@ -21,7 +22,7 @@ use crate::spec::Spec;
 pub const PARTIAL_JSON: &str = "partial.json";
 
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.
@@ -33,10 +34,10 @@ pub struct Settings {
     schema_text: Option<String>,
     expected: PathBuf,
     predictions: Vec<PathBuf>,
-    /// Each input file (expected first, then every prediction file the paths expand to) and
-    /// its size in bytes: shards given different data, as a regenerated file between CI jobs,
-    /// are refused rather than merged into a report of no run.
-    input_sizes: Vec<(PathBuf, u64)>,
+    /// Each input file (expected first, then every prediction file the paths expand to), its
+    /// size and its digest: shards given different data, as a regenerated file between CI
+    /// jobs, are refused rather than merged into a report of no run.
+    inputs: Vec<InputFile>,
     join_by_line: bool,
     repair: bool,
     bootstrap: Option<usize>,
@@ -45,13 +46,12 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings of `request`, scored with these spec and schema texts on these `inputs`
-    /// (each file and its size in bytes).
+    /// The settings of `request`, scored with these spec and schema texts on these `inputs`.
     pub fn new(
         request: &ScoreRequest,
         spec_text: String,
         schema_text: Option<String>,
-        inputs: &[(PathBuf, u64)],
+        inputs: Vec<InputFile>,
     ) -> Settings {
         Settings {
             spec: request.spec.clone(),
@@ -59,7 +59,7 @@ impl Settings {
             schema_text,
             expected: request.expected.clone(),
             predictions: request.predictions.clone(),
-            input_sizes: inputs.to_vec(),
+            inputs,
             join_by_line: request.join == JoinMode::Line,
             repair: request.repair,
             bootstrap: request.bootstrap,
@@ -74,16 +74,80 @@ impl Settings {
             != (&other.spec, &other.spec_text, &other.schema_text)
         {
             Some("specs (the spec file, its text or its schema's text)")
-        } else if (&self.expected, &self.predictions, &self.input_sizes)
-            != (&other.expected, &other.predictions, &other.input_sizes)
+        } else if (&self.expected, &self.predictions, &self.inputs)
+            != (&other.expected, &other.predictions, &other.inputs)
         {
-            Some("input files (their paths or sizes)")
+            Some("input files (their paths, sizes or contents)")
         } else if self != other {
             Some("scoring options (--join, --repair, --bootstrap, --seed or --cluster-by)")
         } else {
             None
         }
     }
+}
+
+/// An input file as a shard read it: the merge compares contents, not only sizes, since an
+/// edit can keep a file's size (a label changed for another of the same length).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// The file, as the shard named it.
+    pub path: PathBuf,
+    /// Its size in bytes when the digest was taken.
+    pub size: u64,
+    /// SHA-256 of its bytes as stored (compressed, for a gzip file), in hex.
+    pub sha256: String,
+}
+
+/// Reads each file in `paths` through once and digests it. A shard runs this beside its
+/// scoring, on a thread of its own: one sequential read of files the scoring reads anyway,
+/// from the page cache once either has read them.
+pub fn digest_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
+    paths
+        .iter()
+        .map(|path| {
+            let cannot_read = |e| Error::io(path, "cannot read", e);
+            let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+            let mut hasher = Sha256::new();
+            let size = std::io::copy(&mut file, &mut hasher).map_err(cannot_read)?;
+            let sha256 = hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            Ok(InputFile {
+                path: path.clone(),
+                size,
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// Fails if an input file's size changed between the start of the shard's run (`at_start`),
+/// the reading of its digest and now: then the part's scores and its digest might describe
+/// different files.
+pub fn check_unchanged(at_start: &[(PathBuf, u64)], digested: &[InputFile]) -> Result<()> {
+    for ((path, size), input) in at_start.iter().zip(digested) {
+        debug_assert_eq!(path, &input.path, "the same files in the same order");
+        let now = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, "cannot read", e))?
+            .len();
+        let (later, when) = if input.size != *size {
+            (input.size, "when its digest was taken")
+        } else {
+            (now, "now")
+        };
+        if later != *size {
+            return Err(Error::Path {
+                path: path.clone(),
+                message: format!(
+                    "changed while the shard was scored ({size} bytes when it began, {later} {when}): \
+                     score the shard again on files that stay as they are"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -257,9 +321,54 @@ pub fn load_parts(
                 joined_by: h.joined_by,
                 records: dir.join(RECORDS_FILE),
                 lines: dir.join(LINES_FILE),
-                inputs: h.settings.input_sizes.clone(),
+                inputs: h
+                    .settings
+                    .inputs
+                    .iter()
+                    .map(|input| (input.path.clone(), input.size))
+                    .collect(),
             }
         })
         .collect();
     Ok((request, spec, parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_tell_files_of_one_size_apart_and_changes_during_a_run_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("predictions.jsonl");
+        std::fs::write(&path, "{\"output\": \"[1]\"}\n").unwrap();
+        let first = digest_inputs(std::slice::from_ref(&path)).unwrap();
+        // SHA-256 of the bytes, as `sha256sum` prints it.
+        assert_eq!(
+            first[0].sha256,
+            "dce7d2ad264cc89738d91e99939bf465cecaea7864cfcaa2a9de4595fc5af353"
+        );
+        assert_eq!(first[0].size, 18);
+        std::fs::write(&path, "{\"output\": \"[2]\"}\n").unwrap();
+        let second = digest_inputs(std::slice::from_ref(&path)).unwrap();
+        assert_eq!(second[0].size, first[0].size);
+        assert_ne!(second[0].sha256, first[0].sha256);
+
+        let at_start = vec![(path.clone(), 18)];
+        check_unchanged(&at_start, &second).unwrap();
+        // Grown after the digest was taken.
+        std::fs::write(&path, "{\"output\": \"[2]\"}\n{}\n").unwrap();
+        let err = check_unchanged(&at_start, &second).unwrap_err().to_string();
+        assert!(
+            err.ends_with("predictions.jsonl: changed while the shard was scored (18 bytes when it began, 21 now): score the shard again on files that stay as they are"),
+            "{err}"
+        );
+        // Grown between the start and the digest.
+        let grown = digest_inputs(std::slice::from_ref(&path)).unwrap();
+        let err = check_unchanged(&at_start, &grown).unwrap_err().to_string();
+        assert!(
+            err.contains("(18 bytes when it began, 21 when its digest was taken)"),
+            "{err}"
+        );
+    }
 }

@@ -175,14 +175,11 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     let text = std::fs::read_to_string(&partial).unwrap();
     let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
     old["format"] = 1.into();
-    old["settings"]
-        .as_object_mut()
-        .unwrap()
-        .remove("input_sizes");
+    old["settings"].as_object_mut().unwrap().remove("inputs");
     std::fs::write(&partial, old.to_string()).unwrap();
     let older = merge(&[&a0, &a1]);
     assert!(
-        older.contains("partial state format 1 (this verdict reads 3)"),
+        older.contains("partial state format 1 (this verdict reads 4)"),
         "{older}"
     );
     std::fs::write(&partial, text).unwrap();
@@ -286,7 +283,16 @@ fn merge_refuses_shards_of_files_changed_between_them() {
     );
     refused(
         &part("b1", "1/2"),
-        "their input files (their paths or sizes) differ",
+        "their input files (their paths, sizes or contents) differ",
+    );
+    // The same size, one output changed: told apart by the digest.
+    let edited = text.replacen("FG_MAKE", "FG_MISS", 1);
+    assert_ne!(edited, text, "the fixture has an FG_MAKE to edit");
+    assert_eq!(edited.len(), text.len());
+    write(data.path(), "predictions.jsonl", edited);
+    refused(
+        &part("b1", "1/2"),
+        "their input files (their paths, sizes or contents) differ",
     );
     write(data.path(), "predictions.jsonl", text);
 
