@@ -24,7 +24,9 @@ use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
 use crate::input::index::{BATCH_LINES, Claim, KeyDigest, PredictionIndex, digest};
 use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, nothing_joined};
-use crate::input::read::{expand_paths, parse_line, read_batches, read_batches_ahead, read_jsonl};
+use crate::input::read::{
+    Unread, expand_paths, parse_line_unread, read_batches, read_batches_ahead, read_jsonl,
+};
 use crate::input::{Example, Output, expected};
 use crate::metrics::{class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
@@ -355,7 +357,11 @@ fn read_example(
     location: Location,
     text: &str,
 ) -> Result<(Example, Option<String>)> {
-    let value = parse_line(&location, text)?;
+    let unread = match &request.cluster_by {
+        Some(by) if !by.uses_id() => Unread::Nothing,
+        _ => expected::UNREAD,
+    };
+    let value = parse_line_unread(&location, text, unread)?;
     let from_line = match &request.cluster_by {
         Some(by) if !by.uses_id() => Some(by.cluster(Some(&value), None)),
         _ => None,
@@ -1475,6 +1481,22 @@ mod tests {
         let mut out = Vec::new();
         examples.write_to(&mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_cluster_pointer_reads_the_parts_of_a_line_scoring_leaves_unread() {
+        let line = r#"{"systemInstruction": {"parts": [{"text": "game-7"}]}, "contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}]}"#;
+        let location = Location {
+            path: "expected.jsonl".into(),
+            line: 1,
+        };
+        let mut request = request("datasets/basketball");
+        request.cluster_by = Some("/systemInstruction/parts/0/text".parse().unwrap());
+        let (_, cluster) = read_example(&request, location.clone(), line).unwrap();
+        assert_eq!(cluster.as_deref(), Some("game-7"));
+        request.cluster_by = None;
+        let (example, cluster) = read_example(&request, location, line).unwrap();
+        assert_eq!((example.expected, cluster), (serde_json::json!([]), None));
     }
 
     fn request(dataset: &str) -> ScoreRequest {

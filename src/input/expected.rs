@@ -6,10 +6,16 @@
 
 use serde_json::{Map, Value};
 
+use super::read::Unread;
 use super::{Example, Keys, UserPart, content_hash, explicit_key, gemini_user_turns, kind_of};
 use crate::error::{Error, Location, Result};
 
 const SHAPES: &str = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat line {\"messages\": [...]} or {\"id\": ..., \"expected\": ...}";
+
+/// What the reader below never looks at in an expected line: a Gemini tuning line's system
+/// instruction (the join hashes the user turns only). A `--cluster-by` key or pointer may name
+/// any part of the line, so it is read in full then.
+pub const UNREAD: Unread = Unread::Parts(&[("systemInstruction", Unread::All)]);
 
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::join::{JoinedBy, duplicate};
-use super::read::{parse_line, read_batches_ahead};
+use super::read::{parse_line_unread, read_batches_ahead};
 use super::{Keys, Output, Prediction, predicted};
 use crate::error::{Error, Location, Result};
 use crate::spill::BackgroundWriter;
@@ -132,7 +132,7 @@ impl PredictionIndex {
                     .par_iter()
                     .map(|raw| {
                         let location = raw.location(file);
-                        let value = parse_line(&location, &raw.text)?;
+                        let value = parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
                         let prediction = predicted::detect(location, value)?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::expected::openai_text;
+use super::read::Unread;
 use super::{Keys, Output, Prediction, content_hash, explicit_key, gemini_user_turns, kind_of};
 use crate::error::{Error, Location, Result};
 
@@ -23,6 +24,40 @@ const GEMINI_BLOCKED: [&str; 7] = [
     "IMAGE_SAFETY",
     "LANGUAGE",
 ];
+
+/// What no shape's reader below looks at in a prediction line: a Vertex AI batch line's
+/// processing time, its request's settings and system instruction, and its response's model
+/// version, token counts and per-candidate scores. The request's user turns (hashed for the
+/// join), `key`, `status` and `error`, and every part of an OpenAI or plain line are read.
+pub const UNREAD: Unread = Unread::Parts(&[
+    ("processed_time", Unread::All),
+    (
+        "request",
+        Unread::Parts(&[
+            ("generationConfig", Unread::All),
+            ("systemInstruction", Unread::All),
+        ]),
+    ),
+    (
+        "response",
+        Unread::Parts(&[
+            ("modelVersion", Unread::All),
+            ("usageMetadata", Unread::All),
+            (
+                "candidates",
+                Unread::Parts(&[(
+                    "*",
+                    Unread::Parts(&[
+                        ("avgLogprobs", Unread::All),
+                        ("logprobsResult", Unread::All),
+                        ("safetyRatings", Unread::All),
+                        ("citationMetadata", Unread::All),
+                    ]),
+                )]),
+            ),
+        ]),
+    ),
+]);
 
 /// Turns one parsed prediction line into a [`Prediction`].
 pub fn detect(location: Location, line: Value) -> Result<Prediction> {

@@ -3,6 +3,8 @@
 //! Owns the byte-level reading of input files and nothing else: what a line *means* is decided
 //! by the shape detectors in [`super::expected`] and [`super::predicted`].
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -311,7 +313,14 @@ fn flush_then<E: From<Error>>(
 /// Parses one line read by [`read_batches`]: JSON with no object naming a key twice. The
 /// error names the line and, for NaN, Infinity and huge numbers, says what JSON allows.
 pub fn parse_line(location: &Location, text: &str) -> Result<Value> {
-    from_str_unique_keys(text).map_err(|e| {
+    parse_line_unread(location, text, Unread::Nothing)
+}
+
+/// [`parse_line`], leaving out of the value the parts `unread` names: a line's readers look
+/// at a few of its fields, and the rest (a request's generation settings, token counts) need
+/// not be built and dropped again.
+pub fn parse_line_unread(location: &Location, text: &str, unread: Unread) -> Result<Value> {
+    parse_unread(text, unread).map_err(|e| {
         Error::line(
             location.clone(),
             if e.is_data() {
@@ -350,21 +359,64 @@ fn json_hint(text: &str, e: &serde_json::Error) -> &'static str {
 /// an error (a data error, `is_data()`) instead of silently keeping the last value: in an
 /// input line, `{"id": 1, "id": 2}` would otherwise be scored as example 2 with no warning.
 pub(crate) fn from_str_unique_keys(text: &str) -> serde_json::Result<Value> {
-    serde_json::from_str::<UniqueKeys>(text).map(|v| v.0)
+    parse_unread(text, Unread::Nothing)
 }
 
-/// A JSON value whose objects have unique keys; see [`from_str_unique_keys`].
-struct UniqueKeys(Value);
+fn parse_unread(text: &str, unread: Unread) -> serde_json::Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde::de::DeserializeSeed::deserialize(UniqueKeys { unread }, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
 
-impl<'de> serde::Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+/// The parts of a line that its readers never look at, by key path from the line's root.
+///
+/// An unread value is parsed in full all the same — it must be JSON, and no object in it may
+/// name a key twice, exactly as if it were kept — but it is not built: its key stays, with a
+/// null, so that what the keys of a line say about its shape is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unread {
+    /// Every part of the value is read.
+    Nothing,
+    /// The value is not read at all.
+    All,
+    /// Of an object, the keys listed are read only in part, as given, and every other key in
+    /// full; of an array, each element as the entry `*` gives.
+    Parts(&'static [(&'static str, Unread)]),
+}
+
+impl Unread {
+    fn of(self, key: &str) -> Unread {
+        match self {
+            Unread::Parts(parts) => parts
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(Unread::Nothing, |&(_, unread)| unread),
+            Unread::Nothing | Unread::All => Unread::Nothing,
+        }
     }
 }
 
-struct UniqueKeysVisitor;
+/// A JSON value whose objects have unique keys, built but for the parts `unread` names; see
+/// [`from_str_unique_keys`].
+#[derive(Clone, Copy)]
+struct UniqueKeys {
+    unread: Unread,
+}
 
-impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key {key:?}"))
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -401,8 +453,11 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let element = UniqueKeys {
+            unread: self.unread.of("*"),
+        };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(UniqueKeys(item)) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(element)? {
             items.push(item);
         }
         Ok(Value::Array(items))
@@ -413,18 +468,121 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
         while let Some(key) = map.next_key::<String>()? {
             match members.entry(key) {
                 serde_json::map::Entry::Occupied(entry) => {
-                    return Err(serde::de::Error::custom(format_args!(
-                        "duplicate key {:?}",
-                        entry.key()
-                    )));
+                    return Err(duplicate_key(entry.key()));
                 }
                 serde_json::map::Entry::Vacant(entry) => {
-                    let UniqueKeys(value) = map.next_value()?;
+                    let value = match self.unread.of(entry.key()) {
+                        Unread::All => {
+                            map.next_value_seed(Unbuilt)?;
+                            Value::Null
+                        }
+                        unread => map.next_value_seed(UniqueKeys { unread })?,
+                    };
                     entry.insert(value);
                 }
             }
         }
         Ok(Value::Object(members))
+    }
+}
+
+/// A JSON value parsed and checked for repeated keys like [`UniqueKeys`], but not built.
+#[derive(Clone, Copy)]
+struct Unbuilt;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Unbuilt {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Unbuilt {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Unbuilt)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Keys borrow the line where they hold no escape; a set only for wide objects, where
+        // scanning would be quadratic.
+        const SCAN: usize = 16;
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        let mut wide: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            let repeated = if keys.len() < SCAN {
+                keys.contains(&key)
+            } else {
+                if wide.is_empty() {
+                    wide.extend(keys.iter().cloned());
+                }
+                !wide.insert(key.clone())
+            };
+            if repeated {
+                return Err(duplicate_key(&key));
+            }
+            keys.push(key);
+            map.next_value_seed(Unbuilt)?;
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the text when it can be.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 }
 
@@ -551,6 +709,110 @@ mod tests {
             from_str_unique_keys(text).unwrap(),
             serde_json::from_str::<Value>(text).unwrap()
         );
+    }
+
+    /// What `unread` leaves out, worked out on the full value: each unread value nulled.
+    fn nulled(value: &Value, unread: Unread) -> Value {
+        match value {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| match unread.of("*") {
+                        Unread::All => Value::Null,
+                        part => nulled(v, part),
+                    })
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = match unread.of(k) {
+                            Unread::All => Value::Null,
+                            part => nulled(v, part),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    const SOME_UNREAD: Unread = Unread::Parts(&[
+        ("u", Unread::All),
+        (
+            "p",
+            Unread::Parts(&[
+                ("u", Unread::All),
+                ("*", Unread::Parts(&[("q", Unread::All)])),
+            ]),
+        ),
+    ]);
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            "[a\"\\\\/é\n\u{1F600}]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec!["u", "p", "q", "*", "a", "u\"", "é"])
+                        .prop_map(str::to_owned),
+                    inner,
+                    0..5
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unread_parts_come_back_as_nulls_and_the_rest_as_parsed(value in value()) {
+            let text = value.to_string();
+            for unread in [SOME_UNREAD, crate::input::predicted::UNREAD, Unread::Nothing] {
+                proptest::prop_assert_eq!(parse_unread(&text, unread).unwrap(), nulled(&value, unread));
+            }
+        }
+    }
+
+    #[test]
+    fn unread_parts_are_checked_as_read_ones_are() {
+        // A repeated key, bad JSON, NaN, a huge number, a trailing value, each where it goes
+        // unread: the same error, at the same column, as when the part is read.
+        let location = Location {
+            path: "p.jsonl".into(),
+            line: 3,
+        };
+        let wide: String = (0..40).map(|i| format!("\"k{i}\": {i}, ")).collect();
+        for text in [
+            r#"{"u": {"a": 1, "b": [2], "a": 3}}"#,
+            r#"{"p": {"u": [{"x": 1, "x": 1}]}}"#,
+            r#"{"p": [{"q": {"\u0061": 1, "a": 2}}]}"#,
+            &format!(r#"{{"u": {{{wide}"k39": 0}}}}"#),
+            r#"{"u": [1, 2}"#,
+            r#"{"u": {"t": NaN}}"#,
+            r#"{"u": 1e400}"#,
+            r#"{"u": "\x"}"#,
+            r#"{"u": 1} 2"#,
+        ] {
+            let read = parse_line(&location, text).unwrap_err().to_string();
+            let unread = parse_line_unread(&location, text, SOME_UNREAD)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(unread, read, "{text}");
+            assert!(read.starts_with("p.jsonl:3: "), "{read}");
+        }
+        let unique = format!(r#"{{"u": {{{wide}"k40": 0}}}}"#);
+        let value = parse_line_unread(&location, &unique, SOME_UNREAD).unwrap();
+        assert_eq!(value, serde_json::json!({"u": null}));
     }
 
     #[test]
