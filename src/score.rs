@@ -558,8 +558,10 @@ fn stream_expected(
     let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
     let expected_path = &request.expected;
     read_batches_ahead(expected_path, batch_lines, |batch| {
+        // By value, here and below, so that each line and example is dropped on the thread
+        // that was working on it, not one after another on this one.
         let parsed: Vec<Result<(Example, Option<String>)>> = batch
-            .par_iter()
+            .into_par_iter()
             .map(|raw| read_example(request, raw.location(expected_path), &raw.text))
             .collect();
         let mut pending = Vec::new();
@@ -653,14 +655,17 @@ fn stream_expected(
                 }
             })
             .collect();
+        lines.write(concat(scored.iter().map(|one| one.line.as_bytes())))?;
+        records.write(concat(scored.iter().map(|one| one.record.as_slice())))?;
+        progress.inc(cases.len() as u64);
         // Every sum is order-free, so the batch is folded on all threads.
         let folded = cases
-            .par_iter()
-            .zip(&scored)
+            .into_par_iter()
+            .zip(scored)
             .fold(
                 || Accumulator::new(spec.paths.len(), spec.lists.len()),
                 |mut acc, ((ordinal, case, _), one)| {
-                    fold_one(&mut acc, spec, request.repair, *ordinal, case, &one.score);
+                    fold_one(&mut acc, spec, request.repair, ordinal, &case, &one.score);
                     acc
                 },
             )
@@ -671,9 +676,6 @@ fn stream_expected(
         if let Some(folded) = folded {
             acc.merge(&folded);
         }
-        lines.write(concat(scored.iter().map(|one| one.line.as_bytes())))?;
-        records.write(concat(scored.iter().map(|one| one.record.as_slice())))?;
-        progress.inc(cases.len() as u64);
         Ok(())
     })?;
     records.finish()?;

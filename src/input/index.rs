@@ -128,34 +128,37 @@ impl PredictionIndex {
         let mut offset = 0u64;
         for (file_index, file) in files.iter().enumerate() {
             read_batches_ahead(file, BATCH_LINES, |batch| {
-                let parsed: Vec<Result<(Prediction, Vec<u8>)>> = batch
-                    .par_iter()
+                // Of a prediction, only its keys and line stay beyond its worker: the rest
+                // (the output text above all) is dropped there, not one after another here.
+                let parsed: Vec<Result<(Location, Keys, Vec<u8>)>> = batch
+                    .into_par_iter()
                     .map(|raw| {
                         let location = raw.location(file);
                         let value = parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
                         let prediction = predicted::detect(location, value)?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
-                        Ok((prediction, record))
+                        let Prediction { location, keys, .. } = prediction;
+                        Ok((location, keys, record))
                     })
                     .collect();
                 let mut spilled = Vec::new();
                 for item in parsed {
-                    let (prediction, record) = item?;
+                    let (location, keys, record) = item?;
                     spilled.extend_from_slice(&record);
                     let slot = fits_u32(index.slots.len(), file, "prediction lines")?;
                     index.slots.push(Slot {
                         offset,
                         len: fits_u32(record.len(), file, "bytes in one prediction")?,
                         file: file_index as u32,
-                        line: fits_u32(prediction.location.line, file, "lines in a file")?,
+                        line: fits_u32(location.line, file, "lines in a file")?,
                         claimed_by: 0,
                     });
                     offset += record.len() as u64;
-                    let location = &prediction.location;
-                    let keys = &prediction.keys;
-                    index.explicit.add(keys.explicit.as_deref(), slot, location);
-                    index.content.add(keys.content.as_deref(), slot, location);
+                    index
+                        .explicit
+                        .add(keys.explicit.as_deref(), slot, &location);
+                    index.content.add(keys.content.as_deref(), slot, &location);
                 }
                 writer.write(spilled)?;
                 Ok(())
