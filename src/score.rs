@@ -496,15 +496,6 @@ fn create(dir: &Path, name: &str) -> Result<(PathBuf, BackgroundWriter)> {
     Ok((path, writer))
 }
 
-/// The buffers one after another, in one allocation.
-fn concat<'a>(parts: impl Iterator<Item = &'a [u8]> + Clone) -> Vec<u8> {
-    let mut out = Vec::with_capacity(parts.clone().map(<[u8]>::len).sum());
-    for part in parts {
-        out.extend_from_slice(part);
-    }
-    out
-}
-
 /// What scoring one example gives, before it is folded in order.
 struct Scored1 {
     score: ExampleScore,
@@ -559,18 +550,30 @@ fn stream_expected(
     let expected_path = &request.expected;
     read_batches_ahead(expected_path, batch_lines, |batch| {
         // By value, here and below, so that each line and example is dropped on the thread
-        // that was working on it, not one after another on this one.
-        let parsed: Vec<Result<(Example, Option<String>)>> = batch
+        // that was working on it, not one after another on this one; and the key digested
+        // there, so that this one only looks it up.
+        let parsed: Vec<_> = batch
             .into_par_iter()
-            .map(|raw| read_example(request, raw.location(expected_path), &raw.text))
+            .map(
+                |raw| -> Result<(Example, Option<String>, Option<KeyDigest>)> {
+                    let (example, cluster) =
+                        read_example(request, raw.location(expected_path), &raw.text)?;
+                    let key = match kind {
+                        JoinedBy::LineOrder => None,
+                        _ => key_of(&example.keys, kind).map(digest),
+                    };
+                    Ok((example, cluster, key))
+                },
+            )
             .collect();
         let mut pending = Vec::new();
         for item in parsed {
-            let (example, cluster) = item?;
+            let (example, cluster, key_digest) = item?;
             let slot = match kind {
                 JoinedBy::LineOrder => index.claim_at(ordinal),
                 _ => {
-                    let Some(key) = key_of(&example.keys, kind) else {
+                    let (Some(key), Some(key_digest)) = (key_of(&example.keys, kind), key_digest)
+                    else {
                         return Err(Stop::Fallback);
                     };
                     if first_example.is_none() {
@@ -578,10 +581,10 @@ fn stream_expected(
                     }
                     // A key a prediction has is checked for duplicates by its claim; only keys
                     // without a prediction (few, in a usable run) need a set of their own.
-                    let first = match index.claim(kind, key, example.location.line) {
+                    let first = match index.claim(kind, key_digest, example.location.line) {
                         Claim::Slot(slot) => Ok(Some(slot)),
                         Claim::Taken(first) => Err(first),
-                        Claim::None => match seen.insert(digest(key), example.location.line) {
+                        Claim::None => match seen.insert(key_digest, example.location.line) {
                             Some(first) => Err(first),
                             None => Ok(None),
                         },
@@ -620,7 +623,7 @@ fn stream_expected(
                 Ok((ordinal, case, cluster))
             })
             .collect::<Result<_>>()?;
-        let scored: Vec<Scored1> = cases
+        let mut scored: Vec<Scored1> = cases
             .par_iter()
             .map_init(Patterns::default, |patterns, (ordinal, case, cluster)| {
                 let score = scorer.score_with(case, patterns);
@@ -655,8 +658,15 @@ fn stream_expected(
                 }
             })
             .collect();
-        lines.write(concat(scored.iter().map(|one| one.line.as_bytes())))?;
-        records.write(concat(scored.iter().map(|one| one.record.as_slice())))?;
+        let (line_parts, record_parts) = scored
+            .iter_mut()
+            .map(|one| {
+                let line = std::mem::take(&mut one.line).into_bytes();
+                (line, std::mem::take(&mut one.record))
+            })
+            .unzip();
+        lines.write(line_parts)?;
+        records.write(record_parts)?;
         progress.inc(cases.len() as u64);
         // Every sum is order-free, so the batch is folded on all threads.
         let folded = cases

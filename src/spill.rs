@@ -1,6 +1,6 @@
 //! Writing scratch files off the critical path: a [`BackgroundWriter`] owns a file on a thread
 //! of its own and appends the buffers it is sent, so the threads that parse and score never
-//! wait for a write.
+//! wait for a write, nor copy what they send into one buffer.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,7 +17,7 @@ const IN_FLIGHT: usize = 4;
 /// Appends buffers to a file on its own thread.
 pub struct BackgroundWriter {
     path: PathBuf,
-    sender: Option<SyncSender<Vec<u8>>>,
+    sender: Option<SyncSender<Vec<Vec<u8>>>>,
     thread: Option<JoinHandle<std::io::Result<()>>>,
 }
 
@@ -30,11 +30,13 @@ impl BackgroundWriter {
 
     /// Writes to an open `file`, named `path` in messages.
     pub fn to_file(path: &Path, file: File) -> BackgroundWriter {
-        let (sender, receiver) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (sender, receiver) = sync_channel::<Vec<Vec<u8>>>(IN_FLIGHT);
         let thread = std::thread::spawn(move || {
             let mut out = BufWriter::with_capacity(1 << 20, file);
-            for buffer in receiver {
-                out.write_all(&buffer)?;
+            for buffers in receiver {
+                for buffer in buffers {
+                    out.write_all(&buffer)?;
+                }
             }
             out.flush()
         });
@@ -45,9 +47,10 @@ impl BackgroundWriter {
         }
     }
 
-    /// Appends `buffer`. A write that failed is reported here or by [`Self::finish`].
-    pub fn write(&mut self, buffer: Vec<u8>) -> Result<()> {
-        let sent = self.sender.as_ref().map(|s| s.send(buffer));
+    /// Appends `buffers`, one after another. A write that failed is reported here or by
+    /// [`Self::finish`].
+    pub fn write(&mut self, buffers: Vec<Vec<u8>>) -> Result<()> {
+        let sent = self.sender.as_ref().map(|s| s.send(buffers));
         match sent {
             Some(Ok(())) => Ok(()),
             // The thread has stopped: only a failed write stops it, and finish says which.
@@ -87,7 +90,8 @@ mod tests {
         let path = dir.path().join("out");
         let mut writer = BackgroundWriter::create(&path).unwrap();
         for i in 0..100 {
-            writer.write(format!("{i}\n").into_bytes()).unwrap();
+            let parts = vec![i.to_string().into_bytes(), Vec::new(), b"\n".to_vec()];
+            writer.write(parts).unwrap();
         }
         writer.finish().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -104,7 +108,7 @@ mod tests {
         let mut writer = BackgroundWriter::to_file(Path::new("/dev/full"), file);
         let mut failed = false;
         for _ in 0..64 {
-            if writer.write(vec![0; 1 << 20]).is_err() {
+            if writer.write(vec![vec![0; 1 << 20]]).is_err() {
                 failed = true;
                 break;
             }

@@ -80,8 +80,9 @@ struct KeyMap {
 }
 
 impl KeyMap {
-    fn add(&mut self, key: Option<&str>, slot: u32, location: &Location) {
-        let Some(key) = key else {
+    /// Adds a line's key, with its digest, or notes that the line has none.
+    fn add(&mut self, key: Option<(&str, KeyDigest)>, slot: u32, location: &Location) {
+        let Some((key, digest)) = key else {
             if self.first_missing.is_none() {
                 self.first_missing = Some(location.clone());
                 self.slots = HashMap::new();
@@ -91,14 +92,23 @@ impl KeyMap {
         if self.first_missing.is_some() {
             return;
         }
-        if let Some(&first) = self.slots.get(&digest(key)) {
+        if let Some(&first) = self.slots.get(&digest) {
             if self.duplicate.is_none() {
                 self.duplicate = Some((location.clone(), first, key.to_owned()));
             }
             return;
         }
-        self.slots.insert(digest(key), slot);
+        self.slots.insert(digest, slot);
     }
+}
+
+/// What of a prediction line stays beyond the worker that parsed it: where it was read, its
+/// keys and their digests (explicit, content), and its spill record.
+struct Indexed {
+    location: Location,
+    keys: Keys,
+    digests: [Option<KeyDigest>; 2],
+    record: Vec<u8>,
 }
 
 /// Every prediction line, spilled to disk, with maps from its keys to it.
@@ -128,24 +138,36 @@ impl PredictionIndex {
         let mut offset = 0u64;
         for (file_index, file) in files.iter().enumerate() {
             read_batches_ahead(file, BATCH_LINES, |batch| {
-                // Of a prediction, only its keys and line stay beyond its worker: the rest
-                // (the output text above all) is dropped there, not one after another here.
-                let parsed: Vec<Result<(Location, Keys, Vec<u8>)>> = batch
+                // Of a prediction, only its keys (digested here too) and line stay beyond its
+                // worker: the rest, the output text above all, is dropped there, not one after
+                // another on the thread that adds the keys in order.
+                let parsed: Vec<_> = batch
                     .into_par_iter()
-                    .map(|raw| {
+                    .map(|raw| -> Result<Indexed> {
                         let location = raw.location(file);
                         let value = parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
                         let prediction = predicted::detect(location, value)?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
                         let Prediction { location, keys, .. } = prediction;
-                        Ok((location, keys, record))
+                        let digests =
+                            [&keys.explicit, &keys.content].map(|key| key.as_deref().map(digest));
+                        Ok(Indexed {
+                            location,
+                            keys,
+                            digests,
+                            record,
+                        })
                     })
                     .collect();
-                let mut spilled = Vec::new();
+                let mut spilled = Vec::with_capacity(parsed.len());
                 for item in parsed {
-                    let (location, keys, record) = item?;
-                    spilled.extend_from_slice(&record);
+                    let Indexed {
+                        location,
+                        keys,
+                        digests: [explicit, content],
+                        record,
+                    } = item?;
                     let slot = fits_u32(index.slots.len(), file, "prediction lines")?;
                     index.slots.push(Slot {
                         offset,
@@ -155,10 +177,11 @@ impl PredictionIndex {
                         claimed_by: 0,
                     });
                     offset += record.len() as u64;
-                    index
-                        .explicit
-                        .add(keys.explicit.as_deref(), slot, &location);
-                    index.content.add(keys.content.as_deref(), slot, &location);
+                    spilled.push(record);
+                    let explicit = keys.explicit.as_deref().zip(explicit);
+                    index.explicit.add(explicit, slot, &location);
+                    let content = keys.content.as_deref().zip(content);
+                    index.content.add(content, slot, &location);
                 }
                 writer.write(spilled)?;
                 Ok(())
@@ -209,13 +232,14 @@ impl PredictionIndex {
         }
     }
 
-    /// Claims the prediction with `key` under `kind` for the expected line `by_line`.
-    pub fn claim(&mut self, kind: JoinedBy, key: &str, by_line: usize) -> Claim {
+    /// Claims the prediction whose key under `kind` has digest `key` for the expected line
+    /// `by_line`.
+    pub fn claim(&mut self, kind: JoinedBy, key: KeyDigest, by_line: usize) -> Claim {
         let map = match kind {
             JoinedBy::ExplicitKey => &self.explicit,
             _ => &self.content,
         };
-        let Some(&slot) = map.slots.get(&digest(key)) else {
+        let Some(&slot) = map.slots.get(&key) else {
             return Claim::None;
         };
         let s = &mut self.slots[slot as usize];
