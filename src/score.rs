@@ -27,7 +27,7 @@ use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, n
 use crate::input::read::{
     Unread, expand_paths, parse_line_unread, read_batches, read_batches_ahead, read_jsonl,
 };
-use crate::input::{Example, Output, expected};
+use crate::input::{Example, Output, expected, fast};
 use crate::metrics::{class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
@@ -357,16 +357,21 @@ fn read_example(
     location: Location,
     text: &str,
 ) -> Result<(Example, Option<String>)> {
-    let unread = match &request.cluster_by {
-        Some(by) if !by.uses_id() => Unread::Nothing,
-        _ => expected::UNREAD,
+    let (example, from_line) = match &request.cluster_by {
+        // A cluster key or pointer may name any part of the line: it is read in full.
+        Some(by) if !by.uses_id() => {
+            let value = parse_line_unread(&location, text, Unread::Nothing)?;
+            let from_line = by.cluster(Some(&value), None);
+            (expected::detect(location, value)?, Some(from_line))
+        }
+        _ => match fast::gemini_example(location, text) {
+            Ok(example) => (example?, None),
+            Err(location) => {
+                let value = parse_line_unread(&location, text, expected::UNREAD)?;
+                (expected::detect(location, value)?, None)
+            }
+        },
     };
-    let value = parse_line_unread(&location, text, unread)?;
-    let from_line = match &request.cluster_by {
-        Some(by) if !by.uses_id() => Some(by.cluster(Some(&value), None)),
-        _ => None,
-    };
-    let example = expected::detect(location, value)?;
     let cluster = match (&request.cluster_by, from_line) {
         (_, Some(result)) => Some(result),
         (Some(by), None) => {

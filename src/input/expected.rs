@@ -143,7 +143,7 @@ fn openai_user_parts(content: &Value) -> Vec<UserPart<'_>> {
     }
 }
 
-fn parse_answer(location: &Location, text: &str, what: &str) -> Result<Value> {
+pub(super) fn parse_answer(location: &Location, text: &str, what: &str) -> Result<Value> {
     super::read::from_str_unique_keys(text.trim()).map_err(|e| {
         Error::line(
             location.clone(),

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::join::{JoinedBy, duplicate};
 use super::read::{parse_line_unread, read_batches_ahead};
-use super::{Keys, Output, Prediction, predicted};
+use super::{Keys, Output, Prediction, fast, predicted};
 use crate::error::{Error, Location, Result};
 use crate::spill::BackgroundWriter;
 
@@ -144,9 +144,15 @@ impl PredictionIndex {
                 let parsed: Vec<_> = batch
                     .into_par_iter()
                     .map(|raw| -> Result<Indexed> {
-                        let location = raw.location(file);
-                        let value = parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
-                        let prediction = predicted::detect(location, value)?;
+                        let prediction =
+                            match fast::vertex_prediction(raw.location(file), &raw.text) {
+                                Ok(prediction) => prediction,
+                                Err(location) => {
+                                    let value =
+                                        parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
+                                    predicted::detect(location, value)?
+                                }
+                            };
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
                         let Prediction { location, keys, .. } = prediction;

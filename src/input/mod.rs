@@ -5,6 +5,7 @@
 //! pipeline sees; nothing downstream knows which provider a line came from.
 
 pub mod expected;
+pub mod fast;
 pub mod index;
 pub mod join;
 pub mod predicted;

@@ -15,7 +15,7 @@ use crate::error::{Error, Location, Result};
 const SHAPES: &str = "a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"} or {\"id\": ..., \"output\": ...}";
 
 /// Gemini finish reasons that mean the answer was withheld, not merely cut short.
-const GEMINI_BLOCKED: [&str; 7] = [
+pub(super) const GEMINI_BLOCKED: [&str; 7] = [
     "SAFETY",
     "RECITATION",
     "BLOCKLIST",
@@ -148,7 +148,7 @@ fn non_empty_str(value: Option<&Value>) -> Option<String> {
     }
 }
 
-fn text_or_empty(text: String) -> Output {
+pub(super) fn text_or_empty(text: String) -> Output {
     if text.trim().is_empty() {
         Output::Empty
     } else {

@@ -488,7 +488,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
 
 /// A JSON value parsed and checked for repeated keys like [`UniqueKeys`], but not built.
 #[derive(Clone, Copy)]
-struct Unbuilt;
+pub(crate) struct Unbuilt;
 
 impl<'de> serde::de::DeserializeSeed<'de> for Unbuilt {
     type Value = ();
@@ -535,32 +535,49 @@ impl<'de> serde::de::Visitor<'de> for Unbuilt {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Keys borrow the line where they hold no escape; a set only for wide objects, where
-        // scanning would be quadratic.
-        const SCAN: usize = 16;
-        let mut keys: Vec<Cow<'de, str>> = Vec::new();
-        let mut wide: HashSet<Cow<'de, str>> = HashSet::new();
+        let mut keys = KeySet::default();
         while let Some(key) = map.next_key_seed(Key)? {
-            let repeated = if keys.len() < SCAN {
-                keys.contains(&key)
-            } else {
-                if wide.is_empty() {
-                    wide.extend(keys.iter().cloned());
-                }
-                !wide.insert(key.clone())
-            };
-            if repeated {
+            if let Some(key) = keys.repeated(key) {
                 return Err(duplicate_key(&key));
             }
-            keys.push(key);
             map.next_value_seed(Unbuilt)?;
         }
         Ok(())
     }
 }
 
+/// The keys of one object met so far, for refusing a repeated one without building the
+/// object. Keys borrow the line where they hold no escape; a set only for wide objects, where
+/// scanning would be quadratic.
+#[derive(Default)]
+pub(crate) struct KeySet<'de> {
+    keys: Vec<Cow<'de, str>>,
+    wide: HashSet<Cow<'de, str>>,
+}
+
+impl<'de> KeySet<'de> {
+    const SCAN: usize = 16;
+
+    /// Adds `key`; gives it back if the object named it before.
+    pub(crate) fn repeated(&mut self, key: Cow<'de, str>) -> Option<Cow<'de, str>> {
+        let repeated = if self.keys.len() < Self::SCAN {
+            self.keys.contains(&key)
+        } else {
+            if self.wide.is_empty() {
+                self.wide.extend(self.keys.iter().cloned());
+            }
+            !self.wide.insert(key.clone())
+        };
+        if repeated {
+            return Some(key);
+        }
+        self.keys.push(key);
+        None
+    }
+}
+
 /// An object key, borrowed from the text when it can be.
-struct Key;
+pub(crate) struct Key;
 
 impl<'de> serde::de::DeserializeSeed<'de> for Key {
     type Value = Cow<'de, str>;
