@@ -18,7 +18,7 @@ measure() {
   /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1
 }
 
-printf '%-9s %-34s %7s %9s %10s\n' clips run threads seconds "peak MB"
+printf '%-9s %-34s %7s %9s %10s\n' clips run threads seconds "peak MiB"
 declare -A seconds kb_at
 for clips in "${sizes[@]}"; do
   dir="$root/verdict-bench-$clips"

@@ -450,10 +450,7 @@ fn score_part_in_batches(
         Err(Stop::Fallback) => {}
     }
     let files = expand_paths(&request.predictions)?;
-    let inputs = std::iter::once(&request.expected)
-        .chain(&files)
-        .map(|path| Ok((path.clone(), file_size(path)?)))
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = input_sizes(request, Some(&files))?;
     let mut index = PredictionIndex::build(&files, dir)?;
     if index.is_empty() {
         let path = request.predictions.first().cloned().unwrap_or_default();
@@ -937,15 +934,16 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(out, "cannot create output directory", e))?;
     // Inside `out`, so the finished files are renamed into place, never copied.
     let work = crate::report::ScratchDir::new(Some(out))?;
-    // The digests are read beside the scoring. A scoring error is reported before any of
-    // theirs, as it would be without them.
+    // The files and their sizes as the shard begins; their digests are read beside the
+    // scoring. A scoring error is reported before anything of theirs, as it would be without
+    // them, and stops the digests.
+    let listed = input_sizes(request, None);
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let (part, digests) = std::thread::scope(|scope| {
-        let digests = scope.spawn(|| {
-            let files = std::iter::once(request.expected.clone())
-                .chain(expand_paths(&request.predictions)?)
-                .collect::<Vec<_>>();
-            crate::shard::digest_inputs(&files)
-        });
+        let digests = listed
+            .as_ref()
+            .ok()
+            .map(|files| scope.spawn(|| crate::shard::digest_inputs(files, &stop)));
         let part = pool.install(|| {
             score_part(
                 request,
@@ -955,16 +953,51 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
                 &ProgressBar::hidden(),
             )
         });
-        (
-            part,
-            digests.join().expect("the digest thread does not panic"),
-        )
+        if part.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let digests = digests.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (part, digests)
     });
     let part = part?;
-    let digests = digests?;
-    crate::shard::check_unchanged(&part.inputs, &digests)?;
+    let (listed, digests) = match (listed, digests) {
+        (Ok(listed), Some(digests)) => (listed, digests?),
+        // The files could not be listed or sized when the shard began, yet were scored.
+        (Err(e), _) => {
+            let path = request.predictions.first().unwrap_or(&request.expected);
+            return Err(Error::Path {
+                path: path.clone(),
+                message: format!(
+                    "changed while the shard was scored (when it began: {e}): score the shard again on files that stay as they are"
+                ),
+            });
+        }
+        (Ok(_), None) => unreachable!("the digests are read whenever the files were listed"),
+    };
+    crate::shard::check_unchanged(&listed, &part.inputs, &digests)?;
     let settings = crate::shard::Settings::new(request, spec_text, schema_text, digests);
     crate::shard::write_part(out, settings, &part)
+}
+
+/// Each input file of `request` (the expected file, then every file the prediction paths
+/// expand to, or `files` when they were expanded already) and its size in bytes.
+fn input_sizes(request: &ScoreRequest, files: Option<&[PathBuf]>) -> Result<Vec<(PathBuf, u64)>> {
+    let expanded;
+    let files = match files {
+        Some(files) => files,
+        None => {
+            expanded = expand_paths(&request.predictions)?;
+            &expanded
+        }
+    };
+    std::iter::once(&request.expected)
+        .chain(files)
+        .map(|path| Ok((path.clone(), file_size(path)?)))
+        .collect()
 }
 
 /// The size in bytes of the file at `path`.

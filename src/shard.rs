@@ -7,7 +7,9 @@
 //! `records.bin` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
 //! written last, so a directory that has one is complete.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -98,17 +100,34 @@ pub struct InputFile {
     pub sha256: String,
 }
 
-/// Reads each file in `paths` through once and digests it. A shard runs this beside its
-/// scoring, on a thread of its own: one sequential read of files the scoring reads anyway,
-/// from the page cache once either has read them.
-pub fn digest_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
-    paths
+/// Reads each file in `files` (each with its size when the shard began) through once and
+/// digests it. A shard runs this beside its scoring, on a thread of its own beyond
+/// `--threads`: one sequential read of files the scoring reads anyway, from the page cache
+/// once either has read them, and SHA-256 at about 1–2 GB/s where the CPU has SHA
+/// instructions. Gives up early, with an error no one reports, once `stop` is set (the
+/// scoring failed).
+pub fn digest_inputs(files: &[(PathBuf, u64)], stop: &AtomicBool) -> Result<Vec<InputFile>> {
+    let mut buffer = vec![0; 1 << 20];
+    files
         .iter()
-        .map(|path| {
+        .map(|(path, _)| {
             let cannot_read = |e| Error::io(path, "cannot read", e);
             let mut file = std::fs::File::open(path).map_err(cannot_read)?;
             let mut hasher = Sha256::new();
-            let size = std::io::copy(&mut file, &mut hasher).map_err(cannot_read)?;
+            let mut size = 0u64;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(Error::Usage("the digest was stopped".into()));
+                }
+                let read = match file.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(read) => read,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(cannot_read(e)),
+                };
+                hasher.update(&buffer[..read]);
+                size += read as u64;
+            }
             let sha256 = hasher
                 .finalize()
                 .iter()
@@ -123,28 +142,52 @@ pub fn digest_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
         .collect()
 }
 
-/// Fails if an input file's size changed between the start of the shard's run (`at_start`),
-/// the reading of its digest and now: then the part's scores and its digest might describe
+/// Fails unless the input files a shard listed when it began (`at_start`, with their sizes)
+/// are the ones it scored (`scored`, listed and sized again by the scoring) and digested, each
+/// of the same size then and now: otherwise the part's scores and its digests might describe
 /// different files.
-pub fn check_unchanged(at_start: &[(PathBuf, u64)], digested: &[InputFile]) -> Result<()> {
-    for ((path, size), input) in at_start.iter().zip(digested) {
-        debug_assert_eq!(path, &input.path, "the same files in the same order");
+pub fn check_unchanged(
+    at_start: &[(PathBuf, u64)],
+    scored: &[(PathBuf, u64)],
+    digested: &[InputFile],
+) -> Result<()> {
+    let changed = |path: &Path, message: String| Error::Path {
+        path: path.to_path_buf(),
+        message: format!(
+            "changed while the shard was scored ({message}): score the shard again on files that stay as they are"
+        ),
+    };
+    let paths = |files: &[(PathBuf, u64)]| files.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    let digested_paths: Vec<PathBuf> = digested.iter().map(|d| d.path.clone()).collect();
+    for other in [paths(scored), digested_paths] {
+        let listed = paths(at_start);
+        if other != listed {
+            let gone = listed.iter().find(|p| !other.contains(p));
+            let new = other.iter().find(|p| !listed.contains(p));
+            return Err(match (gone, new) {
+                (Some(path), _) => changed(path, "gone from the files the paths name".into()),
+                (None, Some(path)) => changed(path, "new among the files the paths name".into()),
+                (None, None) => changed(
+                    &listed[0],
+                    "the files the paths name came in another order".into(),
+                ),
+            });
+        }
+    }
+    for (((path, size), (_, scored)), digest) in at_start.iter().zip(scored).zip(digested) {
         let now = std::fs::metadata(path)
             .map_err(|e| Error::io(path, "cannot read", e))?
             .len();
-        let (later, when) = if input.size != *size {
-            (input.size, "when its digest was taken")
-        } else {
-            (now, "now")
-        };
-        if later != *size {
-            return Err(Error::Path {
-                path: path.clone(),
-                message: format!(
-                    "changed while the shard was scored ({size} bytes when it began, {later} {when}): \
-                     score the shard again on files that stay as they are"
-                ),
-            });
+        let later = [
+            (*scored, "when it was read for scoring"),
+            (digest.size, "when its digest was taken"),
+            (now, "now"),
+        ];
+        if let Some((other, when)) = later.into_iter().find(|(other, _)| other != size) {
+            return Err(changed(
+                path,
+                format!("{size} bytes when it began, {other} {when}"),
+            ));
         }
     }
     Ok(())
@@ -342,7 +385,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("predictions.jsonl");
         std::fs::write(&path, "{\"output\": \"[1]\"}\n").unwrap();
-        let first = digest_inputs(std::slice::from_ref(&path)).unwrap();
+        let at_start = vec![(path.clone(), 18)];
+        let go = AtomicBool::new(false);
+        let first = digest_inputs(&at_start, &go).unwrap();
         // SHA-256 of the bytes, as `sha256sum` prints it.
         assert_eq!(
             first[0].sha256,
@@ -350,24 +395,47 @@ mod tests {
         );
         assert_eq!(first[0].size, 18);
         std::fs::write(&path, "{\"output\": \"[2]\"}\n").unwrap();
-        let second = digest_inputs(std::slice::from_ref(&path)).unwrap();
+        let second = digest_inputs(&at_start, &go).unwrap();
         assert_eq!(second[0].size, first[0].size);
         assert_ne!(second[0].sha256, first[0].sha256);
+        check_unchanged(&at_start, &at_start, &second).unwrap();
+        let stop = AtomicBool::new(true);
+        assert!(digest_inputs(&at_start, &stop).is_err());
 
-        let at_start = vec![(path.clone(), 18)];
-        check_unchanged(&at_start, &second).unwrap();
+        let refused = |scored: &[(PathBuf, u64)], digested: &[InputFile]| {
+            check_unchanged(&at_start, scored, digested)
+                .unwrap_err()
+                .to_string()
+        };
+        let advice = "score the shard again on files that stay as they are";
         // Grown after the digest was taken.
         std::fs::write(&path, "{\"output\": \"[2]\"}\n{}\n").unwrap();
-        let err = check_unchanged(&at_start, &second).unwrap_err().to_string();
+        let err = refused(&at_start, &second);
         assert!(
-            err.ends_with("predictions.jsonl: changed while the shard was scored (18 bytes when it began, 21 now): score the shard again on files that stay as they are"),
+            err.ends_with(&format!("predictions.jsonl: changed while the shard was scored (18 bytes when it began, 21 now): {advice}")),
             "{err}"
         );
-        // Grown between the start and the digest.
-        let grown = digest_inputs(std::slice::from_ref(&path)).unwrap();
-        let err = check_unchanged(&at_start, &grown).unwrap_err().to_string();
+        // Grown before the digest, or before the scoring read it.
+        let grown = digest_inputs(&at_start, &go).unwrap();
+        let err = refused(&at_start, &grown);
         assert!(
             err.contains("(18 bytes when it began, 21 when its digest was taken)"),
+            "{err}"
+        );
+        let err = refused(&[(path.clone(), 21)], &grown);
+        assert!(
+            err.contains("(18 bytes when it began, 21 when it was read for scoring)"),
+            "{err}"
+        );
+        // A file of a directory or glob that appeared or went meanwhile.
+        let other = dir.path().join("more.jsonl");
+        let err = refused(&[(path.clone(), 18), (other.clone(), 2)], &second);
+        assert!(err.ends_with(&format!("more.jsonl: changed while the shard was scored (new among the files the paths name): {advice}")), "{err}");
+        let err = refused(&[], &second);
+        assert!(err.contains("predictions.jsonl: changed while the shard was scored (gone from the files the paths name)"), "{err}");
+        let err = refused(&at_start, &[]);
+        assert!(
+            err.contains("(gone from the files the paths name)"),
             "{err}"
         );
     }

@@ -15,7 +15,7 @@ const SHAPES: &str = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat
 /// What the reader below never looks at in an expected line: a Gemini tuning line's system
 /// instruction (the join hashes the user turns only). A `--cluster-by` key or pointer may name
 /// any part of the line, so it is read in full then.
-pub const UNREAD: Unread = Unread::Parts(&[("systemInstruction", Unread::All)]);
+pub const UNREAD: Unread = Unread::Keys(&[("systemInstruction", Unread::All)]);
 
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {

@@ -29,31 +29,28 @@ pub(super) const GEMINI_BLOCKED: [&str; 7] = [
 /// processing time, its request's settings and system instruction, and its response's model
 /// version, token counts and per-candidate scores. The request's user turns (hashed for the
 /// join), `key`, `status` and `error`, and every part of an OpenAI or plain line are read.
-pub const UNREAD: Unread = Unread::Parts(&[
+pub const UNREAD: Unread = Unread::Keys(&[
     ("processed_time", Unread::All),
     (
         "request",
-        Unread::Parts(&[
+        Unread::Keys(&[
             ("generationConfig", Unread::All),
             ("systemInstruction", Unread::All),
         ]),
     ),
     (
         "response",
-        Unread::Parts(&[
+        Unread::Keys(&[
             ("modelVersion", Unread::All),
             ("usageMetadata", Unread::All),
             (
                 "candidates",
-                Unread::Parts(&[(
-                    "*",
-                    Unread::Parts(&[
-                        ("avgLogprobs", Unread::All),
-                        ("logprobsResult", Unread::All),
-                        ("safetyRatings", Unread::All),
-                        ("citationMetadata", Unread::All),
-                    ]),
-                )]),
+                Unread::Elements(&Unread::Keys(&[
+                    ("avgLogprobs", Unread::All),
+                    ("logprobsResult", Unread::All),
+                    ("safetyRatings", Unread::All),
+                    ("citationMetadata", Unread::All),
+                ])),
             ),
         ]),
     ),

@@ -380,19 +380,27 @@ pub enum Unread {
     Nothing,
     /// The value is not read at all.
     All,
-    /// Of an object, the keys listed are read only in part, as given, and every other key in
-    /// full; of an array, each element as the entry `*` gives.
-    Parts(&'static [(&'static str, Unread)]),
+    /// Of an object: the keys listed are read only in part, as given; every other key in full.
+    Keys(&'static [(&'static str, Unread)]),
+    /// Of an array: each element only in part, as given.
+    Elements(&'static Unread),
 }
 
 impl Unread {
-    fn of(self, key: &str) -> Unread {
+    fn of_key(self, key: &str) -> Unread {
         match self {
-            Unread::Parts(parts) => parts
+            Unread::Keys(keys) => keys
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map_or(Unread::Nothing, |&(_, unread)| unread),
-            Unread::Nothing | Unread::All => Unread::Nothing,
+            _ => Unread::Nothing,
+        }
+    }
+
+    fn of_elements(self) -> Unread {
+        match self {
+            Unread::Elements(elements) => *elements,
+            _ => Unread::Nothing,
         }
     }
 }
@@ -408,6 +416,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if self.unread == Unread::All {
+            Unbuilt.deserialize(d)?;
+            return Ok(Value::Null);
+        }
         d.deserialize_any(self)
     }
 }
@@ -454,7 +466,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let element = UniqueKeys {
-            unread: self.unread.of("*"),
+            unread: self.unread.of_elements(),
         };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         while let Some(item) = seq.next_element_seed(element)? {
@@ -471,14 +483,8 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
                     return Err(duplicate_key(entry.key()));
                 }
                 serde_json::map::Entry::Vacant(entry) => {
-                    let value = match self.unread.of(entry.key()) {
-                        Unread::All => {
-                            map.next_value_seed(Unbuilt)?;
-                            Value::Null
-                        }
-                        unread => map.next_value_seed(UniqueKeys { unread })?,
-                    };
-                    entry.insert(value);
+                    let unread = self.unread.of_key(entry.key());
+                    entry.insert(map.next_value_seed(UniqueKeys { unread })?);
                 }
             }
         }
@@ -730,40 +736,33 @@ mod tests {
 
     /// What `unread` leaves out, worked out on the full value: each unread value nulled.
     fn nulled(value: &Value, unread: Unread) -> Value {
-        match value {
-            Value::Array(items) => Value::Array(
+        match (unread, value) {
+            (Unread::All, _) => Value::Null,
+            (Unread::Elements(_), Value::Array(items)) => Value::Array(
                 items
                     .iter()
-                    .map(|v| match unread.of("*") {
-                        Unread::All => Value::Null,
-                        part => nulled(v, part),
-                    })
+                    .map(|v| nulled(v, unread.of_elements()))
                     .collect(),
             ),
-            Value::Object(map) => Value::Object(
+            (Unread::Keys(_), Value::Object(map)) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| {
-                        let v = match unread.of(k) {
-                            Unread::All => Value::Null,
-                            part => nulled(v, part),
-                        };
-                        (k.clone(), v)
-                    })
+                    .map(|(k, v)| (k.clone(), nulled(v, unread.of_key(k))))
                     .collect(),
             ),
-            other => other.clone(),
+            _ => value.clone(),
         }
     }
 
-    const SOME_UNREAD: Unread = Unread::Parts(&[
+    const SOME_UNREAD: Unread = Unread::Keys(&[
         ("u", Unread::All),
         (
             "p",
-            Unread::Parts(&[
+            Unread::Keys(&[
                 ("u", Unread::All),
-                ("*", Unread::Parts(&[("q", Unread::All)])),
+                ("*", Unread::Elements(&Unread::Keys(&[("q", Unread::All)]))),
             ]),
         ),
+        ("e", Unread::Elements(&Unread::All)),
     ]);
 
     fn value() -> impl proptest::strategy::Strategy<Value = Value> {
@@ -780,7 +779,7 @@ mod tests {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
                 prop::collection::btree_map(
-                    prop::sample::select(vec!["u", "p", "q", "*", "a", "u\"", "é"])
+                    prop::sample::select(vec!["u", "p", "q", "*", "e", "a", "u\"", "é"])
                         .prop_map(str::to_owned),
                     inner,
                     0..5
@@ -794,7 +793,7 @@ mod tests {
         #[test]
         fn unread_parts_come_back_as_nulls_and_the_rest_as_parsed(value in value()) {
             let text = value.to_string();
-            for unread in [SOME_UNREAD, crate::input::predicted::UNREAD, Unread::Nothing] {
+            for unread in [SOME_UNREAD, crate::input::predicted::UNREAD, Unread::Nothing, Unread::All] {
                 proptest::prop_assert_eq!(parse_unread(&text, unread).unwrap(), nulled(&value, unread));
             }
         }
