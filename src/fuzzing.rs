@@ -12,8 +12,8 @@ use std::path::{Component, Path};
 use serde_json::Value;
 
 use crate::error::{Error, Location};
-use crate::input::read::read_jsonl;
-use crate::input::{expected, predicted};
+use crate::input::read::{parse_line_unread, read_jsonl};
+use crate::input::{expected, fast, predicted};
 use crate::validity::{Tier, classify_text};
 
 /// A fuzz target: arbitrary bytes in, a panic only on a broken promise.
@@ -78,8 +78,12 @@ fn location() -> Location {
 }
 
 /// Both line-shape detectors on the bytes parsed as one JSON value: a line is accepted or
-/// rejected with a message naming its location, never a panic.
+/// rejected with a message naming its location, never a panic. And the fast readers of the
+/// common shapes on the bytes as text: what they accept reads as in full.
 pub fn line_shape(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        fast_reads_as_in_full(text);
+    }
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
@@ -91,6 +95,32 @@ pub fn line_shape(data: &[u8]) {
     .flatten()
     {
         assert_names_location(&err, "fuzz.jsonl:1: ");
+    }
+}
+
+fn fast_reads_as_in_full(text: &str) {
+    if let Ok(fast) = fast::vertex_prediction(location(), text) {
+        let full = parse_line_unread(&location(), text, predicted::UNREAD)
+            .and_then(|value| predicted::detect(location(), value))
+            .expect("a line the fast reader accepts reads in full");
+        assert_eq!(
+            (&fast.keys, &fast.output, &fast.finish_reason),
+            (&full.keys, &full.output, &full.finish_reason),
+            "{text}"
+        );
+    }
+    if let Ok(fast) = fast::gemini_example(location(), text) {
+        let full = parse_line_unread(&location(), text, expected::UNREAD)
+            .and_then(|value| expected::detect(location(), value));
+        match (fast, full) {
+            (Ok(fast), Ok(full)) => assert_eq!(
+                (&fast.keys, &fast.expected),
+                (&full.keys, &full.expected),
+                "{text}"
+            ),
+            (Err(fast), Err(full)) => assert_eq!(fast.to_string(), full.to_string(), "{text}"),
+            (fast, full) => panic!("{text}: fast {:?}, full {:?}", fast.is_ok(), full.is_ok()),
+        }
     }
 }
 
