@@ -61,6 +61,8 @@ fn key_list(obj: &Map<String, Value>) -> String {
         .join(", ")
 }
 
+/// The request hash and expected output of a Gemini tuning line. Mirrored by
+/// [`super::fast::gemini_example`]: change both together.
 fn gemini(location: &Location, contents: &Value) -> Result<(Option<String>, Value)> {
     let turns = contents.as_array().ok_or_else(|| {
         Error::line(

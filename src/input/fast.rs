@@ -6,7 +6,13 @@
 //! detecting its shape, or declines, and the line is then read that way. It declines whatever
 //! it is not sure to read alike: an explicit key, a part that is neither text nor a file, a
 //! value of an unexpected type, a repeated key, JSON that does not parse. So every error, and
-//! every line of a less common shape, comes from the full reading, message for message.
+//! every line of a less common shape, comes from the full reading, message for message. It
+//! also declines some lines it could read (a `thought` or `fileData` of another type where
+//! nothing looks at it, a null role or finish reason): being sure is worth more than those.
+//!
+//! The rules mirror `gemini_user_turns` and `gemini_part` (`input/mod.rs`), `vertex_batch`
+//! (`predicted.rs`) and `gemini` (`expected.rs`); the tests below and the `line_shape` fuzz
+//! target check the two readings against each other.
 
 use std::borrow::Cow;
 
@@ -23,7 +29,7 @@ pub fn vertex_prediction(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    let Ok(line) = parse(text, Line::Prediction) else {
+    let Ok(line) = parse(text, Shape::Prediction) else {
         return Err(location);
     };
     let (Some(turns), Some(candidate)) = (line.turns, line.candidate) else {
@@ -65,7 +71,7 @@ pub fn gemini_example(
     location: Location,
     text: &str,
 ) -> std::result::Result<Result<Example>, Location> {
-    let Ok(line) = parse(text, Line::Example) else {
+    let Ok(line) = parse(text, Shape::Example) else {
         return Err(location);
     };
     let Some(turns) = line.turns else {
@@ -120,14 +126,15 @@ fn user_turns_hash(turns: &[Turn<'_>]) -> Option<String> {
     Some(content_hash(&user_turns))
 }
 
-fn parse<'de>(text: &'de str, shape: Line) -> serde_json::Result<Read<'de>> {
+fn parse<'de>(text: &'de str, shape: Shape) -> serde_json::Result<Fields<'de>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let read = shape.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(read)
 }
 
-/// Gives up on the fast reading.
+/// Gives up on the fast reading. The message is never shown: a declined line is read in full,
+/// and any error is that reading's.
 fn decline<E: serde::de::Error>() -> E {
     E::custom("not read by the fast path")
 }
@@ -140,17 +147,18 @@ fn entries<'de, A: MapAccess<'de>>(
 ) -> std::result::Result<(), A::Error> {
     let mut keys = KeySet::default();
     while let Some(key) = map.next_key_seed(Key)? {
-        entry(&key, &mut map)?;
-        if keys.repeated(key).is_some() {
+        // A borrowed key clones as a pointer; only an escaped one is copied.
+        if keys.repeated(key.clone()).is_some() {
             return Err(decline());
         }
+        entry(&key, &mut map)?;
     }
     Ok(())
 }
 
 /// What the readers take from a line.
 #[derive(Default)]
-struct Read<'de> {
+struct Fields<'de> {
     /// `contents` of a tuning line, `request.contents` of a batch line.
     turns: Option<Vec<Turn<'de>>>,
     /// The first of `response.candidates` (batch lines only).
@@ -181,7 +189,7 @@ struct Candidate<'de> {
 
 /// The line shapes read.
 #[derive(Clone, Copy)]
-enum Line {
+enum Shape {
     /// A batch output line: `request.contents` and `response.candidates[0]`.
     Prediction,
     /// A tuning line: `contents`.
@@ -204,55 +212,48 @@ enum Seed {
     Uri(&'static str),
 }
 
-impl<'de> DeserializeSeed<'de> for Line {
-    type Value = Read<'de>;
+impl<'de> DeserializeSeed<'de> for Shape {
+    type Value = Fields<'de>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Read<'de>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Fields<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Line {
-    type Value = Read<'de>;
+impl<'de> Visitor<'de> for Shape {
+    type Value = Fields<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a line")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Read<'de>, A::Error> {
-        let mut read = Read::default();
-        let mut request = false;
-        let mut response = false;
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Fields<'de>, A::Error> {
+        let mut read = Fields::default();
         entries(map, |key, map| {
             match (self, key) {
                 // Explicit keys decide the join and the shape: the full reading takes them.
-                (Line::Prediction, "custom_id" | "key")
-                | (Line::Example, "id" | "key" | "custom_id") => {
+                (Shape::Prediction, "custom_id" | "key")
+                | (Shape::Example, "id" | "key" | "custom_id") => {
                     return Err(decline());
                 }
-                (Line::Prediction, "request") => {
-                    request = true;
+                (Shape::Prediction, "request") => {
                     read.turns = map.next_value_seed(Seed::Request)?.turns;
                 }
-                (Line::Prediction, "response") => {
-                    response = true;
+                (Shape::Prediction, "response") => {
                     read.candidate = map.next_value_seed(Seed::Response)?.candidate;
                 }
-                (Line::Example, "contents") => {
+                (Shape::Example, "contents") => {
                     read.turns = map.next_value_seed(Seed::Turns)?.turns;
                 }
                 _ => map.next_value_seed(Unbuilt)?,
             }
             Ok(())
         })?;
-        match self {
-            Line::Prediction if !(request && response) => Err(decline()),
-            _ => Ok(read),
-        }
+        Ok(read)
     }
 }
 
-/// What one [`Seed`] reads: the value's part of a [`Read`], turn, part or candidate.
+/// What one [`Seed`] reads: the value's part of a [`Fields`], turn, part or candidate.
 #[derive(Default)]
 struct Taken<'de> {
     turns: Option<Vec<Turn<'de>>>,
@@ -260,7 +261,8 @@ struct Taken<'de> {
     parts: Vec<Part<'de>>,
     part: Part<'de>,
     candidate: Option<Candidate<'de>>,
-    text: Option<Cow<'de, str>>,
+    /// The string at the key a [`Seed::Uri`] names.
+    uri: Option<Cow<'de, str>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Seed {
@@ -274,14 +276,15 @@ impl<'de> DeserializeSeed<'de> for Seed {
     }
 }
 
-/// A string value, borrowed from the text when it can be; anything else declines.
+/// A string value, borrowed from the text when it can be; anything else declines. serde_json
+/// reads a string value as it reads an object key, so this is [`Key`] under the name of what
+/// it reads.
 struct Text;
 
 impl<'de> DeserializeSeed<'de> for Text {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        // An object key and a string value read alike.
         Key.deserialize(d)
     }
 }
@@ -366,13 +369,13 @@ impl<'de> Visitor<'de> for Seed {
                 (Seed::Part, "text") => taken.part.text = Some(map.next_value_seed(Text)?),
                 (Seed::Part, "thought") => taken.part.thought = Some(map.next_value_seed(Flag)?),
                 (Seed::Part, "fileData") => {
-                    taken.part.file_uri = map.next_value_seed(Seed::Uri("fileUri"))?.text;
+                    taken.part.file_uri = map.next_value_seed(Seed::Uri("fileUri"))?.uri;
                 }
                 (Seed::Part, "file_data") => {
-                    taken.part.file_uri_snake = map.next_value_seed(Seed::Uri("file_uri"))?.text;
+                    taken.part.file_uri_snake = map.next_value_seed(Seed::Uri("file_uri"))?.uri;
                 }
                 (Seed::Uri(name), _) if key == name => {
-                    taken.text = Some(map.next_value_seed(Text)?);
+                    taken.uri = Some(map.next_value_seed(Text)?);
                 }
                 _ => map.next_value_seed(Unbuilt)?,
             }
@@ -382,7 +385,8 @@ impl<'de> Visitor<'de> for Seed {
             Seed::Turn => taken.turn.parts = std::mem::take(&mut taken.parts),
             Seed::Candidate => taken.candidate = Some(candidate),
             // A request without contents has no hash, a response without candidates is a
-            // failure: the full reading says which.
+            // failure: the full reading says which. (The readers check it again; declining
+            // here stops before the rest of the line is parsed.)
             Seed::Request if taken.turns.is_none() => return Err(decline()),
             Seed::Response if taken.candidate.is_none() => return Err(decline()),
             _ => {}
@@ -545,7 +549,7 @@ mod tests {
                 read += usize::from(same_prediction(&line));
             }
         }
-        // Read: the first six requests (the others hold a part that is neither text nor file,
+        // Fields: the first six requests (the others hold a part that is neither text nor file,
         // a value of another type, or no contents) with the first eight candidates' responses
         // and the plain one (the others hold a value of another type, or no candidate).
         assert_eq!(read, 6 * 8, "lines read by the fast path");

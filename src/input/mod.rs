@@ -149,6 +149,7 @@ fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
 
 /// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
 /// `role` optional and takes a turn without one as the user's, so such turns count too.
+/// Mirrored, with [`gemini_part`], by the fast reader of [`fast`]: change both together.
 fn gemini_user_turns(contents: &[Value]) -> Vec<Vec<UserPart<'_>>> {
     contents
         .iter()

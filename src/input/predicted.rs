@@ -153,6 +153,8 @@ pub(super) fn text_or_empty(text: String) -> Output {
     }
 }
 
+/// The output of a Vertex AI batch line. Mirrored by [`super::fast::vertex_prediction`]:
+/// change both together.
 fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
     let Some(response) = obj.get("response").filter(|r| !r.is_null()) else {
         let reason = non_empty_str(obj.get("status"))
