@@ -92,6 +92,9 @@ pub fn parse_time(value: &Value) -> Option<i64> {
     match value {
         // A JSON number's text is its shortest round-trip decimal: parse that, not the binary.
         Value::Number(n) => {
+            if let Some(us) = n.as_f64().filter(|_| n.is_f64()).and_then(whole_micros) {
+                return Some(us);
+            }
             // This runs for every event's time: the text goes on the stack, not the heap.
             let mut text = NumberText::default();
             if write!(text, "{n}").is_ok() {
@@ -103,6 +106,22 @@ pub fn parse_time(value: &Value) -> Option<i64> {
         Value::String(s) => parse_clock(s.trim()),
         _ => None,
     }
+}
+
+/// `x` seconds in microseconds, as its text reads, without writing the text: when a decimal of
+/// at most six places reads as `x`, as times mostly do. Below 10⁹ s a double's half-ulp is under
+/// 6·10⁻⁸ s, so every decimal that reads as `x` (its shortest text among them) is within
+/// 1.2·10⁻⁷ s of that one, and rounds to the same microsecond.
+fn whole_micros(x: f64) -> Option<i64> {
+    if x.is_nan() || x.abs() >= 1e9 {
+        return None;
+    }
+    // Under 10¹⁵ the product is within 1/8 of x × 10⁶, so this is that decimal, if any.
+    let us = (x * 1e6).round();
+    // The quotient is correctly rounded: it is x exactly when the decimal reads as x.
+    #[allow(clippy::float_cmp)]
+    let reads_as_x = us / 1e6 == x;
+    reads_as_x.then_some(us as i64)
 }
 
 /// A number's text in a fixed buffer; writing fails beyond it (serde_json prints at most 24
@@ -378,6 +397,24 @@ mod tests {
                 parse_decimal_us(&text),
                 by_string(&int_part, &frac_part, exponent, negative)
             );
+        }
+
+        #[test]
+        fn times_read_as_their_text_with_or_without_writing_it(
+            micros in -999_999_999_999_999i64..999_999_999_999_999,
+            places in 0u32..10,
+            nudge in -3i64..4,
+        ) {
+            // Decimals of 0 to 9 places across the range, and the doubles next to them.
+            let x = micros as f64 / 10f64.powi(places as i32);
+            let bits = x.to_bits() as i64 + nudge;
+            for x in [x, f64::from_bits(bits as u64), x + 5e-7, x - 5e-7, 1e9 - x.abs() / 1e6] {
+                if !x.is_finite() {
+                    continue;
+                }
+                let number = json!(x);
+                prop_assert_eq!(parse_time(&number), parse_decimal_us(&number.to_string()), "{}", number);
+            }
         }
 
         #[test]
