@@ -553,31 +553,38 @@ impl<'de> serde::de::Visitor<'de> for Unbuilt {
 }
 
 /// The keys of one object met so far, for refusing a repeated one without building the
-/// object. Keys borrow the line where they hold no escape; a set only for wide objects, where
-/// scanning would be quadratic.
+/// object. Keys borrow the line where they hold no escape. The first few sit on the stack
+/// (most objects have a handful, and a heap vector for each cost more than the scan); past
+/// them a set, where scanning would be quadratic.
 #[derive(Default)]
 pub(crate) struct KeySet<'de> {
-    keys: Vec<Cow<'de, str>>,
+    first: [Option<Cow<'de, str>>; KeySet::SCAN],
+    len: usize,
+    /// Every key, once there are more than [`KeySet::SCAN`].
     wide: HashSet<Cow<'de, str>>,
 }
 
 impl<'de> KeySet<'de> {
-    const SCAN: usize = 16;
+    const SCAN: usize = 8;
 
     /// Adds `key`; gives it back if the object named it before.
     pub(crate) fn repeated(&mut self, key: Cow<'de, str>) -> Option<Cow<'de, str>> {
-        let repeated = if self.keys.len() < Self::SCAN {
-            self.keys.contains(&key)
-        } else {
-            if self.wide.is_empty() {
-                self.wide.extend(self.keys.iter().cloned());
+        if self.len < Self::SCAN {
+            if self.first[..self.len].iter().flatten().any(|k| *k == key) {
+                return Some(key);
             }
-            !self.wide.insert(key.clone())
-        };
-        if repeated {
+            self.first[self.len] = Some(key);
+            self.len += 1;
+            return None;
+        }
+        if self.wide.is_empty() {
+            self.wide
+                .extend(self.first.iter_mut().filter_map(Option::take));
+        }
+        if self.wide.contains(&key) {
             return Some(key);
         }
-        self.keys.push(key);
+        self.wide.insert(key);
         None
     }
 }
@@ -829,6 +836,26 @@ mod tests {
         let unique = format!(r#"{{"u": {{{wide}"k40": 0}}}}"#);
         let value = parse_line_unread(&location, &unique, SOME_UNREAD).unwrap();
         assert_eq!(value, serde_json::json!({"u": null}));
+    }
+
+    #[test]
+    fn a_key_set_finds_every_repeat_on_the_stack_and_past_it() {
+        let texts: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        for size in [1, 7, 8, 9, 40] {
+            let mut keys = KeySet::default();
+            for text in &texts[..size] {
+                assert_eq!(keys.repeated(Cow::Owned(text.clone())), None, "{size}");
+            }
+            for text in &texts[..size] {
+                // A borrowed key repeats an owned (unescaped) one of the same text.
+                assert_eq!(
+                    keys.repeated(Cow::Borrowed(text)).as_deref(),
+                    Some(text.as_str())
+                );
+            }
+            assert_eq!(keys.repeated(Cow::Borrowed("new")), None);
+            assert!(keys.repeated(Cow::Borrowed("new")).is_some());
+        }
     }
 
     #[test]

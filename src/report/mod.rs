@@ -388,13 +388,15 @@ pub fn public_path(path: &str) -> String {
     }
 }
 
-/// A `file:line` location for a report, its path made public as by [`public_path`].
+/// A `file:line` location for a report, its path made public as by [`public_path`]. Written
+/// for two lines of every example in `examples.jsonl`, so the path is not copied on the way.
 pub fn public_location(location: &crate::error::Location) -> String {
-    format!(
-        "{}:{}",
-        public_path(&location.path.to_string_lossy()),
-        location.line
-    )
+    let path = &location.path;
+    let shown = match path.file_name() {
+        Some(name) if path.is_absolute() => name.to_string_lossy(),
+        _ => path.to_string_lossy(),
+    };
+    format!("{shown}:{}", location.line)
 }
 
 /// The file name of the JSON report.
@@ -567,6 +569,27 @@ pub fn write_atomic_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_locations_show_relative_paths_whole_and_absolute_ones_by_name() {
+        for (path, shown) in [
+            ("data/expected.jsonl", "data/expected.jsonl:7"),
+            ("/home/ci/data/expected.jsonl", "expected.jsonl:7"),
+            ("/", "/:7"),
+            ("../x.jsonl", "../x.jsonl:7"),
+        ] {
+            let location = crate::error::Location {
+                path: path.into(),
+                line: 7,
+            };
+            assert_eq!(public_location(&location), shown);
+            assert_eq!(
+                public_location(&location),
+                format!("{}:7", public_path(path)),
+                "the same as public_path"
+            );
+        }
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary_files() {
