@@ -14,7 +14,6 @@ use divan::{Bencher, black_box};
 use verdict::accumulate::Accumulator;
 use verdict::error::Location;
 use verdict::input::join::Case;
-use verdict::input::read::parse_line_unread;
 use verdict::input::{Example, Prediction, expected, predicted};
 use verdict::report::Report;
 use verdict::schema::Schema;
@@ -54,11 +53,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let p = predicted::detect(
-                location(i + 1),
-                parse_line_unread(&location(i + 1), line, predicted::UNREAD).unwrap(),
-            )
-            .unwrap();
+            let p = predicted::read(location(i + 1), line).unwrap();
             (p.keys.content.clone().unwrap(), p)
         })
         .collect();
@@ -67,11 +62,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let example: Example = expected::detect(
-                location(i + 1),
-                parse_line_unread(&location(i + 1), line, expected::UNREAD).unwrap(),
-            )
-            .unwrap();
+            let example: Example = expected::read(location(i + 1), line).unwrap();
             let prediction = by_request.remove(example.keys.content.as_deref().unwrap());
             Case {
                 example,
@@ -125,8 +116,7 @@ fn read_expected_lines(bencher: Bencher<'_, '_>) {
     let lines = &FIXTURE.data.expected;
     bencher.counter(examples()).bench(|| {
         for (i, line) in lines.iter().enumerate() {
-            let value = parse_line_unread(&location(i), line, expected::UNREAD).unwrap();
-            black_box(expected::detect(location(i), value).unwrap());
+            black_box(expected::read(location(i), line).unwrap());
         }
     });
 }
@@ -136,8 +126,7 @@ fn read_prediction_lines(bencher: Bencher<'_, '_>) {
     let lines = &FIXTURE.data.predictions;
     bencher.counter(examples()).bench(|| {
         for (i, line) in lines.iter().enumerate() {
-            let value = parse_line_unread(&location(i), line, predicted::UNREAD).unwrap();
-            black_box(predicted::detect(location(i), value).unwrap());
+            black_box(predicted::read(location(i), line).unwrap());
         }
     });
 }

@@ -24,10 +24,8 @@ use crate::events::extract;
 use crate::gate::{BASELINE_METRICS, Baseline, Gate, evaluate, paired_baseline_gates};
 use crate::input::index::{BATCH_LINES, Claim, KeyDigest, PredictionIndex, digest};
 use crate::input::join::{Case, JoinMode, JoinedBy, KeyGaps, duplicate, key_of, nothing_joined};
-use crate::input::read::{
-    Unread, expand_paths, parse_line_unread, read_batches, read_batches_ahead, read_jsonl,
-};
-use crate::input::{Example, Output, expected, fast};
+use crate::input::read::{expand_paths, parse_line, read_batches, read_batches_ahead, read_jsonl};
+use crate::input::{Example, Output, expected};
 use crate::metrics::{class_metrics, event_metrics};
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
@@ -360,17 +358,11 @@ fn read_example(
     let (example, from_line) = match &request.cluster_by {
         // A cluster key or pointer may name any part of the line: it is read in full.
         Some(by) if !by.uses_id() => {
-            let value = parse_line_unread(&location, text, Unread::Nothing)?;
+            let value = parse_line(&location, text)?;
             let from_line = by.cluster(Some(&value), None);
             (expected::detect(location, value)?, Some(from_line))
         }
-        _ => match fast::gemini_example(location, text) {
-            Ok(example) => (example?, None),
-            Err(location) => {
-                let value = parse_line_unread(&location, text, expected::UNREAD)?;
-                (expected::detect(location, value)?, None)
-            }
-        },
+        _ => (expected::read(location, text)?, None),
     };
     let cluster = match (&request.cluster_by, from_line) {
         (_, Some(result)) => Some(result),

@@ -128,15 +128,10 @@ pub fn digest_inputs(files: &[(PathBuf, u64)], stop: &AtomicBool) -> Result<Vec<
                 hasher.update(&buffer[..read]);
                 size += read as u64;
             }
-            let sha256 = hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
             Ok(InputFile {
                 path: path.clone(),
                 size,
-                sha256,
+                sha256: crate::input::hex(&hasher.finalize()),
             })
         })
         .collect()

@@ -17,6 +17,18 @@ const SHAPES: &str = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat
 /// any part of the line, so it is read in full then.
 pub const UNREAD: Unread = Unread::Keys(&[("systemInstruction", Unread::All)]);
 
+/// Reads one expected line: the common tuning shape straight from its text
+/// ([`super::fast`]), any other line parsed (without its [`UNREAD`] parts) and detected.
+pub fn read(location: Location, text: &str) -> Result<Example> {
+    match super::fast::gemini_example(location, text) {
+        Ok(example) => example,
+        Err(location) => {
+            let value = super::read::parse_line_unread(&location, text, UNREAD)?;
+            detect(location, value)
+        }
+    }
+}
+
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {
     let Value::Object(obj) = line else {

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::join::{JoinedBy, duplicate};
-use super::read::{parse_line_unread, read_batches_ahead};
-use super::{Keys, Output, Prediction, fast, predicted};
+use super::read::read_batches_ahead;
+use super::{Keys, Output, Prediction, predicted};
 use crate::error::{Error, Location, Result};
 use crate::spill::BackgroundWriter;
 
@@ -144,15 +144,7 @@ impl PredictionIndex {
                 let parsed: Vec<_> = batch
                     .into_par_iter()
                     .map(|raw| -> Result<Indexed> {
-                        let prediction =
-                            match fast::vertex_prediction(raw.location(file), &raw.text) {
-                                Ok(prediction) => prediction,
-                                Err(location) => {
-                                    let value =
-                                        parse_line_unread(&location, &raw.text, predicted::UNREAD)?;
-                                    predicted::detect(location, value)?
-                                }
-                            };
+                        let prediction = predicted::read(raw.location(file), &raw.text)?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
                         let Prediction { location, keys, .. } = prediction;

@@ -134,9 +134,13 @@ fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
             hasher.update(body.as_bytes());
         }
     }
-    let digest = hasher.finalize();
+    hex(&hasher.finalize()[..8])
+}
+
+/// `bytes` in lower-case hexadecimal, two digits a byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    digest[..8]
+    bytes
         .iter()
         .flat_map(|b| {
             [

@@ -56,6 +56,18 @@ pub const UNREAD: Unread = Unread::Keys(&[
     ),
 ]);
 
+/// Reads one prediction line: the common batch shape straight from its text
+/// ([`super::fast`]), any other line parsed (without its [`UNREAD`] parts) and detected.
+pub fn read(location: Location, text: &str) -> Result<Prediction> {
+    match super::fast::vertex_prediction(location, text) {
+        Ok(prediction) => Ok(prediction),
+        Err(location) => {
+            let value = super::read::parse_line_unread(&location, text, UNREAD)?;
+            detect(location, value)
+        }
+    }
+}
+
 /// Turns one parsed prediction line into a [`Prediction`].
 pub fn detect(location: Location, line: Value) -> Result<Prediction> {
     let Value::Object(obj) = line else {
