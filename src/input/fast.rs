@@ -29,7 +29,7 @@ pub fn vertex_prediction(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    let Ok(line) = parse(text, Seed::PredictionLine) else {
+    let Ok(line) = parse(text, Shape::Prediction) else {
         return Err(location);
     };
     let (Some(turns), Some(candidate)) = (line.turns, line.candidate) else {
@@ -71,7 +71,7 @@ pub fn gemini_example(
     location: Location,
     text: &str,
 ) -> std::result::Result<Result<Example>, Location> {
-    let Ok(line) = parse(text, Seed::ExampleLine) else {
+    let Ok(line) = parse(text, Shape::Example) else {
         return Err(location);
     };
     let Some(turns) = line.turns else {
@@ -126,9 +126,9 @@ fn user_turns_hash(turns: &[Turn<'_>]) -> Option<String> {
     Some(content_hash(&user_turns))
 }
 
-fn parse<'de>(text: &'de str, line: Seed) -> serde_json::Result<Taken<'de>> {
+fn parse<'de>(text: &'de str, shape: Shape) -> serde_json::Result<Fields<'de>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let read = line.deserialize(&mut deserializer)?;
+    let read = shape.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(read)
 }
@@ -156,6 +156,15 @@ fn entries<'de, A: MapAccess<'de>>(
     Ok(())
 }
 
+/// What the readers take from a line.
+#[derive(Default)]
+struct Fields<'de> {
+    /// `contents` of a tuning line, `request.contents` of a batch line.
+    turns: Option<Vec<Turn<'de>>>,
+    /// The first of `response.candidates` (batch lines only).
+    candidate: Option<Candidate<'de>>,
+}
+
 #[derive(Default)]
 struct Turn<'de> {
     role: Option<Cow<'de, str>>,
@@ -178,13 +187,18 @@ struct Candidate<'de> {
     parts: Vec<Part<'de>>,
 }
 
+/// The line shapes read.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A batch output line: `request.contents` and `response.candidates[0]`.
+    Prediction,
+    /// A tuning line: `contents`.
+    Example,
+}
+
 /// The seed of each kind of value read; every other value is taken as [`Unbuilt`].
 #[derive(Clone, Copy)]
 enum Seed {
-    /// A batch output line: `request.contents` and `response.candidates[0]`.
-    PredictionLine,
-    /// A tuning line: `contents`.
-    ExampleLine,
     Request,
     Response,
     Candidates,
@@ -198,15 +212,54 @@ enum Seed {
     Uri(&'static str),
 }
 
-/// What one [`Seed`] reads: a line's turns and first candidate, a turn, a part or a candidate.
+impl<'de> DeserializeSeed<'de> for Shape {
+    type Value = Fields<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Fields<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Shape {
+    type Value = Fields<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a line")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Fields<'de>, A::Error> {
+        let mut read = Fields::default();
+        entries(map, |key, map| {
+            match (self, key) {
+                // Explicit keys decide the join and the shape: the full reading takes them.
+                (Shape::Prediction, "custom_id" | "key")
+                | (Shape::Example, "id" | "key" | "custom_id") => {
+                    return Err(decline());
+                }
+                (Shape::Prediction, "request") => {
+                    read.turns = map.next_value_seed(Seed::Request)?.turns;
+                }
+                (Shape::Prediction, "response") => {
+                    read.candidate = map.next_value_seed(Seed::Response)?.candidate;
+                }
+                (Shape::Example, "contents") => {
+                    read.turns = map.next_value_seed(Seed::Turns)?.turns;
+                }
+                _ => map.next_value_seed(Unbuilt)?,
+            }
+            Ok(())
+        })?;
+        Ok(read)
+    }
+}
+
+/// What one [`Seed`] reads: the value's part of a [`Fields`], turn, part or candidate.
 #[derive(Default)]
 struct Taken<'de> {
-    /// `contents` of a tuning line, `request.contents` of a batch line.
     turns: Option<Vec<Turn<'de>>>,
     turn: Turn<'de>,
     parts: Vec<Part<'de>>,
     part: Part<'de>,
-    /// The first of `response.candidates` (batch lines only).
     candidate: Option<Candidate<'de>>,
     /// The string at the key a [`Seed::Uri`] names.
     uri: Option<Cow<'de, str>>,
@@ -297,18 +350,6 @@ impl<'de> Visitor<'de> for Seed {
         let mut candidate = Candidate::default();
         entries(map, |key, map| {
             match (self, key) {
-                // Explicit keys decide the join and the shape: the full reading takes them.
-                (Seed::PredictionLine, "custom_id" | "key")
-                | (Seed::ExampleLine, "id" | "key" | "custom_id") => return Err(decline()),
-                (Seed::PredictionLine, "request") => {
-                    taken.turns = map.next_value_seed(Seed::Request)?.turns;
-                }
-                (Seed::PredictionLine, "response") => {
-                    taken.candidate = map.next_value_seed(Seed::Response)?.candidate;
-                }
-                (Seed::ExampleLine, "contents") => {
-                    taken.turns = map.next_value_seed(Seed::Turns)?.turns;
-                }
                 (Seed::Request, "contents") => {
                     taken.turns = map.next_value_seed(Seed::Turns)?.turns;
                 }
@@ -474,7 +515,7 @@ mod tests {
                 read += usize::from(same_prediction(&line));
             }
         }
-        // Read: the first six requests (the others hold a part that is neither text nor file,
+        // Fields: the first six requests (the others hold a part that is neither text nor file,
         // a value of another type, or no contents) with the first eight candidates' responses
         // and the plain one (the others hold a value of another type, or no candidate).
         assert_eq!(read, 6 * 8, "lines read by the fast path");
