@@ -154,8 +154,8 @@ pub fn check_unchanged(
     };
     let paths = |files: &[(PathBuf, u64)]| files.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     let digested_paths: Vec<PathBuf> = digested.iter().map(|d| d.path.clone()).collect();
+    let listed = paths(at_start);
     for other in [paths(scored), digested_paths] {
-        let listed = paths(at_start);
         if other != listed {
             let gone = listed.iter().find(|p| !other.contains(p));
             let new = other.iter().find(|p| !listed.contains(p));

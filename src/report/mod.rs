@@ -379,24 +379,21 @@ pub fn format_rate(value: Option<f64>) -> String {
 /// A path for a report a person reads: as given when relative, only its file name when
 /// absolute, so reports do not depend on where the checkout lives.
 pub fn public_path(path: &str) -> String {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        p.file_name()
-            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
-    } else {
-        path.to_owned()
-    }
+    shown_path(Path::new(path)).into_owned()
 }
 
 /// A `file:line` location for a report, its path made public as by [`public_path`]. Written
-/// for two lines of every example in `examples.jsonl`, so the path is not copied on the way.
+/// for two lines of every example in `examples.jsonl`, so the path is borrowed, not copied.
 pub fn public_location(location: &crate::error::Location) -> String {
-    let path = &location.path;
-    let shown = match path.file_name() {
+    format!("{}:{}", shown_path(&location.path), location.line)
+}
+
+/// [`public_path`], borrowed from `path` where it can be.
+fn shown_path(path: &Path) -> std::borrow::Cow<'_, str> {
+    match path.file_name() {
         Some(name) if path.is_absolute() => name.to_string_lossy(),
         _ => path.to_string_lossy(),
-    };
-    format!("{shown}:{}", location.line)
+    }
 }
 
 /// The file name of the JSON report.
