@@ -44,7 +44,9 @@ pub fn anls_star(expected: &Value, predicted: &Value) -> f64 {
     let mut patterns = Patterns::default();
     let mut builder = Builder::new(None, &mut patterns);
     let (e, p) = (builder.tree(expected), builder.tree(predicted));
-    let (sum, length) = Walker::new(&builder.patterns.chars, 0, false, true).score(&e, &p, false);
+    let (sum, length) = Walker::new(&builder.patterns.chars, 0, Variants::Plain, true)
+        .score(&e, &p, false)
+        .plain;
     ratio(sum, length)
 }
 
@@ -113,7 +115,7 @@ pub fn anls_scores_with<'s>(
     rule: &dyn Fn(&str) -> LeafRule<'s>,
     patterns: &mut Patterns<'s>,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
-    scores(expected, predicted, rule, patterns, true)
+    scores(expected, predicted, rule, patterns, WALKS)
 }
 
 /// What scoring keeps from one pair to the next: the leaf patterns met with their rules, the
@@ -200,14 +202,27 @@ impl<K: Clone + Eq + std::hash::Hash> Interner<K> {
     }
 }
 
-/// [`anls_scores_with`], with the shortcuts for identical values off in tests, to check that
-/// they change nothing.
+/// How [`scores`] walks a pair; tests turn each part off to check that it changes nothing.
+#[derive(Debug, Clone, Copy)]
+struct Walks {
+    /// Whether identical values skip work (an unbuilt tree, [`Walker::identical_lists`]).
+    shortcuts: bool,
+    /// Whether the plain and typed scores come from one walk rather than one walk each.
+    merged: bool,
+}
+
+const WALKS: Walks = Walks {
+    shortcuts: true,
+    merged: true,
+};
+
+/// [`anls_scores_with`], walked as `walks` says.
 fn scores<'s>(
     expected: &Value,
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
     patterns: &mut Patterns<'s>,
-    shortcuts: bool,
+    walks: Walks,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
     if size(expected) + size(predicted) > MAX_LEAVES {
         return (None, None);
@@ -219,27 +234,43 @@ fn scores<'s>(
     // scoring reads (texts, patterns, shapes, typed preparations), so it is not built; and
     // the walk then recognises identical lists by address.
     let built;
-    let p = if shortcuts && same(expected, predicted) {
+    let p = if walks.shortcuts && same(expected, predicted) {
         &e
     } else {
         built = builder.tree(predicted);
         &built
     };
-    let plain = alternatives(expected, predicted).unwrap_or_else(|| {
-        let (sum, length) =
-            Walker::new(&builder.patterns.chars, 0, false, shortcuts).score(&e, p, false);
+    let chars = &builder.patterns.chars;
+    let leaves = &builder.patterns.leaves.keys;
+    let alternatives = alternatives(expected, predicted);
+    let variants = if walks.merged && alternatives.is_none() {
+        Variants::Both
+    } else {
+        Variants::Typed
+    };
+    let mut walker = Walker::new(chars, leaves.len(), variants, walks.shortcuts);
+    let both = walker.score(&e, p, true);
+    let plain = alternatives.unwrap_or_else(|| {
+        let (sum, length) = match variants {
+            Variants::Both => both.plain,
+            _ => {
+                Walker::new(chars, 0, Variants::Plain, walks.shortcuts)
+                    .score(&e, p, false)
+                    .plain
+            }
+        };
         ratio(sum, length)
     });
-    let leaves = &builder.patterns.leaves.keys;
-    let mut walker = Walker::new(&builder.patterns.chars, leaves.len(), true, shortcuts);
-    let (sum, length) = walker.score(&e, p, true);
     let scores = leaves
         .iter()
         .zip(walker.scores)
         .filter(|(_, (_, count))| *count > 0)
         .map(|(pattern, score)| (pattern.clone(), score))
         .collect();
-    (Some(plain), Some((ratio(sum, length), scores)))
+    (
+        Some(plain),
+        Some((ratio(both.typed.0, both.typed.1), scores)),
+    )
 }
 
 /// How many leaves a value spans: 1 for a leaf or null, the sum of the children otherwise.
@@ -567,12 +598,64 @@ impl<'r, 's, 'p> Builder<'r, 's, 'p> {
     }
 }
 
+/// Which scores a walk computes: the plain ANLS*, the typed variant, or both in one pass. The
+/// two share the trees, the candidate list pairs and all but the leaf comparisons and the
+/// assignments, and list alignment compares every element with every other, so one walk for
+/// both does that n × m work once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variants {
+    Plain,
+    Typed,
+    Both,
+}
+
+/// The sum of leaf scores and the pairwise length of a pair, per variant. The lengths differ
+/// where the variants' assignments leave elements of different sizes unpaired. A walk of one
+/// variant carries its scores in both.
+#[derive(Debug, Clone, Copy)]
+struct Scores {
+    plain: (f64, usize),
+    typed: (f64, usize),
+}
+
+impl Scores {
+    const ZERO: Scores = Scores::each((0.0, 0));
+
+    const fn each(score: (f64, usize)) -> Scores {
+        Scores {
+            plain: score,
+            typed: score,
+        }
+    }
+
+    fn add(&mut self, other: Scores) {
+        self.plain.0 += other.plain.0;
+        self.plain.1 += other.plain.1;
+        self.typed.0 += other.typed.0;
+        self.typed.1 += other.typed.1;
+    }
+
+    fn add_length(&mut self, length: usize) {
+        self.plain.1 += length;
+        self.typed.1 += length;
+    }
+
+    /// Whether the variants agree to the bit, so that one assignment serves both.
+    fn agree(&self) -> bool {
+        self.plain.0.to_bits() == self.typed.0.to_bits() && self.plain.1 == self.typed.1
+    }
+}
+
+/// Whether a pair scores exactly its full length (every leaf 1), not nearly.
+fn full((sum, length): (f64, usize)) -> bool {
+    sum.to_bits() == (length as f64).to_bits()
+}
+
 /// The tree walk over two prepared trees.
 struct Walker<'a> {
     chars: &'a [char],
-    /// Whether leaves compare by their typed preparation rather than by text.
-    typed: bool,
-    /// Per pattern: summed leaf scores and the number of leaves.
+    variants: Variants,
+    /// Per pattern: summed typed leaf scores and the number of leaves.
     scores: Vec<(f64, usize)>,
     /// Levenshtein working memory, reused across comparisons.
     distance: Distance,
@@ -581,10 +664,10 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(chars: &'a [char], patterns: usize, typed: bool, shortcuts: bool) -> Self {
+    fn new(chars: &'a [char], patterns: usize, variants: Variants, shortcuts: bool) -> Self {
         Walker {
             chars,
-            typed,
+            variants,
             scores: vec![(0.0, 0); patterns],
             distance: Distance::default(),
             shortcuts,
@@ -606,31 +689,38 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The sum of leaf scores and the pairwise length of a (expected, predicted) pair; with
-    /// `record`, every leaf's score is recorded by pattern.
-    fn score(
-        &mut self,
-        expected: &Node<'_, '_>,
-        predicted: &Node<'_, '_>,
-        record: bool,
-    ) -> (f64, usize) {
+    /// Records the typed leaf scores of a pair the typed assignment chose. Only the chosen
+    /// pairs are recorded, not every candidate, so they are walked again once chosen.
+    fn record_pair(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>) {
+        let variants = std::mem::replace(&mut self.variants, Variants::Typed);
+        self.score(expected, predicted, true);
+        self.variants = variants;
+    }
+
+    /// The scores of a (expected, predicted) pair; with `record`, every typed leaf score is
+    /// recorded by pattern.
+    fn score(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>, record: bool) -> Scores {
         match &expected.kind {
             Kind::Null => {
                 let none = none_like(predicted.value);
                 if record && !none {
                     self.record_zeros(predicted);
                 }
-                (if none { 1.0 } else { 0.0 }, predicted.size.max(1))
+                Scores::each((if none { 1.0 } else { 0.0 }, predicted.size.max(1)))
             }
             Kind::Leaf { .. } => {
-                let similarity = match &predicted.kind {
+                let (plain, typed) = match &predicted.kind {
                     Kind::Leaf { .. } => self.leaf(expected, predicted),
-                    _ => 0.0,
+                    _ => (0.0, 0.0),
                 };
                 if record {
-                    self.record(expected, similarity);
+                    self.record(expected, typed);
                 }
-                (similarity, predicted.size.max(1))
+                let length = predicted.size.max(1);
+                Scores {
+                    plain: (plain, length),
+                    typed: (typed, length),
+                }
             }
             Kind::Object {
                 entries: gt, shape, ..
@@ -644,23 +734,18 @@ impl<'a> Walker<'a> {
                     if record {
                         self.record_zeros(expected);
                     }
-                    return (0.0, expected.size.max(predicted.size));
+                    return Scores::each((0.0, expected.size.max(predicted.size)));
                 };
-                let mut sum = 0.0;
-                let mut length = 0;
+                let mut total = Scores::ZERO;
                 if shape == pred_shape {
                     for ((_, g), (_, p)) in gt.iter().zip(pred) {
-                        let (s, l) = self.score(g, p, record);
-                        sum += s;
-                        length += l;
+                        total.add(self.score(g, p, record));
                     }
-                    return (sum, length);
+                    return total;
                 }
                 for (key, g) in gt {
                     let p = predicted.kind.get(key).unwrap_or(&MISSING);
-                    let (s, l) = self.score(g, p, record);
-                    sum += s;
-                    length += l;
+                    total.add(self.score(g, p, record));
                 }
                 // A key only the prediction has scores 0 (null against a value) but counts in
                 // the length, even when its value is none-like.
@@ -669,55 +754,81 @@ impl<'a> Walker<'a> {
                         if record && !none_like(p.value) {
                             self.record_zeros(p);
                         }
-                        length += p.size.max(1);
+                        total.add_length(p.size.max(1));
                     }
                 }
-                (sum, length)
+                total
             }
             Kind::Array(gt) => {
                 let Kind::Array(pred) = &predicted.kind else {
                     if record {
                         self.record_zeros(expected);
                     }
-                    return (0.0, expected.size.max(predicted.size));
+                    return Scores::each((0.0, expected.size.max(predicted.size)));
                 };
                 self.list_score(gt, pred, record)
             }
         }
     }
 
-    /// Pairs two lists by the assignment with the largest sum of mean pair scores.
-    fn list_score(
-        &mut self,
-        gt: &[Node<'_, '_>],
-        pred: &[Node<'_, '_>],
-        record: bool,
-    ) -> (f64, usize) {
+    /// Pairs two lists, per variant, by the assignment with the largest sum of mean pair
+    /// scores.
+    fn list_score(&mut self, gt: &[Node<'_, '_>], pred: &[Node<'_, '_>], record: bool) -> Scores {
         if gt.is_empty() || pred.is_empty() {
             if record {
                 gt.iter().chain(pred).for_each(|n| self.record_zeros(n));
             }
-            return (0.0, gt.iter().chain(pred).map(|n| n.size).sum());
+            return Scores::each((0.0, gt.iter().chain(pred).map(|n| n.size).sum()));
         }
         if self.shortcuts
-            && let Some(score) = self.identical_lists(gt, pred, record)
+            && let Some(scores) = self.identical_lists(gt, pred, record)
         {
-            return score;
+            return scores;
         }
         let mut pairs = Vec::with_capacity(gt.len() * pred.len());
+        let mut exact = Vec::with_capacity(gt.len() * pred.len());
         for g in gt {
             for p in pred {
                 pairs.push(self.score(g, p, false));
+                exact.push(json_equal(g.value, p.value));
             }
         }
-        let pair = |i: usize, j: usize| pairs[i * pred.len() + j];
+        let candidates = Candidates {
+            gt,
+            pred,
+            pairs: &pairs,
+            exact: &exact,
+        };
+        if pairs.iter().all(Scores::agree) {
+            // The same weights give the same assignment: solved once.
+            return Scores::each(self.assign(&candidates, |s| s.typed, record));
+        }
+        let plain = self.assign(&candidates, |s| s.plain, false);
+        let typed = self.assign(&candidates, |s| s.typed, record);
+        Scores { plain, typed }
+    }
+
+    /// One variant's best assignment of the candidate pairs: its sum and length, and with
+    /// `record` the typed scores of the chosen pairs and zeros for the unpaired elements.
+    fn assign(
+        &mut self,
+        candidates: &Candidates<'_, '_, '_>,
+        variant: fn(&Scores) -> (f64, usize),
+        record: bool,
+    ) -> (f64, usize) {
+        let Candidates {
+            gt,
+            pred,
+            pairs,
+            exact,
+        } = *candidates;
+        let pair = |i: usize, j: usize| variant(&pairs[i * pred.len() + j]);
         // Integer weights for the solver: the mean score at 2^-40 resolution, doubled so that
         // an exact match can win a tie by one unit, as the reference does.
         let weight = |i: usize, j: usize| -> i64 {
             let (s, l) = pair(i, j);
             let mean = if l == 0 { 1.0 } else { s / l as f64 };
-            (mean * (1u64 << 40) as f64).round() as i64 * 2
-                + i64::from(json_equal(gt[i].value, pred[j].value))
+            (mean * (1u64 << 40) as f64).round() as i64 * 2 + i64::from(exact[i * pred.len() + j])
         };
         let transpose = gt.len() > pred.len();
         let (rows, cols) = if transpose {
@@ -744,8 +855,7 @@ impl<'a> Walker<'a> {
             sum += s;
             length += l;
             if record {
-                // Scores of the chosen pairs only, not of every candidate pair.
-                self.score(&gt[i], &pred[j], true);
+                self.record_pair(&gt[i], &pred[j]);
             }
         }
         for (node, used) in gt.iter().zip(&gt_used).chain(pred.iter().zip(&pred_used)) {
@@ -760,34 +870,34 @@ impl<'a> Walker<'a> {
     }
 
     /// [`Walker::list_score`] of two lists with the same elements, by pairing each element with
-    /// its copy; `None` when that might not be what the assignment would give.
+    /// its copy; `None` when that might not be what the assignments would give.
     ///
     /// When every copy pair scores its full length, its weight (mean 1, an exact match) is the
     /// largest any pair can have, so every optimal assignment pairs only elements of that
     /// weight: exact matches (`json_equal`). If those are all copies of each other, each chosen
     /// pair scores (and records) bit for bit as the copy pair of its row, and the rows are
     /// summed in the same order. Elements that are `json_equal` but not the same (1 and 1.0)
-    /// could be paired instead, so they leave it to the assignment.
+    /// could be paired instead, so they leave it to the assignment. A variant that falls short
+    /// of the full length leaves both variants to the assignments, which give the other one
+    /// the same bits.
     fn identical_lists(
         &mut self,
         gt: &[Node<'_, '_>],
         pred: &[Node<'_, '_>],
         record: bool,
-    ) -> Option<(f64, usize)> {
+    ) -> Option<Scores> {
         let copies = std::ptr::eq(gt, pred)
             || (gt.len() == pred.len() && gt.iter().zip(pred).all(|(g, p)| same(g.value, p.value)));
         if !copies {
             return None;
         }
-        let (mut sum, mut length) = (0.0, 0);
+        let mut total = Scores::ZERO;
         for (g, p) in gt.iter().zip(pred) {
-            let (s, l) = self.score(g, p, false);
-            // Exactly the full length, not nearly: only then is the pair's weight the largest.
-            if s.to_bits() != (l as f64).to_bits() {
+            let scores = self.score(g, p, false);
+            if !full(scores.plain) || !full(scores.typed) {
                 return None;
             }
-            sum += s;
-            length += l;
+            total.add(scores);
         }
         for (i, a) in gt.iter().enumerate() {
             if gt[i + 1..]
@@ -799,31 +909,34 @@ impl<'a> Walker<'a> {
         }
         if record {
             for (g, p) in gt.iter().zip(pred) {
-                self.score(g, p, true);
+                self.record_pair(g, p);
             }
         }
-        Some((sum, length))
+        Some(total)
     }
 
-    /// Two leaves at the same pattern: by text, or (typed) by the rule they were prepared for.
-    fn leaf(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>) -> f64 {
+    /// Two leaves at the same pattern, (plain, typed): by text, and (typed) by the rule they
+    /// were prepared for, the text similarity computed once where that rule is the text.
+    fn leaf(&mut self, expected: &Node<'_, '_>, predicted: &Node<'_, '_>) -> (f64, f64) {
         let (Kind::Leaf { text: a, typed: e }, Kind::Leaf { text: b, typed: p }) =
             (&expected.kind, &predicted.kind)
         else {
             unreachable!("only leaves are compared as leaves");
         };
+        let chars = self.chars;
+        let by_text = |walker: &mut Self| {
+            similarity(&chars[a.clone()], &chars[b.clone()], &mut walker.distance)
+        };
+        if self.variants == Variants::Plain {
+            let s = by_text(self);
+            return (s, s);
+        }
         let verdict = |correct: bool| if correct { 1.0 } else { 0.0 };
-        match (e, p) {
-            _ if !self.typed => similarity(
-                &self.chars[a.clone()],
-                &self.chars[b.clone()],
-                &mut self.distance,
-            ),
-            (Leaf::Similarity, Leaf::Similarity) => similarity(
-                &self.chars[a.clone()],
-                &self.chars[b.clone()],
-                &mut self.distance,
-            ),
+        let typed = match (e, p) {
+            (Leaf::Similarity, Leaf::Similarity) => {
+                let s = by_text(self);
+                return (s, s);
+            }
             (Leaf::Field(spec, a), Leaf::Field(_, b)) => {
                 verdict(fields::compare_prepared(spec, a, b) == Outcome::Correct)
             }
@@ -836,8 +949,22 @@ impl<'a> Walker<'a> {
             ) => verdict(matches!((a, b), (Some(e), Some(p)) if (p - e).abs() <= *tolerance_us)),
             (Leaf::Equal, Leaf::Equal) => verdict(expected.value == predicted.value),
             _ => unreachable!("leaves at one pattern are prepared for the same rule"),
+        };
+        match self.variants {
+            Variants::Both => (by_text(self), typed),
+            _ => (typed, typed),
         }
     }
+}
+
+/// The candidate pairs of two lists: every (expected, predicted) element pair's scores and
+/// whether the two are the same JSON value (`json_equal`), row by row.
+#[derive(Clone, Copy)]
+struct Candidates<'n, 'v, 's> {
+    gt: &'n [Node<'v, 's>],
+    pred: &'n [Node<'v, 's>],
+    pairs: &'n [Scores],
+    exact: &'n [bool],
 }
 
 /// Normalised Levenshtein similarity of two normalised texts, 0 below [`THRESHOLD`].
@@ -1278,7 +1405,7 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         #[test]
-        fn shortcuts_change_no_bit((expected, predicted) in pair()) {
+        fn shortcuts_and_the_merged_walk_change_no_bit((expected, predicted) in pair()) {
             use crate::spec::Comparator;
             let (number, text) = (FieldSpec::new(Comparator::Number), FieldSpec::new(Comparator::Text));
             let player = FieldSpec::new(Comparator::PlayerId);
@@ -1293,17 +1420,28 @@ mod tests {
                 _ => LeafRule::Similarity,
             };
             let fresh = || Patterns::default();
-            proptest::prop_assert_eq!(
-                bits(scores(&expected, &predicted, &rule, &mut fresh(), true)),
-                bits(scores(&expected, &predicted, &rule, &mut fresh(), false))
-            );
+            // The plainest walk: nothing skipped, one walk per variant.
+            let naive = Walks { shortcuts: false, merged: false };
+            let reference = bits(scores(&expected, &predicted, &rule, &mut fresh(), naive));
+            for walks in [
+                WALKS,
+                Walks { shortcuts: true, merged: false },
+                Walks { shortcuts: false, merged: true },
+            ] {
+                proptest::prop_assert_eq!(
+                    bits(scores(&expected, &predicted, &rule, &mut fresh(), walks)),
+                    reference.clone(),
+                    "{:?}",
+                    walks
+                );
+            }
             // Patterns kept from other pairs (as a run keeps them) change nothing either.
             let mut kept = fresh();
-            scores(&predicted, &expected, &rule, &mut kept, true);
-            scores(&json!({"z": [1, {"t": 2}]}), &expected, &rule, &mut kept, true);
+            scores(&predicted, &expected, &rule, &mut kept, WALKS);
+            scores(&json!({"z": [1, {"t": 2}]}), &expected, &rule, &mut kept, WALKS);
             proptest::prop_assert_eq!(
-                bits(scores(&expected, &predicted, &rule, &mut kept, true)),
-                bits(scores(&expected, &predicted, &rule, &mut fresh(), true))
+                bits(scores(&expected, &predicted, &rule, &mut kept, WALKS)),
+                reference
             );
         }
     }
