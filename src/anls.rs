@@ -1119,13 +1119,11 @@ fn python_number(n: &serde_json::Number, out: &mut String) {
     use std::fmt::Write;
     out.clear();
     match n.as_f64() {
-        // Rust's `Display` prints the same shortest round-trip digits, always positional:
-        // where Python is positional too, only a whole number's ".0" is missing.
+        // Ryū prints the same shortest round-trip digits as Python, positional (a whole
+        // number with ".0") for exactly this range, and without the formatting machinery that
+        // made `Display` the costliest part of building a tree of timestamps.
         Some(x) if n.is_f64() && (1e-4..1e16).contains(&x.abs()) => {
-            let _ = write!(out, "{x}");
-            if !out.contains('.') {
-                out.push_str(".0");
-            }
+            out.push_str(ryu::Buffer::new().format_finite(x));
         }
         Some(x) if n.is_f64() => out.push_str(&python_float(x)),
         _ => {
@@ -1135,7 +1133,9 @@ fn python_number(n: &serde_json::Number, out: &mut String) {
 }
 
 /// Python's `repr(float)`: the shortest round-trip digits, positional for 1e-4 ≤ |x| < 1e16,
-/// otherwise scientific with a signed, at least two-digit exponent.
+/// otherwise scientific with a signed, at least two-digit exponent. The digits are Ryū's,
+/// which break a tie between two shortest texts to even as Python does (Rust's own formatting
+/// rounds 1763179833540377.25 up, to ….3, where Python prints ….2).
 fn python_float(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() {
@@ -1153,39 +1153,35 @@ fn python_float(x: f64) -> String {
             "-inf".into()
         };
     }
-    let scientific = format!("{x:e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let sign = if negative { "-" } else { "" };
-    if (-4..16).contains(&exponent) {
-        let point = exponent + 1;
-        let mut text = String::with_capacity(digits.len() + 24);
-        text.push_str(sign);
-        if point <= 0 {
-            text.push_str("0.");
-            text.extend(std::iter::repeat_n('0', (-point) as usize));
-            text.push_str(&digits);
-        } else if point as usize >= digits.len() {
-            text.push_str(&digits);
-            text.extend(std::iter::repeat_n('0', point as usize - digits.len()));
-            text.push_str(".0");
-        } else {
-            text.push_str(&digits[..point as usize]);
-            text.push('.');
-            text.push_str(&digits[point as usize..]);
-        }
-        text
-    } else {
-        let mantissa = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
-        let exp_sign = if exponent < 0 { "-" } else { "+" };
-        format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.abs())
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(x);
+    if (1e-4..1e16).contains(&x.abs()) {
+        // Ryū is positional, a whole number ending in ".0", for exactly this range.
+        return text.to_owned();
     }
+    // Elsewhere Ryū writes `1e16`, `2.5e-7` or, down to 1e-5, `0.000015`: its digits, and the
+    // exponent of the first, make Python's text.
+    let (sign, text) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = [whole, fraction].concat();
+    let significant = all.trim_start_matches('0');
+    let leading_zeros = (all.len() - significant.len()) as i32;
+    let digits = significant.trim_end_matches('0');
+    let exponent = exponent + whole.len() as i32 - 1 - leading_zeros;
+    let mantissa = if digits.len() > 1 {
+        format!("{}.{}", &digits[..1], &digits[1..])
+    } else {
+        digits.to_owned()
+    };
+    let exp_sign = if exponent < 0 { "-" } else { "+" };
+    format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.abs())
 }
 
 #[cfg(test)]
@@ -1209,9 +1205,31 @@ mod tests {
             (123456789012345.6, "123456789012345.6"),
             (-2.5e20, "-2.5e+20"),
             (1e100, "1e+100"),
+            (1e-5, "1e-05"),
+            (-1763179833540377.2, "-1763179833540377.2"),
         ] {
             assert_eq!(python_float(x), text);
         }
+    }
+
+    #[test]
+    fn floats_print_as_python_prints_them_in_the_reference_set() {
+        // `scripts/python_float_repr.py`: random doubles, every scale, both sides of the
+        // switches to scientific text, and halfway cases Python rounds to even.
+        let fixture = include_str!("../tests/fixtures/anls/float_repr.jsonl");
+        let mut checked = 0;
+        for line in fixture.lines() {
+            let (bits, text): (String, String) = serde_json::from_str(line).unwrap();
+            let x = f64::from_bits(bits.parse().unwrap());
+            assert_eq!(python_float(x), text, "bits {bits}");
+            let mut out = String::new();
+            if let Value::Number(n) = json!(x) {
+                python_number(&n, &mut out);
+                assert_eq!(out, text, "bits {bits}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 5056);
     }
 
     #[test]
