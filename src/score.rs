@@ -327,6 +327,45 @@ pub struct Part {
     /// Each input file read (the expected file, then every prediction file the paths expand
     /// to) and its size in bytes before it was read.
     pub inputs: Vec<(PathBuf, u64)>,
+    /// The order of `examples.jsonl`, kept while scoring by a run that is not a shard, so
+    /// that finishing reads the records back only when something else needs them.
+    pub line_order: Option<LineOrder>,
+}
+
+/// The order to write `examples.jsonl` in and where each line lies in its part's lines file:
+/// 28 bytes an example.
+#[derive(Debug)]
+pub struct LineOrder {
+    /// Per part: where its next line starts in its lines file.
+    offsets: Vec<u64>,
+    /// Per example, by position in the expected file: where its line starts in its part's
+    /// file, and its length.
+    lines: Vec<(u64, u64)>,
+    /// (errors, reversed; exactly right; example): worst first once sorted.
+    order: Vec<(std::cmp::Reverse<u32>, bool, u32)>,
+}
+
+impl LineOrder {
+    fn new(parts: usize, examples: usize) -> Self {
+        LineOrder {
+            offsets: vec![0; parts],
+            lines: Vec::with_capacity(examples),
+            order: Vec::with_capacity(examples),
+        }
+    }
+
+    /// Adds the next example of the expected file (examples come in order); `ordinal` below
+    /// 2^32, which [`finish`] checks before any is written out.
+    fn push(&mut self, ordinal: usize, errors: usize, exact: bool, line_len: u64) {
+        let part = ordinal % self.offsets.len();
+        let offset = self.offsets[part];
+        self.offsets[part] += line_len;
+        // Saturating: past 4 billion errors an example is simply among the worst.
+        let errors = u32::try_from(errors).unwrap_or(u32::MAX);
+        self.order
+            .push((std::cmp::Reverse(errors), exact, ordinal as u32));
+        self.lines.push((offset, line_len));
+    }
 }
 
 /// Why streaming the expected file stopped.
@@ -496,6 +535,8 @@ struct Scored1 {
     line: String,
     /// The [`Record`] as a frame of the records file.
     record: Vec<u8>,
+    /// The record's errors and exactness, for the order of `examples.jsonl`.
+    rank: (usize, bool),
 }
 
 /// Folds example `ordinal` into `acc`: its sums, a failed request, a worst example.
@@ -541,6 +582,8 @@ fn stream_expected(
     let mut expected_duplicate: Option<Error> = None;
     let mut ordinal = 0usize;
     let owns = |ordinal: usize| request.shard.is_none_or(|s| s.owns(ordinal));
+    // A shard's examples are not all of the file's; its order is made when the parts merge.
+    let mut line_order = request.shard.is_none().then(|| LineOrder::new(1, 0));
     let expected_path = &request.expected;
     read_batches_ahead(expected_path, batch_lines, |batch| {
         // By value, here and below, so that each line and example is dropped on the thread
@@ -630,6 +673,7 @@ fn stream_expected(
                     .map(crate::accumulate::outcome_events)
                     .unwrap_or_default();
                 let keys = &case.example.keys;
+                let rank = (errors, exact);
                 let record = Record {
                     ordinal: *ordinal,
                     key: keys
@@ -649,9 +693,16 @@ fn stream_expected(
                     score,
                     line,
                     record: record.frame(),
+                    rank,
                 }
             })
             .collect();
+        if let Some(line_order) = &mut line_order {
+            for ((ordinal, ..), one) in cases.iter().zip(&scored) {
+                let (errors, exact) = one.rank;
+                line_order.push(*ordinal, errors, exact, one.line.len() as u64);
+            }
+        }
         let (line_parts, record_parts) = scored
             .iter_mut()
             .map(|one| {
@@ -709,6 +760,7 @@ fn stream_expected(
         records: records_path,
         lines: lines_path,
         inputs: Vec::new(),
+        line_order,
     })
 }
 
@@ -912,7 +964,7 @@ pub fn score(request: &ScoreRequest, progress: &ProgressBar) -> Result<Scored> {
     let part =
         pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
     progress.finish_and_clear();
-    let mut scored = finish(request, &spec, &[part], &pool)?;
+    let mut scored = finish(request, &spec, &mut [part], &pool)?;
     scored._work = Some(work);
     Ok(scored)
 }
@@ -1017,16 +1069,16 @@ pub struct WholeRun {
 /// Finishes a run from the partial states of all its shards.
 pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
     let threads = whole_run.threads;
-    let (request, spec, parts) = crate::shard::load_parts(dirs, whole_run)?;
+    let (request, spec, mut parts) = crate::shard::load_parts(dirs, whole_run)?;
     let pool = pool(threads)?;
-    finish(&request, &spec, &parts, &pool)
+    finish(&request, &spec, &mut parts, &pool)
 }
 
 /// Turns scored parts (one for a single run, every shard's for a merge) into the report.
 pub fn finish(
     request: &ScoreRequest,
     spec: &Spec,
-    parts: &[Part],
+    parts: &mut [Part],
     pool: &rayon::ThreadPool,
 ) -> Result<Scored> {
     let mut acc = parts[0].acc.clone();
@@ -1076,7 +1128,99 @@ pub fn finish(
         .as_ref()
         .map_or(0, |e| seconds_to_us(e.tolerance));
 
-    // One pass over the records, in expected-file order across the parts.
+    if u32::try_from(n).is_err() {
+        return Err(Error::Path {
+            path: request.expected.clone(),
+            message: format!("more than {} examples: split the file", u32::MAX),
+        });
+    }
+    // The records are read back for what only they hold (each example's counters, cluster,
+    // key and events); a run that kept the order of its lines while scoring needs nothing
+    // else of them.
+    let needs_records = intervals_on || keep_run || shift.is_some();
+    let kept = match parts {
+        [only] if !needs_records => only.line_order.take(),
+        _ => None,
+    };
+    let mut tp_shifted = 0usize;
+    let mut counters = Vec::new();
+    let mut clusters = Vec::new();
+    let mut run_examples = Vec::new();
+    let mut line_order = match kept {
+        Some(kept) => kept,
+        None => {
+            let mut line_order = LineOrder::new(parts.len(), n);
+            read_records(parts, pool, |records| {
+                tp_shifted += pool.install(|| {
+                    records
+                        .par_iter()
+                        .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
+                        .sum::<usize>()
+                });
+                for record in records {
+                    line_order.push(record.ordinal, record.errors, record.exact, record.line_len);
+                    if intervals_on {
+                        counters.push(record.counts.counters(&layout));
+                        clusters.push(record.cluster.clone());
+                    }
+                    if keep_run {
+                        run_examples.push(crate::compare::RunExample {
+                            key: record.key,
+                            cluster: record.cluster,
+                            counts: record.counts,
+                        });
+                    }
+                }
+            })?;
+            line_order
+        }
+    };
+
+    if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
+        let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
+        bias.f1_after_removing =
+            (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
+    }
+    if intervals_on {
+        let units = Units::new(&counters, &clusters, &layout);
+        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
+        report.intervals = Some(Intervals::new(
+            all,
+            replicates,
+            request.seed,
+            request.cluster_by.as_ref().map(|c| c.text.clone()),
+            units.len(),
+        ));
+    }
+    drop(counters);
+    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
+    line_order.order.sort_unstable();
+    Ok(Scored {
+        report,
+        examples: ExampleLines {
+            files: parts.iter().map(|p| p.lines.clone()).collect(),
+            lines: line_order.lines,
+            order: line_order.order,
+            threads: pool.current_num_threads(),
+        },
+        run_examples: if request.keep_run {
+            run_examples
+        } else {
+            Vec::new()
+        },
+        warnings,
+        _work: None,
+    })
+}
+
+/// Reads every part's records, in expected-file order across the parts, and hands them to
+/// `take` a batch at a time, decoded on all threads.
+fn read_records(
+    parts: &[Part],
+    pool: &rayon::ThreadPool,
+    mut take: impl FnMut(Vec<Record>),
+) -> Result<()> {
+    let n = parts[0].total_examples;
     let mut readers: Vec<_> = parts
         .iter()
         .map(|p| {
@@ -1085,15 +1229,7 @@ pub fn finish(
                 .map_err(|e| Error::io(&p.records, "cannot read", e))
         })
         .collect::<Result<_>>()?;
-    let mut tp_shifted = 0usize;
-    let mut counters = Vec::new();
-    let mut clusters = Vec::new();
-    let mut run_examples = Vec::new();
-    let mut lines: Vec<(u64, u64)> = Vec::with_capacity(n);
-    let mut order: Vec<(std::cmp::Reverse<u32>, bool, u32)> = Vec::with_capacity(n);
     let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
-    // Each part's lines lie in its lines file in the order of its records.
-    let mut line_offsets = vec![0u64; parts.len()];
     let mut flush = |batch: &mut Vec<(usize, Vec<u8>)>| -> Result<()> {
         let records: Vec<Record> = pool.install(|| {
             batch
@@ -1102,45 +1238,9 @@ pub fn finish(
                 .collect::<Result<_>>()
         })?;
         batch.clear();
-        let shifted: usize = pool.install(|| {
-            records
-                .par_iter()
-                .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
-                .sum()
-        });
-        tp_shifted += shifted;
-        for record in records {
-            let part = record.ordinal % parts.len();
-            let line_offset = line_offsets[part];
-            line_offsets[part] += record.line_len;
-            if intervals_on {
-                counters.push(record.counts.counters(&layout));
-                clusters.push(record.cluster.clone());
-            }
-            // Saturating: past 4 billion errors an example is simply among the worst.
-            let errors = u32::try_from(record.errors).unwrap_or(u32::MAX);
-            order.push((
-                std::cmp::Reverse(errors),
-                record.exact,
-                record.ordinal as u32,
-            ));
-            lines.push((line_offset, record.line_len));
-            if keep_run {
-                run_examples.push(crate::compare::RunExample {
-                    key: record.key,
-                    cluster: record.cluster,
-                    counts: record.counts,
-                });
-            }
-        }
+        take(records);
         Ok(())
     };
-    if u32::try_from(n).is_err() {
-        return Err(Error::Path {
-            path: request.expected.clone(),
-            message: format!("more than {} examples: split the file", u32::MAX),
-        });
-    }
     for ordinal in 0..n {
         let part = ordinal % parts.len();
         let path = &parts[part].records;
@@ -1167,43 +1267,7 @@ pub fn finish(
             flush(&mut batch)?;
         }
     }
-    flush(&mut batch)?;
-
-    if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
-        let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
-        bias.f1_after_removing =
-            (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
-    }
-    if intervals_on {
-        let units = Units::new(&counters, &clusters, &layout);
-        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
-        report.intervals = Some(Intervals::new(
-            all,
-            replicates,
-            request.seed,
-            request.cluster_by.as_ref().map(|c| c.text.clone()),
-            units.len(),
-        ));
-    }
-    drop(counters);
-    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
-    order.sort_unstable();
-    Ok(Scored {
-        report,
-        examples: ExampleLines {
-            files: parts.iter().map(|p| p.lines.clone()).collect(),
-            lines,
-            order,
-            threads: pool.current_num_threads(),
-        },
-        run_examples: if request.keep_run {
-            run_examples
-        } else {
-            Vec::new()
-        },
-        warnings,
-        _work: None,
-    })
+    flush(&mut batch)
 }
 
 /// Decodes the record of example `ordinal` from its frame in its part's records file.
@@ -1573,7 +1637,7 @@ mod tests {
                 )
             })
             .unwrap();
-        let scored = finish(request, &spec, &[part], &pool).unwrap();
+        let scored = finish(request, &spec, &mut [part], &pool).unwrap();
         let mut examples = Vec::new();
         scored.examples.write_to(&mut examples).unwrap();
         let keys = scored.run_examples.iter().map(|e| e.key.clone()).collect();

@@ -365,6 +365,7 @@ pub fn load_parts(
                     .iter()
                     .map(|input| (input.path.clone(), input.size))
                     .collect(),
+                line_order: None,
             }
         })
         .collect();

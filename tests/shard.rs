@@ -89,6 +89,20 @@ fn shards_merged_write_the_same_reports_as_one_run() {
 }
 
 #[test]
+fn without_intervals_a_single_run_orders_its_examples_as_a_merge_does() {
+    // Without intervals a single run orders examples.jsonl from what it kept while scoring,
+    // where a merge reads the order back from the parts' records.
+    for dataset in ["datasets/basketball", "datasets/tickets"] {
+        let args = [dataset, "--bootstrap", "0"];
+        let one = tempdir();
+        single_run(&args, one.path());
+        let (parts, merged) = (tempdir(), tempdir());
+        sharded_run(&args, 3, parts.path(), merged.path());
+        assert_same_files(one.path(), merged.path());
+    }
+}
+
+#[test]
 fn shards_merge_exactly_with_clusters_and_a_clock_offset() {
     // Every prediction 1.2 s late: the timing-bias re-match runs on the merged records.
     let data = tempdir();
