@@ -594,7 +594,7 @@ fn stream_expected(
             .map(
                 |raw| -> Result<(Example, Option<String>, Option<KeyDigest>)> {
                     let (example, cluster) =
-                        read_example(request, raw.location(expected_path), &raw.text)?;
+                        read_example(request, raw.location(expected_path), raw.text())?;
                     let key = match kind {
                         JoinedBy::LineOrder => None,
                         _ => key_of(&example.keys, kind).map(digest),

@@ -144,7 +144,7 @@ impl PredictionIndex {
                 let parsed: Vec<_> = batch
                     .into_par_iter()
                     .map(|raw| -> Result<Indexed> {
-                        let prediction = predicted::read(raw.location(file), &raw.text)?;
+                        let prediction = predicted::read(raw.location(file), raw.text())?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
                         let Prediction { location, keys, .. } = prediction;

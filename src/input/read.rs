@@ -6,8 +6,10 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -99,8 +101,8 @@ fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Opens a file for reading, transparently decompressing gzip (recognised by its magic bytes,
-/// whatever the file is called).
-fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+/// whatever the file is called). Unbuffered for a plain file: it is read a block at a time.
+fn open(path: &Path) -> Result<Box<dyn Read>> {
     if path.is_dir() {
         return Err(Error::Path {
             path: path.to_path_buf(),
@@ -112,10 +114,11 @@ fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let read = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, "cannot read", e))?;
     let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
     if read == 2 && magic == GZIP_MAGIC {
-        let decoder = flate2::read::MultiGzDecoder::new(BufReader::new(file));
-        Ok(Box::new(BufReader::with_capacity(1 << 20, decoder)))
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(
+            file,
+        ))))
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+        Ok(Box::new(file))
     }
 }
 
@@ -143,7 +146,7 @@ pub fn read_jsonl(
     read_batches(path, 1, |batch| -> Result<()> {
         for line in batch {
             let location = line.location(path);
-            let value = parse_line(&location, &line.text)?;
+            let value = parse_line(&location, line.text())?;
             each(location, value)?;
         }
         Ok(())
@@ -152,22 +155,252 @@ pub fn read_jsonl(
 
 const BATCH_CAPACITY: usize = 1 << 14;
 
+/// Bytes read from a file at a time (more when one line is longer).
+const BLOCK_BYTES: usize = 1 << 22;
+
 /// One non-blank line of a JSONL file, trimmed, not yet parsed.
 #[derive(Debug)]
 pub struct RawLine {
     /// 1-based physical line number.
     pub line: usize,
-    /// The line's text without surrounding white space.
-    pub text: String,
+    /// The text of the block the line was read in, shared by the block's lines rather than
+    /// copied out line by line.
+    block: Arc<String>,
+    /// Where the line's text, without surrounding white space, lies in the block.
+    span: Range<usize>,
 }
 
 impl RawLine {
+    /// The line's text without surrounding white space.
+    pub fn text(&self) -> &str {
+        &self.block[self.span.clone()]
+    }
+
     /// Where this line was read.
     pub fn location(&self, path: &Path) -> Location {
         Location {
             path: path.to_path_buf(),
             line: self.line,
         }
+    }
+}
+
+/// Whole lines of a file, as read: they end after a line break, or where the file ends.
+struct Block {
+    /// The 1-based number of the first line.
+    first_line: usize,
+    /// The lines' text, or their bytes where some line is not UTF-8.
+    text: std::result::Result<Arc<String>, Vec<u8>>,
+}
+
+impl Block {
+    fn new(first_line: usize, bytes: Vec<u8>) -> Block {
+        Block {
+            first_line,
+            text: String::from_utf8(bytes)
+                .map(Arc::new)
+                .map_err(std::string::FromUtf8Error::into_bytes),
+        }
+    }
+
+    /// The block's lines in order: `None` for a blank one, an error for one that is not UTF-8.
+    fn lines(&self, path: &Path) -> Vec<Option<Result<RawLine>>> {
+        let bytes = match &self.text {
+            Ok(text) => text.as_bytes(),
+            Err(bytes) => bytes,
+        };
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            lines.push(self.line(path, self.first_line + lines.len(), start..end));
+            start = end + 1;
+        }
+        if start < bytes.len() {
+            lines.push(self.line(path, self.first_line + lines.len(), start..bytes.len()));
+        }
+        lines
+    }
+
+    /// Line `line_no`, at `span` of the block (its line break left out).
+    fn line(&self, path: &Path, line_no: usize, span: Range<usize>) -> Option<Result<RawLine>> {
+        let text = match &self.text {
+            Ok(text) => text,
+            Err(bytes) => return raw_line(path, line_no, &bytes[span]),
+        };
+        let mut line = &text[span.clone()];
+        if line_no == 1 {
+            line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        }
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        // Line breaks and the mark are ASCII and whole characters: the offsets fall between
+        // characters.
+        let start = span.end - line.len() + (line.len() - line.trim_start().len());
+        Some(Ok(RawLine {
+            line: line_no,
+            block: Arc::clone(text),
+            span: start..start + trimmed.len(),
+        }))
+    }
+}
+
+/// Reads the file at `path` a block of whole lines at a time and hands each block to `each`.
+/// When reading fails, the whole lines read before go to `each` first, then the error names
+/// the last of them: a gzip file cut off in transfer reads fine up to there.
+fn read_blocks<E: From<Error>>(
+    path: &Path,
+    each: impl FnMut(Block) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    read_blocks_from(open(path)?, path, BLOCK_BYTES, each)
+}
+
+/// [`read_blocks`] of `reader`, the file at `path`, in blocks of about `block_bytes`.
+fn read_blocks_from<E: From<Error>>(
+    mut reader: impl Read,
+    path: &Path,
+    block_bytes: usize,
+    mut each: impl FnMut(Block) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut pending: Vec<u8> = Vec::with_capacity(block_bytes);
+    let mut next_line = 1;
+    loop {
+        let before = pending.len();
+        let want = block_bytes
+            .saturating_sub(before)
+            .max(block_bytes / 16)
+            .max(1) as u64;
+        match (&mut reader).take(want).read_to_end(&mut pending) {
+            Err(e) => {
+                let whole = memchr::memrchr(b'\n', &pending).map_or(0, |at| at + 1);
+                pending.truncate(whole);
+                let lines_read = next_line - 1 + memchr::memchr_iter(b'\n', &pending).count();
+                if whole > 0 {
+                    each(Block::new(next_line, pending))?;
+                }
+                let message = match lines_read {
+                    0 => "cannot read".to_owned(),
+                    n => format!("cannot read after line {n}"),
+                };
+                return Err(Error::io(path, message, e).into());
+            }
+            Ok(0) => {
+                if !pending.is_empty() {
+                    each(Block::new(next_line, pending))?;
+                }
+                return Ok(());
+            }
+            Ok(_) => {
+                // A line longer than a block is read on until it ends.
+                let Some(last) = memchr::memrchr(b'\n', &pending[before..]) else {
+                    continue;
+                };
+                let cut = before + last + 1;
+                let mut next = Vec::with_capacity(block_bytes.max(pending.len() - cut));
+                next.extend_from_slice(&pending[cut..]);
+                pending.truncate(cut);
+                let block = std::mem::replace(&mut pending, next);
+                let lines = memchr::memchr_iter(b'\n', &block).count();
+                each(Block::new(next_line, block))?;
+                next_line += lines;
+            }
+        }
+    }
+}
+
+/// A line of a block that is not all UTF-8 as a [`RawLine`]: `None` when it is blank, an
+/// error when it is not UTF-8.
+fn raw_line(path: &Path, line_no: usize, bytes: &[u8]) -> Option<Result<RawLine>> {
+    let bytes = match line_no {
+        1 => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
+        _ => bytes,
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.trim(),
+        Err(e) => {
+            let utf16 =
+                line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
+            let message = if utf16 {
+                "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
+            } else {
+                format!(
+                    "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
+                    e.valid_up_to() + 1
+                )
+            };
+            let location = Location {
+                path: path.to_path_buf(),
+                line: line_no,
+            };
+            return Some(Err(Error::line(location, message)));
+        }
+    };
+    (!text.is_empty()).then(|| {
+        Ok(RawLine {
+            line: line_no,
+            span: 0..text.len(),
+            block: Arc::new(text.to_owned()),
+        })
+    })
+}
+
+/// Gathers lines into batches of `batch_lines` for `each`, across blocks.
+struct Batcher<F> {
+    batch: Vec<RawLine>,
+    batch_lines: usize,
+    records: usize,
+    each: F,
+}
+
+impl<E: From<Error>, F: FnMut(Vec<RawLine>) -> std::result::Result<(), E>> Batcher<F> {
+    fn new(batch_lines: usize, each: F) -> Self {
+        Batcher {
+            batch: Vec::with_capacity(batch_lines.min(BATCH_CAPACITY)),
+            batch_lines,
+            records: 0,
+            each,
+        }
+    }
+
+    /// Takes the lines of a block in order. The lines before a bad one are handed over first,
+    /// so the first error in the file is the one reported, whichever step finds it.
+    fn take(
+        &mut self,
+        lines: impl IntoIterator<Item = Option<Result<RawLine>>>,
+    ) -> std::result::Result<(), E> {
+        for line in lines.into_iter().flatten() {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    self.flush()?;
+                    return Err(e.into());
+                }
+            };
+            self.records += 1;
+            self.batch.push(line);
+            if self.batch.len() >= self.batch_lines {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::result::Result<(), E> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let capacity = self.batch_lines.min(BATCH_CAPACITY);
+        (self.each)(std::mem::replace(
+            &mut self.batch,
+            Vec::with_capacity(capacity),
+        ))
+    }
+
+    /// Hands over the last lines; the number of non-blank lines.
+    fn finish(mut self) -> std::result::Result<usize, E> {
+        self.flush()?;
+        Ok(self.records)
     }
 }
 
@@ -178,88 +411,42 @@ impl RawLine {
 pub fn read_batches<E: From<Error>>(
     path: &Path,
     batch_lines: usize,
-    mut each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
 ) -> std::result::Result<usize, E> {
-    let mut reader = open(path)?;
-    let mut buf = Vec::new();
-    let mut line_no = 0;
-    let mut records = 0;
-    let mut batch = Vec::with_capacity(batch_lines.min(BATCH_CAPACITY));
-    loop {
-        buf.clear();
-        // Name the last line read: a gzip file cut off in transfer reads fine up to there.
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| {
-            let message = match line_no {
-                0 => "cannot read".to_owned(),
-                n => format!("cannot read after line {n}"),
-            };
-            Error::io(path, message, e)
-        });
-        // The lines before a bad one are handed over first, so the first error in the file
-        // is the one reported, whichever step finds it.
-        let read = match read {
-            Err(e) => return flush_then(batch, &mut each, e),
-            Ok(read) => read,
-        };
-        if read == 0 {
-            break;
-        }
-        line_no += 1;
-        let mut bytes = buf.as_slice();
-        if line_no == 1 {
-            bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
-            Error::line(
-                Location {
-                    path: path.to_path_buf(),
-                    line: line_no,
-                },
-                if utf16 {
-                    "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
-                } else {
-                    format!(
-                        "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
-                        e.valid_up_to() + 1
-                    )
-                },
-            )
-        });
-        let text = match text {
-            Err(e) => return flush_then(batch, &mut each, e),
-            Ok(text) => text.trim(),
-        };
-        if text.is_empty() {
-            continue;
-        }
-        records += 1;
-        batch.push(RawLine {
-            line: line_no,
-            text: text.to_owned(),
-        });
-        if batch.len() >= batch_lines {
-            each(std::mem::replace(
-                &mut batch,
-                Vec::with_capacity(batch_lines.min(BATCH_CAPACITY)),
-            ))?;
-        }
-    }
-    if !batch.is_empty() {
-        each(batch)?;
-    }
-    Ok(records)
+    batches_from(open(path)?, path, BLOCK_BYTES, batch_lines, each)
 }
 
-/// [`read_batches`] with the reading done on a thread of its own, one batch ahead of `each`,
-/// so that reading the next lines overlaps with parsing and scoring the last ones.
+/// [`read_batches`] of `reader`, the file at `path`, read in blocks of about `block_bytes`.
+fn batches_from<E: From<Error>>(
+    reader: impl Read,
+    path: &Path,
+    block_bytes: usize,
+    batch_lines: usize,
+    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+) -> std::result::Result<usize, E> {
+    let mut batcher = Batcher::new(batch_lines, each);
+    match read_blocks_from(reader, path, block_bytes, |block| {
+        batcher.take(block.lines(path))
+    }) {
+        Ok(()) => batcher.finish(),
+        // The lines read before a read error are handed over before it. (After any other
+        // error, the batch was handed over already.)
+        Err(e) => {
+            batcher.flush()?;
+            Err(e)
+        }
+    }
+}
+
+/// [`read_batches`] with the reading (and the UTF-8 check) done on a thread of its own, one
+/// block ahead of `each`, so that it overlaps with parsing and scoring the last lines.
 pub fn read_batches_ahead<E: From<Error>>(
     path: &Path,
     batch_lines: usize,
-    mut each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
 ) -> std::result::Result<usize, E> {
     enum Message {
-        Batch(Vec<RawLine>),
+        Block(Block),
         Failed(Error),
     }
     /// Why the reading thread stopped early.
@@ -275,9 +462,9 @@ pub fn read_batches_ahead<E: From<Error>>(
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let read = read_batches(path, batch_lines, |batch| {
+            let read = read_blocks(path, |block| {
                 sender
-                    .send(Message::Batch(batch))
+                    .send(Message::Block(block))
                     .map_err(|_| Stopped::ReceiverGone)
             });
             if let Err(Stopped::Failed(e)) = read {
@@ -285,29 +472,18 @@ pub fn read_batches_ahead<E: From<Error>>(
                 let _ = sender.send(Message::Failed(e));
             }
         });
-        let mut records = 0;
+        let mut batcher = Batcher::new(batch_lines, each);
         for message in receiver {
             match message {
-                Message::Batch(batch) => {
-                    records += batch.len();
-                    each(batch)?;
+                Message::Block(block) => batcher.take(block.lines(path))?,
+                Message::Failed(e) => {
+                    batcher.flush()?;
+                    return Err(e.into());
                 }
-                Message::Failed(e) => return Err(e.into()),
             }
         }
-        Ok(records)
+        batcher.finish()
     })
-}
-
-fn flush_then<E: From<Error>>(
-    batch: Vec<RawLine>,
-    each: &mut impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
-    error: Error,
-) -> std::result::Result<usize, E> {
-    if !batch.is_empty() {
-        each(batch)?;
-    }
-    Err(error.into())
 }
 
 /// Parses one line read by [`read_batches`]: JSON with no object naming a key twice. The
@@ -704,6 +880,97 @@ mod tests {
             let path = write(dir.path(), "b.jsonl", line.as_bytes());
             let err = lines(&path).unwrap_err().to_string();
             assert!(err.ends_with(hint), "{err}");
+        }
+    }
+
+    /// The lines `reader` reads as, in blocks of about `block_bytes`: (line, text) or the
+    /// error that ended the reading.
+    fn block_lines(
+        reader: impl Read,
+        block_bytes: usize,
+    ) -> (Vec<(usize, String)>, Option<String>) {
+        let mut lines = Vec::new();
+        let read = batches_from(
+            reader,
+            Path::new("f.jsonl"),
+            block_bytes,
+            3,
+            |batch| -> Result<()> {
+                lines.extend(batch.iter().map(|l| (l.line, l.text().to_owned())));
+                Ok(())
+            },
+        );
+        (lines, read.err().map(|e| e.to_string()))
+    }
+
+    #[test]
+    fn blocks_of_any_size_read_the_same_lines() {
+        let text =
+            "\u{feff}{\"a\": \"é\"}\r\n\n  \t \n {\"b\": \"日本\"}  \n\r\n{\"c\": [1,\n{\"d\": 2}";
+        let expected = vec![
+            (1, "{\"a\": \"é\"}".to_owned()),
+            (4, "{\"b\": \"日本\"}".to_owned()),
+            (6, "{\"c\": [1,".to_owned()),
+            (7, "{\"d\": 2}".to_owned()),
+        ];
+        for block_bytes in (1..=64).chain([1 << 22]) {
+            assert_eq!(
+                block_lines(text.as_bytes(), block_bytes),
+                (expected.clone(), None),
+                "blocks of {block_bytes} bytes"
+            );
+        }
+        // A line that is not UTF-8 comes after the lines before it, in any block.
+        let bad = b"{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n";
+        for block_bytes in [1, 5, 12, 1 << 22] {
+            let (lines, error) = block_lines(&bad[..], block_bytes);
+            assert_eq!(lines, vec![(1, "{\"a\": 1}".to_owned())]);
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    "f.jsonl:2: not valid UTF-8 (invalid byte at column 8): input files must be UTF-8 encoded"
+                )
+            );
+        }
+    }
+
+    /// Reads `data`, then fails.
+    struct FailsAfter<'a> {
+        data: &'a [u8],
+    }
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.data.is_empty() {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = buf.len().min(self.data.len()).min(3);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_whole_lines_before_it_and_names_the_last() {
+        for block_bytes in [1, 4, 1 << 22] {
+            let (lines, error) = block_lines(
+                FailsAfter {
+                    data: b"[1]\n\n[22]\n[33",
+                },
+                block_bytes,
+            );
+            assert_eq!(lines, vec![(1, "[1]".to_owned()), (3, "[22]".to_owned())]);
+            assert_eq!(
+                error.as_deref(),
+                Some("f.jsonl: cannot read after line 3: the disk went away")
+            );
+            let (lines, error) = block_lines(FailsAfter { data: b"[1" }, block_bytes);
+            assert!(lines.is_empty());
+            assert_eq!(
+                error.as_deref(),
+                Some("f.jsonl: cannot read: the disk went away")
+            );
         }
     }
 
