@@ -865,8 +865,8 @@ impl ExampleLines {
             .iter()
             .map(File::open)
             .collect::<std::io::Result<_>>()?;
-        // The order scatters the reads over the files, one read a line: on all threads, a
-        // window of chunks at a time, so that memory holds only the window.
+        // The order scatters the reads over the files: on all threads, a window of chunks at
+        // a time, so that memory holds only the window.
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads.max(1))
             .build()
@@ -892,14 +892,22 @@ impl ExampleLines {
         files: &[File],
         examples: &[(std::cmp::Reverse<u32>, bool, u32)],
     ) -> std::io::Result<Vec<u8>> {
-        let spans = examples
-            .iter()
-            .map(|&(_, _, ordinal)| self.lines[ordinal as usize]);
-        let mut buf = vec![0; spans.clone().map(|(_, len)| len as usize).sum()];
+        // (file, offset, length) of each line; lines that follow each other in a file, as
+        // examples of one rank often do, are read together.
+        let mut spans: Vec<(usize, u64, u64)> = Vec::new();
+        for &(_, _, ordinal) in examples {
+            let (offset, len) = self.lines[ordinal as usize];
+            let file = ordinal as usize % files.len();
+            match spans.last_mut() {
+                Some((f, o, l)) if *f == file && *o + *l == offset => *l += len,
+                _ => spans.push((file, offset, len)),
+            }
+        }
+        let mut buf = vec![0; spans.iter().map(|&(_, _, len)| len as usize).sum()];
         let mut at = 0;
-        for (&(_, _, ordinal), (offset, len)) in examples.iter().zip(spans) {
+        for (file, offset, len) in spans {
             let end = at + len as usize;
-            files[ordinal as usize % files.len()].read_exact_at(&mut buf[at..end], offset)?;
+            files[file].read_exact_at(&mut buf[at..end], offset)?;
             at = end;
         }
         Ok(buf)
