@@ -366,6 +366,12 @@ impl LineOrder {
             .push((std::cmp::Reverse(errors), exact, ordinal as u32));
         self.lines.push((offset, line_len));
     }
+
+    /// Gives back what growing one example at a time left unused.
+    fn shrink(&mut self) {
+        self.lines.shrink_to_fit();
+        self.order.shrink_to_fit();
+    }
 }
 
 /// Why streaming the expected file stopped.
@@ -735,6 +741,9 @@ fn stream_expected(
     })?;
     records.finish()?;
     lines.finish()?;
+    if let Some(line_order) = &mut line_order {
+        line_order.shrink();
+    }
     if let Some(e) = expected_duplicate {
         return Err(e.into());
     }
@@ -1142,47 +1151,45 @@ pub fn finish(
             message: format!("more than {} examples: split the file", u32::MAX),
         });
     }
-    // The records are read back for what only they hold (each example's counters, cluster,
-    // key and events); a run that kept the order of its lines while scoring needs nothing
-    // else of them.
-    let needs_records = intervals_on || keep_run || shift.is_some();
+    // A single run kept the order of its lines while scoring; a merge takes it from the
+    // parts' records, which are read back too for what only they hold: each example's
+    // counters, cluster, key and events.
     let kept = match parts {
-        [only] if !needs_records => only.line_order.take(),
+        [only] => only.line_order.take(),
         _ => None,
     };
+    let merging = kept.is_none();
+    let mut line_order = kept.unwrap_or_else(|| LineOrder::new(parts.len(), n));
     let mut tp_shifted = 0usize;
     let mut counters = Vec::new();
     let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
-    let mut line_order = match kept {
-        Some(kept) => kept,
-        None => {
-            let mut line_order = LineOrder::new(parts.len(), n);
-            read_records(parts, pool, |records| {
-                tp_shifted += pool.install(|| {
-                    records
-                        .par_iter()
-                        .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
-                        .sum::<usize>()
-                });
-                for record in records {
+    if merging || intervals_on || keep_run || shift.is_some() {
+        read_records(parts, pool, |records| {
+            tp_shifted += pool.install(|| {
+                records
+                    .par_iter()
+                    .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
+                    .sum::<usize>()
+            });
+            for record in records {
+                if merging {
                     line_order.push(record.ordinal, record.errors, record.exact, record.line_len);
-                    if intervals_on {
-                        counters.push(record.counts.counters(&layout));
-                        clusters.push(record.cluster.clone());
-                    }
-                    if keep_run {
-                        run_examples.push(crate::compare::RunExample {
-                            key: record.key,
-                            cluster: record.cluster,
-                            counts: record.counts,
-                        });
-                    }
                 }
-            })?;
-            line_order
-        }
-    };
+                if intervals_on {
+                    counters.push(record.counts.counters(&layout));
+                    clusters.push(record.cluster.clone());
+                }
+                if keep_run {
+                    run_examples.push(crate::compare::RunExample {
+                        key: record.key,
+                        cluster: record.cluster,
+                        counts: record.counts,
+                    });
+                }
+            }
+        })?;
+    }
 
     if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
         let denominator = report.events.map_or(0, |e| e.predicted + e.expected);

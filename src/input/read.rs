@@ -102,7 +102,7 @@ fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
 
 /// Opens a file for reading, transparently decompressing gzip (recognised by its magic bytes,
 /// whatever the file is called). Unbuffered for a plain file: it is read a block at a time.
-fn open(path: &Path) -> Result<Box<dyn Read>> {
+fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
     if path.is_dir() {
         return Err(Error::Path {
             path: path.to_path_buf(),
@@ -159,7 +159,6 @@ const BATCH_CAPACITY: usize = 1 << 14;
 const BLOCK_BYTES: usize = 1 << 22;
 
 /// One non-blank line of a JSONL file, trimmed, not yet parsed.
-#[derive(Debug)]
 pub struct RawLine {
     /// 1-based physical line number.
     pub line: usize,
@@ -168,6 +167,15 @@ pub struct RawLine {
     block: Arc<String>,
     /// Where the line's text, without surrounding white space, lies in the block.
     span: Range<usize>,
+}
+
+impl std::fmt::Debug for RawLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawLine")
+            .field("line", &self.line)
+            .field("text", &self.text())
+            .finish()
+    }
 }
 
 impl RawLine {
@@ -246,17 +254,10 @@ impl Block {
     }
 }
 
-/// Reads the file at `path` a block of whole lines at a time and hands each block to `each`.
+/// Reads `reader`, the file at `path`, a block of whole lines (about `block_bytes`) at a time
+/// and hands each block to `each`.
 /// When reading fails, the whole lines read before go to `each` first, then the error names
 /// the last of them: a gzip file cut off in transfer reads fine up to there.
-fn read_blocks<E: From<Error>>(
-    path: &Path,
-    each: impl FnMut(Block) -> std::result::Result<(), E>,
-) -> std::result::Result<(), E> {
-    read_blocks_from(open(path)?, path, BLOCK_BYTES, each)
-}
-
-/// [`read_blocks`] of `reader`, the file at `path`, in blocks of about `block_bytes`.
 fn read_blocks_from<E: From<Error>>(
     mut reader: impl Read,
     path: &Path,
@@ -438,15 +439,29 @@ fn batches_from<E: From<Error>>(
     }
 }
 
-/// [`read_batches`] with the reading (and the UTF-8 check) done on a thread of its own, one
-/// block ahead of `each`, so that it overlaps with parsing and scoring the last lines.
+/// [`read_batches`] with the reading (the UTF-8 check and the splitting into lines too) done
+/// on a thread of its own, up to two blocks ahead of `each`, so that it overlaps with parsing
+/// and scoring the last lines.
 pub fn read_batches_ahead<E: From<Error>>(
     path: &Path,
     batch_lines: usize,
     each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
 ) -> std::result::Result<usize, E> {
+    batches_ahead_from(open(path)?, path, BLOCK_BYTES, batch_lines, each)
+}
+
+/// [`read_batches_ahead`] of `reader`, the file at `path`, read in blocks of about
+/// `block_bytes`.
+fn batches_ahead_from<E: From<Error>>(
+    reader: impl Read + Send,
+    path: &Path,
+    block_bytes: usize,
+    batch_lines: usize,
+    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
+) -> std::result::Result<usize, E> {
+    /// A block's lines, split on the reading thread, or the error that ended the reading.
     enum Message {
-        Block(Block),
+        Lines(Vec<Option<Result<RawLine>>>),
         Failed(Error),
     }
     /// Why the reading thread stopped early.
@@ -462,9 +477,9 @@ pub fn read_batches_ahead<E: From<Error>>(
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let read = read_blocks(path, |block| {
+            let read = read_blocks_from(reader, path, block_bytes, |block| {
                 sender
-                    .send(Message::Block(block))
+                    .send(Message::Lines(block.lines(path)))
                     .map_err(|_| Stopped::ReceiverGone)
             });
             if let Err(Stopped::Failed(e)) = read {
@@ -475,7 +490,7 @@ pub fn read_batches_ahead<E: From<Error>>(
         let mut batcher = Batcher::new(batch_lines, each);
         for message in receiver {
             match message {
-                Message::Block(block) => batcher.take(block.lines(path))?,
+                Message::Lines(lines) => batcher.take(lines)?,
                 Message::Failed(e) => {
                     batcher.flush()?;
                     return Err(e.into());
@@ -883,24 +898,36 @@ mod tests {
         }
     }
 
-    /// The lines `reader` reads as, in blocks of about `block_bytes`: (line, text) or the
-    /// error that ended the reading.
+    /// The lines `reader` reads as, in blocks of about `block_bytes` and batches of 3: (line,
+    /// text) and the error that ended the reading, the same from both readers.
     fn block_lines(
-        reader: impl Read,
+        reader: impl Read + Send + Clone,
         block_bytes: usize,
     ) -> (Vec<(usize, String)>, Option<String>) {
-        let mut lines = Vec::new();
-        let read = batches_from(
-            reader,
-            Path::new("f.jsonl"),
-            block_bytes,
-            3,
-            |batch| -> Result<()> {
+        let path = Path::new("f.jsonl");
+        let read = |ahead: bool| {
+            let mut lines = Vec::new();
+            let mut sizes = Vec::new();
+            let each = |batch: Vec<RawLine>| -> Result<()> {
+                sizes.push(batch.len());
                 lines.extend(batch.iter().map(|l| (l.line, l.text().to_owned())));
                 Ok(())
-            },
-        );
-        (lines, read.err().map(|e| e.to_string()))
+            };
+            let read = match ahead {
+                false => batches_from(reader.clone(), path, block_bytes, 3, each),
+                true => batches_ahead_from(reader.clone(), path, block_bytes, 3, each),
+            };
+            if let Some((_, full)) = sizes.split_last() {
+                assert!(full.iter().all(|&n| n == 3), "batches of {sizes:?}");
+            }
+            if let Ok(count) = &read {
+                assert_eq!(*count, lines.len());
+            }
+            (lines, read.err().map(|e| e.to_string()))
+        };
+        let serial = read(false);
+        assert_eq!(read(true), serial, "blocks of {block_bytes} bytes");
+        serial
     }
 
     #[test]
@@ -920,21 +947,27 @@ mod tests {
                 "blocks of {block_bytes} bytes"
             );
         }
-        // A line that is not UTF-8 comes after the lines before it, in any block.
-        let bad = b"{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n";
-        for block_bytes in [1, 5, 12, 1 << 22] {
-            let (lines, error) = block_lines(&bad[..], block_bytes);
-            assert_eq!(lines, vec![(1, "{\"a\": 1}".to_owned())]);
-            assert_eq!(
-                error.as_deref(),
-                Some(
-                    "f.jsonl:2: not valid UTF-8 (invalid byte at column 8): input files must be UTF-8 encoded"
-                )
-            );
+        // A line that is not UTF-8 comes after the lines before it, in any block, a mark
+        // before them or not.
+        for bad in [
+            &b"{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n"[..],
+            b"\xEF\xBB\xBF{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n",
+        ] {
+            for block_bytes in [1, 5, 12, 1 << 22] {
+                let (lines, error) = block_lines(bad, block_bytes);
+                assert_eq!(lines, vec![(1, "{\"a\": 1}".to_owned())]);
+                assert_eq!(
+                    error.as_deref(),
+                    Some(
+                        "f.jsonl:2: not valid UTF-8 (invalid byte at column 8): input files must be UTF-8 encoded"
+                    )
+                );
+            }
         }
     }
 
     /// Reads `data`, then fails.
+    #[derive(Clone)]
     struct FailsAfter<'a> {
         data: &'a [u8],
     }
@@ -970,6 +1003,20 @@ mod tests {
             assert_eq!(
                 error.as_deref(),
                 Some("f.jsonl: cannot read: the disk went away")
+            );
+            // A line that is not UTF-8 before the failure is the first error in the file.
+            let (lines, error) = block_lines(
+                FailsAfter {
+                    data: b"[1]\n[\"\xFF\"]\n[3]\n[4",
+                },
+                block_bytes,
+            );
+            assert_eq!(lines, vec![(1, "[1]".to_owned())]);
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    "f.jsonl:2: not valid UTF-8 (invalid byte at column 3): input files must be UTF-8 encoded"
+                )
             );
         }
     }
