@@ -156,7 +156,7 @@ pub fn read_jsonl(
 const BATCH_CAPACITY: usize = 1 << 14;
 
 /// Bytes read from a file at a time (more when one line is longer).
-const BLOCK_BYTES: usize = 1 << 22;
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// One non-blank line of a JSONL file, trimmed, not yet parsed.
 pub struct RawLine {
