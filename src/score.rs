@@ -703,15 +703,14 @@ fn stream_expected(
                 }
             })
             .collect();
-        if let Some(line_order) = &mut line_order {
-            for ((ordinal, ..), one) in cases.iter().zip(&scored) {
-                let (errors, exact) = one.rank;
-                line_order.push(*ordinal, errors, exact, one.line.len() as u64);
-            }
-        }
-        let (line_parts, record_parts) = scored
-            .iter_mut()
-            .map(|one| {
+        let (line_parts, record_parts) = cases
+            .iter()
+            .zip(&mut scored)
+            .map(|((ordinal, ..), one)| {
+                if let Some(line_order) = &mut line_order {
+                    let (errors, exact) = one.rank;
+                    line_order.push(*ordinal, errors, exact, one.line.len() as u64);
+                }
                 let line = std::mem::take(&mut one.line).into_bytes();
                 (line, std::mem::take(&mut one.record))
             })

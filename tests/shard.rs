@@ -90,8 +90,8 @@ fn shards_merged_write_the_same_reports_as_one_run() {
 
 #[test]
 fn without_intervals_a_single_run_orders_its_examples_as_a_merge_does() {
-    // Without intervals a single run orders examples.jsonl from what it kept while scoring,
-    // where a merge reads the order back from the parts' records.
+    // A single run orders examples.jsonl from what it kept while scoring, and without
+    // intervals reads no record back at all; a merge takes the order from the records.
     for dataset in ["datasets/basketball", "datasets/tickets"] {
         let args = [dataset, "--bootstrap", "0"];
         let one = tempdir();

@@ -231,10 +231,24 @@ impl Block {
 
     /// Line `line_no`, at `span` of the block (its line break left out).
     fn line(&self, path: &Path, line_no: usize, span: Range<usize>) -> Option<Result<RawLine>> {
-        let text = match &self.text {
-            Ok(text) => text,
-            Err(bytes) => return raw_line(path, line_no, &bytes[span]),
-        };
+        match &self.text {
+            Ok(text) => RawLine::at(line_no, text, span).map(Ok),
+            // Only this block's bad line is copied out of it, with the good lines around it.
+            Err(bytes) => match std::str::from_utf8(&bytes[span.clone()]) {
+                Ok(line) => {
+                    let len = line.len();
+                    RawLine::at(line_no, &Arc::new(line.to_owned()), 0..len).map(Ok)
+                }
+                Err(_) => Some(Err(not_utf8(path, line_no, &bytes[span]))),
+            },
+        }
+    }
+}
+
+impl RawLine {
+    /// Line `line_no` of `text`, at `span`: trimmed of white space (and of the byte-order mark
+    /// on the first line); `None` when that leaves nothing.
+    fn at(line_no: usize, text: &Arc<String>, span: Range<usize>) -> Option<RawLine> {
         let mut line = &text[span.clone()];
         if line_no == 1 {
             line = line.strip_prefix('\u{feff}').unwrap_or(line);
@@ -246,11 +260,11 @@ impl Block {
         // Line breaks and the mark are ASCII and whole characters: the offsets fall between
         // characters.
         let start = span.end - line.len() + (line.len() - line.trim_start().len());
-        Some(Ok(RawLine {
+        Some(RawLine {
             line: line_no,
             block: Arc::clone(text),
             span: start..start + trimmed.len(),
-        }))
+        })
     }
 }
 
@@ -310,40 +324,29 @@ fn read_blocks_from<E: From<Error>>(
     }
 }
 
-/// A line of a block that is not all UTF-8 as a [`RawLine`]: `None` when it is blank, an
-/// error when it is not UTF-8.
-fn raw_line(path: &Path, line_no: usize, bytes: &[u8]) -> Option<Result<RawLine>> {
+/// The error for line `line_no`, whose `bytes` are not UTF-8.
+fn not_utf8(path: &Path, line_no: usize, bytes: &[u8]) -> Error {
     let bytes = match line_no {
         1 => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
         _ => bytes,
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.trim(),
-        Err(e) => {
-            let utf16 =
-                line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
-            let message = if utf16 {
-                "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
-            } else {
-                format!(
-                    "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
-                    e.valid_up_to() + 1
-                )
-            };
-            let location = Location {
-                path: path.to_path_buf(),
-                line: line_no,
-            };
-            return Some(Err(Error::line(location, message)));
-        }
+    let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
+    let message = if utf16 {
+        "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
+    } else {
+        let valid = std::str::from_utf8(bytes)
+            .err()
+            .map_or(bytes.len(), |e| e.valid_up_to());
+        format!(
+            "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
+            valid + 1
+        )
     };
-    (!text.is_empty()).then(|| {
-        Ok(RawLine {
-            line: line_no,
-            span: 0..text.len(),
-            block: Arc::new(text.to_owned()),
-        })
-    })
+    let location = Location {
+        path: path.to_path_buf(),
+        line: line_no,
+    };
+    Error::line(location, message)
 }
 
 /// Gathers lines into batches of `batch_lines` for `each`, across blocks.
@@ -940,7 +943,7 @@ mod tests {
             (6, "{\"c\": [1,".to_owned()),
             (7, "{\"d\": 2}".to_owned()),
         ];
-        for block_bytes in (1..=64).chain([1 << 22]) {
+        for block_bytes in (1..=64).chain([BLOCK_BYTES]) {
             assert_eq!(
                 block_lines(text.as_bytes(), block_bytes),
                 (expected.clone(), None),
@@ -953,7 +956,7 @@ mod tests {
             &b"{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n"[..],
             b"\xEF\xBB\xBF{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n",
         ] {
-            for block_bytes in [1, 5, 12, 1 << 22] {
+            for block_bytes in [1, 5, 12, BLOCK_BYTES] {
                 let (lines, error) = block_lines(bad, block_bytes);
                 assert_eq!(lines, vec![(1, "{\"a\": 1}".to_owned())]);
                 assert_eq!(
@@ -986,7 +989,7 @@ mod tests {
 
     #[test]
     fn a_read_error_comes_after_the_whole_lines_before_it_and_names_the_last() {
-        for block_bytes in [1, 4, 1 << 22] {
+        for block_bytes in [1, 4, BLOCK_BYTES] {
             let (lines, error) = block_lines(
                 FailsAfter {
                     data: b"[1]\n\n[22]\n[33",
