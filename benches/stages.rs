@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use verdict::accumulate::Accumulator;
-use verdict::error::Location;
-use verdict::input::join::Case;
-use verdict::input::{Example, Prediction, expected, predicted};
-use verdict::report::Report;
-use verdict::schema::Schema;
-use verdict::score::{ExampleScore, Scorer};
-use verdict::spec::Spec;
-use verdict::synth::{SynthConfig, SynthDataset, generate};
-use verdict::validity::classify;
+use verdict_core::accumulate::Accumulator;
+use verdict_core::error::Location;
+use verdict_core::example::{ExampleScore, Scorer};
+use verdict_core::schema::Schema;
+use verdict_core::spec::Spec;
+use verdict_core::validity::classify;
+use verdict_input::join::Case;
+use verdict_input::synth::{SynthConfig, SynthDataset, generate};
+use verdict_input::{Example, Prediction, expected, predicted};
+use verdict_report::Report;
 
 const CLIPS: usize = 2_000;
 
@@ -46,7 +46,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         seed: 1,
     });
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let spec = verdict::spec::load(&root.join("datasets/basketball/eval.toml")).unwrap();
+    let spec = verdict_core::spec::load(&root.join("datasets/basketball/eval.toml")).unwrap();
     let schema = Schema::load(spec.schema.as_deref().unwrap()).unwrap();
     let mut by_request: HashMap<String, Prediction> = data
         .predictions
@@ -71,7 +71,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         })
         .collect();
     let scorer = Scorer::new(&spec, Some(&schema), false);
-    let scores = cases.iter().map(|c| scorer.score(c)).collect();
+    let scores = cases.iter().map(|c| score_case(&scorer, c)).collect();
     // A finished report of the same set, for the renderers.
     let dir = tempfile::tempdir().unwrap();
     for (name, lines) in [
@@ -80,18 +80,16 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     ] {
         std::fs::write(dir.path().join(name), lines.join("\n")).unwrap();
     }
-    let request = verdict::score::ScoreRequest {
+    let request = verdict_engine::score::ScoreRequest {
         threads: Some(1),
         bootstrap: Some(0),
-        ..verdict::score::ScoreRequest::new(
+        ..verdict_engine::score::ScoreRequest::new(
             root.join("datasets/basketball/eval.toml"),
             dir.path().join("expected.jsonl"),
             vec![dir.path().join("predictions.jsonl")],
         )
     };
-    let report = verdict::score::score(&request, &indicatif::ProgressBar::hidden())
-        .unwrap()
-        .report;
+    let report = verdict_engine::score::score(&request, &()).unwrap().report;
     Fixture {
         data,
         spec,
@@ -163,7 +161,7 @@ fn match_events(bencher: Bencher<'_, '_>) {
     let sweep: Vec<i64> = spec
         .sweep
         .iter()
-        .map(|&s| verdict::outcome::seconds_to_us(s))
+        .map(|&s| verdict_core::outcome::seconds_to_us(s))
         .collect();
     let pairs: Vec<(&serde_json::Value, Option<serde_json::Value>)> = FIXTURE
         .cases
@@ -175,7 +173,7 @@ fn match_events(bencher: Bencher<'_, '_>) {
         .collect();
     bencher.counter(examples()).bench(|| {
         for (expected, predicted) in &pairs {
-            black_box(verdict::outcome::score_events(
+            black_box(verdict_core::outcome::score_events(
                 expected,
                 predicted.as_ref(),
                 spec,
@@ -200,9 +198,11 @@ fn anls_star(bencher: Bencher<'_, '_>) {
         .collect();
     bencher.counter(examples()).bench(|| {
         for (expected, predicted) in &pairs {
-            black_box(verdict::anls::anls_scores(expected, predicted, &|_| {
-                verdict::anls::LeafRule::Similarity
-            }));
+            black_box(verdict_core::anls::anls_scores(
+                expected,
+                predicted,
+                &|_| verdict_core::anls::LeafRule::Similarity,
+            ));
         }
     });
 }
@@ -212,7 +212,7 @@ fn score_examples(bencher: Bencher<'_, '_>) {
     let scorer = Scorer::new(&FIXTURE.spec, Some(&FIXTURE.schema), false);
     bencher.counter(examples()).bench(|| {
         for case in &FIXTURE.cases {
-            black_box(scorer.score(case));
+            black_box(score_case(&scorer, case));
         }
     });
 }
@@ -231,11 +231,11 @@ fn accumulate(bencher: Bencher<'_, '_>) {
 
 #[divan::bench]
 fn render_examples_jsonl(bencher: Bencher<'_, '_>) {
-    let players = verdict::resample::player_fields(&FIXTURE.spec);
+    let players = verdict_core::resample::player_fields(&FIXTURE.spec);
     bencher.counter(examples()).bench(|| {
         for (case, score) in FIXTURE.cases.iter().zip(&FIXTURE.scores) {
-            let counts = verdict::resample::NamedCounts::of(score, &players);
-            black_box(verdict::report::examples::render_line(
+            let counts = verdict_core::resample::NamedCounts::of(score, &players);
+            black_box(verdict_engine::examples::render_line(
                 case, score, None, &counts,
             ));
         }
@@ -245,9 +245,16 @@ fn render_examples_jsonl(bencher: Bencher<'_, '_>) {
 #[divan::bench]
 fn render_reports() -> usize {
     let report = &FIXTURE.report;
-    verdict::report::markdown::render(report).len()
-        + verdict::report::html::render(report).len()
-        + verdict::report::junit::render(report).len()
-        + verdict::report::csv::render(report).len()
+    verdict_report::markdown::render(report).len()
+        + verdict_report::html::render(report).len()
+        + verdict_report::junit::render(report).len()
+        + verdict_report::csv::render(report).len()
         + report.to_json().len()
+}
+
+fn score_case(scorer: &Scorer<'_>, case: &Case) -> ExampleScore {
+    scorer.score(
+        &case.example.expected,
+        case.prediction.as_ref().map(Prediction::answer),
+    )
 }

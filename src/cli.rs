@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use verdict::compare::{Run, compare, leaderboard, load_run};
-use verdict::curves::{self, ColumnMap, CurvesRequest, ScoreRef};
-use verdict::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
-use verdict::gate::{Gate, parse_max_drops};
-use verdict::input::join::JoinMode;
-use verdict::report::comparison::{self, Outcome};
-use verdict::report::{console, markdown, write_all, write_atomic};
-use verdict::resample::ClusterBy;
-use verdict::score::{ScoreRequest, Shard, score};
+use verdict_core::compare::{Run, compare, leaderboard};
+use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
+use verdict_core::gate::{Gate, parse_max_drops};
+use verdict_core::joining::JoinMode;
+use verdict_core::resample::ClusterBy;
+use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
+use verdict_engine::Progress;
+use verdict_engine::runs::load_run;
+use verdict_engine::score::{ScoreRequest, Shard, score};
+use verdict_report::comparison::{self, Outcome};
+use verdict_report::{console, markdown, write_all, write_atomic};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
 ///
@@ -398,7 +400,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
                 shard.index, shard.count
             ))
         })?;
-        let path = verdict::score::score_shard(&request, &out)?;
+        let path = verdict_engine::score::score_shard(&request, &out)?;
         if !args.quiet {
             print_stdout(&format!(
                 "verdict shard {}/{}: partial state {}\n",
@@ -410,7 +412,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         return Ok(EXIT_OK);
     }
 
-    let progress = if args.quiet || !std::io::stderr().is_terminal() {
+    let progress = Bar(if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -420,10 +422,23 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
             bar.set_style(style);
         }
         bar
-    };
+    });
 
     let scored = score(&request, &progress)?;
     write_scored(&scored, args.out, args.quiet)
+}
+
+/// The terminal's progress bar for the engine's progress reports.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn advance(&self, done: u64) {
+        self.0.inc(done);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 fn run_merge(args: MergeArgs) -> Result<u8> {
@@ -431,26 +446,30 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         return Err(Error::Usage("--max-drop needs --baseline".into()));
     }
     let (max_drop, max_drop_overrides) = parse_max_drops(&args.max_drops)?;
-    let whole_run = verdict::score::WholeRun {
+    let whole_run = verdict_engine::score::WholeRun {
         gates: args.gates,
         baseline: args.baseline,
         max_drop,
         max_drop_overrides,
         threads: args.threads.map(usize::from),
     };
-    let scored = verdict::score::merge(&args.parts, whole_run)?;
+    let scored = verdict_engine::score::merge(&args.parts, whole_run)?;
     write_scored(&scored, args.out, args.quiet)
 }
 
 /// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
 /// code.
-fn write_scored(scored: &verdict::score::Scored, out: Option<PathBuf>, quiet: bool) -> Result<u8> {
+fn write_scored(
+    scored: &verdict_engine::score::Scored,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> Result<u8> {
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
     let report = &scored.report;
     let out = out.unwrap_or_else(|| Path::new("reports").join(&report.run.name));
-    let path = write_all(&out, report, &scored.examples)?;
+    let path = write_all(&out, report, &mut |w| scored.examples.write_to(w))?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }
@@ -469,13 +488,13 @@ fn write_scored(scored: &verdict::score::Scored, out: Option<PathBuf>, quiet: bo
 }
 
 fn run_validate(args: ValidateArgs) -> Result<u8> {
-    let request = verdict::validate::ValidateRequest {
+    let request = verdict_engine::validate::ValidateRequest {
         schema: args.schema,
         files: args.files,
         repair: args.repair,
         gates: args.gates,
     };
-    let report = verdict::validate::validate(&request)?;
+    let report = verdict_engine::validate::validate(&request)?;
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join("validate"));
@@ -484,7 +503,7 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
     json.push('\n');
     let path = write_atomic(&out, "validation.json", &json)?;
     if !args.quiet {
-        print_stdout(&verdict::validate::console(
+        print_stdout(&verdict_engine::validate::console(
             &report,
             &path.display().to_string(),
         ));
@@ -495,7 +514,7 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
             g.metric,
             g.value
                 .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}")),
-            verdict::report::markdown::op_symbol(g.op),
+            g.op.symbol(),
             g.threshold
         );
     }
@@ -526,7 +545,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
                     keep_run: true,
                     ..ScoreRequest::new(spec.clone(), expected.clone(), vec![predictions.clone()])
                 };
-                let scored = score(&request, &ProgressBar::hidden())?;
+                let scored = score(&request, &())?;
                 let json = serde_json::to_value(&scored.report)
                     .map_err(|e| Error::Usage(e.to_string()))?;
                 let mut run = scored.current_run(&json);

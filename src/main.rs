@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     // On Ctrl-C, remove half-written temporary report files before exiting; reports already in
     // place, the previous run's included, are left as they are.
     let _ = ctrlc::set_handler(|| {
-        let _writes = verdict::report::abandon_writes();
+        let _writes = verdict_core::files::abandon_writes();
         std::process::exit(EXIT_INTERRUPTED);
     });
     let args = cli::Cli::parse();

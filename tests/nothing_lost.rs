@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use verdict::synth::{SynthConfig, generate};
+use verdict_input::synth::{SynthConfig, generate};
 
 use crate::harness::{root, score_ok, tempdir};
 

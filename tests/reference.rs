@@ -86,7 +86,7 @@ fn anls_star_agrees_with_the_authors_package() {
     let mut wrong = Vec::new();
     for (line, row) in text.lines().enumerate() {
         let row: Value = serde_json::from_str(row).unwrap();
-        let got = verdict::anls::anls_star(&row["expected"], &row["predicted"]);
+        let got = verdict_core::anls::anls_star(&row["expected"], &row["predicted"]);
         let want = row["anls"].as_f64().unwrap();
         if (got - want).abs() > 1e-9 {
             wrong.push(format!(

@@ -2,7 +2,7 @@
 //! numbers are pinned so any change in parsing, matching or metrics shows up here.
 
 use serde_json::json;
-use verdict::synth::{SynthConfig, generate};
+use verdict_input::synth::{SynthConfig, generate};
 
 use crate::harness::{root, score_ok, tempdir};
 

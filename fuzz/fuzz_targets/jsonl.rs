@@ -1,4 +1,4 @@
-//! Fuzz target `jsonl`: see `verdict::fuzzing::jsonl` for what it checks.
+//! Fuzz target `jsonl`: see `verdict_input::fuzzing::jsonl` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::jsonl(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict_input::fuzzing::jsonl(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `line_shape`: see `verdict::fuzzing::line_shape` for what it checks.
+//! Fuzz target `line_shape`: see `verdict_input::fuzzing::line_shape` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::line_shape(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict_input::fuzzing::line_shape(data));

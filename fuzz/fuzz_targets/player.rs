@@ -1,4 +1,4 @@
-//! Fuzz target `player`: see `verdict::fuzzing::player` for what it checks.
+//! Fuzz target `player`: see `verdict_input::fuzzing::player` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::player(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict_input::fuzzing::player(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `spec`: see `verdict::fuzzing::spec` for what it checks.
+//! Fuzz target `spec`: see `verdict_input::fuzzing::spec` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::spec(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict_input::fuzzing::spec(data));

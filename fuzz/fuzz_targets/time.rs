@@ -1,4 +1,4 @@
-//! Fuzz target `time`: see `verdict::fuzzing::time` for what it checks.
+//! Fuzz target `time`: see `verdict_input::fuzzing::time` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::time(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict_input::fuzzing::time(data));

@@ -1,4 +1,4 @@
-//! `verdict-synth`: writes the synthetic basketball eval set from `verdict::synth` to disk as
+//! `verdict-synth`: writes the synthetic basketball eval set from `verdict_input::synth` to disk as
 //! `expected.jsonl` and `predictions.jsonl`, so verdict can be tried and tested end to end.
 
 use std::fs::{self, File};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use verdict::synth::{SynthConfig, generate};
+use verdict_input::synth::{SynthConfig, generate};
 
 /// Generate a deterministic sample eval set: Gemini tuning-format ground truth plus Vertex AI
 /// batch-prediction output with realistic model faults.

@@ -1,0 +1,360 @@
+//! Comparing runs: two or more sets of predictions scored on the same examples.
+//!
+//! A run is what `verdict score` wrote into its out dir: `report.json` and `examples.jsonl`,
+//! whose lines carry each example's counts. Runs are paired example by example (by id, or by
+//! expected line where an example has no id), so every difference comes with a *paired*
+//! bootstrap interval: each replicate draws the same examples (or clusters) for both runs.
+//! Example-level exact match is also compared with McNemar's exact test.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::resample::{
+    Interval, Layout, NamedCounts, Units, bootstrap, mcnemar_exact, paired_delta, point_metrics,
+};
+
+/// How many example ids each side of a comparison lists.
+pub const LISTED_EXAMPLES: usize = 50;
+
+/// A scored run, ready to be compared.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// How the run is named in reports (its directory, or its predictions, as given).
+    pub name: String,
+    /// Its report.json.
+    pub report: Value,
+    /// Per example: the pairing key, the cluster (if the run was clustered) and the counts.
+    pub examples: Vec<RunExample>,
+}
+
+/// One example of a run.
+#[derive(Debug, Clone)]
+pub struct RunExample {
+    /// The id, or the expected line where there is none.
+    pub key: String,
+    /// The cluster, when the run was scored with `--cluster-by`.
+    pub cluster: Option<String>,
+    /// The counts.
+    pub counts: NamedCounts,
+}
+
+/// Two runs lined up on the examples they share.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// A layout covering both runs' labels.
+    pub layout: Layout,
+    /// Run A's units (examples or clusters), in A's order.
+    pub a: Units,
+    /// Run B's units, the same examples in the same order.
+    pub b: Units,
+    /// Examples in both runs.
+    pub shared: usize,
+    /// Examples only in A.
+    pub only_a: usize,
+    /// Examples only in B.
+    pub only_b: usize,
+    /// The shared examples' keys and counts, (A, B).
+    pub examples: Vec<(String, NamedCounts, NamedCounts)>,
+}
+
+/// Pairs run B's examples with run A's by key.
+pub fn pair(a: &Run, b: &Run) -> Result<Paired> {
+    let layout_a = Layout::from_report(&a.report);
+    let layout_b = Layout::from_report(&b.report);
+    if !layout_a.same_task(&layout_b) {
+        return Err(Error::Usage(format!(
+            "{} and {} were not scored the same way (one has events or labels the other lacks): score both with the same spec",
+            a.name, b.name
+        )));
+    }
+    let layout = layout_a.union(&layout_b);
+    let in_b: HashMap<&str, &RunExample> = b.examples.iter().map(|e| (e.key.as_str(), e)).collect();
+    let mut shared: Vec<(&RunExample, &RunExample)> = a
+        .examples
+        .iter()
+        .filter_map(|ea| in_b.get(ea.key.as_str()).map(|eb| (ea, *eb)))
+        .collect();
+    // Key order, not file order: a run read from examples.jsonl (worst first) and the same
+    // run scored in memory must resample the same units.
+    shared.sort_by(|x, y| x.0.key.cmp(&y.0.key));
+    let clusters: Vec<Option<String>> = shared.iter().map(|(ea, _)| ea.cluster.clone()).collect();
+    let examples: Vec<(String, NamedCounts, NamedCounts)> = shared
+        .iter()
+        .map(|(ea, eb)| (ea.key.clone(), ea.counts.clone(), eb.counts.clone()))
+        .collect();
+    if examples.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} and {} share no example (ids differ): compare runs scored on the same expected file",
+            a.name, b.name
+        )));
+    }
+    let shared = examples.len();
+    let counters = |pick: fn(&(String, NamedCounts, NamedCounts)) -> &NamedCounts| -> Vec<_> {
+        examples.iter().map(|e| pick(e).counters(&layout)).collect()
+    };
+    let units_a = Units::new(&counters(|e| &e.1), &clusters, &layout);
+    let units_b = Units::new(&counters(|e| &e.2), &clusters, &layout);
+    Ok(Paired {
+        a: units_a,
+        b: units_b,
+        shared,
+        only_a: a.examples.len() - shared,
+        only_b: b.examples.len() - shared,
+        layout,
+        examples,
+    })
+}
+
+/// One metric of a two-run comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricDelta {
+    /// Report path of the metric.
+    pub metric: String,
+    /// Run A on the shared examples.
+    pub a: Option<f64>,
+    /// Run B on the shared examples.
+    pub b: Option<f64>,
+    /// B − A with its paired 95% interval.
+    pub delta: Interval,
+    /// Whether the interval excludes 0.
+    pub significant: bool,
+}
+
+/// McNemar's exact test on example-level exact match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McNemar {
+    /// Examples exactly right in A only.
+    pub a_only: u64,
+    /// Examples exactly right in B only.
+    pub b_only: u64,
+    /// Two-sided exact p-value.
+    pub p_value: f64,
+}
+
+/// `compare.json` for two runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Run A.
+    pub a: String,
+    /// Run B.
+    pub b: String,
+    /// Examples in both runs (the comparison rests on these).
+    pub shared_examples: usize,
+    /// Examples only in A, only in B (left out).
+    pub only_a: usize,
+    /// Examples only in B.
+    pub only_b: usize,
+    /// Units resampled (examples, or clusters when the runs were clustered).
+    pub units: usize,
+    /// Bootstrap replicates.
+    pub replicates: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Summary metrics.
+    pub metrics: Vec<MetricDelta>,
+    /// Per-class precision / recall / F1.
+    pub classes: Vec<MetricDelta>,
+    /// Exact match, example by example.
+    pub mcnemar: McNemar,
+    /// Examples exactly right in A but not in B (first 50).
+    pub right_in_a_only: Vec<String>,
+    /// Examples exactly right in B but not in A (first 50).
+    pub right_in_b_only: Vec<String>,
+}
+
+/// Compares run B with run A.
+pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Comparison> {
+    let paired = pair(a, b)?;
+    let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+    let values =
+        |units: &Units| -> BTreeMap<String, Option<f64>> { point_metrics(units, &paired.layout) };
+    let (va, vb) = (values(&paired.a), values(&paired.b));
+    let mut metrics = Vec::new();
+    let mut classes = Vec::new();
+    for (metric, delta) in deltas {
+        let row = MetricDelta {
+            a: va.get(&metric).copied().flatten(),
+            b: vb.get(&metric).copied().flatten(),
+            significant: excludes_zero(&delta),
+            delta,
+            metric: metric.clone(),
+        };
+        if metric.starts_with("classes.") {
+            classes.push(row);
+        } else {
+            metrics.push(row);
+        }
+    }
+    let right_a: Vec<String> = paired
+        .examples
+        .iter()
+        .filter(|(_, x, y)| x.exact == 1 && y.exact == 0)
+        .map(|e| e.0.clone())
+        .collect();
+    let right_b: Vec<String> = paired
+        .examples
+        .iter()
+        .filter(|(_, x, y)| x.exact == 0 && y.exact == 1)
+        .map(|e| e.0.clone())
+        .collect();
+    let mcnemar = McNemar {
+        a_only: right_a.len() as u64,
+        b_only: right_b.len() as u64,
+        p_value: mcnemar_exact(right_a.len() as u64, right_b.len() as u64),
+    };
+    Ok(Comparison {
+        a: a.name.clone(),
+        b: b.name.clone(),
+        shared_examples: paired.shared,
+        only_a: paired.only_a,
+        only_b: paired.only_b,
+        units: paired.a.len(),
+        replicates,
+        seed,
+        metrics,
+        classes,
+        mcnemar,
+        right_in_a_only: right_a.into_iter().take(LISTED_EXAMPLES).collect(),
+        right_in_b_only: right_b.into_iter().take(LISTED_EXAMPLES).collect(),
+    })
+}
+
+/// One row of a leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standing {
+    /// 1 for the best run.
+    pub rank: usize,
+    /// The run.
+    pub run: String,
+    /// The ranking metric with its bootstrap interval, on the examples all runs share.
+    pub value: Interval,
+    /// This run minus the best, with its paired interval (`null` for the best itself).
+    pub delta_to_best: Option<Interval>,
+    /// Whether the paired interval of the difference from the best excludes 0.
+    pub significantly_worse: bool,
+}
+
+/// `compare.json` for more than two runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leaderboard {
+    /// The ranking metric (a report path; higher is better unless it is `timestamp_mae`).
+    pub metric: String,
+    /// Examples every run has (the ranking rests on these).
+    pub shared_examples: usize,
+    /// Bootstrap replicates.
+    pub replicates: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Runs, best first.
+    pub standings: Vec<Standing>,
+}
+
+/// Metrics where lower is better.
+fn lower_is_better(metric: &str) -> bool {
+    metric == "timestamp_mae"
+}
+
+/// Ranks runs by `metric` on the examples they all share, with intervals, and marks which
+/// differ significantly from the best.
+pub fn leaderboard(
+    runs: &[Run],
+    metric: &str,
+    replicates: usize,
+    seed: u64,
+) -> Result<Leaderboard> {
+    let mut layout = Layout::from_report(&runs[0].report);
+    for run in &runs[1..] {
+        let other = Layout::from_report(&run.report);
+        if !layout.same_task(&other) {
+            return Err(Error::Usage(format!(
+                "{} and {} were not scored the same way: score every run with the same spec",
+                runs[0].name, run.name
+            )));
+        }
+        layout = layout.union(&other);
+    }
+    // Every run restricted to the examples all of them have, in the first run's order, so the
+    // values are comparable and the differences paired.
+    let by_key: Vec<HashMap<&str, &RunExample>> = runs
+        .iter()
+        .map(|r| r.examples.iter().map(|e| (e.key.as_str(), e)).collect())
+        .collect();
+    let mut shared: Vec<&RunExample> = runs[0]
+        .examples
+        .iter()
+        .filter(|e| by_key.iter().all(|m| m.contains_key(e.key.as_str())))
+        .collect();
+    shared.sort_by(|x, y| x.key.cmp(&y.key));
+    if shared.is_empty() {
+        return Err(Error::Usage(
+            "the runs share no example: compare runs scored on the same expected file".into(),
+        ));
+    }
+    let clusters: Vec<Option<String>> = shared.iter().map(|e| e.cluster.clone()).collect();
+    let units: Vec<Units> = by_key
+        .iter()
+        .map(|m| {
+            let counters: Vec<_> = shared
+                .iter()
+                .map(|e| m[e.key.as_str()].counts.counters(&layout))
+                .collect();
+            Units::new(&counters, &clusters, &layout)
+        })
+        .collect();
+    let mut valued: Vec<(usize, Interval)> = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        let all = bootstrap(u, &layout, replicates, seed);
+        let interval = *all
+            .get(metric)
+            .ok_or_else(|| unknown_metric(metric, &all))?;
+        valued.push((i, interval));
+    }
+    let sign = if lower_is_better(metric) { -1.0 } else { 1.0 };
+    valued.sort_by(|x, y| {
+        let key = |v: &Interval| v.value.map_or(f64::NEG_INFINITY, |v| sign * v);
+        key(&y.1).total_cmp(&key(&x.1)).then(x.0.cmp(&y.0))
+    });
+    let best = valued[0].0;
+    let standings = valued
+        .iter()
+        .enumerate()
+        .map(|(rank, (i, value))| {
+            let delta_to_best = (*i != best)
+                .then(|| paired_delta(&units[best], &units[*i], &layout, replicates, seed)[metric]);
+            Standing {
+                rank: rank + 1,
+                run: runs[*i].name.clone(),
+                value: *value,
+                delta_to_best,
+                significantly_worse: delta_to_best.is_some_and(|d| excludes_zero(&d)),
+            }
+        })
+        .collect();
+    Ok(Leaderboard {
+        metric: metric.to_owned(),
+        shared_examples: shared.len(),
+        replicates,
+        seed,
+        standings,
+    })
+}
+
+/// Whether an interval lies entirely on one side of 0.
+pub fn excludes_zero(interval: &Interval) -> bool {
+    matches!((interval.low, interval.high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+}
+
+fn unknown_metric(metric: &str, known: &BTreeMap<String, Interval>) -> Error {
+    let names: Vec<&str> = known
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !k.starts_with("classes."))
+        .collect();
+    Error::Usage(format!(
+        "--metric {metric}: not a metric of these runs; choose one of {}",
+        names.join(", ")
+    ))
+}

@@ -1,0 +1,173 @@
+//! One example judged: the per-example scorer and its result. Pure: the same expected value
+//! and output always give the same score, whatever thread or run computes it.
+
+use serde_json::Value;
+
+use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
+use crate::repair::Repairs;
+use crate::schema::{Schema, Violation};
+use crate::spec::{FieldSpec, Spec};
+use crate::validity::{Output, Tier, classify};
+
+/// What a prediction line answered for one example, as the scorer needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// What the model produced.
+    pub output: &'a Output,
+    /// The provider's finish reason, if the line gave one.
+    pub finish_reason: Option<&'a str>,
+}
+
+/// How many of the worst examples the report shows side by side.
+pub const WORST_EXAMPLES: usize = 10;
+
+/// The result of scoring one example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleScore {
+    /// Validity tier of the output.
+    pub tier: Tier,
+    /// Repairs the output needed.
+    pub repairs: Repairs,
+    /// Whether a prediction line answered the example.
+    pub has_prediction: bool,
+    /// The provider's finish reason, if a prediction gave one.
+    pub finish_reason: Option<String>,
+    /// Schema violations of the scored output; `None` when there was no schema or no parsed
+    /// output to check.
+    pub violations: Option<Vec<Violation>>,
+    /// The event outcome, when the spec has `[events]`.
+    pub events: Option<EventOutcome>,
+    /// The label outcome, when the spec has `label`.
+    pub label: Option<LabelOutcome>,
+    /// ANLS* of the scored output (null when it was not parsed) against the expected output;
+    /// `None` when the pair is too large to score (see [`crate::anls::MAX_LEAVES`]).
+    pub anls: Option<f64>,
+    /// The typed ANLS* variant and its leaf scores by pattern.
+    pub anls_typed: Option<(f64, crate::anls::LeafScores)>,
+    /// Per `[paths]` pattern (spec name order): the comparisons.
+    pub paths: Vec<crate::objects::PathCounts>,
+    /// Per `[lists]` list (spec name order): the alignment.
+    pub lists: Vec<crate::objects::ListCounts>,
+}
+
+impl ExampleScore {
+    /// Whether the output counts as valid JSON for exact match (strict or extracted).
+    pub fn valid_json(&self) -> bool {
+        matches!(self.tier, Tier::Strict | Tier::Extracted)
+    }
+}
+
+/// Everything per-example scoring needs, borrowed from the loaded inputs.
+pub struct Scorer<'a> {
+    schema: Option<&'a Schema>,
+    spec: &'a Spec,
+    fields: Vec<(&'a String, &'a FieldSpec)>,
+    sweep_us: Vec<i64>,
+    use_repaired: bool,
+}
+
+impl<'a> Scorer<'a> {
+    /// A scorer for `spec` and `schema`.
+    pub fn new(spec: &'a Spec, schema: Option<&'a Schema>, use_repaired: bool) -> Self {
+        let sweep_us = spec
+            .events
+            .as_ref()
+            .map(|e| e.sweep.iter().map(|&t| seconds_to_us(t)).collect())
+            .unwrap_or_default();
+        Scorer {
+            schema,
+            spec,
+            fields: spec.fields.iter().collect(),
+            sweep_us,
+            use_repaired,
+        }
+    }
+
+    /// Scores one example. Pure: the same expected value and answer always give the same score.
+    pub fn score(&self, expected: &Value, answer: Option<Answer<'_>>) -> ExampleScore {
+        self.score_with(expected, answer, &mut crate::anls::Patterns::default())
+    }
+
+    /// [`Scorer::score`], with the ANLS* patterns met in the examples this scorer scored
+    /// before with the same `patterns` (one per thread).
+    pub fn score_with(
+        &self,
+        expected: &Value,
+        answer: Option<Answer<'_>>,
+        patterns: &mut crate::anls::Patterns<'a>,
+    ) -> ExampleScore {
+        let output = answer.map(|a| a.output);
+        let parsed = classify(output);
+        let value = parsed.scored_value(self.use_repaired);
+        let violations = self
+            .schema
+            .zip(value)
+            .map(|(schema, value)| schema.check(value));
+        let events = self
+            .spec
+            .events
+            .as_ref()
+            .map(|spec| score_events(expected, value, spec, &self.fields, &self.sweep_us, 0));
+        let label = self.spec.label.as_deref().map(|pointer| LabelOutcome {
+            expected: label_at(Some(expected), pointer),
+            predicted: label_at(value, pointer),
+        });
+        let (anls, anls_typed) = crate::anls::anls_scores_with(
+            expected,
+            value.unwrap_or(&Value::Null),
+            &|pattern| self.typed_leaf(pattern),
+            patterns,
+        );
+        ExampleScore {
+            tier: parsed.tier,
+            repairs: parsed.repairs,
+            has_prediction: answer.is_some(),
+            finish_reason: answer.and_then(|a| a.finish_reason.map(str::to_owned)),
+            violations,
+            events,
+            label,
+            anls,
+            anls_typed,
+            paths: self
+                .spec
+                .paths
+                .iter()
+                .map(|(pattern, field)| {
+                    crate::objects::compare_path(pattern, field, expected, value)
+                })
+                .collect(),
+            lists: self
+                .spec
+                .lists
+                .values()
+                .map(|list| crate::objects::align_list(list, expected, value))
+                .collect(),
+        }
+    }
+
+    /// How the typed ANLS* compares two leaves at `pattern`: with the spec's comparator where
+    /// one applies (a `[paths]` pattern; an event's time within the tolerance, its label
+    /// exactly, its `[fields]` by their comparators), else by ANLS* text similarity.
+    fn typed_leaf(&self, pattern: &str) -> crate::anls::LeafRule<'a> {
+        use crate::anls::LeafRule;
+        if let Some(field) = self.spec.paths.get(pattern) {
+            return LeafRule::Field(field);
+        }
+        if let Some(events) = &self.spec.events
+            && let Some(key) = pattern.strip_prefix(&format!("{}/*/", events.pointer))
+        {
+            if key == events.time {
+                return LeafRule::Time {
+                    tolerance_us: seconds_to_us(events.tolerance),
+                };
+            }
+            if key == events.label {
+                return LeafRule::Equal;
+            }
+            if let Some((_, field)) = self.fields.iter().find(|(name, _)| name.as_str() == key) {
+                return LeafRule::Field(field);
+            }
+        }
+        LeafRule::Similarity
+    }
+}

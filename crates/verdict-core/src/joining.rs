@@ -1,0 +1,24 @@
+//! How predictions are paired with examples: the mode a user asks for and the key a keyed join
+//! used. The joining itself is `verdict-input`'s; the report records which key it used.
+
+/// How predictions are paired with examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JoinMode {
+    /// By explicit key, or by request hash where there are no explicit keys.
+    #[default]
+    Key,
+    /// The n-th prediction answers the n-th example.
+    Line,
+}
+
+/// Which key a keyed join used; reported so a user can see how lines were paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinedBy {
+    /// `id` / `key` / `custom_id`.
+    ExplicitKey,
+    /// The hash of the request's user turns.
+    RequestHash,
+    /// Line order (`--join line`).
+    LineOrder,
+}

@@ -1,0 +1,235 @@
+//! `verdict validate`: JSON validity and schema compliance of model outputs alone, with no
+//! expected outputs — for teams who only need to know how often a model's output parses and
+//! follows its schema.
+//!
+//! It reads prediction files of any supported shape, classifies every output into the
+//! validity tiers of [`verdict_core::validity`] and checks the parsed ones against the schema, exactly
+//! as `verdict score` does.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use verdict_core::error::{Error, Result};
+use verdict_core::gate::{Gate, GateResult, evaluate};
+use verdict_core::schema::{ErrorRow, ErrorTable, Schema};
+use verdict_core::validity::{Tier, classify};
+use verdict_input::read::{expand_paths, read_jsonl};
+use verdict_input::{Output, predicted};
+use verdict_report::{RepairCounts, SchemaCounts, Tool, Validity};
+
+/// What `verdict validate` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ValidateRequest {
+    /// The JSON Schema.
+    pub schema: PathBuf,
+    /// Prediction files, directories or globs.
+    pub files: Vec<PathBuf>,
+    /// Count repaired outputs as parsed for the schema check.
+    pub repair: bool,
+    /// Gates on the report's numbers.
+    pub gates: Vec<Gate>,
+}
+
+/// `validation.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    /// The program.
+    pub tool: Tool,
+    /// The inputs as given.
+    pub run: ValidationRun,
+    /// The headline rates over all outputs.
+    pub summary: ValidationSummary,
+    /// Outputs per validity tier.
+    pub validity: Validity,
+    /// Repaired outputs per repair.
+    pub repairs: RepairCounts,
+    /// Outputs per finish reason.
+    pub finish_reasons: BTreeMap<String, usize>,
+    /// Outputs checked against the schema and valid.
+    pub schema: SchemaCounts,
+    /// Schema violations folded by path pattern and keyword.
+    pub schema_errors: Vec<ErrorRow>,
+    /// Gate results.
+    pub gates: Vec<GateResult>,
+    /// Whether every gate passed.
+    pub passed: bool,
+}
+
+/// `run` of `validation.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationRun {
+    /// The schema file.
+    pub schema: String,
+    /// The prediction paths.
+    pub files: Vec<String>,
+    /// Whether repaired outputs were checked.
+    pub repair: bool,
+}
+
+/// `summary` of `validation.json`. Rates are over all output lines (N).
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationSummary {
+    /// Output lines read (N).
+    pub outputs: usize,
+    /// Lines whose request failed or was blocked.
+    pub failed_requests: usize,
+    /// strict / N.
+    pub json_valid_strict: Option<f64>,
+    /// (strict + extracted) / N.
+    pub json_valid: Option<f64>,
+    /// (strict + extracted + repaired) / N.
+    pub json_recoverable: Option<f64>,
+    /// Schema-valid outputs / N.
+    pub schema_valid: Option<f64>,
+}
+
+/// Reads, classifies and checks every output.
+pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
+    let schema = Schema::load(&request.schema)?;
+    let mut outputs: Vec<(Output, Option<String>)> = Vec::new();
+    for file in expand_paths(&request.files)? {
+        read_jsonl(&file, |location, value| {
+            let p = predicted::detect(location, value)?;
+            outputs.push((p.output, p.finish_reason));
+            Ok(())
+        })?;
+    }
+    if outputs.is_empty() {
+        return Err(Error::Path {
+            path: request.files.first().cloned().unwrap_or_default(),
+            message: "no outputs: the files are empty (expected one JSON object per line)".into(),
+        });
+    }
+    let checked: Vec<(
+        Tier,
+        verdict_core::repair::Repairs,
+        Option<Vec<verdict_core::schema::Violation>>,
+    )> = outputs
+        .par_iter()
+        .map(|(output, _)| {
+            let parsed = classify(Some(output));
+            let violations = parsed.scored_value(request.repair).map(|v| schema.check(v));
+            (parsed.tier, parsed.repairs, violations)
+        })
+        .collect();
+
+    let mut validity = Validity::default();
+    let mut repairs = RepairCounts::default();
+    let mut table = ErrorTable::default();
+    let mut counts = SchemaCounts {
+        file: Some(request.schema.display().to_string()),
+        ..SchemaCounts::default()
+    };
+    for (ordinal, (tier, r, violations)) in checked.iter().enumerate() {
+        validity.add(*tier);
+        repairs.add(*r);
+        if let Some(v) = violations {
+            table.add_output(ordinal, v);
+            counts.checked += 1;
+            counts.valid += usize::from(v.is_empty());
+        }
+    }
+    let mut finish_reasons = BTreeMap::new();
+    for (_, reason) in &outputs {
+        *finish_reasons
+            .entry(reason.clone().unwrap_or_else(|| "unspecified".into()))
+            .or_default() += 1;
+    }
+    let n = outputs.len();
+    let ratio = |c: usize| Some(c as f64 / n as f64);
+    let mut report = ValidationReport {
+        tool: Tool::default(),
+        run: ValidationRun {
+            schema: request.schema.display().to_string(),
+            files: request
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            repair: request.repair,
+        },
+        summary: ValidationSummary {
+            outputs: n,
+            failed_requests: validity.failed,
+            json_valid_strict: ratio(validity.strict),
+            json_valid: ratio(validity.strict + validity.extracted),
+            json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
+            schema_valid: ratio(counts.valid),
+        },
+        validity,
+        repairs,
+        finish_reasons,
+        schema: counts,
+        schema_errors: table.into_rows(),
+        gates: Vec::new(),
+        passed: true,
+    };
+    let json = serde_json::to_value(&report).map_err(|e| Error::Usage(e.to_string()))?;
+    report.gates = evaluate(&json, &[], &request.gates, None)?;
+    report.passed = report.gates.iter().all(|g| g.passed);
+    Ok(report)
+}
+
+/// The console summary.
+pub fn console(report: &ValidationReport, path: &str) -> String {
+    use std::fmt::Write;
+    let s = &report.summary;
+    let v = &report.validity;
+    let mut out = String::new();
+    let rate = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.3}"));
+    let _ = writeln!(
+        out,
+        "verdict validate · {} outputs · schema {}",
+        s.outputs, report.run.schema
+    );
+    let _ = writeln!(
+        out,
+        "  json_valid_strict   {}  ({}/{})",
+        rate(s.json_valid_strict),
+        v.strict,
+        s.outputs
+    );
+    let _ = writeln!(
+        out,
+        "  json_valid          {}  ({}/{})",
+        rate(s.json_valid),
+        v.strict + v.extracted,
+        s.outputs
+    );
+    let _ = writeln!(out, "  json_recoverable    {}", rate(s.json_recoverable));
+    let _ = writeln!(
+        out,
+        "  schema_valid        {}  ({}/{})",
+        rate(s.schema_valid),
+        report.schema.valid,
+        s.outputs
+    );
+    let _ = writeln!(
+        out,
+        "  validity            strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",
+        v.strict, v.extracted, v.repaired, v.invalid, v.missing, v.failed
+    );
+    for row in report.schema_errors.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "    {:<28} {:<20} {:>6}",
+            verdict_report::console::display_path(&row.path),
+            row.keyword,
+            row.count
+        );
+    }
+    for g in &report.gates {
+        let _ = writeln!(
+            out,
+            "  {}  {} = {}",
+            if g.passed { "PASS" } else { "FAIL" },
+            g.metric,
+            rate(g.value)
+        );
+    }
+    let _ = writeln!(out, "report: {path}");
+    out
+}

@@ -1,0 +1,209 @@
+//! Renders the short, aligned summary `verdict score` prints to stdout. Pure: it formats what
+//! the [`Report`] holds and computes nothing.
+
+use std::fmt::Write;
+
+use super::Report;
+
+/// How many schema error rows the console shows; report.json has them all.
+const SCHEMA_ROWS_SHOWN: usize = 5;
+
+fn rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"))
+}
+
+/// The console summary of a report, ending in a newline.
+pub fn render(report: &Report, report_path: &str) -> String {
+    let s = &report.summary;
+    let v = &report.validity;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "verdict {} · {} examples",
+        report.run.expected, s.examples
+    );
+    let _ = writeln!(
+        out,
+        "  {:<22} {} joined, {} missing, {} orphan, {} failed requests",
+        "predictions",
+        s.examples - s.missing_predictions,
+        s.missing_predictions,
+        s.orphan_predictions,
+        s.failed_requests
+    );
+    let counted = |n: usize| format!("({n}/{})", s.examples);
+    let rows = [
+        ("json_valid_strict", s.json_valid_strict, Some(v.strict)),
+        ("json_valid", s.json_valid, Some(v.strict + v.extracted)),
+        (
+            "json_recoverable",
+            s.json_recoverable,
+            Some(v.strict + v.extracted + v.repaired),
+        ),
+        ("schema_valid", s.schema_valid, Some(report.schema.valid)),
+    ];
+    for (name, value, count) in rows {
+        let count = count
+            .filter(|_| value.is_some())
+            .map(counted)
+            .unwrap_or_default();
+        let ci = super::format_interval(report.interval(name), 3);
+        let _ = writeln!(out, "  {name:<22} {:>6}  {ci:<15} {count}", rate(value));
+    }
+    let _ = writeln!(
+        out,
+        "  {:<22} strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",
+        "validity", v.strict, v.extracted, v.repaired, v.invalid, v.missing, v.failed
+    );
+    let events_rows = [
+        ("event_f1", s.event_f1),
+        ("event_precision", s.event_precision),
+        ("event_recall", s.event_recall),
+        ("macro_f1", s.macro_f1),
+        ("weighted_f1", s.weighted_f1),
+        ("label_accuracy", s.label_accuracy),
+        ("matched_label_accuracy", s.matched_label_accuracy),
+        ("timestamp_mae", s.timestamp_mae),
+        ("player_id_accuracy", s.player_id_accuracy),
+        ("exact_match", s.exact_match),
+        ("anls_star", s.anls_star),
+    ];
+    for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
+        let ci = super::format_interval(report.interval(name), 3);
+        let _ = writeln!(out, "  {name:<22} {:>6}  {ci}", rate(value));
+    }
+    if let Some(bias) = report
+        .timing_bias
+        .as_ref()
+        .filter(|b| b.median_offset.is_some_and(|m| m != 0.0))
+    {
+        let _ = writeln!(
+            out,
+            "  {:<22} median offset {:+.3} s; event_f1 {} after removing it",
+            "timing_bias",
+            bias.median_offset.unwrap_or_default(),
+            rate(bias.f1_after_removing)
+        );
+    }
+    if !report.classes.is_empty() {
+        let width = report
+            .classes
+            .iter()
+            .map(|c| c.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}  {}",
+            "class",
+            "support",
+            "precision",
+            "recall",
+            "f1",
+            if report.intervals.is_some() {
+                "f1 95% interval"
+            } else {
+                ""
+            }
+        );
+        for c in &report.classes {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>7}  {:>9.3}  {:>6.3}  {:>6.3}  {}",
+                c.label,
+                c.support,
+                c.precision,
+                c.recall,
+                c.f1,
+                super::format_interval(report.class_interval(&c.label, "f1"), 3)
+            );
+        }
+    }
+    if !report.schema_errors.is_empty() {
+        let _ = writeln!(out, "  schema errors (path, keyword, count):");
+        let width = report
+            .schema_errors
+            .iter()
+            .take(SCHEMA_ROWS_SHOWN)
+            .map(|r| display_path(&r.path).len())
+            .max()
+            .unwrap_or(0);
+        for row in report.schema_errors.iter().take(SCHEMA_ROWS_SHOWN) {
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {:<20} {:>6}",
+                display_path(&row.path),
+                row.keyword,
+                row.count
+            );
+        }
+        let more = report.schema_errors.len().saturating_sub(SCHEMA_ROWS_SHOWN);
+        if more > 0 {
+            let _ = writeln!(out, "    … {more} more in {report_path}");
+        }
+    }
+    if !report.gates.is_empty() {
+        let _ = writeln!(out, "  gates:");
+        for g in &report.gates {
+            let _ = writeln!(
+                out,
+                "    {}  {:<30} {:>8} {} {}{}",
+                if g.passed { "PASS" } else { "FAIL" },
+                g.metric,
+                g.value
+                    .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}")),
+                g.op.symbol(),
+                g.threshold,
+                g.note
+                    .as_ref()
+                    .map(|n| format!("  ({n})"))
+                    .unwrap_or_default()
+            );
+        }
+        let failed = report.gates.iter().filter(|g| !g.passed).count();
+        let verdict = if failed == 0 {
+            "PASS".to_owned()
+        } else {
+            format!("FAIL ({failed} of {} gates)", report.gates.len())
+        };
+        let _ = writeln!(out, "  result: {verdict}");
+    }
+    let _ = writeln!(out, "report: {report_path}");
+    // Columns are padded for values that may be absent; no line ends in spaces.
+    out.lines().map(|l| format!("{}\n", l.trim_end())).collect()
+}
+
+/// One line per failed gate, for stderr: what was measured and what was required.
+pub fn gate_failures(report: &Report) -> Vec<String> {
+    report
+        .gates
+        .iter()
+        .filter(|g| !g.passed)
+        .map(|g| {
+            let value = g
+                .value
+                .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}"));
+            let baseline = g
+                .baseline
+                .map(|b| format!(", baseline {b:.4}"))
+                .unwrap_or_default();
+            let note = g
+                .note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default();
+            format!(
+                "gate failed: {} = {value}, required {} {}{baseline}{note}",
+                g.metric,
+                g.op.symbol(),
+                g.threshold
+            )
+        })
+        .collect()
+}
+
+/// The root path `""` reads badly in a table.
+pub fn display_path(path: &str) -> &str {
+    if path.is_empty() { "(root)" } else { path }
+}
