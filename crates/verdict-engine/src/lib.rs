@@ -18,7 +18,6 @@ pub mod examples;
 mod properties;
 pub mod runs;
 pub mod score;
-pub mod shard;
 pub mod validate;
 
 /// Where a long run reports how far it got. The binary draws a progress bar from it; the

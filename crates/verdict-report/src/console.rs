@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use crate::format::format_interval;
+use crate::model::Report;
 
 /// How many schema error rows the console shows; report.json has them all.
 const SCHEMA_ROWS_SHOWN: usize = 5;
@@ -47,7 +48,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
             .filter(|_| value.is_some())
             .map(counted)
             .unwrap_or_default();
-        let ci = super::format_interval(report.interval(name), 3);
+        let ci = format_interval(report.interval(name), 3);
         let _ = writeln!(out, "  {name:<22} {:>6}  {ci:<15} {count}", rate(value));
     }
     let _ = writeln!(
@@ -69,7 +70,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
         ("anls_star", s.anls_star),
     ];
     for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
-        let ci = super::format_interval(report.interval(name), 3);
+        let ci = format_interval(report.interval(name), 3);
         let _ = writeln!(out, "  {name:<22} {:>6}  {ci}", rate(value));
     }
     if let Some(bias) = report
@@ -116,7 +117,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
                 c.precision,
                 c.recall,
                 c.f1,
-                super::format_interval(report.class_interval(&c.label, "f1"), 3)
+                format_interval(report.class_interval(&c.label, "f1"), 3)
             );
         }
     }

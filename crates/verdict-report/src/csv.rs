@@ -1,7 +1,7 @@
 //! Renders `per_class.csv`: one row per label, with the 95% interval ends of precision,
 //! recall and F1, for spreadsheets and CI systems. Pure and byte-stable (six decimals).
 
-use super::Report;
+use crate::model::Report;
 
 /// The file name of the per-class CSV.
 pub const PER_CLASS_CSV: &str = "per_class.csv";

@@ -10,7 +10,7 @@
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 
-use super::Report;
+use crate::model::Report;
 
 /// The file name of the HTML report.
 pub const REPORT_HTML: &str = "report.html";

@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use super::{Report, format_rate};
+use crate::format::format_rate;
+use crate::model::Report;
 
 /// The file name of the JUnit report.
 pub const JUNIT_XML: &str = "junit.xml";

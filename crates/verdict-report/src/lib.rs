@@ -14,269 +14,28 @@
 pub mod comparison;
 pub mod console;
 pub mod csv;
+pub mod format;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod model;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use serde::Serialize;
 
 pub use verdict_core::counts::{
     AlignedRow, RepairCounts, SchemaCounts, Tool, Validity, WorstExample,
 };
 pub use verdict_core::files::{public_location, public_path, write_atomic, write_atomic_with};
 
+pub use format::{format_interval, format_rate};
+pub use model::{BaselineDeltas, Delta, Intervals, Report, Run, Summary, TimingBias};
 use verdict_core::error::Result;
-use verdict_core::gate::GateResult;
-use verdict_core::joining::JoinedBy;
-use verdict_core::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
-use verdict_core::resample::Interval;
-use verdict_core::schema::ErrorRow;
-
-/// Everything a run measured.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The program that wrote the report.
-    pub tool: Tool,
-    /// What was scored.
-    pub run: Run,
-    /// The headline numbers.
-    pub summary: Summary,
-    /// How many outputs fell in each validity tier (they add up to `summary.examples`).
-    pub validity: Validity,
-    /// How many repaired outputs needed each repair (one output may need several).
-    pub repairs: RepairCounts,
-    /// Outputs by the provider's finish reason (`unspecified` where the line gave none);
-    /// missing outputs are not counted.
-    pub finish_reasons: BTreeMap<String, usize>,
-    /// How many outputs were checked against the schema, and how many passed.
-    pub schema: SchemaCounts,
-    /// Schema violations folded by path pattern and keyword, most frequent first.
-    pub schema_errors: Vec<ErrorRow>,
-    /// Per-class counts and rates, in label order (spec labels first); empty when the spec
-    /// has neither `[events]` nor `label`.
-    pub classes: Vec<ClassRow>,
-    /// The confusion matrix over the same labels plus `∅`.
-    pub confusion: Option<Confusion>,
-    /// What the event matcher worked with (`[events]` only).
-    pub events: Option<EventCounts>,
-    /// Timestamp error statistics over all pairs (`[events]` only).
-    pub timestamps: Option<Timestamps>,
-    /// Field accuracy per `[fields.NAME]`.
-    pub fields: BTreeMap<String, FieldRow>,
-    /// Micro F1 at a grid of tolerances (`[events]` only).
-    pub tolerance_sweep: Option<Sweep>,
-    /// A systematic clock offset, and F1 once it is removed (`[events]` only).
-    pub timing_bias: Option<TimingBias>,
-    /// The examples with the most event errors, expected and predicted side by side.
-    pub worst_examples: Vec<WorstExample>,
-    /// The distribution of per-example ANLS* scores.
-    pub anls: verdict_core::metrics::AnlsStats,
-    /// Object mode: accuracy and presence per `[paths]` pattern.
-    pub paths: BTreeMap<String, verdict_core::objects::PathRow>,
-    /// Element-level precision / recall / F1 per `[lists]` list.
-    pub lists: BTreeMap<String, verdict_core::objects::ListRow>,
-    /// Bootstrap confidence intervals of the summary rates and per-class P/R/F1; `null` when
-    /// turned off.
-    pub intervals: Option<Intervals>,
-    /// The baseline compared with (`--baseline`), and how each headline metric moved.
-    pub baseline: Option<BaselineDeltas>,
-    /// Every gate and its result.
-    pub gates: Vec<GateResult>,
-    /// Whether every gate passed (true when there are none). The exit code is 1 iff false.
-    pub passed: bool,
-}
-
-/// `intervals` in report.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Intervals {
-    /// Always `percentile bootstrap`.
-    pub method: &'static str,
-    /// Confidence level.
-    pub confidence: f64,
-    /// Bootstrap replicates.
-    pub replicates: usize,
-    /// Seed of the resampling.
-    pub seed: u64,
-    /// `--cluster-by`, when clusters rather than examples were resampled.
-    pub cluster_by: Option<String>,
-    /// How many units (examples, or clusters) the intervals rest on.
-    pub units: usize,
-    /// Per summary metric.
-    pub summary: BTreeMap<String, Interval>,
-    /// Per class label, per `precision` / `recall` / `f1`.
-    pub classes: BTreeMap<String, BTreeMap<String, Interval>>,
-}
-
-impl Intervals {
-    /// Sorts intervals keyed by report path into the summary and per-class maps.
-    pub fn new(
-        all: BTreeMap<String, Interval>,
-        replicates: usize,
-        seed: u64,
-        cluster_by: Option<String>,
-        units: usize,
-    ) -> Self {
-        let mut summary = BTreeMap::new();
-        let mut classes: BTreeMap<String, BTreeMap<String, Interval>> = BTreeMap::new();
-        for (path, interval) in all {
-            match path
-                .strip_prefix("classes.")
-                .and_then(|rest| rest.rsplit_once('.'))
-            {
-                Some((label, metric)) => {
-                    classes
-                        .entry(label.to_owned())
-                        .or_default()
-                        .insert(metric.to_owned(), interval);
-                }
-                None => {
-                    summary.insert(path, interval);
-                }
-            }
-        }
-        Intervals {
-            method: "percentile bootstrap",
-            confidence: verdict_core::resample::CONFIDENCE,
-            replicates,
-            seed,
-            cluster_by,
-            units,
-            summary,
-            classes,
-        }
-    }
-}
-
-/// `baseline` in report.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BaselineDeltas {
-    /// The baseline report, as given.
-    pub file: String,
-    /// Per summary metric present in both: baseline, current and current − baseline.
-    pub deltas: BTreeMap<String, Delta>,
-}
-
-/// How one metric moved from the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Delta {
-    /// The baseline's value.
-    pub baseline: f64,
-    /// This run's value.
-    pub current: f64,
-    /// current − baseline.
-    pub delta: f64,
-}
-
-/// `timing_bias` in report.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimingBias {
-    /// Median of t_pred − t_exp over the same-label pairs found at the widest tolerance (the
-    /// larger of the sweep's largest and `[events] tolerance`), seconds; positive when
-    /// predictions are late. Pairs at the widest tolerance are used so that a shift larger
-    /// than the tolerance, which leaves no pairs at the tolerance itself, is still seen.
-    pub median_offset: Option<f64>,
-    /// Micro F1 as scored.
-    pub f1: Option<f64>,
-    /// Micro F1 after subtracting `median_offset` from every predicted time and matching again.
-    pub f1_after_removing: Option<f64>,
-}
-
-/// `run` in report.json: the inputs, as the user named them.
-#[derive(Debug, Clone, Serialize)]
-pub struct Run {
-    /// The dataset's name (the spec's `name`, else its directory's name).
-    pub name: String,
-    /// The spec file.
-    pub spec: String,
-    /// The expected file.
-    pub expected: String,
-    /// The prediction paths (files, directories or globs) as given.
-    pub predictions: Vec<String>,
-    /// How predictions were joined to examples.
-    pub joined_by: JoinedBy,
-    /// Whether repaired outputs were scored (`--repair`).
-    pub repair: bool,
-    /// The spec's `[events]` settings the events were scored with (tolerance included).
-    pub events: Option<verdict_core::spec::EventsSpec>,
-}
-
-/// `summary` in report.json.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    /// Expected examples (N, the denominator of every rate below).
-    pub examples: usize,
-    /// Examples no prediction line answered.
-    pub missing_predictions: usize,
-    /// Prediction lines that answer no example (not scored).
-    pub orphan_predictions: usize,
-    /// Examples whose request failed or was blocked.
-    pub failed_requests: usize,
-    /// strict / N.
-    pub json_valid_strict: Option<f64>,
-    /// (strict + extracted) / N.
-    pub json_valid: Option<f64>,
-    /// (strict + extracted + repaired) / N: what `--repair` would score.
-    pub json_recoverable: Option<f64>,
-    /// Outputs valid against the schema / N; `null` when the spec names no schema.
-    pub schema_valid: Option<f64>,
-    /// Micro precision over events: same-label pairs / predicted events.
-    pub event_precision: Option<f64>,
-    /// Micro recall over events: same-label pairs / expected events.
-    pub event_recall: Option<f64>,
-    /// Micro F1 over events: 2·tp / (predicted + expected).
-    pub event_f1: Option<f64>,
-    /// Unweighted mean of per-class precision.
-    pub macro_precision: Option<f64>,
-    /// Unweighted mean of per-class recall.
-    pub macro_recall: Option<f64>,
-    /// Unweighted mean of per-class F1.
-    pub macro_f1: Option<f64>,
-    /// Per-class F1 weighted by support.
-    pub weighted_f1: Option<f64>,
-    /// Same-label pairs / all pairs.
-    pub matched_label_accuracy: Option<f64>,
-    /// Mean |t_pred − t_exp| over all pairs, seconds.
-    pub timestamp_mae: Option<f64>,
-    /// Correct / compared over every `player_id` field.
-    pub player_id_accuracy: Option<f64>,
-    /// Share of examples that are valid JSON and exactly right.
-    pub exact_match: Option<f64>,
-    /// Single-label tasks: share of examples whose label is right.
-    pub label_accuracy: Option<f64>,
-    /// Mean ANLS* of the outputs against the expected outputs (invalid outputs as null).
-    pub anls_star: Option<f64>,
-    /// Mean of the typed ANLS* variant (leaves compared with the spec's comparators).
-    pub anls_star_typed: Option<f64>,
-    /// Binary single-label tasks (spec `positive`): the positive class's precision.
-    pub positive_precision: Option<f64>,
-    /// The positive class's recall.
-    pub positive_recall: Option<f64>,
-    /// The positive class's F1.
-    pub positive_f1: Option<f64>,
-}
-
-/// A rate with four decimals, `—` when undefined: the one number format of the text reports.
-pub fn format_rate(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.4}"))
-}
 
 /// The file name of the per-example diagnostics, one line per example, worst first.
 pub const EXAMPLES_JSONL: &str = "examples.jsonl";
 
 /// The file name of the JSON report.
 pub const REPORT_JSON: &str = "report.json";
-
-impl Report {
-    /// The report as pretty-printed JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a Report always serializes");
-        text.push('\n');
-        text
-    }
-}
 
 /// Writes every report file of a run into `dir`, each atomically: `examples.jsonl`,
 /// `per_class.csv`, `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a
@@ -293,27 +52,6 @@ pub fn write_all(
     write_atomic(dir, REPORT_MD, &markdown::render(report))?;
     write_atomic(dir, html::REPORT_HTML, &html::render(report))?;
     write_atomic(dir, REPORT_JSON, &report.to_json())
-}
-
-impl Report {
-    /// The interval of a summary metric, if intervals were computed and it has both ends.
-    pub fn interval(&self, metric: &str) -> Option<(f64, f64)> {
-        let i = self.intervals.as_ref()?.summary.get(metric)?;
-        Some((i.low?, i.high?))
-    }
-
-    /// The interval of a class's `precision`, `recall` or `f1`.
-    pub fn class_interval(&self, label: &str, metric: &str) -> Option<(f64, f64)> {
-        let i = self.intervals.as_ref()?.classes.get(label)?.get(metric)?;
-        Some((i.low?, i.high?))
-    }
-}
-
-/// An interval as `[low, high]` with `decimals` decimals, or `""` when there is none.
-pub fn format_interval(interval: Option<(f64, f64)>, decimals: usize) -> String {
-    interval.map_or_else(String::new, |(l, h)| {
-        format!("[{l:.decimals$}, {h:.decimals$}]")
-    })
 }
 
 /// The file name of the Markdown report.

@@ -7,7 +7,9 @@
 
 use std::fmt::Write;
 
-use super::{Report, format_interval, format_rate, public_path};
+use crate::format::{format_interval, format_rate};
+use crate::model::Report;
+use verdict_core::files::public_path;
 use verdict_core::metrics::NONE_LABEL;
 
 /// How many off-diagonal confusion cells the Markdown lists.
@@ -424,7 +426,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|r| {
                 vec![
-                    format!("`{}`", cell(super::console::display_path(&r.path))),
+                    format!("`{}`", cell(crate::console::display_path(&r.path))),
                     r.keyword.clone(),
                     r.count.to_string(),
                     r.outputs.to_string(),

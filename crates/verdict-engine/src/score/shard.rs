@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::score::{LINES_FILE, Part, RECORDS_FILE, ScoreRequest, Shard, WholeRun};
+use super::records::{LINES_FILE, Part, RECORDS_FILE};
+use super::request::{ScoreRequest, Shard, WholeRun};
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
 use verdict_core::spec::Spec;

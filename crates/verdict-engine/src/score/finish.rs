@@ -1,0 +1,435 @@
+//! Finishing a run: scored parts (one for a single run, every shard's for a merge) become the
+//! report, with intervals, the baseline comparison and the gates.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::records::{ExampleLines, LineOrder, Part, read_records};
+use super::request::ScoreRequest;
+use verdict_core::accumulate::Accumulator;
+use verdict_core::error::{Error, Result};
+use verdict_core::gate::{BASELINE_METRICS, Baseline, evaluate, paired_baseline_gates};
+use verdict_core::metrics::{class_metrics, event_metrics};
+use verdict_core::outcome::seconds_to_us;
+use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
+use verdict_core::spec::{FieldSpec, Spec};
+use verdict_report::{
+    BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias, Tool,
+};
+
+/// The outcome of a run: the report, the per-example diagnostics and the warnings worth
+/// telling the user.
+#[derive(Debug)]
+pub struct Scored {
+    /// The report.
+    pub report: Report,
+    /// `examples.jsonl`.
+    pub examples: ExampleLines,
+    /// Per example, keyed as in `examples.jsonl`, when the request asked to keep them.
+    pub run_examples: Vec<verdict_core::compare::RunExample>,
+    /// Non-fatal problems (orphans, failed requests, ignored settings), one sentence each.
+    pub warnings: Vec<String>,
+    /// Holds the temporary files of a single run until the report is written.
+    pub(super) _work: Option<verdict_core::files::ScratchDir>,
+}
+
+impl Scored {
+    /// This run as `verdict compare` sees a run directory.
+    pub fn current_run(&self, report: &serde_json::Value) -> verdict_core::compare::Run {
+        verdict_core::compare::Run {
+            name: "this run".into(),
+            report: report.clone(),
+            examples: self.run_examples.clone(),
+        }
+    }
+}
+
+/// Turns scored parts (one for a single run, every shard's for a merge) into the report.
+pub fn finish(
+    request: &ScoreRequest,
+    spec: &Spec,
+    parts: &mut [Part],
+    pool: &rayon::ThreadPool,
+) -> Result<Scored> {
+    let mut acc = parts[0].acc.clone();
+    for part in &parts[1..] {
+        acc.merge(&part.acc);
+    }
+    let first = &parts[0];
+    let baseline = request
+        .baseline
+        .as_deref()
+        .map(|path| load_baseline(path, request))
+        .transpose()?;
+    let mut report = build_report(request, spec, &acc, first);
+    let n = first.total_examples;
+    let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+    let mut warnings = Vec::new();
+    if let Some(location) = &first.first_orphan {
+        warnings.push(format!(
+            "{} prediction line(s) answer no expected example and were not scored (first: {location})",
+            first.orphans
+        ));
+    }
+    if let Some((_, location, reason)) = &acc.first_failed {
+        warnings.push(format!(
+            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {reason})",
+            acc.validity.failed
+        ));
+    }
+    let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
+        warnings.push(format!(
+            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
+        ));
+        false
+    } else {
+        replicates > 0
+    };
+    let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
+    let keep_run = request.keep_run || paired;
+    let layout = layout(spec, spec.schema.is_some(), &report);
+    let shift = report
+        .timing_bias
+        .as_ref()
+        .and_then(|_| acc.totals.median_offset_us())
+        .filter(|&offset| offset != 0);
+    let tolerance_us = spec
+        .events
+        .as_ref()
+        .map_or(0, |e| seconds_to_us(e.tolerance));
+
+    if u32::try_from(n).is_err() {
+        return Err(Error::Path {
+            path: request.expected.clone(),
+            message: format!("more than {} examples: split the file", u32::MAX),
+        });
+    }
+    // A single run kept the order of its lines while scoring; a merge takes it from the
+    // parts' records, which are read back too for what only they hold: each example's
+    // counters, cluster, key and events.
+    let kept = match parts {
+        [only] => only.line_order.take(),
+        _ => None,
+    };
+    let merging = kept.is_none();
+    let mut line_order = kept.unwrap_or_else(|| LineOrder::new(parts.len(), n));
+    let mut tp_shifted = 0usize;
+    let mut counters = Vec::new();
+    let mut clusters = Vec::new();
+    let mut run_examples = Vec::new();
+    if merging || intervals_on || keep_run || shift.is_some() {
+        read_records(parts, pool, |records| {
+            tp_shifted += pool.install(|| {
+                records
+                    .par_iter()
+                    .map(|r| shift.map_or(0, |s| r.tp_after_shift(-s, tolerance_us)))
+                    .sum::<usize>()
+            });
+            for record in records {
+                if merging {
+                    line_order.push(record.ordinal, record.errors, record.exact, record.line_len);
+                }
+                if intervals_on {
+                    counters.push(record.counts.counters(&layout));
+                    clusters.push(record.cluster.clone());
+                }
+                if keep_run {
+                    run_examples.push(verdict_core::compare::RunExample {
+                        key: record.key,
+                        cluster: record.cluster,
+                        counts: record.counts,
+                    });
+                }
+            }
+        })?;
+    }
+
+    if let (Some(bias), Some(_)) = (report.timing_bias.as_mut(), shift) {
+        let denominator = report.events.map_or(0, |e| e.predicted + e.expected);
+        bias.f1_after_removing =
+            (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
+    }
+    if intervals_on {
+        let units = Units::new(&counters, &clusters, &layout);
+        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
+        report.intervals = Some(Intervals::new(
+            all,
+            replicates,
+            request.seed,
+            request.cluster_by.as_ref().map(|c| c.text.clone()),
+            units.len(),
+        ));
+    }
+    drop(counters);
+    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
+    line_order.order.sort_unstable();
+    Ok(Scored {
+        report,
+        examples: ExampleLines {
+            files: parts.iter().map(|p| p.lines.clone()).collect(),
+            lines: line_order.lines,
+            order: line_order.order,
+            threads: pool.current_num_threads(),
+        },
+        run_examples: if request.keep_run {
+            run_examples
+        } else {
+            Vec::new()
+        },
+        warnings,
+        _work: None,
+    })
+}
+
+/// The layout of the resampling counters for a finished report: its class labels.
+pub fn layout(spec: &Spec, has_schema: bool, report: &Report) -> Layout {
+    let labels = report.classes.iter().map(|c| c.label.clone()).collect();
+    Layout::new(spec, has_schema, labels)
+}
+
+pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
+    if path.is_dir() {
+        let run = crate::runs::load_run(path)?;
+        return Ok(Baseline {
+            file: display(path),
+            report: run.report.clone(),
+            max_drop: request.max_drop,
+            overrides: request.max_drop_overrides.clone(),
+            run: Some(run),
+        });
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read baseline", e))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Path {
+        path: path.to_path_buf(),
+        message: format!(
+            "baseline is not valid JSON ({e}): expected a report.json written by verdict score"
+        ),
+    })?;
+    if !report
+        .get("summary")
+        .is_some_and(serde_json::Value::is_object)
+    {
+        return Err(Error::Path {
+            path: path.to_path_buf(),
+            message: "baseline has no \"summary\": expected a report.json written by verdict score"
+                .into(),
+        });
+    }
+    Ok(Baseline {
+        file: display(path),
+        report,
+        max_drop: request.max_drop,
+        overrides: request.max_drop_overrides.clone(),
+        run: None,
+    })
+}
+
+/// The report's numbers from the summed examples of a run. Timing bias after removing a
+/// non-zero offset needs the examples again and is filled in by [`finish`].
+pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part: &Part) -> Report {
+    let validity = acc.validity;
+    let repairs = acc.repairs;
+    let finish_reasons = acc.finish_reasons.clone();
+    let schema_table = acc.schema_table.clone();
+    let schema = SchemaCounts {
+        file: spec.schema.as_deref().map(display),
+        checked: acc.schema_checked,
+        valid: acc.schema_valid,
+    };
+    let totals = &acc.totals;
+    let anls = acc.anls.stats();
+    let paths = spec
+        .paths
+        .iter()
+        .zip(&acc.paths)
+        .map(|((pattern, field), counts)| {
+            (
+                pattern.clone(),
+                verdict_core::objects::PathRow::new(field.compare, *counts),
+            )
+        })
+        .collect();
+    let lists = spec
+        .lists
+        .keys()
+        .zip(acc.list_totals())
+        .map(|(name, counts)| (name.clone(), verdict_core::objects::ListRow::new(counts)))
+        .collect();
+    let n = acc.examples;
+    let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
+    let scored_classes = spec.events.is_some() || spec.label.is_some();
+    let classes = scored_classes.then(|| class_metrics(totals, &spec.labels));
+    let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
+    let events = spec
+        .events
+        .as_ref()
+        .map(|e| event_metrics(totals, &field_specs, &e.sweep, seconds_to_us(e.tolerance)));
+    let timing_bias = events.as_ref().map(|m| {
+        let f1 = classes.as_ref().and_then(|c| c.micro_f1);
+        let f1_after_removing = match m.median_offset_us {
+            Some(0) => f1,
+            _ => None,
+        };
+        TimingBias {
+            median_offset: m.median_offset_us.map(|us| us as f64 / 1e6),
+            f1,
+            f1_after_removing,
+        }
+    });
+    let label_accuracy = spec
+        .label
+        .as_ref()
+        .and_then(|_| classes.as_ref().and_then(|c| c.exact_match));
+
+    let positive = spec
+        .positive
+        .as_ref()
+        .and_then(|label| classes.as_ref()?.classes.iter().find(|c| &c.label == label));
+    let summary = Summary {
+        examples: n,
+        missing_predictions: acc.missing_predictions,
+        orphan_predictions: part.orphans,
+        failed_requests: validity.failed,
+        json_valid_strict: ratio(validity.strict),
+        json_valid: ratio(validity.strict + validity.extracted),
+        json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
+        schema_valid: spec.schema.as_ref().and_then(|_| ratio(schema.valid)),
+        event_precision: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_precision),
+        event_recall: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_recall),
+        event_f1: events
+            .as_ref()
+            .and(classes.as_ref())
+            .and_then(|c| c.micro_f1),
+        macro_precision: classes.as_ref().and_then(|c| c.macro_precision),
+        macro_recall: classes.as_ref().and_then(|c| c.macro_recall),
+        macro_f1: classes.as_ref().and_then(|c| c.macro_f1),
+        weighted_f1: classes.as_ref().and_then(|c| c.weighted_f1),
+        matched_label_accuracy: events.as_ref().and_then(|m| m.matched_label_accuracy),
+        timestamp_mae: events.as_ref().and_then(|m| m.timestamps.mae),
+        player_id_accuracy: events.as_ref().and_then(|m| m.player_id_accuracy),
+        exact_match: classes.as_ref().and_then(|c| c.exact_match),
+        label_accuracy,
+        anls_star: anls.mean,
+        anls_star_typed: anls.typed_mean,
+        positive_precision: positive.map(|c| c.precision),
+        positive_recall: positive.map(|c| c.recall),
+        positive_f1: positive.map(|c| c.f1),
+    };
+    let (classes, confusion) = match classes {
+        Some(c) => (c.classes, Some(c.confusion)),
+        None => (Vec::new(), None),
+    };
+    let (event_counts, timestamps, fields, tolerance_sweep) = match events {
+        Some(m) => (Some(m.counts), Some(m.timestamps), m.fields, Some(m.sweep)),
+        None => (None, None, BTreeMap::new(), None),
+    };
+    Report {
+        tool: Tool::default(),
+        run: Run {
+            name: spec.name.clone(),
+            spec: display(&request.spec),
+            expected: display(&request.expected),
+            predictions: request.predictions.iter().map(|p| display(p)).collect(),
+            joined_by: part.joined_by,
+            repair: request.repair,
+            events: spec.events.clone(),
+        },
+        summary,
+        validity,
+        repairs,
+        finish_reasons,
+        schema,
+        schema_errors: schema_table.into_rows(),
+        classes,
+        confusion,
+        events: event_counts,
+        timestamps,
+        fields,
+        tolerance_sweep,
+        timing_bias,
+        worst_examples: acc.worst.iter().map(|(_, _, w)| w.clone()).collect(),
+        anls,
+        paths,
+        lists,
+        intervals: None,
+        baseline: None,
+        gates: Vec::new(),
+        passed: true,
+    }
+}
+
+/// Evaluates the gates and the baseline on the finished report and records the results.
+pub(super) fn apply_gates(
+    report: &mut Report,
+    spec: &Spec,
+    baseline: Option<&Baseline>,
+    examples: &[verdict_core::compare::RunExample],
+    request: &ScoreRequest,
+) -> Result<()> {
+    let json = serde_json::to_value(&*report)
+        .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
+    report.gates = evaluate(&json, &spec.gates, &request.gates, baseline)?;
+    if let Some(baseline) = baseline
+        && let Some(before) = &baseline.run
+    {
+        let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+        if replicates == 0 {
+            return Err(Error::Usage(
+                "--baseline DIR judges the change on a bootstrap interval: drop --bootstrap 0, or give the baseline's report.json"
+                    .into(),
+            ));
+        }
+        let now = verdict_core::compare::Run {
+            name: "this run".into(),
+            report: json.clone(),
+            examples: examples.to_vec(),
+        };
+        let comparison = verdict_core::compare::compare(before, &now, replicates, request.seed)?;
+        report
+            .gates
+            .extend(paired_baseline_gates(baseline, &comparison));
+    }
+    report.passed = report.gates.iter().all(|g| g.passed);
+    if let Some(baseline) = baseline {
+        let value = |report: &serde_json::Value, metric: &str| {
+            report
+                .pointer(&format!("/summary/{metric}"))
+                .and_then(serde_json::Value::as_f64)
+        };
+        let deltas = BASELINE_METRICS
+            .iter()
+            .chain(&["timestamp_mae"])
+            .filter_map(|metric| {
+                let (before, now) = (value(&baseline.report, metric)?, value(&json, metric)?);
+                Some((
+                    (*metric).to_owned(),
+                    Delta {
+                        baseline: before,
+                        current: now,
+                        delta: now - before,
+                    },
+                ))
+            })
+            .collect();
+        report.baseline = Some(BaselineDeltas {
+            file: baseline.file.clone(),
+            deltas,
+        });
+    }
+    Ok(())
+}
+
+/// A path as reports show it: relative as given, absolute reduced to its file name, so no
+/// report depends on (or reveals) where the inputs live.
+pub(super) fn display(path: &Path) -> String {
+    verdict_core::files::public_path(&path.display().to_string())
+}

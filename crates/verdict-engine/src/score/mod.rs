@@ -1,0 +1,106 @@
+//! The `score` pipeline: index the predictions → stream the expected file in batches, joining,
+//! parsing and scoring each batch on all threads → fold the scores in file order into sums
+//! ([`Accumulator`]) and per-example records on disk → finish the report from them.
+//!
+//! Batches are parsed and scored in parallel but folded in expected-file order, and every sum
+//! is an integer count, so the report is the same for any thread count and, merged from
+//! shards, the same as a single run. Memory holds the sums, a slot per prediction and a few
+//! words per example, never the inputs.
+
+use std::path::{Path, PathBuf};
+
+use crate::Progress;
+
+use verdict_core::error::{Error, Result};
+
+mod finish;
+mod records;
+mod request;
+pub mod shard;
+mod stream;
+
+pub use finish::{Scored, build_report, finish, layout};
+pub use records::{ExampleLines, LINES_FILE, LineOrder, Part, RECORDS_FILE};
+pub use request::{ScoreRequest, Shard, WholeRun, load_spec};
+use request::{input_sizes, load_spec_and_texts};
+pub use stream::score_part;
+
+/// Runs the whole pipeline and returns the report, without writing anything.
+pub fn score(request: &ScoreRequest, progress: &dyn Progress) -> Result<Scored> {
+    let (spec, schema) = load_spec(request)?;
+    let pool = pool(request.threads)?;
+    let work = verdict_core::files::ScratchDir::new(None)?;
+    let part =
+        pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
+    progress.finish();
+    let mut scored = finish(request, &spec, &mut [part], &pool)?;
+    scored._work = Some(work);
+    Ok(scored)
+}
+
+/// Scores one shard of a run and writes its partial state into `out`.
+pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
+    // The texts recorded are the texts scored with: the merge rebuilds the spec from them.
+    let (spec, schema, (spec_text, schema_text)) = load_spec_and_texts(request)?;
+    let pool = pool(request.threads)?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::io(out, "cannot create output directory", e))?;
+    // Inside `out`, so the finished files are renamed into place, never copied.
+    let work = verdict_core::files::ScratchDir::new(Some(out))?;
+    // The files and their sizes as the shard begins; their digests are read beside the
+    // scoring. A scoring error is reported before anything of theirs, as it would be without
+    // them, and stops the digests.
+    let listed = input_sizes(request, None);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (part, digests) = std::thread::scope(|scope| {
+        let digests = listed
+            .as_ref()
+            .ok()
+            .map(|files| scope.spawn(|| crate::score::shard::digest_inputs(files, &stop)));
+        let part = pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), &()));
+        if part.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let digests = digests.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (part, digests)
+    });
+    let part = part?;
+    let (listed, digests) = match (listed, digests) {
+        (Ok(listed), Some(digests)) => (listed, digests?),
+        // The files could not be listed or sized when the shard began, yet were scored.
+        (Err(e), _) => {
+            let path = request.predictions.first().unwrap_or(&request.expected);
+            return Err(Error::Path {
+                path: path.clone(),
+                message: format!(
+                    "changed while the shard was scored (when it began: {e}): score the shard again on files that stay as they are"
+                ),
+            });
+        }
+        (Ok(_), None) => unreachable!("the digests are read whenever the files were listed"),
+    };
+    crate::score::shard::check_unchanged(&listed, &part.inputs, &digests)?;
+    let settings = crate::score::shard::Settings::new(request, spec_text, schema_text, digests);
+    crate::score::shard::write_part(out, settings, &part)
+}
+
+/// Finishes a run from the partial states of all its shards.
+pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
+    let threads = whole_run.threads;
+    let (request, spec, mut parts) = crate::score::shard::load_parts(dirs, whole_run)?;
+    let pool = pool(threads)?;
+    finish(&request, &spec, &mut parts, &pool)
+}
+
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n);
+    }
+    pool.build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
+}

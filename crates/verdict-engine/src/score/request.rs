@@ -1,0 +1,183 @@
+//! What a score run is asked to do, free of any command-line types: the request, the shard it
+//! covers, the settings a merge applies to the whole run, and loading its spec and inputs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use verdict_core::error::{Error, Result};
+use verdict_core::gate::Gate;
+use verdict_core::resample::ClusterBy;
+use verdict_core::schema::Schema;
+use verdict_core::spec::Spec;
+use verdict_input::join::JoinMode;
+use verdict_input::read::expand_paths;
+
+/// What `verdict score` was asked to do, free of any command-line types.
+#[derive(Debug, Clone)]
+pub struct ScoreRequest {
+    /// The spec file (`eval.toml`).
+    pub spec: PathBuf,
+    /// The expected file.
+    pub expected: PathBuf,
+    /// Prediction files, directories or glob patterns.
+    pub predictions: Vec<PathBuf>,
+    /// How to join predictions to examples.
+    pub join: JoinMode,
+    /// Score repaired outputs too.
+    pub repair: bool,
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    /// Gates from the command line (they replace spec gates on the same metric).
+    pub gates: Vec<Gate>,
+    /// An earlier report.json not to regress from.
+    pub baseline: Option<PathBuf>,
+    /// Allowed drop from the baseline when a metric has no override.
+    pub max_drop: f64,
+    /// Per-metric allowed drops.
+    pub max_drop_overrides: BTreeMap<String, f64>,
+    /// Bootstrap replicates for the intervals: `None` for the default (1000, skipped above
+    /// 200,000 examples), `Some(0)` for none.
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// Resample clusters of examples instead of single examples.
+    pub cluster_by: Option<ClusterBy>,
+    /// Score only this shard's examples (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Keep every example's key and counts in [`Scored::run_examples`] (for `verdict compare`).
+    pub keep_run: bool,
+}
+
+impl ScoreRequest {
+    /// A request with the defaults of `verdict score`: keyed join, no repair, default threads,
+    /// no gates or baseline, default intervals with seed 0, no clusters, no shard.
+    pub fn new(spec: PathBuf, expected: PathBuf, predictions: Vec<PathBuf>) -> ScoreRequest {
+        ScoreRequest {
+            spec,
+            expected,
+            predictions,
+            join: JoinMode::Key,
+            repair: false,
+            threads: None,
+            gates: Vec::new(),
+            baseline: None,
+            max_drop: verdict_core::gate::DEFAULT_MAX_DROP,
+            max_drop_overrides: BTreeMap::new(),
+            bootstrap: None,
+            seed: 0,
+            cluster_by: None,
+            shard: None,
+            keep_run: false,
+        }
+    }
+}
+
+/// Which part of the examples a sharded run scores: those whose position in the expected file
+/// is `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether example `ordinal` is this shard's.
+    pub fn owns(self, ordinal: usize) -> bool {
+        ordinal % self.count == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let (index, count) = text
+            .split_once('/')
+            .ok_or_else(|| format!("{text:?}: expected I/N, such as 0/4"))?;
+        let index: usize = index
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: I must be a whole number"))?;
+        let count: usize = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: N must be a whole number"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "{text:?}: expected 0 <= I < N (shards are numbered from 0)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// What `verdict merge` applies to the whole run: the settings a shard does not take.
+#[derive(Debug, Clone, Default)]
+pub struct WholeRun {
+    /// Gates from the command line.
+    pub gates: Vec<Gate>,
+    /// An earlier report.json or output directory not to regress from.
+    pub baseline: Option<PathBuf>,
+    /// Allowed drop from the baseline when a metric has no override.
+    pub max_drop: f64,
+    /// Per-metric allowed drops.
+    pub max_drop_overrides: BTreeMap<String, f64>,
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+}
+
+/// Loads the spec and its schema.
+pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
+    let (spec, schema, _) = load_spec_and_texts(request)?;
+    Ok((spec, schema))
+}
+
+/// The spec text and the schema text (when the spec names one) a run was loaded from.
+pub(super) type SpecTexts = (String, Option<String>);
+
+/// [`load_spec`], with the texts each was parsed from, each file read once.
+pub(super) fn load_spec_and_texts(
+    request: &ScoreRequest,
+) -> Result<(Spec, Option<Schema>, SpecTexts)> {
+    let spec_text = verdict_core::spec::read_text(&request.spec)?;
+    let spec = verdict_core::spec::parse(&request.spec, &spec_text)?;
+    let (schema, schema_text) = match spec.schema.as_deref() {
+        Some(path) => {
+            let text = verdict_core::schema::read_text(path)?;
+            (Some(Schema::from_text(path, &text)?), Some(text))
+        }
+        None => (None, None),
+    };
+    Ok((spec, schema, (spec_text, schema_text)))
+}
+
+/// Each input file of `request` (the expected file, then every file the prediction paths
+/// expand to, or `files` when they were expanded already) and its size in bytes.
+pub(super) fn input_sizes(
+    request: &ScoreRequest,
+    files: Option<&[PathBuf]>,
+) -> Result<Vec<(PathBuf, u64)>> {
+    let expanded;
+    let files = match files {
+        Some(files) => files,
+        None => {
+            expanded = expand_paths(&request.predictions)?;
+            &expanded
+        }
+    };
+    std::iter::once(&request.expected)
+        .chain(files)
+        .map(|path| Ok((path.clone(), file_size(path)?)))
+        .collect()
+}
+
+/// The size in bytes of the file at `path`.
+pub(super) fn file_size(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .map_err(|e| Error::io(path, "cannot read", e))?
+        .len())
+}
