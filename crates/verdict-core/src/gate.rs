@@ -14,32 +14,13 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::spec::{GateOp, GateSpec, parse_gate_expr};
+use crate::summary::baseline_metrics;
 
 /// Per-class gates on classes with less support than this are flagged as noise.
 pub const MIN_SUPPORT: u64 = 10;
 
 /// Default largest allowed drop from the baseline, absolute.
 pub const DEFAULT_MAX_DROP: f64 = 0.01;
-
-/// The summary metrics compared with a baseline: rates in [0, 1] where higher is better.
-pub const BASELINE_METRICS: [&str; 16] = [
-    "json_valid_strict",
-    "json_valid",
-    "json_recoverable",
-    "schema_valid",
-    "event_precision",
-    "event_recall",
-    "event_f1",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "weighted_f1",
-    "matched_label_accuracy",
-    "player_id_accuracy",
-    "exact_match",
-    "label_accuracy",
-    "anls_star",
-];
 
 /// A threshold on one metric, from the spec or the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,7 +342,7 @@ pub fn evaluate(
         ));
     }
     if let Some(baseline) = baseline.filter(|b| b.run.is_none()) {
-        for metric in BASELINE_METRICS {
+        for metric in baseline_metrics() {
             let before = lookup(&baseline.report, metric).ok().and_then(|(v, _)| v);
             let Some(before) = before else { continue };
             let now = lookup(report, metric).ok().and_then(|(v, _)| v);
@@ -376,10 +357,10 @@ pub fn evaluate(
     }
     if let Some(baseline) = baseline {
         for metric in baseline.overrides.keys() {
-            if !BASELINE_METRICS.contains(&metric.as_str()) {
+            if !baseline_metrics().any(|m| m == metric) {
                 return Err(Error::Usage(format!(
                     "--max-drop {metric}=…: the baseline compares only {}",
-                    BASELINE_METRICS.join(", ")
+                    baseline_metrics().collect::<Vec<_>>().join(", ")
                 )));
             }
         }
@@ -396,7 +377,7 @@ pub fn paired_baseline_gates(
     comparison
         .metrics
         .iter()
-        .filter(|m| BASELINE_METRICS.contains(&m.metric.as_str()) && m.a.is_some())
+        .filter(|m| baseline_metrics().any(|b| b == m.metric) && m.a.is_some())
         .map(|m| {
             let drop = baseline.max_drop_for(&m.metric);
             let low = m.delta.low;

@@ -32,4 +32,5 @@ pub mod resample;
 pub mod rng;
 pub mod schema;
 pub mod spec;
+pub mod summary;
 pub mod validity;

@@ -273,6 +273,22 @@ struct FieldCounts {
 }
 
 impl Totals {
+    /// Pairs with a time difference and Σ|dt| over them, microseconds, exact.
+    pub fn abs_dt_sum_us(&self) -> (usize, i128) {
+        let pairs = self.dts_us.values().sum();
+        let sum = self
+            .dts_us
+            .iter()
+            .map(|(&dt, &count)| i128::from(dt.abs()) * count as i128)
+            .sum();
+        (pairs, sum)
+    }
+
+    /// Examples judged for exact match, and those exactly right.
+    pub fn exact_counts(&self) -> (usize, usize) {
+        (self.examples, self.perfect)
+    }
+
     fn class(&mut self, label: &str) -> &mut ClassCounts {
         if !self.classes.contains_key(label) {
             self.classes
@@ -684,6 +700,23 @@ impl AnlsTotals {
             entry.0 += sum;
             entry.1 += count;
         }
+    }
+
+    /// (scored, Σ score × [`ANLS_UNIT`](crate::summary::ANLS_UNIT)) of the plain and then the
+    /// typed variant: the counters of `summary.anls_star` and `anls_star_typed`.
+    pub fn sums(&self) -> (i64, i64, i64, i64) {
+        let scored: usize = self.scores.values().sum();
+        let sum_e12: i64 = self
+            .scores
+            .iter()
+            .map(|(score, &n)| e12(score.0) * n as i64)
+            .sum();
+        (
+            scored as i64,
+            sum_e12,
+            self.typed_scored as i64,
+            self.typed_e12,
+        )
     }
 
     /// The distribution, the means and the ranking of leaf patterns.

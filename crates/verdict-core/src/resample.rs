@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::example::ExampleScore;
 use crate::fields::Outcome;
 use crate::spec::{Comparator, Spec};
+use crate::summary::{self, ClassSums, Sums, Task};
 use crate::validity::Tier;
 
 /// Default number of bootstrap replicates.
@@ -102,6 +103,17 @@ impl Layout {
             spec.events.is_some(),
             spec.label.is_some(),
         )
+    }
+
+    /// Which headline metrics the run has.
+    pub fn task(&self) -> Task {
+        Task {
+            has_schema: self.has_schema,
+            events: self.events,
+            single_label: self.single_label,
+            has_player: self.has_player,
+            has_positive: false,
+        }
     }
 
     /// The layout of a run from its report.json.
@@ -202,8 +214,7 @@ pub struct NamedCounts {
     pub anls_scored: i64,
 }
 
-/// ANLS* is summed in units of 1e-12.
-pub const ANLS_UNIT: f64 = 1e12;
+pub use crate::summary::ANLS_UNIT;
 
 impl NamedCounts {
     /// The counts of one scored example; `player_fields[i]` says whether spec field i (in name
@@ -325,22 +336,6 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
 /// follows the report's convention (0 where a denominator is 0); otherwise such a per-class
 /// value is undefined (`None`), as bootstrap replicates need.
 pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(String, Option<f64>)> {
-    let n = sum[UNITS];
-    let mut out: Vec<(String, Option<f64>)> = vec![
-        ("json_valid_strict".into(), ratio(sum[STRICT], n)),
-        ("json_valid".into(), ratio(sum[STRICT] + sum[EXTRACTED], n)),
-        (
-            "json_recoverable".into(),
-            ratio(sum[STRICT] + sum[EXTRACTED] + sum[REPAIRED], n),
-        ),
-    ];
-    if layout.has_schema {
-        out.push(("schema_valid".into(), ratio(sum[SCHEMA_VALID], n)));
-    }
-    out.push((
-        "anls_star".into(),
-        (sum[ANLS_SCORED] > 0).then(|| sum[ANLS_E12] as f64 / ANLS_UNIT / sum[ANLS_SCORED] as f64),
-    ));
     let classes: Vec<(i64, i64, i64)> = (0..layout.labels.len())
         .map(|i| {
             (
@@ -350,59 +345,37 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
             )
         })
         .collect();
-    if layout.events || layout.single_label {
-        let (tp, predicted, support) = classes
+    let sums = Sums {
+        examples: sum[UNITS],
+        strict: sum[STRICT],
+        extracted: sum[EXTRACTED],
+        repaired: sum[REPAIRED],
+        schema_valid: sum[SCHEMA_VALID],
+        classes: classes
             .iter()
-            .fold((0, 0, 0), |(t, p, s), c| (t + c.2, p + c.1, s + c.0));
-        if layout.events {
-            out.push(("event_precision".into(), ratio(tp, predicted)));
-            out.push(("event_recall".into(), ratio(tp, support)));
-            out.push(("event_f1".into(), ratio(2 * tp, predicted + support)));
-        }
-        let zero = |v: Option<f64>| v.unwrap_or(0.0);
-        let rows: Vec<(f64, f64, f64, i64)> = classes
-            .iter()
-            .map(|&(s, p, t)| {
-                (
-                    zero(ratio(t, p)),
-                    zero(ratio(t, s)),
-                    zero(ratio(2 * t, p + s)),
-                    s,
-                )
+            .map(|&(support, predicted, tp)| ClassSums {
+                support,
+                predicted,
+                tp,
             })
-            .collect();
-        let count = rows.len();
-        let mean = |f: fn(&(f64, f64, f64, i64)) -> f64| {
-            (count > 0).then(|| rows.iter().map(f).sum::<f64>() / count as f64)
-        };
-        out.push(("macro_precision".into(), mean(|r| r.0)));
-        out.push(("macro_recall".into(), mean(|r| r.1)));
-        out.push(("macro_f1".into(), mean(|r| r.2)));
-        out.push((
-            "weighted_f1".into(),
-            (support > 0)
-                .then(|| rows.iter().map(|r| r.2 * r.3 as f64).sum::<f64>() / support as f64),
-        ));
-        if layout.events {
-            out.push((
-                "matched_label_accuracy".into(),
-                ratio(sum[SAME_LABEL_PAIRS], sum[PAIRS]),
-            ));
-            out.push((
-                "timestamp_mae".into(),
-                (sum[PAIRS] > 0).then(|| sum[ABS_DT_US] as f64 / sum[PAIRS] as f64 / 1e6),
-            ));
-            if layout.has_player {
-                out.push((
-                    "player_id_accuracy".into(),
-                    ratio(sum[PLAYER_CORRECT], sum[PLAYER_COMPARED]),
-                ));
-            }
-        }
-        out.push(("exact_match".into(), ratio(sum[EXACT], n)));
-        if layout.single_label {
-            out.push(("label_accuracy".into(), ratio(sum[EXACT], n)));
-        }
+            .collect(),
+        pairs: sum[PAIRS],
+        same_label_pairs: sum[SAME_LABEL_PAIRS],
+        timed_pairs: sum[PAIRS],
+        abs_dt_us: i128::from(sum[ABS_DT_US]),
+        player_correct: sum[PLAYER_CORRECT],
+        player_compared: sum[PLAYER_COMPARED],
+        judged: sum[UNITS],
+        exact: sum[EXACT],
+        anls_scored: sum[ANLS_SCORED],
+        anls_e12: sum[ANLS_E12],
+        ..Sums::default()
+    };
+    let mut out: Vec<(String, Option<f64>)> = summary::values(&layout.task(), &sums, true)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    if layout.events || layout.single_label {
         for (label, &(s, p, t)) in layout.labels.iter().zip(&classes) {
             let per_class = |num: i64, den: i64| {
                 if strict_classes {

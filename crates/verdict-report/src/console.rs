@@ -34,14 +34,26 @@ pub fn render(report: &Report, report_path: &str) -> String {
     );
     let counted = |n: usize| format!("({n}/{})", s.examples);
     let rows = [
-        ("json_valid_strict", s.json_valid_strict, Some(v.strict)),
-        ("json_valid", s.json_valid, Some(v.strict + v.extracted)),
+        (
+            "json_valid_strict",
+            s.get("json_valid_strict"),
+            Some(v.strict),
+        ),
+        (
+            "json_valid",
+            s.get("json_valid"),
+            Some(v.strict + v.extracted),
+        ),
         (
             "json_recoverable",
-            s.json_recoverable,
+            s.get("json_recoverable"),
             Some(v.strict + v.extracted + v.repaired),
         ),
-        ("schema_valid", s.schema_valid, Some(report.schema.valid)),
+        (
+            "schema_valid",
+            s.get("schema_valid"),
+            Some(report.schema.valid),
+        ),
     ];
     for (name, value, count) in rows {
         let count = count
@@ -57,17 +69,17 @@ pub fn render(report: &Report, report_path: &str) -> String {
         "validity", v.strict, v.extracted, v.repaired, v.invalid, v.missing, v.failed
     );
     let events_rows = [
-        ("event_f1", s.event_f1),
-        ("event_precision", s.event_precision),
-        ("event_recall", s.event_recall),
-        ("macro_f1", s.macro_f1),
-        ("weighted_f1", s.weighted_f1),
-        ("label_accuracy", s.label_accuracy),
-        ("matched_label_accuracy", s.matched_label_accuracy),
-        ("timestamp_mae", s.timestamp_mae),
-        ("player_id_accuracy", s.player_id_accuracy),
-        ("exact_match", s.exact_match),
-        ("anls_star", s.anls_star),
+        ("event_f1", s.get("event_f1")),
+        ("event_precision", s.get("event_precision")),
+        ("event_recall", s.get("event_recall")),
+        ("macro_f1", s.get("macro_f1")),
+        ("weighted_f1", s.get("weighted_f1")),
+        ("label_accuracy", s.get("label_accuracy")),
+        ("matched_label_accuracy", s.get("matched_label_accuracy")),
+        ("timestamp_mae", s.get("timestamp_mae")),
+        ("player_id_accuracy", s.get("player_id_accuracy")),
+        ("exact_match", s.get("exact_match")),
+        ("anls_star", s.get("anls_star")),
     ];
     for (name, value) in events_rows.into_iter().filter(|(_, v)| v.is_some()) {
         let ci = format_interval(report.interval(name), 3);

@@ -11,6 +11,7 @@ use crate::format::{format_interval, format_rate};
 use crate::model::Report;
 use verdict_core::files::public_path;
 use verdict_core::metrics::NONE_LABEL;
+use verdict_core::summary::metric;
 
 /// How many off-diagonal confusion cells the Markdown lists.
 const TOP_CONFUSIONS: usize = 10;
@@ -43,6 +44,33 @@ fn with_interval(value: f64, interval: Option<(f64, f64)>) -> String {
     }
 }
 
+/// The order of the summary table: the metrics of
+/// [`SUMMARY_METRICS`](verdict_core::summary::SUMMARY_METRICS), with the single-label accuracy
+/// beside the class averages it belongs with. A metric the run does not have is left out.
+pub const SUMMARY_ORDER: [&str; 21] = [
+    "json_valid_strict",
+    "json_valid",
+    "json_recoverable",
+    "schema_valid",
+    "event_precision",
+    "event_recall",
+    "event_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_f1",
+    "label_accuracy",
+    "matched_label_accuracy",
+    "timestamp_mae",
+    "player_id_accuracy",
+    "exact_match",
+    "anls_star",
+    "anls_star_typed",
+    "positive_precision",
+    "positive_recall",
+    "positive_f1",
+];
+
 /// The Markdown report, ending in a newline.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -71,38 +99,15 @@ pub fn render(report: &Report) -> String {
     );
 
     out.push_str("## Summary\n\n");
-    let rates = [
-        ("json_valid_strict", s.json_valid_strict),
-        ("json_valid", s.json_valid),
-        ("json_recoverable", s.json_recoverable),
-        ("schema_valid", s.schema_valid),
-        ("event_precision", s.event_precision),
-        ("event_recall", s.event_recall),
-        ("event_f1", s.event_f1),
-        ("macro_precision", s.macro_precision),
-        ("macro_recall", s.macro_recall),
-        ("macro_f1", s.macro_f1),
-        ("weighted_f1", s.weighted_f1),
-        ("label_accuracy", s.label_accuracy),
-        ("matched_label_accuracy", s.matched_label_accuracy),
-        ("timestamp_mae (s)", s.timestamp_mae),
-        ("player_id_accuracy", s.player_id_accuracy),
-        ("exact_match", s.exact_match),
-        ("anls_star", s.anls_star),
-        ("anls_star_typed", s.anls_star_typed),
-        ("positive_precision", s.positive_precision),
-        ("positive_recall", s.positive_recall),
-        ("positive_f1", s.positive_f1),
-    ];
-    let rows: Vec<Vec<String>> = rates
+    let rows: Vec<Vec<String>> = SUMMARY_ORDER
         .iter()
-        .filter(|(_, v)| v.is_some())
-        .map(|(name, v)| {
-            let key = name.trim_end_matches(" (s)");
-            let ci = format_interval(report.interval(key), 4);
+        .filter_map(|&name| Some((metric(name)?, s.get(name)?)))
+        .map(|(m, value)| {
+            let ci = format_interval(report.interval(m.name), 4);
             vec![
-                (*name).to_owned(),
-                format_rate(*v),
+                m.unit
+                    .map_or_else(|| m.name.to_owned(), |unit| format!("{} ({unit})", m.name)),
+                format_rate(Some(value)),
                 if ci.is_empty() { "—".to_owned() } else { ci },
             ]
         })
@@ -379,7 +384,7 @@ pub fn render(report: &Report) -> String {
             &rows,
         );
     }
-    if let (Some(accuracy), false) = (s.label_accuracy, report.classes.is_empty()) {
+    if let (Some(accuracy), false) = (s.get("label_accuracy"), report.classes.is_empty()) {
         // The accuracy paradox: a high overall accuracy can hide a class the model never gets.
         let recalls: Vec<String> = report
             .classes
@@ -448,6 +453,18 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_table_shows_every_headline_metric_once() {
+        let mut shown = SUMMARY_ORDER.to_vec();
+        shown.sort_unstable();
+        let mut all: Vec<&str> = verdict_core::summary::SUMMARY_METRICS
+            .iter()
+            .map(|m| m.name)
+            .collect();
+        all.sort_unstable();
+        assert_eq!(shown, all);
+    }
 
     #[test]
     fn cells_cannot_break_the_table() {

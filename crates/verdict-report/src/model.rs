@@ -180,10 +180,13 @@ pub struct Run {
     pub events: Option<verdict_core::spec::EventsSpec>,
 }
 
-/// `summary` in report.json.
-#[derive(Debug, Clone, Serialize)]
+/// `summary` in report.json: the example counts, then every headline metric of
+/// [`SUMMARY_METRICS`](verdict_core::summary::SUMMARY_METRICS) in the table's order (`null`
+/// where the task does not have it or its denominator is zero). Each metric's definition is in
+/// docs/metrics.md.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
-    /// Expected examples (N, the denominator of every rate below).
+    /// Expected examples (N, the denominator of every validity rate).
     pub examples: usize,
     /// Examples no prediction line answered.
     pub missing_predictions: usize,
@@ -191,48 +194,33 @@ pub struct Summary {
     pub orphan_predictions: usize,
     /// Examples whose request failed or was blocked.
     pub failed_requests: usize,
-    /// strict / N.
-    pub json_valid_strict: Option<f64>,
-    /// (strict + extracted) / N.
-    pub json_valid: Option<f64>,
-    /// (strict + extracted + repaired) / N: what `--repair` would score.
-    pub json_recoverable: Option<f64>,
-    /// Outputs valid against the schema / N; `null` when the spec names no schema.
-    pub schema_valid: Option<f64>,
-    /// Micro precision over events: same-label pairs / predicted events.
-    pub event_precision: Option<f64>,
-    /// Micro recall over events: same-label pairs / expected events.
-    pub event_recall: Option<f64>,
-    /// Micro F1 over events: 2·tp / (predicted + expected).
-    pub event_f1: Option<f64>,
-    /// Unweighted mean of per-class precision.
-    pub macro_precision: Option<f64>,
-    /// Unweighted mean of per-class recall.
-    pub macro_recall: Option<f64>,
-    /// Unweighted mean of per-class F1.
-    pub macro_f1: Option<f64>,
-    /// Per-class F1 weighted by support.
-    pub weighted_f1: Option<f64>,
-    /// Same-label pairs / all pairs.
-    pub matched_label_accuracy: Option<f64>,
-    /// Mean |t_pred − t_exp| over all pairs, seconds.
-    pub timestamp_mae: Option<f64>,
-    /// Correct / compared over every `player_id` field.
-    pub player_id_accuracy: Option<f64>,
-    /// Share of examples that are valid JSON and exactly right.
-    pub exact_match: Option<f64>,
-    /// Single-label tasks: share of examples whose label is right.
-    pub label_accuracy: Option<f64>,
-    /// Mean ANLS* of the outputs against the expected outputs (invalid outputs as null).
-    pub anls_star: Option<f64>,
-    /// Mean of the typed ANLS* variant (leaves compared with the spec's comparators).
-    pub anls_star_typed: Option<f64>,
-    /// Binary single-label tasks (spec `positive`): the positive class's precision.
-    pub positive_precision: Option<f64>,
-    /// The positive class's recall.
-    pub positive_recall: Option<f64>,
-    /// The positive class's F1.
-    pub positive_f1: Option<f64>,
+    /// The headline metrics, by name, in table order.
+    pub metrics: Vec<(&'static str, Option<f64>)>,
+}
+
+impl Summary {
+    /// The value of headline metric `name`; `None` when it is `null` or not a headline metric.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4 + self.metrics.len()))?;
+        map.serialize_entry("examples", &self.examples)?;
+        map.serialize_entry("missing_predictions", &self.missing_predictions)?;
+        map.serialize_entry("orphan_predictions", &self.orphan_predictions)?;
+        map.serialize_entry("failed_requests", &self.failed_requests)?;
+        for (name, value) in &self.metrics {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 impl Report {

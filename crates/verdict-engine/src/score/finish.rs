@@ -10,11 +10,12 @@ use super::records::{ExampleLines, LineOrder, Part, read_records};
 use super::request::ScoreRequest;
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
-use verdict_core::gate::{BASELINE_METRICS, Baseline, evaluate, paired_baseline_gates};
-use verdict_core::metrics::{class_metrics, event_metrics};
+use verdict_core::gate::{Baseline, evaluate, paired_baseline_gates};
+use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
-use verdict_core::spec::{FieldSpec, Spec};
+use verdict_core::spec::{Comparator, FieldSpec, Spec};
+use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums, Task};
 use verdict_report::{
     BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias, Tool,
 };
@@ -227,6 +228,61 @@ pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Basel
     })
 }
 
+/// The counters of the headline metrics, from the sums of a whole run.
+fn summary_sums(
+    acc: &Accumulator,
+    spec: &Spec,
+    classes: Option<&ClassMetrics>,
+    events: Option<&EventMetrics>,
+) -> Sums {
+    let count = |n: usize| n as i64;
+    let totals = &acc.totals;
+    let (player_correct, player_compared) = events.map_or((0, 0), |m| {
+        m.fields
+            .values()
+            .filter(|f| f.compare == Comparator::PlayerId)
+            .fold((0, 0), |(c, n), f| {
+                (c + count(f.correct), n + count(f.compared))
+            })
+    });
+    let counts = events.map(|m| m.counts).unwrap_or_default();
+    let (scored, e12, typed_scored, typed_e12) = acc.anls.sums();
+    let (timed_pairs, abs_dt_us) = totals.abs_dt_sum_us();
+    let (judged, exact) = totals.exact_counts();
+    let rows = classes.map_or(&[][..], |c| &c.classes[..]);
+    Sums {
+        examples: count(acc.examples),
+        strict: count(acc.validity.strict),
+        extracted: count(acc.validity.extracted),
+        repaired: count(acc.validity.repaired),
+        schema_valid: count(acc.schema_valid),
+        classes: rows
+            .iter()
+            .map(|c| ClassSums {
+                support: count(c.support),
+                predicted: count(c.predicted),
+                tp: count(c.tp),
+            })
+            .collect(),
+        pairs: count(counts.pairs),
+        same_label_pairs: count(counts.same_label_pairs),
+        timed_pairs: count(timed_pairs),
+        abs_dt_us,
+        player_correct,
+        player_compared,
+        judged: count(judged),
+        exact: count(exact),
+        anls_scored: scored,
+        anls_e12: e12,
+        anls_typed_scored: typed_scored,
+        anls_typed_e12: typed_e12,
+        positive: spec
+            .positive
+            .as_ref()
+            .and_then(|label| rows.iter().position(|c| &c.label == label)),
+    }
+}
+
 /// The report's numbers from the summed examples of a run. Timing bias after removing a
 /// non-zero offset needs the examples again and is filled in by [`finish`].
 pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part: &Part) -> Report {
@@ -259,7 +315,6 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         .map(|(name, counts)| (name.clone(), verdict_core::objects::ListRow::new(counts)))
         .collect();
     let n = acc.examples;
-    let ratio = |count: usize| (n > 0).then(|| count as f64 / n as f64);
     let scored_classes = spec.events.is_some() || spec.label.is_some();
     let classes = scored_classes.then(|| class_metrics(totals, &spec.labels));
     let field_specs: Vec<(&String, &FieldSpec)> = spec.fields.iter().collect();
@@ -279,50 +334,25 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             f1_after_removing,
         }
     });
-    let label_accuracy = spec
-        .label
-        .as_ref()
-        .and_then(|_| classes.as_ref().and_then(|c| c.exact_match));
-
-    let positive = spec
-        .positive
-        .as_ref()
-        .and_then(|label| classes.as_ref()?.classes.iter().find(|c| &c.label == label));
+    let task = Task {
+        has_schema: spec.schema.is_some(),
+        events: spec.events.is_some(),
+        single_label: spec.label.is_some(),
+        has_player: events
+            .as_ref()
+            .is_some_and(|m| m.fields.values().any(|f| f.compare == Comparator::PlayerId)),
+        has_positive: spec.positive.is_some(),
+    };
     let summary = Summary {
         examples: n,
         missing_predictions: acc.missing_predictions,
         orphan_predictions: part.orphans,
         failed_requests: validity.failed,
-        json_valid_strict: ratio(validity.strict),
-        json_valid: ratio(validity.strict + validity.extracted),
-        json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
-        schema_valid: spec.schema.as_ref().and_then(|_| ratio(schema.valid)),
-        event_precision: events
-            .as_ref()
-            .and(classes.as_ref())
-            .and_then(|c| c.micro_precision),
-        event_recall: events
-            .as_ref()
-            .and(classes.as_ref())
-            .and_then(|c| c.micro_recall),
-        event_f1: events
-            .as_ref()
-            .and(classes.as_ref())
-            .and_then(|c| c.micro_f1),
-        macro_precision: classes.as_ref().and_then(|c| c.macro_precision),
-        macro_recall: classes.as_ref().and_then(|c| c.macro_recall),
-        macro_f1: classes.as_ref().and_then(|c| c.macro_f1),
-        weighted_f1: classes.as_ref().and_then(|c| c.weighted_f1),
-        matched_label_accuracy: events.as_ref().and_then(|m| m.matched_label_accuracy),
-        timestamp_mae: events.as_ref().and_then(|m| m.timestamps.mae),
-        player_id_accuracy: events.as_ref().and_then(|m| m.player_id_accuracy),
-        exact_match: classes.as_ref().and_then(|c| c.exact_match),
-        label_accuracy,
-        anls_star: anls.mean,
-        anls_star_typed: anls.typed_mean,
-        positive_precision: positive.map(|c| c.precision),
-        positive_recall: positive.map(|c| c.recall),
-        positive_f1: positive.map(|c| c.f1),
+        metrics: summary::values(
+            &task,
+            &summary_sums(acc, spec, classes.as_ref(), events.as_ref()),
+            false,
+        ),
     };
     let (classes, confusion) = match classes {
         Some(c) => (c.classes, Some(c.confusion)),
@@ -405,9 +435,11 @@ pub(super) fn apply_gates(
                 .pointer(&format!("/summary/{metric}"))
                 .and_then(serde_json::Value::as_f64)
         };
-        let deltas = BASELINE_METRICS
+        // Every metric with an interval: the baseline-gated rates and timestamp_mae.
+        let deltas = SUMMARY_METRICS
             .iter()
-            .chain(&["timestamp_mae"])
+            .filter(|m| m.resampled)
+            .map(|m| m.name)
             .filter_map(|metric| {
                 let (before, now) = (value(&baseline.report, metric)?, value(&json, metric)?);
                 Some((

@@ -1,0 +1,493 @@
+//! The headline metrics of `summary` in report.json, in one table: each metric's name, which
+//! way is better, whether a baseline gates it, which tasks have it, and its formula over the
+//! summed counters. The report's values, the bootstrap's replicates, the baseline gates and
+//! the renderers all read this table, so a metric cannot mean one thing in the report and
+//! another in its interval.
+//!
+//! The formulas are over integer sums ([`Sums`]) that the report fills from the whole run and
+//! the bootstrap from each replicate; the same sums give the same bits either way.
+
+/// What a spec scores, which decides which headline metrics a run has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Task {
+    /// The spec names an output schema.
+    pub has_schema: bool,
+    /// The spec has `[events]`.
+    pub events: bool,
+    /// The spec has a single `label`.
+    pub single_label: bool,
+    /// Some `[fields]` entry compares with `player_id`.
+    pub has_player: bool,
+    /// The spec names a `positive` class (binary single-label tasks).
+    pub has_positive: bool,
+}
+
+impl Task {
+    /// Whether labels are scored at all (events or a single label): the class metrics.
+    pub fn has_classes(&self) -> bool {
+        self.events || self.single_label
+    }
+}
+
+/// One class's counts, in the label order of the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassSums {
+    /// Expected events (or examples) of the class.
+    pub support: i64,
+    /// Predicted ones.
+    pub predicted: i64,
+    /// Same-label pairs.
+    pub tp: i64,
+}
+
+/// The summed counters every headline metric is computed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sums {
+    /// Examples (N, the denominator of the validity rates).
+    pub examples: i64,
+    /// Outputs by validity tier.
+    pub strict: i64,
+    /// Found in a fence or prose.
+    pub extracted: i64,
+    /// Valid only after repair.
+    pub repaired: i64,
+    /// Outputs valid against the schema.
+    pub schema_valid: i64,
+    /// Per class, in label order.
+    pub classes: Vec<ClassSums>,
+    /// Event pairs the matcher made, any label.
+    pub pairs: i64,
+    /// Pairs of the same label.
+    pub same_label_pairs: i64,
+    /// Pairs whose time difference is measured, and the sum of |dt| in microseconds.
+    pub timed_pairs: i64,
+    /// Σ|t_pred − t_exp| over the timed pairs, microseconds (exact: i128).
+    pub abs_dt_us: i128,
+    /// `player_id` comparisons that were right, over every such field.
+    pub player_correct: i64,
+    /// `player_id` comparisons made.
+    pub player_compared: i64,
+    /// Examples judged for exact match, and those exactly right.
+    pub judged: i64,
+    /// Examples exactly right.
+    pub exact: i64,
+    /// Outputs ANLS* scored, and the sum of their scores in units of [`ANLS_UNIT`].
+    pub anls_scored: i64,
+    /// Σ ANLS* × [`ANLS_UNIT`], each score rounded.
+    pub anls_e12: i64,
+    /// The same for the typed ANLS* variant.
+    pub anls_typed_scored: i64,
+    /// Σ typed ANLS* × [`ANLS_UNIT`].
+    pub anls_typed_e12: i64,
+    /// The positive class's index in `classes`, for binary tasks.
+    pub positive: Option<usize>,
+}
+
+/// ANLS* scores are summed as integers in units of 10⁻¹², so that sums are exact and the same
+/// in any order.
+pub const ANLS_UNIT: f64 = 1e12;
+
+/// One headline metric.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryMetric {
+    /// Its key in `summary` (and in gates: `--gate 'NAME>=X'`).
+    pub name: &'static str,
+    /// The unit of a value that is not a rate (`s` for seconds), shown beside its name.
+    pub unit: Option<&'static str>,
+    /// Higher values are better (rates); `false` for errors such as `timestamp_mae`.
+    pub higher_is_better: bool,
+    /// Compared with a baseline (`--baseline`): a drop beyond `--max-drop` fails the run.
+    pub baseline_gated: bool,
+    /// Given a 95% interval by the bootstrap.
+    pub resampled: bool,
+    /// Whether a run of this task has the metric (otherwise it is `null`).
+    pub applies: fn(&Task) -> bool,
+    /// Its value; `None` where its denominator is zero.
+    pub value: fn(&Sums) -> Option<f64>,
+}
+
+fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+/// Per class (precision, recall, F1, support), a rate with no denominator as 0, as
+/// scikit-learn's `zero_division=0`.
+fn class_rows(s: &Sums) -> impl Iterator<Item = (f64, f64, f64, i64)> + '_ {
+    let zero = |v: Option<f64>| v.unwrap_or(0.0);
+    s.classes.iter().map(move |c| {
+        (
+            zero(ratio(c.tp, c.predicted)),
+            zero(ratio(c.tp, c.support)),
+            zero(ratio(2 * c.tp, c.predicted + c.support)),
+            c.support,
+        )
+    })
+}
+
+fn micro(s: &Sums) -> (i64, i64, i64) {
+    s.classes.iter().fold((0, 0, 0), |(t, p, n), c| {
+        (t + c.tp, p + c.predicted, n + c.support)
+    })
+}
+
+fn macro_mean(s: &Sums, pick: fn(&(f64, f64, f64, i64)) -> f64) -> Option<f64> {
+    let count = s.classes.len();
+    (count > 0).then(|| class_rows(s).map(|row| pick(&row)).sum::<f64>() / count as f64)
+}
+
+fn positive(s: &Sums, pick: fn(&(f64, f64, f64, i64)) -> f64) -> Option<f64> {
+    let index = s.positive?;
+    class_rows(s).nth(index).map(|row| pick(&row))
+}
+
+const fn always(_: &Task) -> bool {
+    true
+}
+
+/// Every headline metric, in the key order of `summary` in report.json.
+pub const SUMMARY_METRICS: [SummaryMetric; 21] = [
+    SummaryMetric {
+        name: "json_valid_strict",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: always,
+        value: |s| ratio(s.strict, s.examples),
+    },
+    SummaryMetric {
+        name: "json_valid",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: always,
+        value: |s| ratio(s.strict + s.extracted, s.examples),
+    },
+    SummaryMetric {
+        name: "json_recoverable",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: always,
+        value: |s| ratio(s.strict + s.extracted + s.repaired, s.examples),
+    },
+    SummaryMetric {
+        name: "schema_valid",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.has_schema,
+        value: |s| ratio(s.schema_valid, s.examples),
+    },
+    SummaryMetric {
+        name: "event_precision",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.events,
+        value: |s| {
+            let (tp, predicted, _) = micro(s);
+            ratio(tp, predicted)
+        },
+    },
+    SummaryMetric {
+        name: "event_recall",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.events,
+        value: |s| {
+            let (tp, _, support) = micro(s);
+            ratio(tp, support)
+        },
+    },
+    SummaryMetric {
+        name: "event_f1",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.events,
+        value: |s| {
+            let (tp, predicted, support) = micro(s);
+            ratio(2 * tp, predicted + support)
+        },
+    },
+    SummaryMetric {
+        name: "macro_precision",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: Task::has_classes,
+        value: |s| macro_mean(s, |r| r.0),
+    },
+    SummaryMetric {
+        name: "macro_recall",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: Task::has_classes,
+        value: |s| macro_mean(s, |r| r.1),
+    },
+    SummaryMetric {
+        name: "macro_f1",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: Task::has_classes,
+        value: |s| macro_mean(s, |r| r.2),
+    },
+    SummaryMetric {
+        name: "weighted_f1",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: Task::has_classes,
+        value: |s| {
+            let (_, _, support) = micro(s);
+            (support > 0)
+                .then(|| class_rows(s).map(|r| r.2 * r.3 as f64).sum::<f64>() / support as f64)
+        },
+    },
+    SummaryMetric {
+        name: "matched_label_accuracy",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.events,
+        value: |s| ratio(s.same_label_pairs, s.pairs),
+    },
+    SummaryMetric {
+        name: "timestamp_mae",
+        unit: Some("s"),
+        higher_is_better: false,
+        baseline_gated: false,
+        resampled: true,
+        applies: |t| t.events,
+        value: |s| (s.timed_pairs > 0).then(|| s.abs_dt_us as f64 / s.timed_pairs as f64 / 1e6),
+    },
+    SummaryMetric {
+        name: "player_id_accuracy",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.events && t.has_player,
+        value: |s| ratio(s.player_correct, s.player_compared),
+    },
+    SummaryMetric {
+        name: "exact_match",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: Task::has_classes,
+        value: |s| ratio(s.exact, s.judged),
+    },
+    SummaryMetric {
+        name: "label_accuracy",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: |t| t.single_label,
+        value: |s| ratio(s.exact, s.judged),
+    },
+    SummaryMetric {
+        name: "anls_star",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: true,
+        resampled: true,
+        applies: always,
+        value: |s| {
+            (s.anls_scored > 0).then(|| s.anls_e12 as f64 / ANLS_UNIT / s.anls_scored as f64)
+        },
+    },
+    SummaryMetric {
+        name: "anls_star_typed",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: false,
+        resampled: false,
+        applies: always,
+        value: |s| {
+            (s.anls_typed_scored > 0)
+                .then(|| s.anls_typed_e12 as f64 / ANLS_UNIT / s.anls_typed_scored as f64)
+        },
+    },
+    SummaryMetric {
+        name: "positive_precision",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: false,
+        resampled: false,
+        applies: |t| t.single_label && t.has_positive,
+        value: |s| positive(s, |r| r.0),
+    },
+    SummaryMetric {
+        name: "positive_recall",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: false,
+        resampled: false,
+        applies: |t| t.single_label && t.has_positive,
+        value: |s| positive(s, |r| r.1),
+    },
+    SummaryMetric {
+        name: "positive_f1",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: false,
+        resampled: false,
+        applies: |t| t.single_label && t.has_positive,
+        value: |s| positive(s, |r| r.2),
+    },
+];
+
+/// The metric called `name`, if it is a headline metric.
+pub fn metric(name: &str) -> Option<&'static SummaryMetric> {
+    SUMMARY_METRICS.iter().find(|m| m.name == name)
+}
+
+/// The names of the metrics a baseline gates, in table order.
+pub fn baseline_metrics() -> impl Iterator<Item = &'static str> {
+    SUMMARY_METRICS
+        .iter()
+        .filter(|m| m.baseline_gated)
+        .map(|m| m.name)
+}
+
+/// Every headline metric of `task`, valued on `sums`, in table order; `None` for the metrics
+/// the task does not have. `resampled_only` leaves out those the bootstrap does not interval.
+pub fn values(task: &Task, sums: &Sums, resampled_only: bool) -> Vec<(&'static str, Option<f64>)> {
+    SUMMARY_METRICS
+        .iter()
+        .filter(|m| !resampled_only || (m.resampled && (m.applies)(task)))
+        .map(|m| (m.name, (m.applies)(task).then(|| (m.value)(sums)).flatten()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sums() -> Sums {
+        Sums {
+            examples: 10,
+            strict: 6,
+            extracted: 2,
+            repaired: 1,
+            schema_valid: 7,
+            classes: vec![
+                ClassSums {
+                    support: 4,
+                    predicted: 5,
+                    tp: 3,
+                },
+                ClassSums {
+                    support: 2,
+                    predicted: 0,
+                    tp: 0,
+                },
+            ],
+            pairs: 4,
+            same_label_pairs: 3,
+            timed_pairs: 4,
+            abs_dt_us: 2_000_000,
+            player_correct: 1,
+            player_compared: 2,
+            judged: 10,
+            exact: 4,
+            anls_scored: 8,
+            anls_e12: 6_000_000_000_000,
+            ..Sums::default()
+        }
+    }
+
+    fn value(name: &str, task: &Task) -> Option<f64> {
+        values(task, &sums(), false)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn formulas_worked_by_hand() {
+        let task = Task {
+            has_schema: true,
+            events: true,
+            has_player: true,
+            ..Task::default()
+        };
+        let close = |name: &str, want: f64| {
+            let got = value(name, &task).unwrap();
+            assert!((got - want).abs() < 1e-15, "{name}: {got} != {want}");
+        };
+        close("json_valid_strict", 0.6);
+        close("json_valid", 0.8);
+        close("json_recoverable", 0.9);
+        close("schema_valid", 0.7);
+        // Σtp 3, Σpredicted 5, Σsupport 6.
+        close("event_precision", 3.0 / 5.0);
+        close("event_recall", 3.0 / 6.0);
+        close("event_f1", 6.0 / 11.0);
+        // Class 2 has no predictions: its precision counts as 0 in the averages.
+        close("macro_precision", (3.0 / 5.0 + 0.0) / 2.0);
+        close("macro_recall", (3.0 / 4.0 + 0.0) / 2.0);
+        close("macro_f1", (6.0 / 9.0) / 2.0);
+        close("weighted_f1", (6.0 / 9.0 * 4.0) / 6.0);
+        close("matched_label_accuracy", 0.75);
+        close("timestamp_mae", 0.5);
+        close("player_id_accuracy", 0.5);
+        close("exact_match", 0.4);
+        close("anls_star", 0.75);
+        assert_eq!(value("label_accuracy", &task), None, "events task");
+        assert_eq!(value("anls_star_typed", &task), None, "nothing scored");
+    }
+
+    #[test]
+    fn a_task_without_events_or_labels_has_only_validity_and_anls() {
+        let present: Vec<&str> = values(&Task::default(), &sums(), true)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            present,
+            [
+                "json_valid_strict",
+                "json_valid",
+                "json_recoverable",
+                "anls_star"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_rates_that_fall_are_gated() {
+        for (i, m) in SUMMARY_METRICS.iter().enumerate() {
+            assert!(
+                SUMMARY_METRICS[..i].iter().all(|o| o.name != m.name),
+                "{} twice",
+                m.name
+            );
+            assert!(
+                !m.baseline_gated || m.higher_is_better,
+                "{}: a baseline gate fails on a drop, so it only fits a higher-is-better rate",
+                m.name
+            );
+        }
+        assert_eq!(baseline_metrics().count(), 16);
+    }
+}
