@@ -8,12 +8,12 @@
 //!
 //! This is an assignment problem, solved with the Kuhn–Munkres algorithm of the `pathfinding`
 //! crate on integer weights scaled so each priority dominates all later ones (see
-//! [`pair_weight`]). Events are put in a canonical order (time, label, JSON text) before
+//! `pair_weight`). Events are put in a canonical order (time, label, JSON text) before
 //! solving, so the result does not depend on the order the model wrote them in, and ties
 //! resolve the same way every time. Events whose times lie more than a tolerance apart from
 //! every other event's cannot interact, so the problem is split into such independent groups
 //! first: long outputs stay cheap. A group where no event has two partners it may pair with
-//! is answered without the solver (see [`Matcher::solve_group`]).
+//! is answered without the solver (see `solve_group`).
 
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;

@@ -88,7 +88,7 @@ pub struct Timestamps {
 pub const HISTOGRAM_BINS: usize = 20;
 
 /// `timestamps.histogram`: counts of signed dt per bin; bin i covers
-/// [edges[i], edges[i+1]), the last bin is closed on the right.
+/// `[edges[i], edges[i+1])`, the last bin is closed on the right.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Histogram {
     /// Bin edges in seconds, one more than the bins.

@@ -12,7 +12,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use super::{ColumnMap, Format, Point, Role, Series};
+use crate::series::{ColumnMap, Format, Point, Role, Series};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 

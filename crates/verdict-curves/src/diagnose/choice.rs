@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::measures::Checkpoint;
-use crate::{Format, Role};
+use crate::series::{Format, Role};
 
 /// OpenAI and Azure keep the checkpoints of the last this many epochs.
 pub const PROVIDER_KEEPS: usize = 3;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::{Point, Role, Series};
+use crate::series::{Point, Role, Series};
 
 /// Weight of the previous smoothed value in the EMA of per-step training loss (TensorBoard's
 /// "smoothing" slider at 0.9): each value counts 10 % and the average reaches back about ten

@@ -30,7 +30,7 @@ pub use rules::{
     rule_train_stalled, rule_valid_rising,
 };
 
-use crate::{Format, Role, Series};
+use crate::series::{Format, Role, Series};
 
 /// One scored checkpoint beside its validation loss.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -350,7 +350,7 @@ pub fn attach_task_metric(run: &mut Run, metric: &str, scored: &[(u64, String, O
 mod tests {
     use super::*;
 
-    use crate::Point;
+    use crate::series::Point;
 
     /// A run of checkpoints from (train, valid) pairs at steps 10, 20, ...
     fn run_of(format: Format, pairs: &[(f64, f64)]) -> Series {

@@ -1,6 +1,6 @@
 //! The `score` pipeline: index the predictions → stream the expected file in batches, joining,
 //! parsing and scoring each batch on all threads → fold the scores in file order into sums
-//! ([`Accumulator`]) and per-example records on disk → finish the report from them.
+//! ([`Accumulator`](verdict_core::accumulate::Accumulator)) and per-example records on disk → finish the report from them.
 //!
 //! Batches are parsed and scored in parallel but folded in expected-file order, and every sum
 //! is an integer count, so the report is the same for any thread count and, merged from

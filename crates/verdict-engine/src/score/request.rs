@@ -46,7 +46,7 @@ pub struct ScoreRequest {
     pub cluster_by: Option<ClusterBy>,
     /// Score only this shard's examples (`--shard I/N`).
     pub shard: Option<Shard>,
-    /// Keep every example's key and counts in [`Scored::run_examples`] (for `verdict compare`).
+    /// Keep every example's key and counts in [`Scored::run_examples`](super::Scored::run_examples) (for `verdict compare`).
     pub keep_run: bool,
 }
 
