@@ -80,10 +80,10 @@ impl Accumulator {
             self.schema_valid += usize::from(violations.is_empty());
         }
         if let Some(events) = &score.events {
-            self.totals.add_events(events, score.valid_json());
+            self.totals.add_events(events, score.exact());
         }
         if let Some(label) = &score.label {
-            self.totals.add_label(label, score.valid_json());
+            self.totals.add_label(label, score.exact());
         }
         self.anls.add(score.anls, score.anls_typed.as_ref());
         for (total, counts) in self.paths.iter_mut().zip(&score.paths) {

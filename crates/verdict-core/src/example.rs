@@ -55,6 +55,19 @@ impl ExampleScore {
     pub fn valid_json(&self) -> bool {
         matches!(self.tier, Tier::Strict | Tier::Extracted)
     }
+
+    /// Whether the example is exactly right: the one rule behind `summary.exact_match`, its
+    /// bootstrap counter and the `exact` of `examples.jsonl`. An event task needs valid JSON
+    /// and every event right ([`EventOutcome::exact`]), a single-label task valid JSON and the
+    /// right label ([`LabelOutcome::exact`]); a spec with neither, valid JSON that meets the
+    /// schema, if there is one.
+    pub fn exact(&self) -> bool {
+        match (&self.events, &self.label) {
+            (Some(events), _) => events.exact(self.valid_json()),
+            (None, Some(label)) => label.exact(self.valid_json()),
+            (None, None) => self.valid_json() && self.violations.as_ref().is_none_or(Vec::is_empty),
+        }
+    }
 }
 
 /// Everything per-example scoring needs, borrowed from the loaded inputs.

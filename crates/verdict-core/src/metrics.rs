@@ -304,9 +304,9 @@ impl Totals {
             .or_default() += 1;
     }
 
-    /// Adds one example's event outcome; `valid_json` is whether its output counts as valid
-    /// JSON for exact match.
-    pub fn add_events(&mut self, outcome: &EventOutcome, valid_json: bool) {
+    /// Adds one example's event outcome; `exact` is whether the example is exactly right
+    /// ([`ExampleScore::exact`](crate::example::ExampleScore::exact)).
+    pub fn add_events(&mut self, outcome: &EventOutcome, exact: bool) {
         self.examples += 1;
         let c = &mut self.counts;
         c.expected += outcome.support();
@@ -358,11 +358,11 @@ impl Totals {
             *self.offset_dts_us.entry(dt).or_default() += 1;
         }
         add_slices(&mut self.sweep_tp, &outcome.sweep_tp);
-        self.perfect += usize::from(outcome.exact(valid_json));
+        self.perfect += usize::from(exact);
     }
 
-    /// Adds one single-label example.
-    pub fn add_label(&mut self, outcome: &LabelOutcome, valid_json: bool) {
+    /// Adds one single-label example; `exact` as for [`Totals::add_events`].
+    pub fn add_label(&mut self, outcome: &LabelOutcome, exact: bool) {
         self.examples += 1;
         if let Some(label) = &outcome.expected {
             self.class(label).support += 1;
@@ -375,7 +375,7 @@ impl Totals {
                 .tp += 1;
         }
         self.confuse(outcome.expected.as_deref(), outcome.predicted.as_deref());
-        self.perfect += usize::from(outcome.exact(valid_json));
+        self.perfect += usize::from(exact);
     }
 
     /// Adds the totals of another, disjoint set of examples.
@@ -889,7 +889,8 @@ mod tests {
         ];
         for ((e, p), n) in cases {
             for _ in 0..n {
-                totals.add_label(&label(Some(e), Some(p)), true);
+                let outcome = label(Some(e), Some(p));
+                totals.add_label(&outcome, outcome.exact(true));
             }
         }
         let m = class_metrics(&totals, &["yes".into(), "no".into()]);
@@ -973,8 +974,9 @@ mod tests {
     #[test]
     fn labels_follow_the_spec_then_the_data() {
         let mut totals = Totals::default();
-        totals.add_label(&label(Some("b"), Some("z")), true);
-        totals.add_label(&label(Some("a"), None), true);
+        for outcome in [label(Some("b"), Some("z")), label(Some("a"), None)] {
+            totals.add_label(&outcome, outcome.exact(true));
+        }
         let m = class_metrics(&totals, &["c".into(), "b".into()]);
         let labels: Vec<&str> = m.classes.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["c", "b", "a", "z"]);

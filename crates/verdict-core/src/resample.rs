@@ -246,7 +246,7 @@ impl NamedCounts {
             for s in &events.spurious {
                 bump(&mut c.classes, &s.label, 1);
             }
-            c.exact = i64::from(events.exact(score.valid_json()));
+            c.exact = i64::from(score.exact());
             c.expected_events = events.support() as i64;
             c.predicted_events = events.predicted() as i64;
             c.pairs = events.pairs.len() as i64;
@@ -273,7 +273,7 @@ impl NamedCounts {
             {
                 bump(&mut c.classes, l, 2);
             }
-            c.exact = i64::from(label.exact(score.valid_json()));
+            c.exact = i64::from(score.exact());
         }
         c
     }

@@ -90,13 +90,7 @@ fn line<'a>(
     let keys = &case.example.keys;
     let prediction = case.prediction.as_ref();
     let events = score.events.as_ref();
-    let exact = match (events, &score.label) {
-        (Some(e), _) => {
-            score.valid_json() && e.perfect() && (e.reached_array || !e.expected_reached_array)
-        }
-        (None, Some(l)) => score.valid_json() && l.expected.is_some() && l.expected == l.predicted,
-        (None, None) => score.valid_json() && score.violations.as_ref().is_none_or(Vec::is_empty),
-    };
+    let exact = score.exact();
     Line {
         id: keys.explicit.as_deref().or(keys.content.as_deref()),
         expected_line: verdict_core::files::public_location(&case.example.location),

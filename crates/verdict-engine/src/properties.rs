@@ -67,7 +67,8 @@ type RawEvents = Vec<(u8, u8)>;
 fn totals(examples: &[(RawEvents, RawEvents)]) -> Totals {
     let mut totals = Totals::default();
     for (e, p) in examples {
-        totals.add_events(&score(e, p), true);
+        let outcome = score(e, p);
+        totals.add_events(&outcome, outcome.exact(true));
     }
     totals
 }
