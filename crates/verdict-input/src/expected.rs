@@ -1,32 +1,56 @@
-//! Recognises the shape of each expected-file line and extracts the expected output.
+//! Recognises the shape of each expected-file line and extracts the expected output: the
+//! dispatch over the providers' expected-line shapes (`SHAPES`).
 //!
 //! Three shapes are accepted, detected per line: the Gemini / Vertex AI tuning format
 //! (`contents`), the OpenAI chat fine-tuning format (`messages`) and the plain
-//! `{"id", "expected"}` form. The expected output is ground truth, so it must be valid JSON.
+//! `{"id", "expected"}` form. Each is read by its provider's module (`providers/`). The
+//! expected output is ground truth, so it must be valid JSON.
 
 use serde_json::{Map, Value};
 
-use super::read::Unread;
-use super::{Example, Keys, UserPart, content_hash, explicit_key, gemini_user_turns, kind_of};
+use crate::providers::{ExpectedShape, gemini, openai, plain};
+use crate::read::{Unread, parse_line_unread};
+use crate::{Example, Keys, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
-const SHAPES: &str = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat line {\"messages\": [...]} or {\"id\": ..., \"expected\": ...}";
+/// The expected-line shapes, tried in this order: the fast paths first, straight from the
+/// text, then the first shape whose `matches` takes the parsed line. Their names, in this
+/// order, are the list of accepted shapes in messages. A new shape is one line here.
+const SHAPES: [ExpectedShape; 3] = [gemini::TUNING_LINE, openai::CHAT_LINE, plain::EXPECTED_LINE];
 
-/// What the reader below never looks at in an expected line: a Gemini tuning line's system
+/// What no shape's reader looks at in an expected line: a Gemini tuning line's system
 /// instruction (the join hashes the user turns only). A `--cluster-by` key or pointer may name
-/// any part of the line, so it is read in full then.
+/// any part of the line, so it is read in full then. A key skipped here must be one no shape's
+/// reader looks at.
 pub const UNREAD: Unread = Unread::Keys(&[("systemInstruction", Unread::All)]);
 
-/// Reads one expected line: the common tuning shape straight from its text
-/// ([`super::fast`]), any other line parsed (without its [`UNREAD`] parts) and detected.
+/// Reads one expected line: the common shapes straight from their text (the shapes' fast
+/// paths), any other line parsed (without its [`UNREAD`] parts) and detected.
 pub fn read(location: Location, text: &str) -> Result<Example> {
-    match super::fast::gemini_example(location, text) {
+    match read_fast(location, text) {
         Ok(example) => example,
         Err(location) => {
-            let value = super::read::parse_line_unread(&location, text, UNREAD)?;
+            let value = parse_line_unread(&location, text, UNREAD)?;
             detect(location, value)
         }
     }
+}
+
+/// The first fast path of [`SHAPES`] that reads `text`: the example, or the error of its
+/// expected output's text; the location back when every one declines.
+pub(crate) fn read_fast(
+    mut location: Location,
+    text: &str,
+) -> std::result::Result<Result<Example>, Location> {
+    for shape in &SHAPES {
+        if let Some(fast) = shape.fast {
+            match fast(location, text) {
+                Ok(example) => return Ok(example),
+                Err(declined) => location = declined,
+            }
+        }
+    }
+    Err(location)
 }
 
 /// Turns one parsed line of the expected file into an [`Example`].
@@ -35,32 +59,41 @@ pub fn detect(location: Location, line: Value) -> Result<Example> {
         return Err(Error::line(
             location,
             format!(
-                "expected a JSON object ({SHAPES}), found {}",
+                "expected a JSON object ({}), found {}",
+                shape_list(),
                 kind_of(&line)
             ),
         ));
     };
     let explicit = explicit_key(&obj, &["id", "key", "custom_id"], &location)?;
-    let (content, expected) = if let Some(contents) = obj.get("contents") {
-        gemini(&location, contents)?
-    } else if let Some(messages) = obj.get("messages") {
-        openai(&location, messages)?
-    } else if let Some(expected) = obj.get("expected") {
-        (None, expected.clone())
-    } else {
+    let Some(shape) = SHAPES.iter().find(|shape| (shape.matches)(&obj)) else {
         return Err(Error::line(
             location,
             format!(
-                "unrecognised line shape: expected {SHAPES}; found keys {}",
+                "unrecognised line shape: expected {}; found keys {}",
+                shape_list(),
                 key_list(&obj)
             ),
         ));
     };
+    let (content, expected) = (shape.read)(&location, &obj)?;
     Ok(Example {
         location,
         keys: Keys { explicit, content },
         expected,
     })
+}
+
+/// The names of [`SHAPES`] in order: "a, b or c".
+fn shape_list() -> String {
+    let mut list = String::new();
+    for (i, shape) in SHAPES.iter().enumerate() {
+        if i > 0 {
+            list.push_str(if i + 1 == SHAPES.len() { " or " } else { ", " });
+        }
+        list.push_str(shape.name);
+    }
+    list
 }
 
 fn key_list(obj: &Map<String, Value>) -> String {
@@ -73,99 +106,6 @@ fn key_list(obj: &Map<String, Value>) -> String {
         .join(", ")
 }
 
-/// The request hash and expected output of a Gemini tuning line. Mirrored by
-/// [`super::fast::gemini_example`]: change both together.
-fn gemini(location: &Location, contents: &Value) -> Result<(Option<String>, Value)> {
-    let turns = contents.as_array().ok_or_else(|| {
-        Error::line(
-            location.clone(),
-            format!(
-                "\"contents\" must be an array of turns, found {}",
-                kind_of(contents)
-            ),
-        )
-    })?;
-    let answer = turns
-        .iter()
-        .rev()
-        .find(|turn| turn.get("role").and_then(Value::as_str) == Some("model"))
-        .ok_or_else(|| Error::line(location.clone(), "\"contents\" has no turn with role \"model\": the last model turn holds the expected output"))?;
-    let text: String = answer
-        .get("parts")
-        .and_then(Value::as_array)
-        .map(|parts| {
-            parts
-                .iter()
-                .filter_map(|p| p.get("text").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let expected = parse_answer(location, &text, "the last model turn")?;
-    Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
-}
-
-fn openai(location: &Location, messages: &Value) -> Result<(Option<String>, Value)> {
-    let messages = messages.as_array().ok_or_else(|| {
-        Error::line(
-            location.clone(),
-            format!("\"messages\" must be an array, found {}", kind_of(messages)),
-        )
-    })?;
-    let answer = messages
-        .iter()
-        .rev()
-        .find(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))
-        .ok_or_else(|| Error::line(location.clone(), "\"messages\" has no message with role \"assistant\": the last assistant message holds the expected output"))?;
-    let text = openai_text(answer.get("content").unwrap_or(&Value::Null));
-    let expected = parse_answer(location, &text, "the last assistant message")?;
-    let user_turns: Vec<Vec<UserPart<'_>>> = messages
-        .iter()
-        .filter(|m| m.get("role").and_then(Value::as_str) == Some("user"))
-        .map(|m| openai_user_parts(m.get("content").unwrap_or(&Value::Null)))
-        .collect();
-    Ok((Some(content_hash(&user_turns)), expected))
-}
-
-/// The text of an OpenAI message `content`: a string, or an array of `{"type": "text"}` parts.
-pub(crate) fn openai_text(content: &Value) -> String {
-    match content {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect(),
-        _ => String::new(),
-    }
-}
-
-fn openai_user_parts(content: &Value) -> Vec<UserPart<'_>> {
-    match content {
-        Value::String(s) => vec![UserPart::Text(s)],
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| {
-                if let Some(t) = p.get("text").and_then(Value::as_str) {
-                    UserPart::Text(t)
-                } else if let Some(url) = p.pointer("/image_url/url").and_then(Value::as_str) {
-                    UserPart::File(url)
-                } else {
-                    UserPart::Other(p)
-                }
-            })
-            .collect(),
-        other => vec![UserPart::Other(other)],
-    }
-}
-
-pub(super) fn parse_answer(location: &Location, text: &str, what: &str) -> Result<Value> {
-    super::read::from_str_unique_keys(text.trim()).map_err(|e| {
-        Error::line(
-            location.clone(),
-            format!("the text of {what} is not valid JSON ({e}): the expected output must be strict JSON"),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,43 +116,6 @@ mod tests {
             path: "expected.jsonl".into(),
             line: 3,
         }
-    }
-
-    #[test]
-    fn gemini_tuning_line_takes_the_last_model_turn() {
-        let line = json!({
-            "systemInstruction": {"parts": [{"text": "annotate"}]},
-            "contents": [
-                {"role": "user", "parts": [{"text": "q1"}]},
-                {"role": "model", "parts": [{"text": "[1]"}]},
-                {"role": "user", "parts": [{"text": "q2"}]},
-                {"role": "model", "parts": [{"text": "[{\"a\": "}, {"text": "2}]"}]}
-            ]
-        });
-        let ex = detect(loc(), line).unwrap();
-        assert_eq!(ex.expected, json!([{"a": 2}]));
-        assert_eq!(ex.keys.explicit, None);
-        assert!(ex.keys.content.is_some());
-    }
-
-    #[test]
-    fn openai_chat_line_takes_the_last_assistant_message() {
-        let line = json!({"messages": [
-            {"role": "system", "content": "s"},
-            {"role": "user", "content": "q"},
-            {"role": "assistant", "content": "{\"intent\": \"refund\"}"}
-        ]});
-        assert_eq!(
-            detect(loc(), line).unwrap().expected,
-            json!({"intent": "refund"})
-        );
-    }
-
-    #[test]
-    fn plain_line_with_numeric_id() {
-        let ex = detect(loc(), json!({"id": 17, "expected": []})).unwrap();
-        assert_eq!(ex.keys.explicit.as_deref(), Some("17"));
-        assert_eq!(ex.expected, json!([]));
     }
 
     #[test]
@@ -244,6 +147,26 @@ mod tests {
         assert!(
             err.ends_with("\"id\" must be a string or a number, found an array"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_accepted_shapes_are_listed_in_the_table_order() {
+        // The list is built from the names in the table: pinned here, so that the messages
+        // change only on purpose (a new shape adds its name here too).
+        let listed = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat line {\"messages\": [...]} or {\"id\": ..., \"expected\": ...}";
+        assert_eq!(shape_list(), listed);
+        let err = detect(loc(), json!([1])).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("expected.jsonl:3: expected a JSON object ({listed}), found an array")
+        );
+        let err = detect(loc(), json!({})).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "expected.jsonl:3: unrecognised line shape: expected {listed}; found keys none"
+            )
         );
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Component, Path};
 use serde_json::Value;
 
 use crate::read::{parse_line_unread, read_jsonl};
-use crate::{expected, fast, predicted};
+use crate::{expected, predicted};
 use verdict_core::error::{Error, Location};
 use verdict_core::validity::{Tier, classify_text};
 
@@ -103,10 +103,10 @@ fn fast_reads_as_in_full(text: &str) {
     fast_example_reads_as_in_full(text);
 }
 
-/// Whether [`fast::vertex_prediction`] reads `text`; panics unless what it reads is what the
-/// full reading gives.
+/// Whether a fast path of the prediction shapes ([`predicted::read_fast`]) reads `text`;
+/// panics unless what it reads is what the full reading gives.
 pub(crate) fn fast_prediction_reads_as_in_full(text: &str) -> bool {
-    let Ok(fast) = fast::vertex_prediction(location(), text) else {
+    let Ok(fast) = predicted::read_fast(location(), text) else {
         return false;
     };
     let full = parse_line_unread(&location(), text, predicted::UNREAD)
@@ -130,10 +130,10 @@ pub(crate) fn fast_prediction_reads_as_in_full(text: &str) -> bool {
     true
 }
 
-/// Whether [`fast::gemini_example`] reads `text`; panics unless what it reads, or the error it
-/// gives, is what the full reading gives.
+/// Whether a fast path of the expected shapes ([`expected::read_fast`]) reads `text`; panics
+/// unless what it reads, or the error it gives, is what the full reading gives.
 pub(crate) fn fast_example_reads_as_in_full(text: &str) -> bool {
-    let Ok(fast) = fast::gemini_example(location(), text) else {
+    let Ok(fast) = expected::read_fast(location(), text) else {
         return false;
     };
     let full = parse_line_unread(&location(), text, expected::UNREAD)

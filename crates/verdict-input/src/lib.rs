@@ -6,27 +6,46 @@
 //! sample datasets in the same provider shapes, and [`fuzzing`] holds the checks the fuzz
 //! targets run.
 //!
+//! The layout, from the bottom up (a module uses only those above it in this list, and the
+//! types here):
+//!
+//! - [`read`]: the bytes of the files, split into lines and parsed (gzip, BOM, CRLF, blank
+//!   lines, duplicate keys, the parts of a line no reader looks at).
+//! - `seed`: what every fast reader is built of, whatever its provider: parsing a line's text
+//!   into the few fields a reader looks at, and declining the rest.
+//! - `providers`: one module a provider, each owning its line shapes, their readers and its
+//!   fast path: `gemini` (Vertex AI and the Gemini API; its fast path in `gemini/fast.rs`),
+//!   `openai` and `plain`. `providers.rs` holds what they share: the types that describe a
+//!   shape, and the request hash.
+//! - [`expected`] and [`predicted`]: the dispatch. Each has a table of the providers' shapes
+//!   (`SHAPES`): their fast paths are tried first, straight from the text, then the first shape
+//!   that matches the parsed line reads it. A new provider is a new file under `providers/`,
+//!   its `mod` line in `providers.rs`, and one line in each table it has shapes for.
+//! - [`join`], [`spill`] and [`index`]: joining and keeping what the dispatch read.
+//!
+//! [`synth`] and [`fuzzing`] stand aside: they use the dispatch and nothing uses them.
+//!
 //! May depend on: `verdict-core` only. Never on the report, curves or engine crates.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
 pub mod expected;
-pub mod fast;
 pub mod fuzzing;
 #[cfg(test)]
 mod hostile;
 pub mod index;
 pub mod join;
 pub mod predicted;
+mod providers;
 pub mod read;
+mod seed;
 pub mod spill;
 pub mod synth;
 
 pub use verdict_core::validity::Output;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use verdict_core::error::{Error, Location, Result};
 
@@ -113,41 +132,6 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// A part of a user turn, reduced to what identifies the request.
-enum UserPart<'a> {
-    Text(&'a str),
-    File(&'a str),
-    Other(&'a Value),
-}
-
-/// Hashes the user turns of a request so that a tuning-format test line and the batch output
-/// line echoing its request get the same key with no ids at all.
-///
-/// Each turn contributes its parts in order: texts, file URIs (a clip's video is usually the
-/// only thing that tells two requests apart) and, for any other part, its JSON. The hash is the
-/// first 16 hex digits of SHA-256, stable across platforms and versions.
-fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
-    let mut hasher = Sha256::new();
-    for turn in turns {
-        hasher.update(b"turn\n");
-        for part in turn {
-            let json;
-            let (tag, body): (&[u8], &str) = match part {
-                UserPart::Text(t) => (b"text", t),
-                UserPart::File(uri) => (b"file", uri),
-                UserPart::Other(v) => {
-                    json = v.to_string();
-                    (b"json", &json)
-                }
-            };
-            hasher.update(tag);
-            hasher.update((body.len() as u64).to_le_bytes());
-            hasher.update(body.as_bytes());
-        }
-    }
-    hex(&hasher.finalize()[..8])
-}
-
 /// `bytes` in lower-case hexadecimal, two digits a byte.
 pub fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -160,76 +144,4 @@ pub fn hex(bytes: &[u8]) -> String {
             ]
         })
         .collect()
-}
-
-/// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
-/// `role` optional and takes a turn without one as the user's, so such turns count too.
-/// Mirrored, with [`gemini_part`], by the fast reader of [`fast`]: change both together.
-fn gemini_user_turns(contents: &[Value]) -> Vec<Vec<UserPart<'_>>> {
-    contents
-        .iter()
-        .filter(|turn| {
-            matches!(
-                turn.get("role").and_then(Value::as_str),
-                Some("user") | None
-            )
-        })
-        .map(|turn| {
-            let parts = turn
-                .get("parts")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            parts.iter().map(gemini_part).collect()
-        })
-        .collect()
-}
-
-fn gemini_part(part: &Value) -> UserPart<'_> {
-    if let Some(text) = part.get("text").and_then(Value::as_str) {
-        return UserPart::Text(text);
-    }
-    let uri = part
-        .pointer("/fileData/fileUri")
-        .or_else(|| part.pointer("/file_data/file_uri"))
-        .and_then(Value::as_str);
-    match uri {
-        Some(uri) => UserPart::File(uri),
-        None => UserPart::Other(part),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn content_hash_tells_clips_apart_by_file_uri_and_ignores_snake_case() {
-        let a = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/1.mp4","mimeType":"video/mp4"}},{"text":"List events"}]}]);
-        let b = json!([{"role":"user","parts":[{"file_data":{"file_uri":"gs://b/1.mp4"}},{"text":"List events"}]}]);
-        let c = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/2.mp4"}},{"text":"List events"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
-        assert_eq!(hash(&a), hash(&b));
-        assert_ne!(hash(&a), hash(&c));
-        assert_eq!(hash(&a).len(), 16);
-    }
-
-    #[test]
-    fn turns_without_a_role_are_user_turns() {
-        let a = json!([{"parts": [{"text": "clip one"}]}]);
-        let b = json!([{"parts": [{"text": "clip two"}]}]);
-        let with_role = json!([{"role": "user", "parts": [{"text": "clip one"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
-        assert_ne!(hash(&a), hash(&b));
-        assert_eq!(hash(&a), hash(&with_role));
-    }
-
-    #[test]
-    fn content_hash_ignores_model_turns() {
-        let with_answer = json!([{"role":"user","parts":[{"text":"q"}]},{"role":"model","parts":[{"text":"[]"}]}]);
-        let request = json!([{"role":"user","parts":[{"text":"q"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
-        assert_eq!(hash(&with_answer), hash(&request));
-    }
 }

@@ -1,6 +1,7 @@
-//! The common line shapes read straight from their text: a Vertex AI batch output line and a
-//! Gemini tuning line, each parsed into the few fields its reader looks at rather than into a
-//! `Value` tree of the whole line.
+//! Gemini's fast path: its two common line shapes read straight from their text, a Vertex AI
+//! batch output line and a Gemini tuning line, each parsed into the few fields its reader looks
+//! at rather than into a `Value` tree of the whole line. Registered as the `fast` entry of
+//! [`super::BATCH_LINE`] and [`super::TUNING_LINE`]; built of the seeds of [`crate::seed`].
 //!
 //! Each reader gives the same [`Prediction`] or [`Example`] as parsing the line in full and
 //! detecting its shape, or declines, and the line is then read that way. It declines whatever
@@ -9,23 +10,27 @@
 //! every line of a less common shape, comes from the full reading, message for message. It
 //! also declines some lines it could read (a `thought` or `fileData` of another type where
 //! nothing looks at it, a null role or finish reason): being sure is worth more than those.
+//! Declining every line with `custom_id` also leaves to the full reading the OpenAI Batch
+//! lines that detection tries before the Vertex AI shape.
 //!
-//! The rules mirror `gemini_user_turns` and `gemini_part` (`input/mod.rs`), `vertex_batch`
-//! (`predicted.rs`) and `gemini` (`expected.rs`); the tests below and the `line_shape` fuzz
-//! target check the two readings against each other.
+//! The rules mirror `gemini_user_turns`, `gemini_part`, `vertex_batch` and `tuning_line`
+//! (`gemini.rs`); the tests below and the `line_shape` fuzz target check the two readings
+//! against each other.
 
 use std::borrow::Cow;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::predicted::{GEMINI_BLOCKED, text_or_empty};
-use super::read::{Key, KeySet, Unbuilt};
-use super::{Example, Keys, Output, Prediction, UserPart, content_hash};
+use super::GEMINI_BLOCKED;
+use crate::providers::{UserPart, content_hash, parse_answer, text_or_empty};
+use crate::read::Unbuilt;
+use crate::seed::{Flag, Text, decline, entries, parse};
+use crate::{Example, Keys, Output, Prediction};
 use verdict_core::error::{Location, Result};
 
 /// A Vertex AI batch output line with a request and a response, read from `text`; the
 /// location back when the line is not of that shape or not sure to read alike.
-pub fn vertex_prediction(
+pub(crate) fn vertex_prediction(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
@@ -67,7 +72,7 @@ pub fn vertex_prediction(
 /// A Gemini tuning line without an explicit key, read from `text`: the example, or the error
 /// of its expected output's text; the location back when the line is not of that shape or
 /// not sure to read alike.
-pub fn gemini_example(
+pub(crate) fn gemini_example(
     location: Location,
     text: &str,
 ) -> std::result::Result<Result<Example>, Location> {
@@ -92,7 +97,7 @@ pub fn gemini_example(
         .iter()
         .filter_map(|p| p.text.as_deref())
         .collect();
-    let expected = match super::expected::parse_answer(&location, &answer, "the last model turn") {
+    let expected = match parse_answer(&location, &answer, "the last model turn") {
         Ok(expected) => expected,
         Err(e) => return Ok(Err(e)),
     };
@@ -124,36 +129,6 @@ fn user_turns_hash(turns: &[Turn<'_>]) -> Option<String> {
         })
         .collect::<Option<Vec<_>>>()?;
     Some(content_hash(&user_turns))
-}
-
-fn parse<'de>(text: &'de str, shape: Shape) -> serde_json::Result<Fields<'de>> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let read = shape.deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(read)
-}
-
-/// Gives up on the fast reading. The message is never shown: a declined line is read in full,
-/// and any error is that reading's.
-fn decline<E: serde::de::Error>() -> E {
-    E::custom("not read by the fast path")
-}
-
-/// Calls `entry` with each key of an object and the map to take its value from, declining a
-/// repeated key (the full reading names it).
-fn entries<'de, A: MapAccess<'de>>(
-    mut map: A,
-    mut entry: impl FnMut(&str, &mut A) -> std::result::Result<(), A::Error>,
-) -> std::result::Result<(), A::Error> {
-    let mut keys = KeySet::default();
-    while let Some(key) = map.next_key_seed(Key)? {
-        // A borrowed key clones as a pointer; only an escaped one is copied.
-        if keys.repeated(key.clone()).is_some() {
-            return Err(decline());
-        }
-        entry(&key, &mut map)?;
-    }
-    Ok(())
 }
 
 /// What the readers take from a line.
@@ -273,42 +248,6 @@ impl<'de> DeserializeSeed<'de> for Seed {
             Seed::Candidates | Seed::Turns | Seed::Parts => d.deserialize_seq(self),
             _ => d.deserialize_map(self),
         }
-    }
-}
-
-/// A string value, borrowed from the text when it can be; anything else declines. serde_json
-/// reads a string value as it reads an object key, so this is [`Key`] under the name of what
-/// it reads.
-struct Text;
-
-impl<'de> DeserializeSeed<'de> for Text {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        Key.deserialize(d)
-    }
-}
-
-/// A boolean value; anything else declines.
-struct Flag;
-
-impl<'de> DeserializeSeed<'de> for Flag {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
-        d.deserialize_bool(self)
-    }
-}
-
-impl Visitor<'_> for Flag {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<bool, E> {
-        Ok(v)
     }
 }
 

@@ -1,0 +1,144 @@
+//! The line shapes of each provider, one module a provider: [`gemini`] (Vertex AI and the
+//! Gemini API), [`openai`], and [`plain`] (verdict's own forms). Each owns its shapes' readers
+//! and fast path, and describes each shape as an [`ExpectedShape`] or a [`PredictedShape`]
+//! that the tables of [`crate::expected`] and [`crate::predicted`] register.
+//!
+//! What the providers share is here: the entry types, the request hash of the shapes that
+//! carry their request ([`content_hash`]: one request gives one hash whichever provider's shape
+//! carries it), and the small readers of an answer's text and of a failure's reason.
+
+pub(crate) mod gemini;
+pub(crate) mod openai;
+pub(crate) mod plain;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{Example, Keys, Output, Prediction, hex};
+use verdict_core::error::{Error, Location, Result};
+
+/// A shape of expected line, as a provider module describes it and [`crate::expected`]
+/// registers it.
+pub(crate) struct ExpectedShape {
+    /// How the shape is named in messages: the "expected ..." list of accepted shapes is the
+    /// names of the registered shapes in order.
+    pub name: &'static str,
+    /// Whether a line object is of this shape. Shapes are tried in the order of the table, and
+    /// the first that matches reads the line: a shape may take lines a later one would match.
+    pub matches: fn(&Map<String, Value>) -> bool,
+    /// The request hash (if the shape carries the request) and the expected output of a line
+    /// [`Self::matches`] took. The explicit key (`id`, `key` or `custom_id`) is read before, for
+    /// every shape alike.
+    pub read: ReadExpected,
+    /// A reader of the shape's common lines straight from their text: the example (or the
+    /// error of its expected output), or the location back to decline. The fast paths of all
+    /// shapes are tried, in the order of the table, before a line is parsed in full. One must
+    /// give what parsing in full and detecting gives, so it declines every line it is not sure
+    /// of: one that an earlier shape would take, one with an explicit key (read by the dispatch
+    /// for every shape), and what [`crate::seed`] lists.
+    pub fast: Option<FastExpected>,
+}
+
+/// A shape of prediction line, as a provider module describes it and [`crate::predicted`]
+/// registers it.
+pub(crate) struct PredictedShape {
+    /// Whether a line object is of this shape. Shapes are tried in the order of the table, and
+    /// the first that matches reads the line: a shape may take lines a later one would match.
+    pub matches: fn(&Map<String, Value>) -> bool,
+    /// The keys, output and finish reason of a line [`Self::matches`] took. A request that
+    /// failed or was blocked is [`Output::Failed`] with the provider's reason, not an error.
+    pub read: ReadPredicted,
+    /// A reader of the shape's common lines straight from their text: the prediction, or the
+    /// location back to decline. The fast paths of all shapes are tried, in the order of the
+    /// table, before a line is parsed in full. One must give what parsing in full and detecting
+    /// gives, so it declines every line it is not sure of: one that an earlier shape would
+    /// take, and what [`crate::seed`] lists.
+    pub fast: Option<FastPredicted>,
+}
+
+/// The reader of an expected shape: the request hash and the expected output of a line.
+pub(crate) type ReadExpected =
+    fn(&Location, &Map<String, Value>) -> Result<(Option<String>, Value)>;
+
+/// The fast path of an expected shape: the example or the error of its expected output, or
+/// the location back to decline.
+pub(crate) type FastExpected = fn(Location, &str) -> std::result::Result<Result<Example>, Location>;
+
+/// The reader of a prediction shape: the keys, the output and the finish reason of a line.
+pub(crate) type ReadPredicted =
+    fn(&Location, &Map<String, Value>) -> Result<(Keys, Output, Option<String>)>;
+
+/// The fast path of a prediction shape: the prediction, or the location back to decline.
+pub(crate) type FastPredicted = fn(Location, &str) -> std::result::Result<Prediction, Location>;
+
+/// A part of a user turn, reduced to what identifies the request.
+pub(crate) enum UserPart<'a> {
+    Text(&'a str),
+    File(&'a str),
+    Other(&'a Value),
+}
+
+/// Hashes the user turns of a request so that a tuning-format test line and the batch output
+/// line echoing its request get the same key with no ids at all.
+///
+/// Each turn contributes its parts in order: texts, file URIs (a clip's video is usually the
+/// only thing that tells two requests apart) and, for any other part, its JSON. The hash is the
+/// first 16 hex digits of SHA-256, stable across platforms and versions.
+pub(crate) fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
+    let mut hasher = Sha256::new();
+    for turn in turns {
+        hasher.update(b"turn\n");
+        for part in turn {
+            let json;
+            let (tag, body): (&[u8], &str) = match part {
+                UserPart::Text(t) => (b"text", t),
+                UserPart::File(uri) => (b"file", uri),
+                UserPart::Other(v) => {
+                    json = v.to_string();
+                    (b"json", &json)
+                }
+            };
+            hasher.update(tag);
+            hasher.update((body.len() as u64).to_le_bytes());
+            hasher.update(body.as_bytes());
+        }
+    }
+    hex(&hasher.finalize()[..8])
+}
+
+/// The expected output in the text of an answer (`what` names it for the message). The
+/// expected output is ground truth, so it must be strict JSON.
+pub(crate) fn parse_answer(location: &Location, text: &str, what: &str) -> Result<Value> {
+    crate::read::from_str_unique_keys(text.trim()).map_err(|e| {
+        Error::line(
+            location.clone(),
+            format!("the text of {what} is not valid JSON ({e}): the expected output must be strict JSON"),
+        )
+    })
+}
+
+/// A failure's reason: a non-blank string as it is, an object's `message` or else its JSON;
+/// `None` for a missing value, null, a blank string or an empty object.
+pub(crate) fn non_empty_str(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Null | Value::String(_) => None,
+        Value::Object(o) if o.is_empty() => None,
+        other => Some(
+            other
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| other.to_string()),
+        ),
+    }
+}
+
+/// The model's answer text as an output: [`Output::Empty`] when it is blank.
+pub(crate) fn text_or_empty(text: String) -> Output {
+    if text.trim().is_empty() {
+        Output::Empty
+    } else {
+        Output::Text(text)
+    }
+}

@@ -1,0 +1,299 @@
+//! Gemini, on Vertex AI and the Gemini API: its test-set and batch-output line shapes, the
+//! hashing of its user turns, and its fast path ([`fast`]).
+//!
+//! - [`TUNING_LINE`], an expected line: the Vertex AI supervised tuning dataset format for
+//!   Gemini, `{"systemInstruction", "contents": [{"role", "parts"}, ...]}`, whose last `model`
+//!   turn holds the expected output.
+//! - [`BATCH_LINE`], a prediction line: a Vertex AI batch prediction output line
+//!   `{"status", "processed_time", "request", "response"}`, and a Gemini API Batch Mode output
+//!   line, which carries the request's `key` with its `response` (or, for a failed request,
+//!   with an `error` or a `status`). A response is a `GenerateContentResponse`:
+//!   `candidates[].content.parts` (parts marked `thought` are reasoning), `finishReason`,
+//!   `promptFeedback.blockReason`.
+//!
+//! A line with no explicit key joins by the hash of its user turns ([`gemini_user_turns`]),
+//! which a tuning line and the batch output line echoing its request share.
+
+pub(crate) mod fast;
+
+use serde_json::{Map, Value};
+
+use super::{
+    ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str, parse_answer,
+    text_or_empty,
+};
+use crate::{Keys, Output, explicit_key, kind_of};
+use verdict_core::error::{Error, Location, Result};
+
+/// A Gemini / Vertex AI tuning line, recognised by its `contents`.
+pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
+    name: "a Gemini tuning line {\"contents\": [...]}",
+    matches: |obj| obj.contains_key("contents"),
+    read: tuning_line,
+    fast: Some(fast::gemini_example),
+};
+
+/// A Vertex AI or Gemini API batch output line, recognised by its `response` or `request`, or
+/// by a `key` with a `status` or an `error` (a Gemini API line of a failed request).
+pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    matches: |obj| {
+        let has = |k: &str| obj.contains_key(k);
+        has("response") || has("request") || (has("key") && (has("status") || has("error")))
+    },
+    read: batch_line,
+    fast: Some(fast::vertex_prediction),
+};
+
+/// Gemini finish reasons that mean the answer was withheld, not merely cut short.
+pub(crate) const GEMINI_BLOCKED: [&str; 7] = [
+    "SAFETY",
+    "RECITATION",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "IMAGE_SAFETY",
+    "LANGUAGE",
+];
+
+/// The request hash and expected output of a Gemini tuning line. Mirrored by
+/// [`fast::gemini_example`]: change both together.
+fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<String>, Value)> {
+    let contents = &obj["contents"];
+    let turns = contents.as_array().ok_or_else(|| {
+        Error::line(
+            location.clone(),
+            format!(
+                "\"contents\" must be an array of turns, found {}",
+                kind_of(contents)
+            ),
+        )
+    })?;
+    let answer = turns
+        .iter()
+        .rev()
+        .find(|turn| turn.get("role").and_then(Value::as_str) == Some("model"))
+        .ok_or_else(|| Error::line(location.clone(), "\"contents\" has no turn with role \"model\": the last model turn holds the expected output"))?;
+    let text: String = answer
+        .get("parts")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let expected = parse_answer(location, &text, "the last model turn")?;
+    Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
+}
+
+/// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: `key`
+/// as its explicit key, the hash of `request.contents` as its content key.
+fn batch_line(
+    location: &Location,
+    obj: &Map<String, Value>,
+) -> Result<(Keys, Output, Option<String>)> {
+    let explicit = explicit_key(obj, &["key"], location)?;
+    let content = obj
+        .get("request")
+        .and_then(|r| r.get("contents"))
+        .and_then(Value::as_array)
+        .map(|turns| content_hash(&gemini_user_turns(turns)));
+    let (output, finish) = vertex_batch(obj);
+    Ok((Keys { explicit, content }, output, finish))
+}
+
+/// The output of a Vertex AI batch line. Mirrored by [`fast::vertex_prediction`]:
+/// change both together.
+fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
+    let Some(response) = obj.get("response").filter(|r| !r.is_null()) else {
+        let reason = non_empty_str(obj.get("status"))
+            .or_else(|| non_empty_str(obj.get("error")))
+            .unwrap_or_else(|| "no response".into());
+        return (Output::Failed(reason), None);
+    };
+    let candidate = response
+        .get("candidates")
+        .and_then(Value::as_array)
+        .and_then(|c| c.first());
+    let Some(candidate) = candidate else {
+        let reason = match response
+            .pointer("/promptFeedback/blockReason")
+            .and_then(Value::as_str)
+        {
+            Some(block) => format!("blocked: {block}"),
+            None => "no candidates".into(),
+        };
+        return (Output::Failed(reason), None);
+    };
+    let finish = candidate
+        .get("finishReason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(reason) = finish.as_deref().filter(|r| GEMINI_BLOCKED.contains(r)) {
+        return (Output::Failed(format!("blocked: {reason}")), finish);
+    }
+    // Thinking models put their reasoning in parts marked `thought`; the answer is the rest.
+    let text: String = candidate
+        .pointer("/content/parts")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    (text_or_empty(text), finish)
+}
+
+/// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
+/// `role` optional and takes a turn without one as the user's, so such turns count too.
+/// Mirrored, with [`gemini_part`], by the fast reader of [`fast`]: change both together.
+fn gemini_user_turns(contents: &[Value]) -> Vec<Vec<UserPart<'_>>> {
+    contents
+        .iter()
+        .filter(|turn| {
+            matches!(
+                turn.get("role").and_then(Value::as_str),
+                Some("user") | None
+            )
+        })
+        .map(|turn| {
+            let parts = turn
+                .get("parts")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            parts.iter().map(gemini_part).collect()
+        })
+        .collect()
+}
+
+fn gemini_part(part: &Value) -> UserPart<'_> {
+    if let Some(text) = part.get("text").and_then(Value::as_str) {
+        return UserPart::Text(text);
+    }
+    let uri = part
+        .pointer("/fileData/fileUri")
+        .or_else(|| part.pointer("/file_data/file_uri"))
+        .and_then(Value::as_str);
+    match uri {
+        Some(uri) => UserPart::File(uri),
+        None => UserPart::Other(part),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Prediction;
+    use crate::expected::detect;
+    use serde_json::json;
+
+    #[test]
+    fn content_hash_tells_clips_apart_by_file_uri_and_ignores_snake_case() {
+        let a = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/1.mp4","mimeType":"video/mp4"}},{"text":"List events"}]}]);
+        let b = json!([{"role":"user","parts":[{"file_data":{"file_uri":"gs://b/1.mp4"}},{"text":"List events"}]}]);
+        let c = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/2.mp4"}},{"text":"List events"}]}]);
+        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        assert_eq!(hash(&a), hash(&b));
+        assert_ne!(hash(&a), hash(&c));
+        assert_eq!(hash(&a).len(), 16);
+    }
+
+    #[test]
+    fn turns_without_a_role_are_user_turns() {
+        let a = json!([{"parts": [{"text": "clip one"}]}]);
+        let b = json!([{"parts": [{"text": "clip two"}]}]);
+        let with_role = json!([{"role": "user", "parts": [{"text": "clip one"}]}]);
+        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(hash(&a), hash(&with_role));
+    }
+
+    #[test]
+    fn content_hash_ignores_model_turns() {
+        let with_answer = json!([{"role":"user","parts":[{"text":"q"}]},{"role":"model","parts":[{"text":"[]"}]}]);
+        let request = json!([{"role":"user","parts":[{"text":"q"}]}]);
+        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        assert_eq!(hash(&with_answer), hash(&request));
+    }
+
+    fn loc() -> Location {
+        Location {
+            path: "expected.jsonl".into(),
+            line: 3,
+        }
+    }
+
+    #[test]
+    fn gemini_tuning_line_takes_the_last_model_turn() {
+        let line = json!({
+            "systemInstruction": {"parts": [{"text": "annotate"}]},
+            "contents": [
+                {"role": "user", "parts": [{"text": "q1"}]},
+                {"role": "model", "parts": [{"text": "[1]"}]},
+                {"role": "user", "parts": [{"text": "q2"}]},
+                {"role": "model", "parts": [{"text": "[{\"a\": "}, {"text": "2}]"}]}
+            ]
+        });
+        let ex = detect(loc(), line).unwrap();
+        assert_eq!(ex.expected, json!([{"a": 2}]));
+        assert_eq!(ex.keys.explicit, None);
+        assert!(ex.keys.content.is_some());
+    }
+
+    fn detect_ok(line: Value) -> Prediction {
+        crate::predicted::detect(
+            Location {
+                path: "p.jsonl".into(),
+                line: 1,
+            },
+            line,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn vertex_batch_success_joins_by_request_hash() {
+        let p = detect_ok(json!({
+            "status": "",
+            "request": {"contents": [{"role": "user", "parts": [{"text": "q"}]}]},
+            "response": {"candidates": [{"content": {"role": "model", "parts": [{"text": "[]"}]}, "finishReason": "STOP"}]}
+        }));
+        assert_eq!(p.output, Output::Text("[]".into()));
+        assert_eq!(p.finish_reason.as_deref(), Some("STOP"));
+        assert!(p.keys.content.is_some());
+        assert_eq!(p.keys.explicit, None);
+    }
+
+    #[test]
+    fn vertex_batch_failures_keep_the_reason() {
+        let p = detect_ok(json!({"status": "Internal error", "request": {"contents": []}}));
+        assert_eq!(p.output, Output::Failed("Internal error".into()));
+        let p = detect_ok(
+            json!({"request": {}, "response": {"promptFeedback": {"blockReason": "OTHER"}}}),
+        );
+        assert_eq!(p.output, Output::Failed("blocked: OTHER".into()));
+        let p = detect_ok(
+            json!({"request": {}, "response": {"candidates": [{"finishReason": "SAFETY"}]}}),
+        );
+        assert_eq!(p.output, Output::Failed("blocked: SAFETY".into()));
+        let p = detect_ok(json!({"request": {}, "response": {"candidates": []}}));
+        assert_eq!(p.output, Output::Failed("no candidates".into()));
+    }
+
+    #[test]
+    fn vertex_truncation_is_text_with_its_finish_reason_and_thoughts_are_skipped() {
+        let p = detect_ok(
+            json!({"key": "k1", "response": {"candidates": [{"content": {"parts": [
+            {"text": "let me think", "thought": true}, {"text": "[{\"a\":"}
+        ]}, "finishReason": "MAX_TOKENS"}]}}),
+        );
+        assert_eq!(p.output, Output::Text("[{\"a\":".into()));
+        assert_eq!(p.finish_reason.as_deref(), Some("MAX_TOKENS"));
+        assert_eq!(p.keys.explicit.as_deref(), Some("k1"));
+    }
+}

@@ -1,0 +1,100 @@
+//! The plain forms, no provider's: verdict's own `{"id", "expected"}` test-set line and
+//! `{"id", "output", "finish_reason"}` prediction line (`docs/input-formats.md`), for outputs
+//! gathered by any other means. Tried last on each side.
+
+use serde_json::{Map, Value};
+
+use super::{ExpectedShape, PredictedShape};
+use crate::{Keys, Output, explicit_key};
+use verdict_core::error::{Location, Result};
+
+/// A plain expected line, recognised by its `expected`: the value as is.
+pub(crate) const EXPECTED_LINE: ExpectedShape = ExpectedShape {
+    name: "{\"id\": ..., \"expected\": ...}",
+    matches: |obj| obj.contains_key("expected"),
+    read: |_, obj| Ok((None, obj["expected"].clone())),
+    fast: None,
+};
+
+/// A plain prediction line, recognised by its `output`.
+pub(crate) const PREDICTION_LINE: PredictedShape = PredictedShape {
+    matches: |obj| obj.contains_key("output"),
+    read: prediction_line,
+    fast: None,
+};
+
+/// The keys, output and finish reason of a plain prediction line: `id` as its explicit key; an
+/// `output` string is raw model text, any other value is taken as already parsed.
+fn prediction_line(
+    location: &Location,
+    obj: &Map<String, Value>,
+) -> Result<(Keys, Output, Option<String>)> {
+    let explicit = explicit_key(obj, &["id"], location)?;
+    let output = match &obj["output"] {
+        Value::String(text) if text.trim().is_empty() => Output::Empty,
+        Value::String(text) => Output::Text(text.clone()),
+        Value::Null => Output::Empty,
+        value => Output::Value(value.clone()),
+    };
+    let finish = obj
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok((
+        Keys {
+            explicit,
+            content: None,
+        },
+        output,
+        finish,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Prediction;
+    use serde_json::json;
+
+    #[test]
+    fn plain_line_with_numeric_id() {
+        let loc = Location {
+            path: "expected.jsonl".into(),
+            line: 3,
+        };
+        let ex = crate::expected::detect(loc, json!({"id": 17, "expected": []})).unwrap();
+        assert_eq!(ex.keys.explicit.as_deref(), Some("17"));
+        assert_eq!(ex.expected, json!([]));
+    }
+
+    fn detect_ok(line: Value) -> Prediction {
+        crate::predicted::detect(
+            Location {
+                path: "p.jsonl".into(),
+                line: 1,
+            },
+            line,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn plain_output_text_value_or_empty() {
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": "[1]"})).output,
+            Output::Text("[1]".into())
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": [1]})).output,
+            Output::Value(json!([1]))
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": "  "})).output,
+            Output::Empty
+        );
+        assert_eq!(
+            detect_ok(json!({"id": 1, "output": null})).output,
+            Output::Empty
+        );
+    }
+}
