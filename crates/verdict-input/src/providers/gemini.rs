@@ -16,6 +16,8 @@
 
 pub(crate) mod fast;
 
+pub(crate) use fast::GEMINI_BLOCKED;
+
 use serde_json::{Map, Value};
 
 use super::{
@@ -43,17 +45,6 @@ pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
     read: batch_line,
     fast: Some(fast::vertex_prediction),
 };
-
-/// Gemini finish reasons that mean the answer was withheld, not merely cut short.
-pub(crate) const GEMINI_BLOCKED: [&str; 7] = [
-    "SAFETY",
-    "RECITATION",
-    "BLOCKLIST",
-    "PROHIBITED_CONTENT",
-    "SPII",
-    "IMAGE_SAFETY",
-    "LANGUAGE",
-];
 
 /// The request hash and expected output of a Gemini tuning line. Mirrored by
 /// [`fast::gemini_example`]: change both together.

@@ -21,12 +21,23 @@ use std::borrow::Cow;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::GEMINI_BLOCKED;
 use crate::providers::{UserPart, content_hash, parse_answer, text_or_empty};
 use crate::read::Unbuilt;
 use crate::seed::{Flag, Text, decline, entries, parse};
 use crate::{Example, Keys, Output, Prediction};
 use verdict_core::error::{Location, Result};
+
+/// Gemini finish reasons that mean the answer was withheld, not merely cut short (here, below
+/// the full reader of `gemini.rs`, so that both can read it without importing each other).
+pub(crate) const GEMINI_BLOCKED: [&str; 7] = [
+    "SAFETY",
+    "RECITATION",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "IMAGE_SAFETY",
+    "LANGUAGE",
+];
 
 /// A Vertex AI batch output line with a request and a response, read from `text`; the
 /// location back when the line is not of that shape or not sure to read alike.
