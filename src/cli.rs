@@ -38,7 +38,8 @@ enum Command {
     /// Merge the partial states of `verdict score --shard I/N` runs into the report of the
     /// whole run: the same report a single run writes.
     Merge(MergeArgs),
-    /// JSON validity and schema compliance of model outputs, with no expected outputs.
+    /// JSON validity (and, with --schema, schema compliance) of model outputs, with no expected
+    /// outputs.
     Validate(ValidateArgs),
     /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
     /// curves: overfitting, underfitting, the checkpoint to ship.
@@ -79,9 +80,9 @@ struct MergeArgs {
 
 #[derive(Debug, Args)]
 struct ValidateArgs {
-    /// The JSON Schema the outputs must follow.
+    /// The JSON Schema the outputs must follow [default: none: JSON validity alone].
     #[arg(long, value_name = "FILE")]
-    schema: PathBuf,
+    schema: Option<PathBuf>,
 
     /// Prediction files (any supported shape), directories or globs.
     #[arg(value_name = "FILE", required = true)]

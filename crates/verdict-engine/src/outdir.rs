@@ -58,6 +58,7 @@ impl Inputs {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("its \"run\" has no \"{key}\""))
         };
+        let (spec, expected) = (text_of("spec")?, text_of("expected")?);
         let predictions = run
             .get("predictions")
             .and_then(serde_json::Value::as_array)
@@ -68,8 +69,8 @@ impl Inputs {
             })
             .ok_or("its \"run\" has no \"predictions\" list")?;
         Ok(Inputs {
-            spec: text_of("spec")?,
-            expected: text_of("expected")?,
+            spec,
+            expected,
             predictions,
         })
     }
