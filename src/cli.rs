@@ -501,7 +501,7 @@ fn write_scored(
     let out = match out {
         Out::Given(dir) | Out::Default(dir) => dir,
     };
-    let path = write_all(&out, report, &mut |w| scored.examples.write_to(w))?;
+    let path = write_all(out, report, &mut |w| scored.examples.write_to(w))?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }
