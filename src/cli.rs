@@ -13,8 +13,9 @@ use verdict_core::joining::JoinMode;
 use verdict_core::resample::ClusterBy;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::Progress;
+use verdict_engine::outdir::{Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
-use verdict_engine::score::{ScoreRequest, Shard, score};
+use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
 use verdict_report::comparison::{self, Outcome};
 use verdict_report::{console, markdown, write_all, write_atomic};
 
@@ -37,7 +38,8 @@ enum Command {
     /// Merge the partial states of `verdict score --shard I/N` runs into the report of the
     /// whole run: the same report a single run writes.
     Merge(MergeArgs),
-    /// JSON validity and schema compliance of model outputs, with no expected outputs.
+    /// JSON validity (and, with --schema, schema compliance) of model outputs, with no expected
+    /// outputs.
     Validate(ValidateArgs),
     /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
     /// curves: overfitting, underfitting, the checkpoint to ship.
@@ -78,9 +80,9 @@ struct MergeArgs {
 
 #[derive(Debug, Args)]
 struct ValidateArgs {
-    /// The JSON Schema the outputs must follow.
+    /// The JSON Schema the outputs must follow [default: none: JSON validity alone].
     #[arg(long, value_name = "FILE")]
-    schema: PathBuf,
+    schema: Option<PathBuf>,
 
     /// Prediction files (any supported shape), directories or globs.
     #[arg(value_name = "FILE", required = true)]
@@ -424,8 +426,27 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         bar
     });
 
+    // Checked before the scoring too, so a long run is not refused only at its end.
+    let default = match &args.out {
+        Some(_) => None,
+        None => Some(default_out(&load_spec(&request)?.0.name)),
+    };
+    let out = args.out.as_deref().map_or_else(
+        || Out::Default(default.as_deref().unwrap_or(Path::new("reports"))),
+        Out::Given,
+    );
+    check_out(
+        out,
+        &Inputs::of_request(&request),
+        request.baseline.as_deref(),
+    )?;
     let scored = score(&request, &progress)?;
-    write_scored(&scored, args.out, args.quiet)
+    write_scored(&scored, args.out, request.baseline.as_deref(), args.quiet)
+}
+
+/// `reports/<name>/`, where a run writes when not given `--out`.
+fn default_out(name: &str) -> PathBuf {
+    Path::new("reports").join(name)
 }
 
 /// The terminal's progress bar for the engine's progress reports.
@@ -453,8 +474,13 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         max_drop_overrides,
         threads: args.threads.map(usize::from),
     };
+    if let (Some(out), Some(baseline)) = (&args.out, &whole_run.baseline) {
+        // Before the merge, which reads every part: the inputs are checked once it is done.
+        check_baseline(Out::Given(out), baseline)?;
+    }
+    let baseline = whole_run.baseline.clone();
     let scored = verdict_engine::score::merge(&args.parts, whole_run)?;
-    write_scored(&scored, args.out, args.quiet)
+    write_scored(&scored, args.out, baseline.as_deref(), args.quiet)
 }
 
 /// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
@@ -462,14 +488,20 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
 fn write_scored(
     scored: &verdict_engine::score::Scored,
     out: Option<PathBuf>,
+    baseline: Option<&Path>,
     quiet: bool,
 ) -> Result<u8> {
+    let report = &scored.report;
+    let default = default_out(&report.run.name);
+    let out = out.as_deref().map_or(Out::Default(&default), Out::Given);
+    check_out(out, &Inputs::of_run(&report.run), baseline)?;
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
-    let report = &scored.report;
-    let out = out.unwrap_or_else(|| Path::new("reports").join(&report.run.name));
-    let path = write_all(&out, report, &mut |w| scored.examples.write_to(w))?;
+    let out = match out {
+        Out::Given(dir) | Out::Default(dir) => dir,
+    };
+    let path = write_all(out, report, &mut |w| scored.examples.write_to(w))?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }

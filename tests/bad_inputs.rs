@@ -102,6 +102,41 @@ const CASES: &[(&str, i32, &str)] = &[
         "{dir}/expected.jsonl:1: not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)",
     ),
     (
+        "json-array-expected",
+        2,
+        "{dir}/expected.jsonl:1: not valid JSON (EOF while parsing a list at line 1 column 1): each line must hold one JSON object; the file looks like a JSON array, not JSON Lines: verdict expects one JSON object per line, e.g. jq -c '.[]' {dir}/expected.jsonl > {dir}/expected.lines.jsonl",
+    ),
+    (
+        "json-array-on-one-line-predictions",
+        2,
+        "{dir}/predictions.jsonl:1: expected a JSON object (a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"} or {\"id\": ..., \"output\": ...}), found an array; the file looks like a JSON array, not JSON Lines: verdict expects one JSON object per line, e.g. jq -c '.[]' {dir}/predictions.jsonl > {dir}/predictions.lines.jsonl",
+    ),
+    (
+        "pretty-printed-predictions",
+        2,
+        "{dir}/predictions.jsonl:1: not valid JSON (EOF while parsing an object at line 1 column 1): each line must hold one JSON object; the file looks like pretty-printed JSON (an object spread over several lines), not JSON Lines: verdict expects each object on one line, e.g. jq -c . {dir}/predictions.jsonl > {dir}/predictions.lines.jsonl",
+    ),
+    (
+        "csv-expected",
+        2,
+        "{dir}/expected.jsonl:1: not valid JSON (expected value at line 1 column 1): each line must hold one JSON object; the file looks like CSV (its first line is comma-separated), not JSON Lines: verdict expects one JSON object per line, in one of the shapes of docs/input-formats.md",
+    ),
+    (
+        "utf16-without-bom-predictions",
+        2,
+        "{dir}/predictions.jsonl:1: not valid JSON (key must be a string at line 1 column 2): each line must hold one JSON object; the file looks like UTF-16 without a byte-order mark (it holds NUL bytes): input files must be UTF-8 encoded (save it as UTF-8, e.g. iconv -f UTF-16LE -t UTF-8 {dir}/predictions.jsonl > {dir}/predictions.lines.jsonl)",
+    ),
+    (
+        "empty-predictions",
+        2,
+        "{dir}/predictions.jsonl: no predictions: the prediction files are empty (expected one JSON object per line)",
+    ),
+    (
+        "spec-is-json",
+        2,
+        "{dir}/eval.toml:1: invalid key-value pair, expected key; the spec looks like JSON, but eval.toml is TOML (key = value lines and [tables], docs/spec.md)",
+    ),
+    (
         "directory-as-expected",
         2,
         "{dir}/expected.jsonl: is a directory, expected a JSONL file",

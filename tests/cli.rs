@@ -9,6 +9,7 @@ mod errors;
 mod harness;
 mod layering;
 mod nothing_lost;
+mod out_dir;
 mod reference;
 mod reports;
 mod sample;

@@ -118,7 +118,13 @@ fn unknown_line_shapes() {
         "{}",
         run.stderr
     );
-    assert_error(&run, "found an array");
+    // A one-line array is what a JSON array file looks like, so the hint says how to split it.
+    assert_error(
+        &run,
+        &format!(
+            "found an array; the file looks like a JSON array, not JSON Lines: verdict expects one JSON object per line, e.g. jq -c '.[]' {dir}/expected.jsonl > {dir}/expected.lines.jsonl"
+        ),
+    );
 }
 
 #[test]

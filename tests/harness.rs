@@ -31,9 +31,14 @@ pub fn root() -> &'static Path {
 
 /// Runs `verdict ARGS` from the repository root.
 pub fn verdict<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    verdict_in(root(), args)
+}
+
+/// Runs `verdict ARGS` from `dir`, for runs that write to the default `reports/<name>/`.
+pub fn verdict_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .output()
         .expect("the verdict binary runs");
     Run {

@@ -227,7 +227,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
     };
     let raw: RawSpec = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_of(text, span.start));
-        spec_error(line, describe_toml_error(&e))
+        // A JSON object is never valid TOML: say so rather than leave a TOML parser's puzzle.
+        let json = if text.trim_start().starts_with('{') {
+            "; the spec looks like JSON, but eval.toml is TOML (key = value lines and [tables], docs/spec.md)"
+        } else {
+            ""
+        };
+        spec_error(line, format!("{}{json}", describe_toml_error(&e)))
     })?;
 
     if let Some(name) = raw.name.as_deref().filter(|n| !is_plain_name(n)) {

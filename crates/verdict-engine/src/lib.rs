@@ -14,6 +14,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
 pub mod examples;
+pub mod outdir;
 #[cfg(test)]
 mod properties;
 pub mod runs;

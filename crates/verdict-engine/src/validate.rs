@@ -23,8 +23,8 @@ use verdict_report::{RepairCounts, SchemaCounts, Tool, Validity};
 /// What `verdict validate` was asked to do.
 #[derive(Debug, Clone)]
 pub struct ValidateRequest {
-    /// The JSON Schema.
-    pub schema: PathBuf,
+    /// The JSON Schema; without one, JSON validity alone is reported.
+    pub schema: Option<PathBuf>,
     /// Prediction files, directories or globs.
     pub files: Vec<PathBuf>,
     /// Count repaired outputs as parsed for the schema check.
@@ -61,8 +61,8 @@ pub struct ValidationReport {
 /// `run` of `validation.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidationRun {
-    /// The schema file.
-    pub schema: String,
+    /// The schema file; `null` when none was given.
+    pub schema: Option<String>,
     /// The prediction paths.
     pub files: Vec<String>,
     /// Whether repaired outputs were checked.
@@ -82,13 +82,13 @@ pub struct ValidationSummary {
     pub json_valid: Option<f64>,
     /// (strict + extracted + repaired) / N.
     pub json_recoverable: Option<f64>,
-    /// Schema-valid outputs / N.
+    /// Schema-valid outputs / N; `null` without a schema.
     pub schema_valid: Option<f64>,
 }
 
 /// Reads, classifies and checks every output.
 pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
-    let schema = Schema::load(&request.schema)?;
+    let schema = request.schema.as_deref().map(Schema::load).transpose()?;
     let mut outputs: Vec<(Output, Option<String>)> = Vec::new();
     for file in expand_paths(&request.files)? {
         read_jsonl(&file, |location, value| {
@@ -111,7 +111,9 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
         .par_iter()
         .map(|(output, _)| {
             let parsed = classify(Some(output));
-            let violations = parsed.scored_value(request.repair).map(|v| schema.check(v));
+            let violations = schema
+                .as_ref()
+                .and_then(|schema| parsed.scored_value(request.repair).map(|v| schema.check(v)));
             (parsed.tier, parsed.repairs, violations)
         })
         .collect();
@@ -120,7 +122,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let mut repairs = RepairCounts::default();
     let mut table = ErrorTable::default();
     let mut counts = SchemaCounts {
-        file: Some(request.schema.display().to_string()),
+        file: request.schema.as_ref().map(|s| s.display().to_string()),
         ..SchemaCounts::default()
     };
     for (ordinal, (tier, r, violations)) in checked.iter().enumerate() {
@@ -143,7 +145,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let mut report = ValidationReport {
         tool: Tool::default(),
         run: ValidationRun {
-            schema: request.schema.display().to_string(),
+            schema: request.schema.as_ref().map(|s| s.display().to_string()),
             files: request
                 .files
                 .iter()
@@ -157,7 +159,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
             json_valid_strict: ratio(validity.strict),
             json_valid: ratio(validity.strict + validity.extracted),
             json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
-            schema_valid: ratio(counts.valid),
+            schema_valid: schema.as_ref().and_then(|_| ratio(counts.valid)),
         },
         validity,
         repairs,
@@ -182,8 +184,12 @@ pub fn console(report: &ValidationReport, path: &str) -> String {
     let rate = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.3}"));
     let _ = writeln!(
         out,
-        "verdict validate · {} outputs · schema {}",
-        s.outputs, report.run.schema
+        "verdict validate · {} outputs · {}",
+        s.outputs,
+        report.run.schema.as_ref().map_or_else(
+            || "no schema: JSON validity only".to_owned(),
+            |s| format!("schema {s}")
+        )
     );
     let _ = writeln!(
         out,
@@ -200,13 +206,15 @@ pub fn console(report: &ValidationReport, path: &str) -> String {
         s.outputs
     );
     let _ = writeln!(out, "  json_recoverable    {}", rate(s.json_recoverable));
-    let _ = writeln!(
-        out,
-        "  schema_valid        {}  ({}/{})",
-        rate(s.schema_valid),
-        report.schema.valid,
-        s.outputs
-    );
+    if report.run.schema.is_some() {
+        let _ = writeln!(
+            out,
+            "  schema_valid        {}  ({}/{})",
+            rate(s.schema_valid),
+            report.schema.valid,
+            s.outputs
+        );
+    }
     let _ = writeln!(
         out,
         "  validity            strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",

@@ -56,12 +56,14 @@ pub(crate) fn read_fast(
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {
     let Value::Object(obj) = line else {
+        let hint = crate::looks::not_object_hint(&location, &line);
         return Err(Error::line(
             location,
             format!(
-                "expected a JSON object ({}), found {}",
+                "expected a JSON object ({}), found {}{}",
                 shape_list(),
-                kind_of(&line)
+                kind_of(&line),
+                hint
             ),
         ));
     };

@@ -9,6 +9,8 @@
 //! The layout, from the bottom up (a module uses only those above it in this list, and the
 //! types here):
 //!
+//! - `looks`: what a file that is not JSON Lines looks like (an array, CSV, UTF-16), told
+//!   from the line that failed, for the messages.
 //! - [`read`]: the bytes of the files, split into lines and parsed (gzip, BOM, CRLF, blank
 //!   lines, duplicate keys, the parts of a line no reader looks at).
 //! - `seed`: what every fast reader is built of, whatever its provider: parsing a line's text
@@ -36,6 +38,7 @@ pub mod fuzzing;
 mod hostile;
 pub mod index;
 pub mod join;
+mod looks;
 pub mod predicted;
 mod providers;
 pub mod read;

@@ -92,11 +92,13 @@ pub(crate) fn read_fast(
 /// Turns one parsed prediction line into a [`Prediction`].
 pub fn detect(location: Location, line: Value) -> Result<Prediction> {
     let Value::Object(obj) = line else {
+        let hint = crate::looks::not_object_hint(&location, &line);
         return Err(Error::line(
             location,
             format!(
-                "expected a JSON object ({LISTED}), found {}",
-                kind_of(&line)
+                "expected a JSON object ({LISTED}), found {}{}",
+                kind_of(&line),
+                hint
             ),
         ));
     };

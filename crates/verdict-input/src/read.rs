@@ -524,29 +524,11 @@ pub fn parse_line_unread(location: &Location, text: &str, unread: Unread) -> Res
             } else {
                 format!(
                     "not valid JSON ({e}): each line must hold one JSON object{}",
-                    json_hint(text, &e)
+                    crate::looks::not_json_hint(location, text, &e)
                 )
             },
         )
     })
-}
-
-fn json_hint(text: &str, e: &serde_json::Error) -> &'static str {
-    let at = text
-        .lines()
-        .nth(e.line().saturating_sub(1))
-        .and_then(|line| line.get(e.column().saturating_sub(1)..))
-        .unwrap_or("");
-    if ["NaN", "Infinity", "-Infinity"]
-        .iter()
-        .any(|word| at.starts_with(word))
-    {
-        "; NaN and Infinity are not JSON numbers (write null, or leave the field out)"
-    } else if e.to_string().starts_with("number out of range") {
-        "; a JSON number must fit a 64-bit float (at most about 1.8e308)"
-    } else {
-        ""
-    }
 }
 
 /// Parses JSON like `serde_json::from_str`, except that an object naming the same key twice is
