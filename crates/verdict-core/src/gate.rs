@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{GateOp, GateSpec, parse_gate_expr};
-use crate::summary::baseline_metrics;
+use crate::spec::{GateOp, GateSpec, Spec};
+use crate::summary::{Task, baseline_metrics, metric, needs};
 
 /// Per-class gates on classes with less support than this are flagged as noise.
 pub const MIN_SUPPORT: u64 = 10;
@@ -38,23 +38,84 @@ impl FromStr for Gate {
 
     /// Parses `METRIC OP NUMBER`, as in `macro_f1>=0.75` or `classes.FG_MAKE.recall >= 0.7`.
     fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
-        let at = text.find(['>', '<']).ok_or_else(|| {
-            format!("gate {text:?} needs an operator: METRIC>=NUMBER (or >, <=, <)")
-        })?;
+        let Some(at) = text.find(['>', '<', '=', '!']) else {
+            // `--gate macro_f1>=0.75` unquoted: the shell redirects into a file `=0.75` and
+            // passes the metric alone.
+            return Err(format!(
+                "gate {text:?} has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75' (unquoted, the shell takes > for a redirection, passes only the metric and creates a file named like =0.75)"
+            ));
+        };
         let metric = text[..at].trim();
-        if metric.is_empty() || metric.contains(|c: char| c.is_whitespace() || c == '=' || c == '!')
-        {
+        if metric.is_empty() || metric.contains(char::is_whitespace) {
             return Err(format!(
                 "gate {text:?} must be METRIC OP NUMBER, as in \"macro_f1>=0.75\""
             ));
         }
-        let (op, threshold) = parse_gate_expr(&text[at..])?;
+        let (op, threshold) =
+            crate::spec::parse_gate_in(&text[at..], text.trim(), "\"macro_f1>=0.75\"")?;
+        check_threshold(metric, op, threshold)?;
         Ok(Gate {
             metric: metric.to_owned(),
             op,
             threshold,
         })
     }
+}
+
+/// Keys that hold a rate in [0, 1] wherever they appear in report.json (`classes.L.recall`,
+/// `paths./priority.accuracy`, `lists.entities.f1`, `timestamps.within_0_5`, ...).
+const RATE_KEYS: [&str; 9] = [
+    "precision",
+    "recall",
+    "f1",
+    "accuracy",
+    "mean_similarity",
+    "f1_after_removing",
+    "within_0_5",
+    "within_1_0",
+    "auc",
+];
+
+/// The metric an interval end belongs to: `event_f1.low` → `event_f1`.
+fn without_interval_end(path: &str) -> &str {
+    match path.rsplit_once('.') {
+        Some((metric, "low" | "high" | "value")) => metric,
+        _ => path,
+    }
+}
+
+/// Whether the metric at `path` is a rate, between 0 and 1 by construction.
+pub fn is_rate(path: &str) -> bool {
+    let path = without_interval_end(path);
+    match path.rsplit_once('.') {
+        None => metric(path).is_some_and(|m| m.unit.is_none()),
+        Some((_, key)) => RATE_KEYS.contains(&key),
+    }
+}
+
+/// A threshold outside [0, 1] on a rate can never mean what was meant (`macro_f1>=75` was a
+/// percentage): refused, with the threshold it probably meant.
+pub fn check_threshold(
+    metric: &str,
+    op: GateOp,
+    threshold: f64,
+) -> std::result::Result<(), String> {
+    if !is_rate(metric) || (0.0..=1.0).contains(&threshold) {
+        return Ok(());
+    }
+    let hint = if threshold > 1.0 && threshold <= 100.0 {
+        format!(
+            "; for {threshold}%, write {metric}{}{}",
+            op.symbol(),
+            threshold / 100.0
+        )
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "gate {metric}{}{threshold}: {metric} is a rate between 0 and 1, so a threshold of {threshold} always passes or never does{hint}",
+        op.symbol()
+    ))
 }
 
 impl From<&GateSpec> for Gate {
@@ -114,6 +175,76 @@ pub struct GateResult {
     /// Why a gate failed without a value, or why its number deserves caution.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The sections of report.json only an events task fills.
+const EVENT_SECTIONS: [&str; 5] = [
+    "events",
+    "timestamps",
+    "fields",
+    "tolerance_sweep",
+    "timing_bias",
+];
+
+/// Why `spec` can never produce the metric at `path`, if it cannot: a gate on it would fail
+/// on every run, whatever the model does, which is a mistake in the gate and not a verdict on
+/// the model. Classes are only known once the data is read ([`evaluate`] names them).
+fn never_produced(spec: &Spec, task: &Task, path: &str) -> Option<String> {
+    let base = without_interval_end(path);
+    let segments: Vec<&str> = base.split('.').collect();
+    match segments.as_slice() {
+        [name] => metric(name)
+            .filter(|m| !(m.applies)(task))
+            .map(|m| format!("`{name}` needs {} in the spec", needs(m))),
+        [section, ..] if EVENT_SECTIONS.contains(section) && !task.events => Some(format!(
+            "`{section}` is measured on events and the spec has no [events]"
+        )),
+        ["fields", name, ..] if !spec.fields.contains_key(*name) => Some(format!(
+            "the spec has no [fields.{name}]{}",
+            known(spec.fields.keys())
+        )),
+        ["paths", pattern, ..] if !spec.paths.contains_key(*pattern) => Some(format!(
+            "the spec has no [paths.\"{pattern}\"]{}",
+            known(spec.paths.keys())
+        )),
+        ["lists", name, ..] if !spec.lists.contains_key(*name) => Some(format!(
+            "the spec has no [lists.{name}]{}",
+            known(spec.lists.keys())
+        )),
+        ["classes", ..] if !task.has_classes() => Some(
+            "per-class metrics need [events] or label = \"/pointer\" in the spec, and it has neither"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (it has {})", names.join(", "))
+    }
+}
+
+/// Refuses gates on metrics `spec` can never produce (an events metric without `[events]`, a
+/// field, path or list the spec does not have): a usage error, before any scoring, never a
+/// failed gate. A metric that exists but is null in a run (nothing to measure) is judged by
+/// [`evaluate`] and fails there.
+pub fn check_producible<'a>(
+    spec: &Spec,
+    metrics: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let task = Task::of(spec);
+    for path in metrics {
+        if let Some(why) = never_produced(spec, &task, path) {
+            return Err(Error::Usage(format!(
+                "gate on `{path}`: this spec never produces it ({why}); remove the gate or gate on a metric the spec scores"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Every dotted path of a numeric (or null) value in a report, for suggestions.
@@ -262,6 +393,19 @@ pub fn metric_value(report: &Value, path: &str) -> Result<Option<f64>> {
 }
 
 fn unknown_metric(report: &Value, metric: &str) -> Error {
+    if let Some(label) = unknown_class(report, metric) {
+        let labels: Vec<&str> = report
+            .get("classes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row.get("label").and_then(Value::as_str))
+            .collect();
+        return Error::Usage(format!(
+            "gate on `{metric}`: class `{label}` is neither declared in labels nor seen in this run, so the spec never produces it (classes: {})",
+            labels.join(", ")
+        ));
+    }
     let paths = metric_paths(report);
     let best = paths
         .iter()
@@ -273,6 +417,17 @@ fn unknown_metric(report: &Value, metric: &str) -> Error {
     Error::Usage(format!(
         "gate on unknown metric `{metric}`: name a number in report.json, such as `event_f1`, `timestamps.p90_abs` or `classes.LABEL.recall`{best}"
     ))
+}
+
+/// The label of a `classes.LABEL.KEY` path whose class the report does not have.
+fn unknown_class<'a>(report: &Value, metric: &'a str) -> Option<&'a str> {
+    let rest = without_interval_end(metric).strip_prefix("classes.")?;
+    let (label, _) = rest.rsplit_once('.')?;
+    let rows = report.get("classes").and_then(Value::as_array)?;
+    (!rows
+        .iter()
+        .any(|r| r.get("label").and_then(Value::as_str) == Some(label)))
+    .then_some(label)
 }
 
 fn compare(op: GateOp, value: f64, threshold: f64) -> bool {
