@@ -136,8 +136,8 @@ impl<'a> Scorer<'a> {
             || self.spec.label.is_some()
             || !self.spec.paths.is_empty()
             || !self.spec.lists.is_empty();
-        let equal = (!scores_parts)
-            .then(|| value.is_some_and(|v| crate::fields::json_equal(expected, v)));
+        let equal =
+            (!scores_parts).then(|| value.is_some_and(|v| crate::fields::json_equal(expected, v)));
         let (anls, anls_typed) = crate::anls::anls_scores_with(
             expected,
             value.unwrap_or(&Value::Null),
@@ -196,5 +196,69 @@ impl<'a> Scorer<'a> {
             }
         }
         LeafRule::Similarity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::Path;
+
+    fn exact(spec: &str, expected: Value, output: Value) -> bool {
+        let spec = crate::spec::parse(Path::new("eval.toml"), spec).unwrap();
+        let output = Output::Value(output);
+        Scorer::new(&spec, None, false)
+            .score(
+                &expected,
+                Some(Answer {
+                    output: &output,
+                    finish_reason: None,
+                }),
+            )
+            .exact()
+    }
+
+    #[test]
+    fn with_nothing_specified_the_whole_output_must_equal_the_expected_one() {
+        assert!(!exact("", json!({"a": 1}), json!({"a": 2})));
+        assert!(exact(
+            "",
+            json!({"a": 1, "b": [1]}),
+            json!({"b": [1.0], "a": 1})
+        ));
+        assert!(!exact("", json!({"a": 1}), json!({"a": 1, "extra": null})));
+    }
+
+    #[test]
+    fn a_single_label_task_needs_every_scored_part_right_not_just_the_label() {
+        let spec = "label = \"/intent\"\n[paths.\"/priority\"]\ncompare = \"exact\"\n[lists.entities]\npointer = \"/entities\"\n";
+        let expected =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1"], "note": "x"});
+        let right =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1"], "note": "y"});
+        assert!(
+            exact(spec, expected.clone(), right),
+            "unscored keys do not count"
+        );
+        let wrong_priority = json!({"intent": "refund", "priority": "low", "entities": ["A1"]});
+        assert!(!exact(spec, expected.clone(), wrong_priority));
+        let missing_entity = json!({"intent": "refund", "priority": "high", "entities": []});
+        assert!(!exact(spec, expected.clone(), missing_entity));
+        let extra_entity =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1", "B2"]});
+        assert!(!exact(spec, expected.clone(), extra_entity));
+        let wrong_label = json!({"intent": "other", "priority": "high", "entities": ["A1"]});
+        assert!(!exact(spec, expected, wrong_label));
+    }
+
+    #[test]
+    fn a_missing_output_is_never_exact() {
+        let spec = crate::spec::parse(Path::new("eval.toml"), "").unwrap();
+        assert!(
+            !Scorer::new(&spec, None, false)
+                .score(&json!({}), None)
+                .exact()
+        );
     }
 }

@@ -232,10 +232,7 @@ fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
 /// field, path or list the spec does not have): a usage error, before any scoring, never a
 /// failed gate. A metric that exists but is null in a run (nothing to measure) is judged by
 /// [`evaluate`] and fails there.
-pub fn check_producible<'a>(
-    spec: &Spec,
-    metrics: impl IntoIterator<Item = &'a str>,
-) -> Result<()> {
+pub fn check_producible<'a>(spec: &Spec, metrics: impl IntoIterator<Item = &'a str>) -> Result<()> {
     let task = Task::of(spec);
     for path in metrics {
         if let Some(why) = never_produced(spec, &task, path) {
@@ -642,6 +639,107 @@ mod tests {
         }
     }
 
+    fn parse_error(text: &str) -> String {
+        text.parse::<Gate>().unwrap_err()
+    }
+
+    #[test]
+    fn typos_in_the_operator_are_explained() {
+        for (text, symbol) in [
+            ("macro_f1==0.75", "=="),
+            ("macro_f1 = 0.75", "="),
+            ("macro_f1=>0.75", "=>"),
+            ("macro_f1!=0.75", "!="),
+        ] {
+            assert_eq!(
+                parse_error(text),
+                format!(
+                    "gate {text:?}: `{symbol}` is not a gate operator; use >=, >, <= or <, as in \"macro_f1>=0.75\""
+                )
+            );
+        }
+        let unquoted = parse_error("macro_f1");
+        assert!(
+            unquoted
+                .contains("has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75'"),
+            "{unquoted}"
+        );
+        assert!(unquoted.contains("a file named like =0.75"), "{unquoted}");
+    }
+
+    #[test]
+    fn a_rate_threshold_outside_0_to_1_is_refused_with_the_likely_meaning() {
+        assert_eq!(
+            parse_error("macro_f1>=75"),
+            "gate macro_f1>=75: macro_f1 is a rate between 0 and 1, so a threshold of 75 always passes or never does; for 75%, write macro_f1>=0.75"
+        );
+        assert!(parse_error("classes.FG_MAKE.recall.low>=1.5").contains("is a rate"));
+        assert!(parse_error("paths./priority.accuracy<-0.1").contains("is a rate"));
+        assert!(parse_error("coverage>=99").contains("write coverage>=0.99"));
+        // Not rates: seconds and counts may exceed 1.
+        for fine in [
+            "timestamp_mae<=2",
+            "timestamps.p90_abs<=1.5",
+            "classes.FG_MAKE.support>=20",
+            "missing_predictions<=10",
+            "macro_f1>=1",
+            "macro_f1>0",
+        ] {
+            assert!(fine.parse::<Gate>().is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn gates_the_spec_can_never_produce_are_usage_errors() {
+        let spec = crate::spec::parse(
+            std::path::Path::new("eval.toml"),
+            "label = \"/intent\"\n[paths.\"/priority\"]\ncompare = \"exact\"\n",
+        )
+        .unwrap();
+        let refused = |metric: &str| check_producible(&spec, [metric]).unwrap_err().to_string();
+        assert_eq!(
+            refused("event_f1"),
+            "gate on `event_f1`: this spec never produces it (`event_f1` needs [events] in the spec); remove the gate or gate on a metric the spec scores"
+        );
+        assert!(refused("event_f1.low").contains("needs [events]"));
+        assert!(refused("schema_valid").contains("needs schema = \"FILE\""));
+        assert!(refused("player_id_accuracy").contains("compare = \"player_id\""));
+        assert!(refused("positive_f1").contains("positive = \"LABEL\""));
+        assert!(refused("timestamps.p90_abs").contains("the spec has no [events]"));
+        assert!(refused("paths./prio.accuracy").contains("(it has /priority)"));
+        assert!(refused("lists.entities.f1").contains("no [lists.entities]"));
+        for fine in [
+            "macro_f1",
+            "label_accuracy",
+            "exact_match",
+            "coverage",
+            "paths./priority.accuracy",
+            "classes.refund.recall",
+            "json_valid.low",
+        ] {
+            assert!(check_producible(&spec, [fine]).is_ok(), "{fine}");
+        }
+        let none = crate::spec::parse(std::path::Path::new("eval.toml"), "").unwrap();
+        assert!(
+            check_producible(&none, ["classes.a.f1"])
+                .unwrap_err()
+                .to_string()
+                .contains("per-class metrics need [events] or label")
+        );
+        assert!(check_producible(&none, ["exact_match", "anls_star"]).is_ok());
+    }
+
+    #[test]
+    fn a_class_neither_declared_nor_seen_names_the_classes_there_are() {
+        let err = evaluate(&report(), &[], &[gate("classes.LAYUP.recall>=0.8")], None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "gate on `classes.LAYUP.recall`: class `LAYUP` is neither declared in labels nor seen in this run, so the spec never produces it (classes: FG_MAKE, BLOCK.X)"
+        );
+    }
+
     #[test]
     fn thresholds_are_inclusive_or_strict_as_written() {
         let r = eval(&[
@@ -722,13 +820,6 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown metric `event_f`"), "{err}");
         assert!(err.ends_with("did you mean `event_f1`?"), "{err}");
-        let err = evaluate(&report(), &[], &[gate("classes.LAYUP.recall>=0.8")], None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("unknown metric `classes.LAYUP.recall`"),
-            "{err}"
-        );
     }
 
     #[test]

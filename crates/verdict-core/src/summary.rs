@@ -580,7 +580,10 @@ mod tests {
             other_set.starts_with("269 of 320 examples (84.1%) have no prediction"),
             "{other_set}"
         );
-        assert!(other_set.contains("made for another test set"), "{other_set}");
+        assert!(
+            other_set.contains("made for another test set"),
+            "{other_set}"
+        );
         let cut_short = missing_notice(320, 33, 0).unwrap();
         assert!(cut_short.contains("(10.3%)"), "{cut_short}");
         assert!(cut_short.contains("stop short"), "{cut_short}");
