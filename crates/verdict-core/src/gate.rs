@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::spec::{GateOp, GateSpec, Spec};
-use crate::summary::{Task, baseline_metrics, metric, needs};
+use crate::summary::{
+    Task, baseline_metrics, check_threshold, metric, needs, without_interval_end,
+};
 
 /// Per-class gates on classes with less support than this are flagged as noise.
 pub const MIN_SUPPORT: u64 = 10;
@@ -53,69 +55,13 @@ impl FromStr for Gate {
         }
         let (op, threshold) =
             crate::spec::parse_gate_in(&text[at..], text.trim(), "\"macro_f1>=0.75\"")?;
-        check_threshold(metric, op, threshold)?;
+        check_threshold(metric, op.symbol(), threshold)?;
         Ok(Gate {
             metric: metric.to_owned(),
             op,
             threshold,
         })
     }
-}
-
-/// Keys that hold a rate in [0, 1] wherever they appear in report.json (`classes.L.recall`,
-/// `paths./priority.accuracy`, `lists.entities.f1`, `timestamps.within_0_5`, ...).
-const RATE_KEYS: [&str; 9] = [
-    "precision",
-    "recall",
-    "f1",
-    "accuracy",
-    "mean_similarity",
-    "f1_after_removing",
-    "within_0_5",
-    "within_1_0",
-    "auc",
-];
-
-/// The metric an interval end belongs to: `event_f1.low` → `event_f1`.
-fn without_interval_end(path: &str) -> &str {
-    match path.rsplit_once('.') {
-        Some((metric, "low" | "high" | "value")) => metric,
-        _ => path,
-    }
-}
-
-/// Whether the metric at `path` is a rate, between 0 and 1 by construction.
-pub fn is_rate(path: &str) -> bool {
-    let path = without_interval_end(path);
-    match path.rsplit_once('.') {
-        None => metric(path).is_some_and(|m| m.unit.is_none()),
-        Some((_, key)) => RATE_KEYS.contains(&key),
-    }
-}
-
-/// A threshold outside [0, 1] on a rate can never mean what was meant (`macro_f1>=75` was a
-/// percentage): refused, with the threshold it probably meant.
-pub fn check_threshold(
-    metric: &str,
-    op: GateOp,
-    threshold: f64,
-) -> std::result::Result<(), String> {
-    if !is_rate(metric) || (0.0..=1.0).contains(&threshold) {
-        return Ok(());
-    }
-    let hint = if threshold > 1.0 && threshold <= 100.0 {
-        format!(
-            "; for {threshold}%, write {metric}{}{}",
-            op.symbol(),
-            threshold / 100.0
-        )
-    } else {
-        String::new()
-    };
-    Err(format!(
-        "gate {metric}{}{threshold}: {metric} is a rate between 0 and 1, so a threshold of {threshold} always passes or never does{hint}",
-        op.symbol()
-    ))
 }
 
 impl From<&GateSpec> for Gate {
@@ -233,7 +179,7 @@ fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
 /// failed gate. A metric that exists but is null in a run (nothing to measure) is judged by
 /// [`evaluate`] and fails there.
 pub fn check_producible<'a>(spec: &Spec, metrics: impl IntoIterator<Item = &'a str>) -> Result<()> {
-    let task = Task::of(spec);
+    let task = spec.task();
     for path in metrics {
         if let Some(why) = never_produced(spec, &task, path) {
             return Err(Error::Usage(format!(

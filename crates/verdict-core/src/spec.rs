@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::summary::Task;
 
 /// A loaded and validated spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,23 @@ pub struct Spec {
     pub positive: Option<String>,
     /// Release gates, by metric path.
     pub gates: Vec<GateSpec>,
+}
+
+impl Spec {
+    /// What the spec scores, which decides which headline metrics a run has.
+    pub fn task(&self) -> Task {
+        Task {
+            has_schema: self.schema.is_some(),
+            events: self.events.is_some(),
+            single_label: self.label.is_some(),
+            // `[fields]` needs `[events]`, so a player field means an events task.
+            has_player: self
+                .fields
+                .values()
+                .any(|f| f.compare == Comparator::PlayerId),
+            has_positive: self.positive.is_some(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,7 +379,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
     for (metric, expr) in &raw.gates {
         let (op, threshold) = parse_gate_expr(expr)
             .and_then(|(op, threshold)| {
-                crate::gate::check_threshold(metric, op, threshold).map(|()| (op, threshold))
+                crate::summary::check_threshold(metric, op.symbol(), threshold)
+                    .map(|()| (op, threshold))
             })
             .map_err(|m| spec_error(None, format!("[gates] {metric}: {m}")))?;
         gates.push(GateSpec {

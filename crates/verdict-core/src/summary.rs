@@ -23,21 +23,6 @@ pub struct Task {
 }
 
 impl Task {
-    /// What `spec` scores.
-    pub fn of(spec: &crate::spec::Spec) -> Task {
-        Task {
-            has_schema: spec.schema.is_some(),
-            events: spec.events.is_some(),
-            single_label: spec.label.is_some(),
-            // `[fields]` needs `[events]`, so a player field means an events task.
-            has_player: spec
-                .fields
-                .values()
-                .any(|f| f.compare == crate::spec::Comparator::PlayerId),
-            has_positive: spec.positive.is_some(),
-        }
-    }
-
     /// Whether labels are scored at all (events or a single label): the class metrics.
     pub fn has_classes(&self) -> bool {
         self.events || self.single_label
@@ -445,6 +430,56 @@ pub fn missing_notice(examples: usize, missing: usize, orphans: usize) -> Option
     };
     Some(format!(
         "{missing} of {examples} examples ({share:.1}%) have no prediction and count as missing outputs in every metric; {cause}. Check --predictions against --expected; gate on coverage (--gate 'coverage>=0.99') to fail such runs."
+    ))
+}
+
+/// Keys that hold a rate in [0, 1] wherever they appear in report.json (`classes.L.recall`,
+/// `paths./priority.accuracy`, `lists.entities.f1`, `timestamps.within_0_5`, ...).
+const RATE_KEYS: [&str; 9] = [
+    "precision",
+    "recall",
+    "f1",
+    "accuracy",
+    "mean_similarity",
+    "f1_after_removing",
+    "within_0_5",
+    "within_1_0",
+    "auc",
+];
+
+/// The metric an interval end belongs to: `event_f1.low` → `event_f1`.
+pub fn without_interval_end(path: &str) -> &str {
+    match path.rsplit_once('.') {
+        Some((metric, "low" | "high" | "value")) => metric,
+        _ => path,
+    }
+}
+
+/// Whether the metric at `path` is a rate, between 0 and 1 by construction.
+pub fn is_rate(path: &str) -> bool {
+    let path = without_interval_end(path);
+    match path.rsplit_once('.') {
+        None => metric(path).is_some_and(|m| m.unit.is_none()),
+        Some((_, key)) => RATE_KEYS.contains(&key),
+    }
+}
+
+/// A threshold outside [0, 1] on a rate can never mean what was meant (`macro_f1>=75` was a
+/// percentage): refused, with the threshold it probably meant.
+pub fn check_threshold(metric: &str, op: &str, threshold: f64) -> Result<(), String> {
+    if !is_rate(metric) || (0.0..=1.0).contains(&threshold) {
+        return Ok(());
+    }
+    let hint = if threshold > 1.0 && threshold <= 100.0 {
+        format!(
+            "; for {threshold}%, write {metric}{op}{}",
+            threshold / 100.0
+        )
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "gate {metric}{op}{threshold}: {metric} is a rate between 0 and 1, so a threshold of {threshold} always passes or never does{hint}"
     ))
 }
 

@@ -15,7 +15,7 @@ use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_met
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
-use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums, Task};
+use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums};
 use verdict_report::{
     BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias, Tool,
 };
@@ -341,7 +341,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             f1_after_removing,
         }
     });
-    let task = Task::of(spec);
+    let task = spec.task();
     let summary = Summary {
         examples: n,
         missing_predictions: acc.missing_predictions,
