@@ -110,7 +110,7 @@ fn with_an_empty_spec_exact_match_is_equality_of_the_whole_output() {
     );
     // examples.jsonl's exact and summary.exact_match are one rule: the shares agree.
     let exact = exact_by_id(out.path()).values().filter(|e| **e).count();
-    assert_eq!(exact as f64 / 2.0, report["summary"]["exact_match"]);
+    assert_eq!(json!(exact as f64 / 2.0), report["summary"]["exact_match"]);
 }
 
 #[test]

@@ -40,7 +40,15 @@ impl FromStr for Gate {
 
     /// Parses `METRIC OP NUMBER`, as in `macro_f1>=0.75` or `classes.FG_MAKE.recall >= 0.7`.
     fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
-        let Some(at) = text.find(['>', '<', '=', '!']) else {
+        // The operator starts at the first < or > (a label may hold = or !), taking in an =
+        // or ! just before it (`=>`, `!>`); without either, at the first = (`==`, `=`, `!=`).
+        let at = match text.find(['>', '<']) {
+            Some(at) => Some(text[..at].trim_end_matches(['=', '!']).len()),
+            None => text
+                .find('=')
+                .map(|at| text[..at].trim_end_matches('!').len()),
+        };
+        let Some(at) = at else {
             // `--gate macro_f1>=0.75` unquoted: the shell redirects into a file `=0.75` and
             // passes the metric alone.
             return Err(format!(
@@ -611,6 +619,7 @@ mod tests {
             "{unquoted}"
         );
         assert!(unquoted.contains("a file named like =0.75"), "{unquoted}");
+        assert_eq!(gate("classes.a=b!.f1>=0.5").metric, "classes.a=b!.f1");
     }
 
     #[test]
