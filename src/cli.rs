@@ -507,6 +507,9 @@ fn write_scored(
     }
     if !quiet {
         print_stdout(&console::render(report, &path.display().to_string()));
+    } else if let Some(notice) = report.summary.missing_notice() {
+        // The console summary, which ends with it, is off: stderr still carries it.
+        eprintln!("verdict: warning: {notice}");
     }
     // The same gate results drive the FAIL lines here and the exit code below.
     for line in console::gate_failures(report) {

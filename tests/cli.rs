@@ -6,6 +6,7 @@ mod browser;
 mod compare;
 mod curves;
 mod errors;
+mod exact_gates;
 mod harness;
 mod layering;
 mod nothing_lost;

@@ -118,15 +118,18 @@ fn command_line_gates_replace_spec_gates_and_can_pass_the_run() {
 }
 
 #[test]
-fn a_gate_on_an_undefined_metric_fails_with_its_reason() {
+fn a_gate_on_a_metric_the_spec_never_produces_is_a_usage_error() {
+    // label_accuracy is null in every events run: a gate on it could only fail, so it is a
+    // mistake in the gate (exit 2), not a failed gate. A metric null for want of data still
+    // fails: see exact_gates::a_metric_null_for_want_of_data_still_fails_its_gate.
     let out = tempdir();
     let run = gated(
         &["--gate", "event_f1>=0", "--gate", "label_accuracy>=0.5"],
         out.path(),
     );
-    run.assert_code(1);
+    run.assert_code(2);
     assert!(
-        run.stderr.contains("gate failed: label_accuracy = null, required >= 0.5: the metric is undefined (null) in this run, so the gate cannot pass"),
+        run.stderr.contains("gate on `label_accuracy`: this spec never produces it (`label_accuracy` needs label = \"/pointer\" in the spec)"),
         "{}",
         run.stderr
     );

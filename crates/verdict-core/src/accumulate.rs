@@ -25,6 +25,8 @@ pub struct Accumulator {
     pub examples: usize,
     /// Examples no prediction answered.
     pub missing_predictions: usize,
+    /// Examples exactly right ([`ExampleScore::exact`]).
+    pub exact: usize,
     /// Validity tiers.
     pub validity: Validity,
     /// Repairs needed.
@@ -68,6 +70,7 @@ impl Accumulator {
     pub fn add(&mut self, ordinal: usize, score: &ExampleScore) {
         self.examples += 1;
         self.missing_predictions += usize::from(!score.has_prediction);
+        self.exact += usize::from(score.exact());
         self.validity.add(score.tier);
         self.repairs.add(score.repairs);
         if score.has_prediction {
@@ -80,10 +83,10 @@ impl Accumulator {
             self.schema_valid += usize::from(violations.is_empty());
         }
         if let Some(events) = &score.events {
-            self.totals.add_events(events, score.exact());
+            self.totals.add_events(events);
         }
         if let Some(label) = &score.label {
-            self.totals.add_label(label, score.exact());
+            self.totals.add_label(label);
         }
         self.anls.add(score.anls, score.anls_typed.as_ref());
         for (total, counts) in self.paths.iter_mut().zip(&score.paths) {
@@ -135,6 +138,7 @@ impl Accumulator {
     pub fn merge(&mut self, other: &Accumulator) {
         self.examples += other.examples;
         self.missing_predictions += other.missing_predictions;
+        self.exact += other.exact;
         self.validity += other.validity;
         self.repairs += other.repairs;
         for (reason, n) in &other.finish_reasons {

@@ -48,6 +48,10 @@ pub struct ExampleScore {
     pub paths: Vec<crate::objects::PathCounts>,
     /// Per `[lists]` list (spec name order): the alignment.
     pub lists: Vec<crate::objects::ListCounts>,
+    /// Whether the scored output equals the expected output (JSON equality, numbers by
+    /// value); `None` when the spec scores parts of the output (events, a label, paths or
+    /// lists), which then decide exact match instead.
+    pub equal: Option<bool>,
 }
 
 impl ExampleScore {
@@ -57,16 +61,19 @@ impl ExampleScore {
     }
 
     /// Whether the example is exactly right: the one rule behind `summary.exact_match`, its
-    /// bootstrap counter and the `exact` of `examples.jsonl`. An event task needs valid JSON
-    /// and every event right ([`EventOutcome::exact`]), a single-label task valid JSON and the
-    /// right label ([`LabelOutcome::exact`]); a spec with neither, valid JSON that meets the
-    /// schema, if there is one.
+    /// bootstrap counter and the `exact` of `examples.jsonl`, the same in every mode. The
+    /// output must be valid JSON (strict or extracted) and everything the spec scores right:
+    /// every event ([`EventOutcome::exact`], fields included), the label, every `[paths]`
+    /// comparison and every `[lists]` element. A spec that scores none of these judges the
+    /// whole output, which must equal the expected one. The schema is not part of it: a
+    /// right answer in a wrong shape shows in `schema_valid`.
     pub fn exact(&self) -> bool {
-        match (&self.events, &self.label) {
-            (Some(events), _) => events.exact(self.valid_json()),
-            (None, Some(label)) => label.exact(self.valid_json()),
-            (None, None) => self.valid_json() && self.violations.as_ref().is_none_or(Vec::is_empty),
-        }
+        self.valid_json()
+            && self.events.as_ref().is_none_or(|e| e.exact(true))
+            && self.label.as_ref().is_none_or(LabelOutcome::correct)
+            && self.paths.iter().all(crate::objects::PathCounts::all_right)
+            && self.lists.iter().all(crate::objects::ListCounts::all_right)
+            && self.equal.unwrap_or(true)
     }
 }
 
@@ -125,6 +132,12 @@ impl<'a> Scorer<'a> {
             expected: label_at(Some(expected), pointer),
             predicted: label_at(value, pointer),
         });
+        let scores_parts = self.spec.events.is_some()
+            || self.spec.label.is_some()
+            || !self.spec.paths.is_empty()
+            || !self.spec.lists.is_empty();
+        let equal =
+            (!scores_parts).then(|| value.is_some_and(|v| crate::fields::json_equal(expected, v)));
         let (anls, anls_typed) = crate::anls::anls_scores_with(
             expected,
             value.unwrap_or(&Value::Null),
@@ -155,6 +168,7 @@ impl<'a> Scorer<'a> {
                 .values()
                 .map(|list| crate::objects::align_list(list, expected, value))
                 .collect(),
+            equal,
         }
     }
 
@@ -182,5 +196,69 @@ impl<'a> Scorer<'a> {
             }
         }
         LeafRule::Similarity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::Path;
+
+    fn exact(spec: &str, expected: Value, output: Value) -> bool {
+        let spec = crate::spec::parse(Path::new("eval.toml"), spec).unwrap();
+        let output = Output::Value(output);
+        Scorer::new(&spec, None, false)
+            .score(
+                &expected,
+                Some(Answer {
+                    output: &output,
+                    finish_reason: None,
+                }),
+            )
+            .exact()
+    }
+
+    #[test]
+    fn with_nothing_specified_the_whole_output_must_equal_the_expected_one() {
+        assert!(!exact("", json!({"a": 1}), json!({"a": 2})));
+        assert!(exact(
+            "",
+            json!({"a": 1, "b": [1]}),
+            json!({"b": [1.0], "a": 1})
+        ));
+        assert!(!exact("", json!({"a": 1}), json!({"a": 1, "extra": null})));
+    }
+
+    #[test]
+    fn a_single_label_task_needs_every_scored_part_right_not_just_the_label() {
+        let spec = "label = \"/intent\"\n[paths.\"/priority\"]\ncompare = \"exact\"\n[lists.entities]\npointer = \"/entities\"\n";
+        let expected =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1"], "note": "x"});
+        let right =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1"], "note": "y"});
+        assert!(
+            exact(spec, expected.clone(), right),
+            "unscored keys do not count"
+        );
+        let wrong_priority = json!({"intent": "refund", "priority": "low", "entities": ["A1"]});
+        assert!(!exact(spec, expected.clone(), wrong_priority));
+        let missing_entity = json!({"intent": "refund", "priority": "high", "entities": []});
+        assert!(!exact(spec, expected.clone(), missing_entity));
+        let extra_entity =
+            json!({"intent": "refund", "priority": "high", "entities": ["A1", "B2"]});
+        assert!(!exact(spec, expected.clone(), extra_entity));
+        let wrong_label = json!({"intent": "other", "priority": "high", "entities": ["A1"]});
+        assert!(!exact(spec, expected, wrong_label));
+    }
+
+    #[test]
+    fn a_missing_output_is_never_exact() {
+        let spec = crate::spec::parse(Path::new("eval.toml"), "").unwrap();
+        assert!(
+            !Scorer::new(&spec, None, false)
+                .score(&json!({}), None)
+                .exact()
+        );
     }
 }

@@ -13,8 +13,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{GateOp, GateSpec, parse_gate_expr};
-use crate::summary::baseline_metrics;
+use crate::spec::{GateOp, GateSpec, Spec};
+use crate::summary::{
+    Task, baseline_metrics, check_threshold, metric, needs, without_interval_end,
+};
 
 /// Per-class gates on classes with less support than this are flagged as noise.
 pub const MIN_SUPPORT: u64 = 10;
@@ -38,17 +40,30 @@ impl FromStr for Gate {
 
     /// Parses `METRIC OP NUMBER`, as in `macro_f1>=0.75` or `classes.FG_MAKE.recall >= 0.7`.
     fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
-        let at = text.find(['>', '<']).ok_or_else(|| {
-            format!("gate {text:?} needs an operator: METRIC>=NUMBER (or >, <=, <)")
-        })?;
+        // The operator starts at the first < or > (a label may hold = or !), taking in an =
+        // or ! just before it (`=>`, `!>`); without either, at the first = (`==`, `=`, `!=`).
+        let at = match text.find(['>', '<']) {
+            Some(at) => Some(text[..at].trim_end_matches(['=', '!']).len()),
+            None => text
+                .find('=')
+                .map(|at| text[..at].trim_end_matches('!').len()),
+        };
+        let Some(at) = at else {
+            // `--gate macro_f1>=0.75` unquoted: the shell redirects into a file `=0.75` and
+            // passes the metric alone.
+            return Err(format!(
+                "gate {text:?} has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75' (unquoted, the shell takes > for a redirection, passes only the metric and creates a file named like =0.75)"
+            ));
+        };
         let metric = text[..at].trim();
-        if metric.is_empty() || metric.contains(|c: char| c.is_whitespace() || c == '=' || c == '!')
-        {
+        if metric.is_empty() || metric.contains(char::is_whitespace) {
             return Err(format!(
                 "gate {text:?} must be METRIC OP NUMBER, as in \"macro_f1>=0.75\""
             ));
         }
-        let (op, threshold) = parse_gate_expr(&text[at..])?;
+        let (op, threshold) =
+            crate::spec::parse_gate_in(&text[at..], text.trim(), "\"macro_f1>=0.75\"")?;
+        check_threshold(metric, op.symbol(), threshold)?;
         Ok(Gate {
             metric: metric.to_owned(),
             op,
@@ -114,6 +129,73 @@ pub struct GateResult {
     /// Why a gate failed without a value, or why its number deserves caution.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The sections of report.json only an events task fills.
+const EVENT_SECTIONS: [&str; 5] = [
+    "events",
+    "timestamps",
+    "fields",
+    "tolerance_sweep",
+    "timing_bias",
+];
+
+/// Why `spec` can never produce the metric at `path`, if it cannot: a gate on it would fail
+/// on every run, whatever the model does, which is a mistake in the gate and not a verdict on
+/// the model. Classes are only known once the data is read ([`evaluate`] names them).
+fn never_produced(spec: &Spec, task: &Task, path: &str) -> Option<String> {
+    let base = without_interval_end(path);
+    let segments: Vec<&str> = base.split('.').collect();
+    match segments.as_slice() {
+        [name] => metric(name)
+            .filter(|m| !(m.applies)(task))
+            .map(|m| format!("`{name}` needs {} in the spec", needs(m))),
+        [section, ..] if EVENT_SECTIONS.contains(section) && !task.events => Some(format!(
+            "`{section}` is measured on events and the spec has no [events]"
+        )),
+        ["fields", name, ..] if !spec.fields.contains_key(*name) => Some(format!(
+            "the spec has no [fields.{name}]{}",
+            known(spec.fields.keys())
+        )),
+        ["paths", pattern, ..] if !spec.paths.contains_key(*pattern) => Some(format!(
+            "the spec has no [paths.\"{pattern}\"]{}",
+            known(spec.paths.keys())
+        )),
+        ["lists", name, ..] if !spec.lists.contains_key(*name) => Some(format!(
+            "the spec has no [lists.{name}]{}",
+            known(spec.lists.keys())
+        )),
+        ["classes", ..] if !task.has_classes() => Some(
+            "per-class metrics need [events] or label = \"/pointer\" in the spec, and it has neither"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (it has {})", names.join(", "))
+    }
+}
+
+/// Refuses gates on metrics `spec` can never produce (an events metric without `[events]`, a
+/// field, path or list the spec does not have): a usage error, before any scoring, never a
+/// failed gate. A metric that exists but is null in a run (nothing to measure) is judged by
+/// [`evaluate`] and fails there.
+pub fn check_producible<'a>(spec: &Spec, metrics: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let task = spec.task();
+    for path in metrics {
+        if let Some(why) = never_produced(spec, &task, path) {
+            return Err(Error::Usage(format!(
+                "gate on `{path}`: this spec never produces it ({why}); remove the gate or gate on a metric the spec scores"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Every dotted path of a numeric (or null) value in a report, for suggestions.
@@ -262,6 +344,19 @@ pub fn metric_value(report: &Value, path: &str) -> Result<Option<f64>> {
 }
 
 fn unknown_metric(report: &Value, metric: &str) -> Error {
+    if let Some(label) = unknown_class(report, metric) {
+        let labels: Vec<&str> = report
+            .get("classes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row.get("label").and_then(Value::as_str))
+            .collect();
+        return Error::Usage(format!(
+            "gate on `{metric}`: class `{label}` is neither declared in labels nor seen in this run, so the spec never produces it (classes: {})",
+            labels.join(", ")
+        ));
+    }
     let paths = metric_paths(report);
     let best = paths
         .iter()
@@ -273,6 +368,17 @@ fn unknown_metric(report: &Value, metric: &str) -> Error {
     Error::Usage(format!(
         "gate on unknown metric `{metric}`: name a number in report.json, such as `event_f1`, `timestamps.p90_abs` or `classes.LABEL.recall`{best}"
     ))
+}
+
+/// The label of a `classes.LABEL.KEY` path whose class the report does not have.
+fn unknown_class<'a>(report: &Value, metric: &'a str) -> Option<&'a str> {
+    let rest = without_interval_end(metric).strip_prefix("classes.")?;
+    let (label, _) = rest.rsplit_once('.')?;
+    let rows = report.get("classes").and_then(Value::as_array)?;
+    (!rows
+        .iter()
+        .any(|r| r.get("label").and_then(Value::as_str) == Some(label)))
+    .then_some(label)
 }
 
 fn compare(op: GateOp, value: f64, threshold: f64) -> bool {
@@ -487,6 +593,108 @@ mod tests {
         }
     }
 
+    fn parse_error(text: &str) -> String {
+        text.parse::<Gate>().unwrap_err()
+    }
+
+    #[test]
+    fn typos_in_the_operator_are_explained() {
+        for (text, symbol) in [
+            ("macro_f1==0.75", "=="),
+            ("macro_f1 = 0.75", "="),
+            ("macro_f1=>0.75", "=>"),
+            ("macro_f1!=0.75", "!="),
+        ] {
+            assert_eq!(
+                parse_error(text),
+                format!(
+                    "gate {text:?}: `{symbol}` is not a gate operator; use >=, >, <= or <, as in \"macro_f1>=0.75\""
+                )
+            );
+        }
+        let unquoted = parse_error("macro_f1");
+        assert!(
+            unquoted
+                .contains("has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75'"),
+            "{unquoted}"
+        );
+        assert!(unquoted.contains("a file named like =0.75"), "{unquoted}");
+        assert_eq!(gate("classes.a=b!.f1>=0.5").metric, "classes.a=b!.f1");
+    }
+
+    #[test]
+    fn a_rate_threshold_outside_0_to_1_is_refused_with_the_likely_meaning() {
+        assert_eq!(
+            parse_error("macro_f1>=75"),
+            "gate macro_f1>=75: macro_f1 is a rate between 0 and 1, so a threshold of 75 always passes or never does; for 75%, write macro_f1>=0.75"
+        );
+        assert!(parse_error("classes.FG_MAKE.recall.low>=1.5").contains("is a rate"));
+        assert!(parse_error("paths./priority.accuracy<-0.1").contains("is a rate"));
+        assert!(parse_error("coverage>=99").contains("write coverage>=0.99"));
+        // Not rates: seconds and counts may exceed 1.
+        for fine in [
+            "timestamp_mae<=2",
+            "timestamps.p90_abs<=1.5",
+            "classes.FG_MAKE.support>=20",
+            "missing_predictions<=10",
+            "macro_f1>=1",
+            "macro_f1>0",
+        ] {
+            assert!(fine.parse::<Gate>().is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn gates_the_spec_can_never_produce_are_usage_errors() {
+        let spec = crate::spec::parse(
+            std::path::Path::new("eval.toml"),
+            "label = \"/intent\"\n[paths.\"/priority\"]\ncompare = \"exact\"\n",
+        )
+        .unwrap();
+        let refused = |metric: &str| check_producible(&spec, [metric]).unwrap_err().to_string();
+        assert_eq!(
+            refused("event_f1"),
+            "gate on `event_f1`: this spec never produces it (`event_f1` needs [events] in the spec); remove the gate or gate on a metric the spec scores"
+        );
+        assert!(refused("event_f1.low").contains("needs [events]"));
+        assert!(refused("schema_valid").contains("needs schema = \"FILE\""));
+        assert!(refused("player_id_accuracy").contains("compare = \"player_id\""));
+        assert!(refused("positive_f1").contains("positive = \"LABEL\""));
+        assert!(refused("timestamps.p90_abs").contains("the spec has no [events]"));
+        assert!(refused("paths./prio.accuracy").contains("(it has /priority)"));
+        assert!(refused("lists.entities.f1").contains("no [lists.entities]"));
+        for fine in [
+            "macro_f1",
+            "label_accuracy",
+            "exact_match",
+            "coverage",
+            "paths./priority.accuracy",
+            "classes.refund.recall",
+            "json_valid.low",
+        ] {
+            assert!(check_producible(&spec, [fine]).is_ok(), "{fine}");
+        }
+        let none = crate::spec::parse(std::path::Path::new("eval.toml"), "").unwrap();
+        assert!(
+            check_producible(&none, ["classes.a.f1"])
+                .unwrap_err()
+                .to_string()
+                .contains("per-class metrics need [events] or label")
+        );
+        assert!(check_producible(&none, ["exact_match", "anls_star"]).is_ok());
+    }
+
+    #[test]
+    fn a_class_neither_declared_nor_seen_names_the_classes_there_are() {
+        let err = evaluate(&report(), &[], &[gate("classes.LAYUP.recall>=0.8")], None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "gate on `classes.LAYUP.recall`: class `LAYUP` is neither declared in labels nor seen in this run, so the spec never produces it (classes: FG_MAKE, BLOCK.X)"
+        );
+    }
+
     #[test]
     fn thresholds_are_inclusive_or_strict_as_written() {
         let r = eval(&[
@@ -567,13 +775,6 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown metric `event_f`"), "{err}");
         assert!(err.ends_with("did you mean `event_f1`?"), "{err}");
-        let err = evaluate(&report(), &[], &[gate("classes.LAYUP.recall>=0.8")], None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("unknown metric `classes.LAYUP.recall`"),
-            "{err}"
-        );
     }
 
     #[test]

@@ -197,8 +197,6 @@ pub struct Totals {
     #[serde(with = "pairs")]
     offset_dts_us: BTreeMap<i64, usize>,
     counts: EventCounts,
-    examples: usize,
-    perfect: usize,
 }
 
 /// Maps whose keys are not strings serialize as lists of `[key, value]` pairs.
@@ -284,11 +282,6 @@ impl Totals {
         (pairs, sum)
     }
 
-    /// Examples judged for exact match, and those exactly right.
-    pub fn exact_counts(&self) -> (usize, usize) {
-        (self.examples, self.perfect)
-    }
-
     fn class(&mut self, label: &str) -> &mut ClassCounts {
         if !self.classes.contains_key(label) {
             self.classes
@@ -304,10 +297,8 @@ impl Totals {
             .or_default() += 1;
     }
 
-    /// Adds one example's event outcome; `exact` is whether the example is exactly right
-    /// ([`ExampleScore::exact`](crate::example::ExampleScore::exact)).
-    pub fn add_events(&mut self, outcome: &EventOutcome, exact: bool) {
-        self.examples += 1;
+    /// Adds one example's event outcome.
+    pub fn add_events(&mut self, outcome: &EventOutcome) {
         let c = &mut self.counts;
         c.expected += outcome.support();
         c.predicted += outcome.predicted();
@@ -358,12 +349,10 @@ impl Totals {
             *self.offset_dts_us.entry(dt).or_default() += 1;
         }
         add_slices(&mut self.sweep_tp, &outcome.sweep_tp);
-        self.perfect += usize::from(exact);
     }
 
-    /// Adds one single-label example; `exact` as for [`Totals::add_events`].
-    pub fn add_label(&mut self, outcome: &LabelOutcome, exact: bool) {
-        self.examples += 1;
+    /// Adds one single-label example.
+    pub fn add_label(&mut self, outcome: &LabelOutcome) {
         if let Some(label) = &outcome.expected {
             self.class(label).support += 1;
         }
@@ -375,7 +364,6 @@ impl Totals {
                 .tp += 1;
         }
         self.confuse(outcome.expected.as_deref(), outcome.predicted.as_deref());
-        self.perfect += usize::from(exact);
     }
 
     /// Adds the totals of another, disjoint set of examples.
@@ -392,8 +380,6 @@ impl Totals {
         add_slices(&mut self.fields, &other.fields);
         add_slices(&mut self.sweep_tp, &other.sweep_tp);
         self.counts += other.counts;
-        self.examples += other.examples;
-        self.perfect += other.perfect;
     }
 
     /// Median signed dt of the same-label pairs at the widest tolerance, microseconds.
@@ -438,8 +424,6 @@ pub struct ClassMetrics {
     pub macro_f1: Option<f64>,
     /// Support-weighted mean of per-class F1.
     pub weighted_f1: Option<f64>,
-    /// Share of examples that are exactly right.
-    pub exact_match: Option<f64>,
 }
 
 /// The label order of reports: the spec's labels as listed, then every other label seen,
@@ -506,7 +490,6 @@ pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
         macro_recall: mean(|c| c.recall),
         macro_f1: mean(|c| c.f1),
         weighted_f1,
-        exact_match: ratio(totals.perfect, totals.examples),
         classes,
         confusion: Confusion {
             labels: confusion_labels,
@@ -890,7 +873,7 @@ mod tests {
         for ((e, p), n) in cases {
             for _ in 0..n {
                 let outcome = label(Some(e), Some(p));
-                totals.add_label(&outcome, outcome.exact(true));
+                totals.add_label(&outcome);
             }
         }
         let m = class_metrics(&totals, &["yes".into(), "no".into()]);
@@ -906,7 +889,6 @@ mod tests {
             format!("{:.4} {:.4} {:.3}", yes.precision, yes.recall, yes.f1),
             "0.8500 0.8947 0.872"
         );
-        assert!(close(m.exact_match, 175.0 / 200.0));
         assert_eq!(m.confusion.matrix, [[85, 10, 0], [15, 90, 0], [0, 0, 0]]);
     }
 
@@ -975,7 +957,7 @@ mod tests {
     fn labels_follow_the_spec_then_the_data() {
         let mut totals = Totals::default();
         for outcome in [label(Some("b"), Some("z")), label(Some("a"), None)] {
-            totals.add_label(&outcome, outcome.exact(true));
+            totals.add_label(&outcome);
         }
         let m = class_metrics(&totals, &["c".into(), "b".into()]);
         let labels: Vec<&str> = m.classes.iter().map(|c| c.label.as_str()).collect();

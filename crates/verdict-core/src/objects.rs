@@ -88,6 +88,14 @@ pub struct PathCounts {
     pub extra: usize,
 }
 
+impl PathCounts {
+    /// Every comparison right: nothing wrong, missing or extra (what exact match asks of a
+    /// pattern).
+    pub fn all_right(&self) -> bool {
+        self.correct == self.compared
+    }
+}
+
 impl std::ops::AddAssign for PathCounts {
     fn add_assign(&mut self, other: Self) {
         self.compared += other.compared;
@@ -144,6 +152,14 @@ pub struct ListCounts {
     pub matched: usize,
     /// Sum of the matched pairs' ANLS* similarity.
     pub similarity_sum: f64,
+}
+
+impl ListCounts {
+    /// Every expected element matched and nothing extra predicted, the list's F1 of 1 (what
+    /// exact match asks of a list).
+    pub fn all_right(&self) -> bool {
+        self.matched == self.expected && self.matched == self.predicted
+    }
 }
 
 /// Aligns one list of an expected output with the prediction's.

@@ -99,8 +99,8 @@ impl EventOutcome {
         self.pairs.len() + self.missed.len()
     }
 
-    /// Whether the example counts for `exact_match`: valid JSON (`valid_json`), the pointer
-    /// reaches an array wherever the expected one does, and [`Self::perfect`].
+    /// Whether the events are exactly right, as `exact_match` asks: valid JSON (`valid_json`),
+    /// the pointer reaches an array wherever the expected one does, and [`Self::perfect`].
     pub fn exact(&self, valid_json: bool) -> bool {
         valid_json && (self.reached_array || !self.expected_reached_array) && self.perfect()
     }
@@ -256,11 +256,6 @@ impl LabelOutcome {
     /// Whether the label is right (an expected label exists and the prediction equals it).
     pub fn correct(&self) -> bool {
         self.expected.is_some() && self.expected == self.predicted
-    }
-
-    /// Whether the example counts for `exact_match`: valid JSON and the right label.
-    pub fn exact(&self, valid_json: bool) -> bool {
-        valid_json && self.correct()
     }
 }
 

@@ -246,7 +246,6 @@ impl NamedCounts {
             for s in &events.spurious {
                 bump(&mut c.classes, &s.label, 1);
             }
-            c.exact = i64::from(score.exact());
             c.expected_events = events.support() as i64;
             c.predicted_events = events.predicted() as i64;
             c.pairs = events.pairs.len() as i64;
@@ -273,8 +272,8 @@ impl NamedCounts {
             {
                 bump(&mut c.classes, l, 2);
             }
-            c.exact = i64::from(score.exact());
         }
+        c.exact = i64::from(score.exact());
         c
     }
 
@@ -365,8 +364,13 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
         abs_dt_us: i128::from(sum[ABS_DT_US]),
         player_correct: sum[PLAYER_CORRECT],
         player_compared: sum[PLAYER_COMPARED],
-        judged: sum[UNITS],
         exact: sum[EXACT],
+        // As in the report: each right single label is its class's true positive.
+        label_correct: if layout.single_label {
+            classes.iter().map(|&(_, _, tp)| tp).sum()
+        } else {
+            0
+        },
         anls_scored: sum[ANLS_SCORED],
         anls_e12: sum[ANLS_E12],
         ..Sums::default()

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::summary::Task;
 
 /// A loaded and validated spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,23 @@ pub struct Spec {
     pub positive: Option<String>,
     /// Release gates, by metric path.
     pub gates: Vec<GateSpec>,
+}
+
+impl Spec {
+    /// What the spec scores, which decides which headline metrics a run has.
+    pub fn task(&self) -> Task {
+        Task {
+            has_schema: self.schema.is_some(),
+            events: self.events.is_some(),
+            single_label: self.label.is_some(),
+            // `[fields]` needs `[events]`, so a player field means an events task.
+            has_player: self
+                .fields
+                .values()
+                .any(|f| f.compare == Comparator::PlayerId),
+            has_positive: self.positive.is_some(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,24 +205,50 @@ pub struct GateSpec {
     pub threshold: f64,
 }
 
-/// Parses a gate expression such as `>= 0.80`.
+/// The operators a gate may use, as written.
+pub const GATE_OPERATORS: &str = ">=, >, <= or <";
+
+/// Parses a gate expression such as `>= 0.80`. The message of an `Err` says what was wrong
+/// with `expr` and, for an operator verdict does not have (`==`, `=`, `=>`), lists those it
+/// has.
 pub fn parse_gate_expr(expr: &str) -> std::result::Result<(GateOp, f64), String> {
+    parse_gate_in(expr.trim(), expr.trim(), "\">= 0.80\"")
+}
+
+/// [`parse_gate_expr`] of `expr`, the operator and threshold of the gate `shown`, with messages
+/// that name `shown` and give `example` as the way to write it.
+pub(crate) fn parse_gate_in(
+    expr: &str,
+    shown: &str,
+    example: &str,
+) -> std::result::Result<(GateOp, f64), String> {
     let expr = expr.trim();
-    let (op, rest) = [
-        (">=", GateOp::Ge),
-        ("<=", GateOp::Le),
-        (">", GateOp::Gt),
-        ("<", GateOp::Lt),
-    ]
-    .into_iter()
-    .find_map(|(sym, op)| expr.strip_prefix(sym).map(|rest| (op, rest)))
-    .ok_or_else(|| format!("gate {expr:?} must start with >=, >, <= or <, as in \">= 0.80\""))?;
+    let symbol_len = expr
+        .find(|c: char| !matches!(c, '<' | '>' | '=' | '!'))
+        .unwrap_or(expr.len());
+    let (symbol, rest) = expr.split_at(symbol_len);
+    let op = match symbol {
+        ">=" => GateOp::Ge,
+        "<=" => GateOp::Le,
+        ">" => GateOp::Gt,
+        "<" => GateOp::Lt,
+        "" => {
+            return Err(format!(
+                "gate {shown:?} must start with {GATE_OPERATORS}, as in {example}"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "gate {shown:?}: `{other}` is not a gate operator; use {GATE_OPERATORS}, as in {example}"
+            ));
+        }
+    };
     let threshold: f64 = rest
         .trim()
         .parse()
         .ok()
         .filter(|t: &f64| t.is_finite())
-        .ok_or_else(|| format!("gate {expr:?}: {:?} is not a number", rest.trim()))?;
+        .ok_or_else(|| format!("gate {shown:?}: {:?} is not a number", rest.trim()))?;
     Ok((op, threshold))
 }
 
@@ -340,6 +384,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
     let mut gates = Vec::with_capacity(raw.gates.len());
     for (metric, expr) in &raw.gates {
         let (op, threshold) = parse_gate_expr(expr)
+            .and_then(|(op, threshold)| {
+                crate::summary::check_threshold(metric, op.symbol(), threshold)
+                    .map(|()| (op, threshold))
+            })
             .map_err(|m| spec_error(None, format!("[gates] {metric}: {m}")))?;
         gates.push(GateSpec {
             metric: metric.clone(),

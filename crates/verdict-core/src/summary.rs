@@ -67,10 +67,12 @@ pub struct Sums {
     pub player_correct: i64,
     /// `player_id` comparisons made.
     pub player_compared: i64,
-    /// Examples judged for exact match, and those exactly right.
-    pub judged: i64,
-    /// Examples exactly right.
+    /// Examples exactly right ([`ExampleScore::exact`](crate::example::ExampleScore::exact)).
     pub exact: i64,
+    /// Single-label examples whose label is right, whatever else is wrong.
+    pub label_correct: i64,
+    /// Examples a prediction answered (joined), for `coverage`.
+    pub joined: i64,
     /// Outputs ANLS* scored, and the sum of their scores in units of [`ANLS_UNIT`].
     pub anls_scored: i64,
     /// Σ ANLS* × [`ANLS_UNIT`], each score rounded.
@@ -145,7 +147,19 @@ const fn always(_: &Task) -> bool {
 }
 
 /// Every headline metric, in the key order of `summary` in report.json.
-pub const SUMMARY_METRICS: [SummaryMetric; 21] = [
+pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
+    // Not resampled: the share joined is a fact about the run's inputs, not an estimate of
+    // the model's quality, and not baseline-gated, as a run joined by another predictions
+    // file is gated on it explicitly (`--gate 'coverage>=0.99'`).
+    SummaryMetric {
+        name: "coverage",
+        unit: None,
+        higher_is_better: true,
+        baseline_gated: false,
+        resampled: false,
+        applies: always,
+        value: |s| ratio(s.joined, s.examples),
+    },
     SummaryMetric {
         name: "json_valid_strict",
         unit: None,
@@ -291,8 +305,8 @@ pub const SUMMARY_METRICS: [SummaryMetric; 21] = [
         higher_is_better: true,
         baseline_gated: true,
         resampled: true,
-        applies: Task::has_classes,
-        value: |s| ratio(s.exact, s.judged),
+        applies: always,
+        value: |s| ratio(s.exact, s.examples),
     },
     SummaryMetric {
         name: "label_accuracy",
@@ -301,7 +315,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 21] = [
         baseline_gated: true,
         resampled: true,
         applies: |t| t.single_label,
-        value: |s| ratio(s.exact, s.judged),
+        value: |s| ratio(s.label_correct, s.examples),
     },
     SummaryMetric {
         name: "anls_star",
@@ -360,6 +374,115 @@ pub fn metric(name: &str) -> Option<&'static SummaryMetric> {
     SUMMARY_METRICS.iter().find(|m| m.name == name)
 }
 
+/// What a spec needs for `metric` to apply, as spec text, read off its `applies`: for the
+/// message of a gate on a metric the spec can never produce.
+pub fn needs(metric: &SummaryMetric) -> &'static str {
+    let with = |task: Task| (metric.applies)(&task);
+    let events = Task {
+        events: true,
+        ..Task::default()
+    };
+    let label = Task {
+        single_label: true,
+        ..Task::default()
+    };
+    if with(Task {
+        has_schema: true,
+        ..Task::default()
+    }) {
+        "schema = \"FILE\""
+    } else if with(events) && with(label) {
+        "[events] or label = \"/pointer\""
+    } else if with(events) {
+        "[events]"
+    } else if with(Task {
+        has_player: true,
+        ..events
+    }) {
+        "[events] and a [fields] entry with compare = \"player_id\""
+    } else if with(label) {
+        "label = \"/pointer\""
+    } else {
+        "label = \"/pointer\" and positive = \"LABEL\""
+    }
+}
+
+/// Reports say loudly that examples went unanswered when more than 1 in this many have no
+/// prediction (over 10%): a few missing lines are a failed request or two, more is the
+/// wrong predictions file or a batch cut short, and every metric is then mostly about
+/// missing outputs.
+pub const LOUD_MISSING_ONE_IN: usize = 10;
+
+/// The notice every report puts first (console last) when many examples have no prediction:
+/// how many, and the likely cause, told apart by the prediction lines left over (`orphans`).
+/// `None` at or below one in [`LOUD_MISSING_ONE_IN`].
+pub fn missing_notice(examples: usize, missing: usize, orphans: usize) -> Option<String> {
+    if missing * LOUD_MISSING_ONE_IN <= examples {
+        return None;
+    }
+    let share = 100.0 * missing as f64 / examples as f64;
+    let cause = if orphans > 0 {
+        format!(
+            "{orphans} prediction line(s) answer no expected example: the predictions were most likely made for another test set, or carry other ids"
+        )
+    } else {
+        "no prediction line was left over: the predictions most likely stop short (a batch cut off, a shard left out)".to_owned()
+    };
+    Some(format!(
+        "{missing} of {examples} examples ({share:.1}%) have no prediction and count as missing outputs in every metric; {cause}. Check --predictions against --expected; gate on coverage (--gate 'coverage>=0.99') to fail such runs."
+    ))
+}
+
+/// Keys that hold a rate in [0, 1] wherever they appear in report.json (`classes.L.recall`,
+/// `paths./priority.accuracy`, `lists.entities.f1`, `timestamps.within_0_5`, ...).
+const RATE_KEYS: [&str; 9] = [
+    "precision",
+    "recall",
+    "f1",
+    "accuracy",
+    "mean_similarity",
+    "f1_after_removing",
+    "within_0_5",
+    "within_1_0",
+    "auc",
+];
+
+/// The metric an interval end belongs to: `event_f1.low` → `event_f1`.
+pub fn without_interval_end(path: &str) -> &str {
+    match path.rsplit_once('.') {
+        Some((metric, "low" | "high" | "value")) => metric,
+        _ => path,
+    }
+}
+
+/// Whether the metric at `path` is a rate, between 0 and 1 by construction.
+pub fn is_rate(path: &str) -> bool {
+    let path = without_interval_end(path);
+    match path.rsplit_once('.') {
+        None => metric(path).is_some_and(|m| m.unit.is_none()),
+        Some((_, key)) => RATE_KEYS.contains(&key),
+    }
+}
+
+/// A threshold outside [0, 1] on a rate can never mean what was meant (`macro_f1>=75` was a
+/// percentage): refused, with the threshold it probably meant.
+pub fn check_threshold(metric: &str, op: &str, threshold: f64) -> Result<(), String> {
+    if !is_rate(metric) || (0.0..=1.0).contains(&threshold) {
+        return Ok(());
+    }
+    let hint = if threshold > 1.0 && threshold <= 100.0 {
+        format!(
+            "; for {threshold}%, write {metric}{op}{}",
+            threshold / 100.0
+        )
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "gate {metric}{op}{threshold}: {metric} is a rate between 0 and 1, so a threshold of {threshold} always passes or never does{hint}"
+    ))
+}
+
 /// The names of the metrics a baseline gates, in table order.
 pub fn baseline_metrics() -> impl Iterator<Item = &'static str> {
     SUMMARY_METRICS
@@ -407,8 +530,9 @@ mod tests {
             abs_dt_us: 2_000_000,
             player_correct: 1,
             player_compared: 2,
-            judged: 10,
             exact: 4,
+            label_correct: 7,
+            joined: 9,
             anls_scored: 8,
             anls_e12: 6_000_000_000_000,
             ..Sums::default()
@@ -452,13 +576,21 @@ mod tests {
         close("timestamp_mae", 0.5);
         close("player_id_accuracy", 0.5);
         close("exact_match", 0.4);
+        close("coverage", 0.9);
         close("anls_star", 0.75);
         assert_eq!(value("label_accuracy", &task), None, "events task");
+        let single = Task {
+            single_label: true,
+            ..Task::default()
+        };
+        // Label accuracy counts the right labels, exact match the whole answers.
+        assert_eq!(value("label_accuracy", &single), Some(0.7));
+        assert_eq!(value("exact_match", &single), Some(0.4));
         assert_eq!(value("anls_star_typed", &task), None, "nothing scored");
     }
 
     #[test]
-    fn a_task_without_events_or_labels_has_only_validity_and_anls() {
+    fn a_task_without_events_or_labels_has_validity_exact_match_and_anls() {
         let present: Vec<&str> = values(&Task::default(), &sums(), true)
             .into_iter()
             .map(|(name, _)| name)
@@ -469,9 +601,28 @@ mod tests {
                 "json_valid_strict",
                 "json_valid",
                 "json_recoverable",
+                "exact_match",
                 "anls_star"
             ]
         );
+    }
+
+    #[test]
+    fn many_missing_predictions_are_noticed_with_their_likely_cause() {
+        assert_eq!(missing_notice(320, 32, 0), None, "exactly 10% is not many");
+        let other_set = missing_notice(320, 269, 269).unwrap();
+        assert!(
+            other_set.starts_with("269 of 320 examples (84.1%) have no prediction"),
+            "{other_set}"
+        );
+        assert!(
+            other_set.contains("made for another test set"),
+            "{other_set}"
+        );
+        let cut_short = missing_notice(320, 33, 0).unwrap();
+        assert!(cut_short.contains("(10.3%)"), "{cut_short}");
+        assert!(cut_short.contains("stop short"), "{cut_short}");
+        assert_eq!(missing_notice(0, 0, 5), None);
     }
 
     #[test]

@@ -183,6 +183,11 @@ pub fn render(report: &Report, report_path: &str) -> String {
         let _ = writeln!(out, "  result: {verdict}");
     }
     let _ = writeln!(out, "report: {report_path}");
+    // Last, where the eye lands when the run ends: the numbers above are mostly about
+    // missing outputs.
+    if let Some(notice) = s.missing_notice() {
+        let _ = writeln!(out, "!! WARNING: {notice}");
+    }
     // Columns are padded for values that may be absent; no line ends in spaces.
     out.lines().map(|l| format!("{}\n", l.trim_end())).collect()
 }

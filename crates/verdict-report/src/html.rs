@@ -89,7 +89,10 @@ pub fn render(report: &Report) -> String {
         .get_template("report.html")
         .expect("the template was just added");
     template
-        .render(context! { r => Value::from(Serde(report)) })
+        .render(context! {
+            r => Value::from(Serde(report)),
+            missing_notice => report.summary.missing_notice(),
+        })
         .expect("the bundled template renders every report")
 }
 

@@ -47,7 +47,8 @@ fn with_interval(value: f64, interval: Option<(f64, f64)>) -> String {
 /// The order of the summary table: the metrics of
 /// [`SUMMARY_METRICS`](verdict_core::summary::SUMMARY_METRICS), with the single-label accuracy
 /// beside the class averages it belongs with. A metric the run does not have is left out.
-pub const SUMMARY_ORDER: [&str; 21] = [
+pub const SUMMARY_ORDER: [&str; 22] = [
+    "coverage",
     "json_valid_strict",
     "json_valid",
     "json_recoverable",
@@ -76,6 +77,9 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(out, "# verdict: {}\n", cell(&report.run.name));
+    if let Some(notice) = s.missing_notice() {
+        let _ = writeln!(out, "> **Warning:** {notice}\n");
+    }
     let failed = report.gates.iter().filter(|g| !g.passed).count();
     if !report.gates.is_empty() {
         if failed == 0 {

@@ -199,6 +199,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The notice a report shows first when many examples have no prediction
+    /// ([`verdict_core::summary::missing_notice`]).
+    pub fn missing_notice(&self) -> Option<String> {
+        verdict_core::summary::missing_notice(
+            self.examples,
+            self.missing_predictions,
+            self.orphan_predictions,
+        )
+    }
+
     /// The value of headline metric `name`; `None` when it is `null` or not a headline metric.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.metrics

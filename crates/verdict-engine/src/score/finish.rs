@@ -15,7 +15,7 @@ use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_met
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
-use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums, Task};
+use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums};
 use verdict_report::{
     BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias, Tool,
 };
@@ -54,6 +54,8 @@ pub fn finish(
     parts: &mut [Part],
     pool: &rayon::ThreadPool,
 ) -> Result<Scored> {
+    // A merge reads its gates from the command line only now.
+    super::request::check_gates(request, spec)?;
     let mut acc = parts[0].acc.clone();
     for part in &parts[1..] {
         acc.merge(&part.acc);
@@ -248,7 +250,6 @@ fn summary_sums(
     let counts = events.map(|m| m.counts).unwrap_or_default();
     let (scored, e12, typed_scored, typed_e12) = acc.anls.sums();
     let (timed_pairs, abs_dt_us) = totals.abs_dt_sum_us();
-    let (judged, exact) = totals.exact_counts();
     let rows = classes.map_or(&[][..], |c| &c.classes[..]);
     Sums {
         examples: count(acc.examples),
@@ -270,8 +271,14 @@ fn summary_sums(
         abs_dt_us,
         player_correct,
         player_compared,
-        judged: count(judged),
-        exact: count(exact),
+        exact: count(acc.exact),
+        // Each right single label is the true positive of its class, and of no other.
+        label_correct: if spec.label.is_some() {
+            rows.iter().map(|c| count(c.tp)).sum()
+        } else {
+            0
+        },
+        joined: count(acc.examples - acc.missing_predictions),
         anls_scored: scored,
         anls_e12: e12,
         anls_typed_scored: typed_scored,
@@ -334,15 +341,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             f1_after_removing,
         }
     });
-    let task = Task {
-        has_schema: spec.schema.is_some(),
-        events: spec.events.is_some(),
-        single_label: spec.label.is_some(),
-        has_player: events
-            .as_ref()
-            .is_some_and(|m| m.fields.values().any(|f| f.compare == Comparator::PlayerId)),
-        has_positive: spec.positive.is_some(),
-    };
+    let task = spec.task();
     let summary = Summary {
         examples: n,
         missing_predictions: acc.missing_predictions,

@@ -136,6 +136,17 @@ pub fn load_spec(request: &ScoreRequest) -> Result<(Spec, Option<Schema>)> {
     Ok((spec, schema))
 }
 
+/// Refuses a spec or command-line gate on a metric `spec` can never produce.
+pub(super) fn check_gates(request: &ScoreRequest, spec: &Spec) -> Result<()> {
+    verdict_core::gate::check_producible(
+        spec,
+        spec.gates
+            .iter()
+            .map(|g| g.metric.as_str())
+            .chain(request.gates.iter().map(|g| g.metric.as_str())),
+    )
+}
+
 /// The spec text and the schema text (when the spec names one) a run was loaded from.
 pub(super) type SpecTexts = (String, Option<String>);
 
@@ -145,6 +156,9 @@ pub(super) fn load_spec_and_texts(
 ) -> Result<(Spec, Option<Schema>, SpecTexts)> {
     let spec_text = verdict_core::spec::read_text(&request.spec)?;
     let spec = verdict_core::spec::parse(&request.spec, &spec_text)?;
+    // Before any scoring: a gate the spec can never pass is a mistake to fix now, not after
+    // the whole run.
+    check_gates(request, &spec)?;
     let (schema, schema_text) = match spec.schema.as_deref() {
         Some(path) => {
             let text = verdict_core::schema::read_text(path)?;
