@@ -7,6 +7,7 @@ mod compare;
 mod curves;
 mod errors;
 mod harness;
+mod labels;
 mod layering;
 mod nothing_lost;
 mod reference;

@@ -521,6 +521,49 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_label_set_leaves_undefined_rates_out_and_counts_out_of_set_predictions() {
+        // Class 2 has no predictions: its precision is undefined, not 0; its recall and F1
+        // are 0. Two predictions fall outside the set.
+        let s = Sums {
+            declared: true,
+            out_of_set_predicted: 2,
+            ..sums()
+        };
+        let task = Task {
+            events: true,
+            ..Task::default()
+        };
+        let get = |name: &str| {
+            values(&task, &s, false)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .unwrap()
+                .1
+                .unwrap()
+        };
+        let close = |name: &str, want: f64| {
+            let got = get(name);
+            assert!((got - want).abs() < 1e-15, "{name}: {got} != {want}");
+        };
+        close("macro_precision", 3.0 / 5.0);
+        close("macro_recall", (3.0 / 4.0 + 0.0) / 2.0);
+        close("macro_f1", (6.0 / 9.0) / 2.0);
+        close("event_precision", 3.0 / 7.0);
+        close("event_recall", 3.0 / 6.0);
+        let a = averages(&s);
+        // Weighted precision: only class 1 is defined, weight 4 of 4.
+        assert_eq!(a.weighted.precision, Some(3.0 / 5.0));
+        // No class defined at all: undefined, as scikit-learn's NaN.
+        let empty = Sums {
+            declared: true,
+            classes: vec![ClassSums::default()],
+            ..Sums::default()
+        };
+        assert_eq!(averages(&empty).macro_.f1, None);
+        assert_eq!(averages(&empty).weighted.f1, None);
+    }
+
+    #[test]
     fn a_task_without_events_or_labels_has_only_validity_and_anls() {
         let present: Vec<&str> = values(&Task::default(), &sums(), true)
             .into_iter()

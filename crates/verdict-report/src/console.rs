@@ -133,7 +133,8 @@ pub fn render(report: &Report, report_path: &str) -> String {
             );
         }
         for a in report.average_rows() {
-            let rate = |v: Option<f64>| {
+            // Accuracy is one figure, in the F1 column as classification_report prints it.
+            let pr = |v: Option<f64>| {
                 if a.accuracy_only {
                     String::new()
                 } else {
@@ -145,8 +146,8 @@ pub fn render(report: &Report, report_path: &str) -> String {
                 "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}",
                 a.name,
                 a.support,
-                rate(a.precision),
-                rate(a.recall),
+                pr(a.precision),
+                pr(a.recall),
                 rate(a.f1),
             );
         }
