@@ -18,8 +18,9 @@ use crate::summary::{self, Averages, ClassSums, Sums};
 /// The label standing for "no event" / "no label" in the confusion matrix.
 pub const NONE_LABEL: &str = "∅";
 
-/// The confusion matrix's column of predicted labels outside the spec's declared `labels`
-/// (its row stays empty: an expected label outside the set is an input error).
+/// The confusion matrix's column of predicted labels outside the spec's declared `labels`,
+/// there when there are such predictions (its row stays empty: an expected label outside the
+/// set is an input error).
 pub const OTHER_LABEL: &str = "(other)";
 
 /// Counts for one class.
@@ -507,7 +508,7 @@ pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
     });
 
     let mut confusion_labels = labels.clone();
-    if declared {
+    if out_of_set.as_ref().is_some_and(|o| !o.is_empty()) {
         confusion_labels.push(OTHER_LABEL.to_owned());
     }
     let index: BTreeMap<&str, usize> = labels
@@ -942,10 +943,8 @@ mod tests {
         assert_eq!(format!("{p:.4} {r:.4} {f:.3}"), "0.8500 0.8947 0.872");
         assert!(close(m.exact_match, 175.0 / 200.0));
         assert_eq!(m.out_of_set, Some(BTreeMap::new()));
-        assert_eq!(
-            m.confusion.matrix,
-            [[85, 10, 0, 0], [15, 90, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
-        );
+        // Nothing out of set: no `(other)` column.
+        assert_eq!(m.confusion.matrix, [[85, 10, 0], [15, 90, 0], [0, 0, 0]]);
     }
 
     fn counted(values: &[i64]) -> BTreeMap<i64, usize> {

@@ -42,8 +42,8 @@ pub struct Report {
     /// Predictions per label outside the spec's declared `labels`; `null` when it declares
     /// none.
     pub out_of_set: Option<BTreeMap<String, usize>>,
-    /// The confusion matrix over the same labels, `(other)` when labels are declared, and
-    /// `∅`.
+    /// The confusion matrix over the same labels, `(other)` when there are out-of-set
+    /// predictions, and `∅`.
     pub confusion: Option<Confusion>,
     /// What the event matcher worked with (`[events]` only).
     pub events: Option<EventCounts>,
