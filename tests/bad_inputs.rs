@@ -167,6 +167,11 @@ const CASES: &[(&str, i32, &str)] = &[
         "{dir}/eval.toml:1: unclosed table, expected `]`",
     ),
     (
+        "expected-label-outside-labels",
+        2,
+        "{dir}/expected.jsonl:2: expected label `DUNK` is not in the spec's `labels` [FG_MAKE, FG_MISS]: declare it in `labels`, or correct the expected output",
+    ),
+    (
         "spec-name-outside-reports",
         2,
         "{dir}/eval.toml: name \"../../etc\" must be a plain name, without /, \\, :, control characters, or . and .. on their own: it names the report directory reports/<name>/",

@@ -8,6 +8,7 @@ mod curves;
 mod errors;
 mod exact_gates;
 mod harness;
+mod labels;
 mod layering;
 mod nothing_lost;
 mod out_dir;

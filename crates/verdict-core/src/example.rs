@@ -199,9 +199,51 @@ impl<'a> Scorer<'a> {
     }
 }
 
+impl ExampleScore {
+    /// The first expected label of this example outside `declared` (the spec's `labels`),
+    /// if it declares any: the label set is the task's, so such a label is an input error,
+    /// not a class.
+    pub fn undeclared_expected_label(&self, declared: &[String]) -> Option<&str> {
+        if declared.is_empty() {
+            return None;
+        }
+        let events = self.events.iter().flat_map(|e| {
+            let paired = e.pairs.iter().map(|p| p.expected_label.as_str());
+            paired.chain(e.missed.iter().map(|m| m.label.as_str()))
+        });
+        let single = self.label.iter().filter_map(|l| l.expected.as_deref());
+        events
+            .chain(single)
+            .find(|label| !declared.iter().any(|d| d == label))
+    }
+}
+
+/// The input error's message for an expected `label` outside the spec's `declared` labels:
+/// the label, the set, and the closest declared label when one is close.
+pub fn undeclared_label_message(label: &str, declared: &[String]) -> String {
+    let closest = declared
+        .iter()
+        .map(|d| {
+            (
+                strsim::jaro_winkler(&label.to_lowercase(), &d.to_lowercase()),
+                d,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d)| format!(" (did you mean `{d}`?)"))
+        .unwrap_or_default();
+    format!(
+        "expected label `{label}` is not in the spec's `labels` [{}]{closest}: declare it in `labels`, or correct the expected output",
+        declared.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::LabelOutcome;
+    use crate::validity::Tier;
     use serde_json::json;
     use std::path::Path;
 
@@ -259,6 +301,42 @@ mod tests {
             !Scorer::new(&spec, None, false)
                 .score(&json!({}), None)
                 .exact()
+        );
+    }
+
+    fn single(expected: &str) -> ExampleScore {
+        ExampleScore {
+            tier: Tier::Strict,
+            repairs: Repairs::default(),
+            has_prediction: true,
+            finish_reason: None,
+            violations: None,
+            events: None,
+            label: Some(LabelOutcome {
+                expected: Some(expected.into()),
+                predicted: Some("DUNK".into()),
+            }),
+            anls: None,
+            anls_typed: None,
+            paths: Vec::new(),
+            lists: Vec::new(),
+            equal: None,
+        }
+    }
+
+    #[test]
+    fn only_expected_labels_must_be_declared() {
+        let declared = ["FG_MAKE".to_owned(), "FG_MISS".to_owned()];
+        // A predicted label outside the set is out-of-set, not an error.
+        assert_eq!(single("FG_MAKE").undeclared_expected_label(&declared), None);
+        assert_eq!(
+            single("fg_make").undeclared_expected_label(&declared),
+            Some("fg_make")
+        );
+        assert_eq!(single("fg_make").undeclared_expected_label(&[]), None);
+        assert_eq!(
+            undeclared_label_message("fg_make", &declared),
+            "expected label `fg_make` is not in the spec's `labels` [FG_MAKE, FG_MISS] (did you mean `FG_MAKE`?): declare it in `labels`, or correct the expected output"
         );
     }
 }

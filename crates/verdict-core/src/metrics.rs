@@ -13,9 +13,15 @@ use serde::{Deserialize, Serialize};
 use crate::fields::{Outcome, PlayerDiff};
 use crate::outcome::{EventOutcome, LabelOutcome};
 use crate::spec::{Comparator, FieldSpec};
+use crate::summary::{self, Averages, ClassSums, Sums};
 
 /// The label standing for "no event" / "no label" in the confusion matrix.
 pub const NONE_LABEL: &str = "∅";
+
+/// The confusion matrix's column of predicted labels outside the spec's declared `labels`,
+/// there when there are such predictions (its row stays empty: an expected label outside the
+/// set is an input error).
+pub const OTHER_LABEL: &str = "(other)";
 
 /// Counts for one class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,18 +47,20 @@ pub struct ClassRow {
     /// support − tp.
     #[serde(rename = "fn")]
     pub fn_: usize,
-    /// tp / predicted, 0 when predicted is 0.
-    pub precision: f64,
-    /// tp / support, 0 when support is 0.
-    pub recall: f64,
-    /// 2·tp / (predicted + support), 0 when both are 0.
-    pub f1: f64,
+    /// tp / predicted; with no prediction, `null` when the spec declares `labels`, else 0.
+    pub precision: Option<f64>,
+    /// tp / support; with no support, `null` when the spec declares `labels`, else 0.
+    pub recall: Option<f64>,
+    /// 2·tp / (predicted + support); with neither, `null` when the spec declares `labels`,
+    /// else 0.
+    pub f1: Option<f64>,
 }
 
 /// `confusion` in report.json.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Confusion {
-    /// Row and column labels: the class labels, then `∅`.
+    /// Row and column labels: the class labels, `(other)` when the spec declares `labels`,
+    /// then `∅`.
     pub labels: Vec<String>,
     /// `matrix[expected][predicted]`: pairs (or examples). The last row counts spurious
     /// predictions by label, the last column missed expected events by label.
@@ -399,98 +407,127 @@ fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
-fn ratio_or_zero(numerator: usize, denominator: usize) -> f64 {
-    ratio(numerator, denominator).unwrap_or(0.0)
-}
-
 /// The class-level metrics of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassMetrics {
-    /// Per class, in label order.
+    /// Per class, in label order: the declared labels, or every label seen.
     pub classes: Vec<ClassRow>,
+    /// Predictions per label outside the declared `labels`; `None` when none are declared.
+    pub out_of_set: Option<BTreeMap<String, usize>>,
     /// The confusion matrix.
     pub confusion: Confusion,
-    /// Micro precision Σtp / Σpredicted.
-    pub micro_precision: Option<f64>,
-    /// Micro recall Σtp / Σsupport.
-    pub micro_recall: Option<f64>,
-    /// Micro F1 2·Σtp / (Σpredicted + Σsupport).
-    pub micro_f1: Option<f64>,
-    /// Unweighted mean of per-class precision.
-    pub macro_precision: Option<f64>,
-    /// Unweighted mean of per-class recall.
-    pub macro_recall: Option<f64>,
-    /// Unweighted mean of per-class F1.
-    pub macro_f1: Option<f64>,
-    /// Support-weighted mean of per-class F1.
-    pub weighted_f1: Option<f64>,
+    /// The micro, macro and weighted averages, from [`summary::averages`].
+    pub averages: Averages,
 }
 
-/// The label order of reports: the spec's labels as listed, then every other label seen,
-/// sorted.
+impl ClassMetrics {
+    /// The class counters of the headline metrics, in the order of `classes`.
+    pub fn sums(&self) -> (Vec<ClassSums>, i64) {
+        let count = |n: usize| n as i64;
+        let classes = self
+            .classes
+            .iter()
+            .map(|c| ClassSums {
+                support: count(c.support),
+                predicted: count(c.predicted),
+                tp: count(c.tp),
+            })
+            .collect();
+        let outside = self.out_of_set.iter().flat_map(|m| m.values()).sum();
+        (classes, count(outside))
+    }
+}
+
+/// The label order of reports: the spec's labels as listed (they are the label set), or,
+/// when it lists none, every label seen, sorted.
 fn label_order(spec_labels: &[String], seen: &BTreeMap<String, ClassCounts>) -> Vec<String> {
-    let listed: BTreeSet<&String> = spec_labels.iter().collect();
+    if spec_labels.is_empty() {
+        return seen.keys().cloned().collect();
+    }
     let mut labels: Vec<String> = Vec::new();
     for label in spec_labels {
         if !labels.contains(label) {
             labels.push(label.clone());
         }
     }
-    labels.extend(seen.keys().filter(|l| !listed.contains(l)).cloned());
     labels
 }
 
 /// Per-class rows, averages and the confusion matrix.
 pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
+    let declared = !spec_labels.is_empty();
     let labels = label_order(spec_labels, &totals.classes);
-    let classes: Vec<ClassRow> = labels
+    let (classes, class_sums): (Vec<ClassRow>, Vec<ClassSums>) = labels
         .iter()
         .map(|label| {
             let c = totals.classes.get(label).copied().unwrap_or_default();
-            ClassRow {
+            let sums = ClassSums {
+                support: c.support as i64,
+                predicted: c.predicted as i64,
+                tp: c.tp as i64,
+            };
+            let [precision, recall, f1] = summary::class_rates(&sums, declared);
+            let row = ClassRow {
                 label: label.clone(),
                 support: c.support,
                 predicted: c.predicted,
                 tp: c.tp,
                 fp: c.predicted - c.tp,
                 fn_: c.support - c.tp,
-                precision: ratio_or_zero(c.tp, c.predicted),
-                recall: ratio_or_zero(c.tp, c.support),
-                f1: ratio_or_zero(2 * c.tp, c.predicted + c.support),
-            }
+                precision,
+                recall,
+                f1,
+            };
+            (row, sums)
         })
-        .collect();
+        .unzip();
+    let out_of_set: Option<BTreeMap<String, usize>> = declared.then(|| {
+        let listed: BTreeSet<&String> = labels.iter().collect();
+        totals
+            .classes
+            .iter()
+            .filter(|(label, c)| !listed.contains(label) && c.predicted > 0)
+            .map(|(label, c)| (label.clone(), c.predicted))
+            .collect()
+    });
 
+    let mut confusion_labels = labels.clone();
+    if out_of_set.as_ref().is_some_and(|o| !o.is_empty()) {
+        confusion_labels.push(OTHER_LABEL.to_owned());
+    }
     let index: BTreeMap<&str, usize> = labels
         .iter()
         .enumerate()
         .map(|(i, l)| (l.as_str(), i))
         .collect();
-    let none = labels.len();
-    let mut matrix = vec![vec![0; labels.len() + 1]; labels.len() + 1];
-    for ((e, p), count) in &totals.confusion {
-        let row = e.as_deref().map_or(none, |l| index[l]);
-        let col = p.as_deref().map_or(none, |l| index[l]);
-        matrix[row][col] += count;
-    }
-    let mut confusion_labels = labels.clone();
+    let other = labels.len();
+    let none = confusion_labels.len();
     confusion_labels.push(NONE_LABEL.to_owned());
+    let mut matrix = vec![vec![0; confusion_labels.len()]; confusion_labels.len()];
+    for ((e, p), count) in &totals.confusion {
+        let cell = |label: &Option<String>| {
+            label
+                .as_deref()
+                .map_or(none, |l| index.get(l).copied().unwrap_or(other))
+        };
+        matrix[cell(e)][cell(p)] += count;
+    }
 
-    let (tp, predicted, support) = totals.micro();
-    let n = classes.len();
-    let mean =
-        |f: fn(&ClassRow) -> f64| (n > 0).then(|| classes.iter().map(f).sum::<f64>() / n as f64);
-    let weighted_f1 = (support > 0)
-        .then(|| classes.iter().map(|c| c.f1 * c.support as f64).sum::<f64>() / support as f64);
+    let out_of_set_predicted = out_of_set
+        .iter()
+        .flat_map(|m| m.values())
+        .map(|&n| n as i64)
+        .sum();
+    let averages = summary::averages(&Sums {
+        classes: class_sums,
+        out_of_set_predicted,
+        declared,
+        ..Sums::default()
+    });
     ClassMetrics {
-        micro_precision: ratio(tp, predicted),
-        micro_recall: ratio(tp, support),
-        micro_f1: ratio(2 * tp, predicted + support),
-        macro_precision: mean(|c| c.precision),
-        macro_recall: mean(|c| c.recall),
-        macro_f1: mean(|c| c.f1),
-        weighted_f1,
+        averages,
         classes,
+        out_of_set,
         confusion: Confusion {
             labels: confusion_labels,
             matrix,
@@ -882,13 +919,13 @@ mod tests {
             (yes.label.as_str(), yes.tp, yes.fp, yes.fn_, yes.support),
             ("yes", 85, 15, 10, 95)
         );
-        assert!((yes.precision - 0.85).abs() < 1e-12);
-        assert!((yes.recall - 85.0 / 95.0).abs() < 1e-12);
-        assert!((yes.f1 - 170.0 / 195.0).abs() < 1e-12);
-        assert_eq!(
-            format!("{:.4} {:.4} {:.3}", yes.precision, yes.recall, yes.f1),
-            "0.8500 0.8947 0.872"
-        );
+        let (p, r, f) = (yes.precision.unwrap(), yes.recall.unwrap(), yes.f1.unwrap());
+        assert!((p - 0.85).abs() < 1e-12);
+        assert!((r - 85.0 / 95.0).abs() < 1e-12);
+        assert!((f - 170.0 / 195.0).abs() < 1e-12);
+        assert_eq!(format!("{p:.4} {r:.4} {f:.3}"), "0.8500 0.8947 0.872");
+        assert_eq!(m.out_of_set, Some(BTreeMap::new()));
+        // Nothing out of set: no `(other)` column.
         assert_eq!(m.confusion.matrix, [[85, 10, 0], [15, 90, 0], [0, 0, 0]]);
     }
 
@@ -954,17 +991,59 @@ mod tests {
     }
 
     #[test]
-    fn labels_follow_the_spec_then_the_data() {
+    fn a_declared_label_set_is_the_classes_and_undefined_rates_are_left_out() {
+        let mut totals = Totals::default();
+        for (e, p) in [
+            (Some("b"), Some("z")),
+            (Some("b"), Some("b")),
+            (None, Some("c")),
+        ] {
+            let outcome = label(e, p);
+            totals.add_label(&outcome);
+        }
+        let m = class_metrics(&totals, &["c".into(), "b".into(), "d".into()]);
+        let rows: Vec<(&str, [Option<f64>; 3])> = m
+            .classes
+            .iter()
+            .map(|c| (c.label.as_str(), [c.precision, c.recall, c.f1]))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("c", [Some(0.0), None, Some(0.0)]),
+                ("b", [Some(1.0), Some(0.5), Some(2.0 / 3.0)]),
+                ("d", [None, None, None]),
+            ]
+        );
+        assert_eq!(m.out_of_set, Some(BTreeMap::from([("z".to_owned(), 1)])));
+        assert_eq!(m.confusion.labels, ["c", "b", "d", OTHER_LABEL, NONE_LABEL]);
+        assert_eq!(m.confusion.matrix[1], [0, 1, 0, 1, 0]);
+        assert_eq!(m.confusion.matrix[4], [1, 0, 0, 0, 0]);
+        let a = m.averages;
+        // z is a false positive of the pooled precision: 1 right of 3 predictions.
+        assert!(close(a.micro.precision, 1.0 / 3.0));
+        assert!(close(a.micro.recall, 0.5));
+        // d is undefined throughout and c's recall too: left out, not averaged as 0.
+        assert!(close(a.macro_.precision, 0.5));
+        assert!(close(a.macro_.recall, 0.5));
+        assert!(close(a.macro_.f1, 1.0 / 3.0));
+        assert!(close(a.weighted.precision, 1.0));
+        assert!(close(a.weighted.f1, 2.0 / 3.0));
+    }
+
+    #[test]
+    fn without_declared_labels_every_label_seen_is_a_class_and_empty_rates_are_zero() {
         let mut totals = Totals::default();
         for outcome in [label(Some("b"), Some("z")), label(Some("a"), None)] {
             totals.add_label(&outcome);
         }
-        let m = class_metrics(&totals, &["c".into(), "b".into()]);
+        let m = class_metrics(&totals, &[]);
         let labels: Vec<&str> = m.classes.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(labels, ["c", "b", "a", "z"]);
-        assert_eq!(m.confusion.labels, ["c", "b", "a", "z", "∅"]);
-        // c has no support and no predictions: all zero, and it still counts in the macro mean.
-        assert_eq!(m.macro_f1, Some(0.0));
-        assert_eq!(m.micro_f1, Some(0.0));
+        assert_eq!(labels, ["a", "b", "z"]);
+        assert_eq!(m.confusion.labels, ["a", "b", "z", "∅"]);
+        assert_eq!(m.out_of_set, None);
+        assert_eq!(m.classes[2].recall, Some(0.0));
+        assert_eq!(m.averages.macro_.f1, Some(0.0));
+        assert_eq!(m.averages.micro.f1, Some(0.0));
     }
 }

@@ -53,7 +53,8 @@ const PLAYER_COMPARED: usize = 11;
 const UNITS: usize = 12;
 const ANLS_E12: usize = 13;
 const ANLS_SCORED: usize = 14;
-const FIXED: usize = 15;
+const OUT_OF_SET: usize = 15;
+const FIXED: usize = 16;
 
 /// What the counters mean for one run: its labels and which metrics apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,16 +66,30 @@ pub struct Layout {
     has_schema: bool,
     events: bool,
     single_label: bool,
+    /// The labels are the spec's declared set: predictions of other labels count as
+    /// out-of-set, and undefined per-class rates are left out of the averages.
+    declared: bool,
+}
+
+/// What kind of run a layout describes, beyond its labels.
+#[derive(Debug, Clone, Copy)]
+struct Kind {
+    has_player: bool,
+    has_schema: bool,
+    events: bool,
+    single_label: bool,
+    declared: bool,
 }
 
 impl Layout {
-    fn build(
-        labels: Vec<String>,
-        has_player: bool,
-        has_schema: bool,
-        events: bool,
-        single_label: bool,
-    ) -> Layout {
+    fn build(labels: Vec<String>, kind: Kind) -> Layout {
+        let Kind {
+            has_player,
+            has_schema,
+            events,
+            single_label,
+            declared,
+        } = kind;
         let index = labels
             .iter()
             .enumerate()
@@ -87,6 +102,7 @@ impl Layout {
             has_schema,
             events,
             single_label,
+            declared,
         }
     }
 
@@ -98,10 +114,13 @@ impl Layout {
             .any(|f| f.compare == Comparator::PlayerId);
         Layout::build(
             labels,
-            has_player,
-            has_schema,
-            spec.events.is_some(),
-            spec.label.is_some(),
+            Kind {
+                has_player,
+                has_schema,
+                events: spec.events.is_some(),
+                single_label: spec.label.is_some(),
+                declared: !spec.labels.is_empty(),
+            },
         )
     }
 
@@ -138,10 +157,13 @@ impl Layout {
             });
         Layout::build(
             labels,
-            has_player,
-            present("/schema/file"),
-            present("/run/events"),
-            present("/summary/label_accuracy"),
+            Kind {
+                has_player,
+                has_schema: present("/schema/file"),
+                events: present("/run/events"),
+                single_label: present("/summary/label_accuracy"),
+                declared: present("/out_of_set"),
+            },
         )
     }
 
@@ -157,10 +179,13 @@ impl Layout {
         );
         Layout::build(
             labels,
-            self.has_player || other.has_player,
-            self.has_schema && other.has_schema,
-            self.events,
-            self.single_label,
+            Kind {
+                has_player: self.has_player || other.has_player,
+                has_schema: self.has_schema && other.has_schema,
+                events: self.events,
+                single_label: self.single_label,
+                declared: self.declared && other.declared,
+            },
         )
     }
 
@@ -277,7 +302,8 @@ impl NamedCounts {
         c
     }
 
-    /// The counters under `layout`; labels the layout does not know are left out.
+    /// The counters under `layout`. Predictions of a label outside a declared set count as
+    /// out-of-set; other labels the layout does not know are left out.
     pub fn counters(&self, layout: &Layout) -> Counters {
         let mut out: Vec<(u32, i64)> = [
             (STRICT, self.strict),
@@ -300,6 +326,7 @@ impl NamedCounts {
         .filter(|(_, v)| *v != 0)
         .map(|(k, v)| (k as u32, v))
         .collect();
+        let mut out_of_set = 0;
         for (label, counts) in &self.classes {
             if let Some(&i) = layout.index.get(label) {
                 for (slot, &v) in counts.iter().enumerate() {
@@ -307,7 +334,12 @@ impl NamedCounts {
                         out.push(((FIXED + 3 * i + slot) as u32, v));
                     }
                 }
+            } else if layout.declared {
+                out_of_set += counts[1];
             }
+        }
+        if out_of_set != 0 {
+            out.push((OUT_OF_SET as u32, out_of_set));
         }
         out.sort_unstable();
         out
@@ -332,8 +364,9 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
 
 /// The metrics of a set of summed counters, by report path (`event_f1`,
 /// `classes.FG_MAKE.recall`), computed with the same formulas as the report. `strict_classes`
-/// follows the report's convention (0 where a denominator is 0); otherwise such a per-class
-/// value is undefined (`None`), as bootstrap replicates need.
+/// follows the report's convention (0 where a denominator is 0, unless the labels are
+/// declared); otherwise such a per-class value is undefined (`None`), as bootstrap replicates
+/// need.
 pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(String, Option<f64>)> {
     let classes: Vec<(i64, i64, i64)> = (0..layout.labels.len())
         .map(|i| {
@@ -373,6 +406,8 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
         },
         anls_scored: sum[ANLS_SCORED],
         anls_e12: sum[ANLS_E12],
+        out_of_set_predicted: sum[OUT_OF_SET],
+        declared: layout.declared,
         ..Sums::default()
     };
     let mut out: Vec<(String, Option<f64>)> = summary::values(&layout.task(), &sums, true)
@@ -382,7 +417,7 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
     if layout.events || layout.single_label {
         for (label, &(s, p, t)) in layout.labels.iter().zip(&classes) {
             let per_class = |num: i64, den: i64| {
-                if strict_classes {
+                if strict_classes && !layout.declared {
                     Some(ratio(num, den).unwrap_or(0.0))
                 } else {
                     ratio(num, den)
@@ -817,7 +852,16 @@ mod cluster_tests {
 
     #[test]
     fn clustered_units_sum_their_examples() {
-        let layout = Layout::build(vec![], false, false, false, false);
+        let layout = Layout::build(
+            vec![],
+            Kind {
+                has_player: false,
+                has_schema: false,
+                events: false,
+                single_label: false,
+                declared: false,
+            },
+        );
         let examples: Vec<Counters> = vec![
             vec![(UNITS as u32, 1), (STRICT as u32, 1)],
             vec![(UNITS as u32, 1)],

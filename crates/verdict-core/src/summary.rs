@@ -83,6 +83,14 @@ pub struct Sums {
     pub anls_typed_e12: i64,
     /// The positive class's index in `classes`, for binary tasks.
     pub positive: Option<usize>,
+    /// Predictions whose label is outside the spec's declared `labels`: no class of
+    /// `classes`, but still false positives of the event-level (micro) precision.
+    pub out_of_set_predicted: i64,
+    /// The spec declares `labels`: `classes` is that set, and a per-class rate with no
+    /// denominator is undefined and left out of the averages (scikit-learn's
+    /// `zero_division=np.nan`) rather than counted as 0 (its default, kept for undeclared
+    /// label sets).
+    pub declared: bool,
 }
 
 /// ANLS* scores are summed as integers in units of 10⁻¹², so that sums are exact and the same
@@ -112,34 +120,102 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
-/// Per class (precision, recall, F1, support), a rate with no denominator as 0, as
-/// scikit-learn's `zero_division=0`.
-fn class_rows(s: &Sums) -> impl Iterator<Item = (f64, f64, f64, i64)> + '_ {
-    let zero = |v: Option<f64>| v.unwrap_or(0.0);
-    s.classes.iter().map(move |c| {
-        (
-            zero(ratio(c.tp, c.predicted)),
-            zero(ratio(c.tp, c.support)),
-            zero(ratio(2 * c.tp, c.predicted + c.support)),
-            c.support,
-        )
-    })
+/// One class's (precision, recall, F1): `None` for a rate with no denominator, where the
+/// label set is declared; 0 otherwise.
+pub fn class_rates(c: &ClassSums, declared: bool) -> [Option<f64>; 3] {
+    [
+        ratio(c.tp, c.predicted),
+        ratio(c.tp, c.support),
+        ratio(2 * c.tp, c.predicted + c.support),
+    ]
+    .map(|rate| if declared { rate } else { rate.or(Some(0.0)) })
+}
+
+/// One average row of the per-class table, as `classification_report` prints it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Average {
+    /// Precision.
+    pub precision: Option<f64>,
+    /// Recall.
+    pub recall: Option<f64>,
+    /// F1.
+    pub f1: Option<f64>,
+    /// Expected events (or examples) of the classes averaged.
+    pub support: i64,
+}
+
+/// The micro, macro and weighted averages over the classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Averages {
+    /// Pooled counts; out-of-set predictions count as false positives.
+    pub micro: Average,
+    /// Unweighted mean over the classes whose rate is defined.
+    #[serde(rename = "macro")]
+    pub macro_: Average,
+    /// Support-weighted mean over the classes whose rate is defined.
+    pub weighted: Average,
 }
 
 fn micro(s: &Sums) -> (i64, i64, i64) {
-    s.classes.iter().fold((0, 0, 0), |(t, p, n), c| {
-        (t + c.tp, p + c.predicted, n + c.support)
-    })
+    s.classes
+        .iter()
+        .fold((0, s.out_of_set_predicted, 0), |(t, p, n), c| {
+            (t + c.tp, p + c.predicted, n + c.support)
+        })
 }
 
-fn macro_mean(s: &Sums, pick: fn(&(f64, f64, f64, i64)) -> f64) -> Option<f64> {
-    let count = s.classes.len();
-    (count > 0).then(|| class_rows(s).map(|row| pick(&row)).sum::<f64>() / count as f64)
+/// numpy's average of the defined values (`None` when none is), weighted or not; zero total
+/// weight falls back to the plain mean, as scikit-learn's `_nanaverage` does.
+fn nan_average(values: impl Iterator<Item = (Option<f64>, i64)>, weighted: bool) -> Option<f64> {
+    let defined: Vec<(f64, i64)> = values.filter_map(|(v, w)| Some((v?, w))).collect();
+    if defined.is_empty() {
+        return None;
+    }
+    let weight: i64 = defined.iter().map(|&(_, w)| w).sum();
+    if weighted && weight > 0 {
+        Some(defined.iter().map(|&(v, w)| v * w as f64).sum::<f64>() / weight as f64)
+    } else {
+        Some(defined.iter().map(|&(v, _)| v).sum::<f64>() / defined.len() as f64)
+    }
 }
 
-fn positive(s: &Sums, pick: fn(&(f64, f64, f64, i64)) -> f64) -> Option<f64> {
-    let index = s.positive?;
-    class_rows(s).nth(index).map(|row| pick(&row))
+/// The three average rows; every macro and weighted figure of the report and the bootstrap
+/// comes from here.
+pub fn averages(s: &Sums) -> Averages {
+    let (tp, predicted, support) = micro(s);
+    let rates: Vec<([Option<f64>; 3], i64)> = s
+        .classes
+        .iter()
+        .map(|c| (class_rates(c, s.declared), c.support))
+        .collect();
+    let mean = |i: usize, weighted: bool| {
+        // A weighted mean over no support at all is undefined, as in scikit-learn.
+        if weighted && support == 0 {
+            return None;
+        }
+        nan_average(rates.iter().map(|(r, w)| (r[i], *w)), weighted)
+    };
+    let row = |weighted: bool| Average {
+        precision: mean(0, weighted),
+        recall: mean(1, weighted),
+        f1: mean(2, weighted),
+        support,
+    };
+    Averages {
+        micro: Average {
+            precision: ratio(tp, predicted),
+            recall: ratio(tp, support),
+            f1: ratio(2 * tp, predicted + support),
+            support,
+        },
+        macro_: row(false),
+        weighted: row(true),
+    }
+}
+
+fn positive(s: &Sums, pick: usize) -> Option<f64> {
+    let class = s.classes.get(s.positive?)?;
+    class_rates(class, s.declared)[pick]
 }
 
 const fn always(_: &Task) -> bool {
@@ -203,10 +279,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: |t| t.events,
-        value: |s| {
-            let (tp, predicted, _) = micro(s);
-            ratio(tp, predicted)
-        },
+        value: |s| averages(s).micro.precision,
     },
     SummaryMetric {
         name: "event_recall",
@@ -215,10 +288,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: |t| t.events,
-        value: |s| {
-            let (tp, _, support) = micro(s);
-            ratio(tp, support)
-        },
+        value: |s| averages(s).micro.recall,
     },
     SummaryMetric {
         name: "event_f1",
@@ -227,10 +297,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: |t| t.events,
-        value: |s| {
-            let (tp, predicted, support) = micro(s);
-            ratio(2 * tp, predicted + support)
-        },
+        value: |s| averages(s).micro.f1,
     },
     SummaryMetric {
         name: "macro_precision",
@@ -239,7 +306,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: Task::has_classes,
-        value: |s| macro_mean(s, |r| r.0),
+        value: |s| averages(s).macro_.precision,
     },
     SummaryMetric {
         name: "macro_recall",
@@ -248,7 +315,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: Task::has_classes,
-        value: |s| macro_mean(s, |r| r.1),
+        value: |s| averages(s).macro_.recall,
     },
     SummaryMetric {
         name: "macro_f1",
@@ -257,7 +324,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: Task::has_classes,
-        value: |s| macro_mean(s, |r| r.2),
+        value: |s| averages(s).macro_.f1,
     },
     SummaryMetric {
         name: "weighted_f1",
@@ -266,11 +333,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: Task::has_classes,
-        value: |s| {
-            let (_, _, support) = micro(s);
-            (support > 0)
-                .then(|| class_rows(s).map(|r| r.2 * r.3 as f64).sum::<f64>() / support as f64)
-        },
+        value: |s| averages(s).weighted.f1,
     },
     SummaryMetric {
         name: "matched_label_accuracy",
@@ -347,7 +410,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: false,
         resampled: false,
         applies: |t| t.single_label && t.has_positive,
-        value: |s| positive(s, |r| r.0),
+        value: |s| positive(s, 0),
     },
     SummaryMetric {
         name: "positive_recall",
@@ -356,7 +419,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: false,
         resampled: false,
         applies: |t| t.single_label && t.has_positive,
-        value: |s| positive(s, |r| r.1),
+        value: |s| positive(s, 1),
     },
     SummaryMetric {
         name: "positive_f1",
@@ -365,7 +428,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: false,
         resampled: false,
         applies: |t| t.single_label && t.has_positive,
-        value: |s| positive(s, |r| r.2),
+        value: |s| positive(s, 2),
     },
 ];
 
@@ -587,6 +650,49 @@ mod tests {
         assert_eq!(value("label_accuracy", &single), Some(0.7));
         assert_eq!(value("exact_match", &single), Some(0.4));
         assert_eq!(value("anls_star_typed", &task), None, "nothing scored");
+    }
+
+    #[test]
+    fn a_declared_label_set_leaves_undefined_rates_out_and_counts_out_of_set_predictions() {
+        // Class 2 has no predictions: its precision is undefined, not 0; its recall and F1
+        // are 0. Two predictions fall outside the set.
+        let s = Sums {
+            declared: true,
+            out_of_set_predicted: 2,
+            ..sums()
+        };
+        let task = Task {
+            events: true,
+            ..Task::default()
+        };
+        let get = |name: &str| {
+            values(&task, &s, false)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .unwrap()
+                .1
+                .unwrap()
+        };
+        let close = |name: &str, want: f64| {
+            let got = get(name);
+            assert!((got - want).abs() < 1e-15, "{name}: {got} != {want}");
+        };
+        close("macro_precision", 3.0 / 5.0);
+        close("macro_recall", (3.0 / 4.0 + 0.0) / 2.0);
+        close("macro_f1", (6.0 / 9.0) / 2.0);
+        close("event_precision", 3.0 / 7.0);
+        close("event_recall", 3.0 / 6.0);
+        let a = averages(&s);
+        // Weighted precision: only class 1 is defined, weight 4 of 4.
+        assert_eq!(a.weighted.precision, Some(3.0 / 5.0));
+        // No class defined at all: undefined, as scikit-learn's NaN.
+        let empty = Sums {
+            declared: true,
+            classes: vec![ClassSums::default()],
+            ..Sums::default()
+        };
+        assert_eq!(averages(&empty).macro_.f1, None);
+        assert_eq!(averages(&empty).weighted.f1, None);
     }
 
     #[test]

@@ -98,7 +98,7 @@ proptest! {
         for (i, c) in m.classes.iter().enumerate() {
             prop_assert_eq!(c.tp + c.fn_, c.support);
             prop_assert_eq!(c.tp + c.fp, c.predicted);
-            for rate in [c.precision, c.recall, c.f1] {
+            for rate in [c.precision, c.recall, c.f1].into_iter().flatten() {
                 prop_assert!((0.0..=1.0).contains(&rate));
             }
             let row: usize = m.confusion.matrix[i].iter().sum();
@@ -107,7 +107,17 @@ proptest! {
             prop_assert_eq!(column, c.predicted);
             prop_assert_eq!(m.confusion.matrix[i][i], c.tp);
         }
-        for rate in [m.micro_precision, m.micro_recall, m.micro_f1, m.macro_f1, m.weighted_f1].into_iter().flatten() {
+        // Every prediction outside the declared set lands in the `(other)` column.
+        let outside: usize = m.out_of_set.iter().flat_map(|o| o.values()).sum();
+        let other = m.classes.len();
+        if outside > 0 {
+            let column: usize = m.confusion.matrix.iter().map(|r| r[other]).sum();
+            prop_assert_eq!(column, outside);
+        } else {
+            prop_assert_eq!(m.confusion.labels.len(), other + 1, "no (other) column");
+        }
+        let a = m.averages;
+        for rate in [a.micro.precision, a.micro.recall, a.micro.f1, a.macro_.f1, a.weighted.f1].into_iter().flatten() {
             prop_assert!((0.0..=1.0).contains(&rate));
         }
     }
@@ -128,8 +138,8 @@ proptest! {
         prop_assert_eq!(outcome.tp(), exp.len());
         let m = class_metrics(&totals(&[(exp.clone(), exp.clone())]), &[]);
         if !exp.is_empty() {
-            prop_assert_eq!(m.micro_f1, Some(1.0));
-            prop_assert_eq!(m.macro_f1, Some(1.0));
+            prop_assert_eq!(m.averages.micro.f1, Some(1.0));
+            prop_assert_eq!(m.averages.macro_.f1, Some(1.0));
         }
     }
 
@@ -137,10 +147,10 @@ proptest! {
     fn a_spurious_event_never_raises_precision(exp in events(), pred in events(), label in 0u8..3) {
         // Far from every other event (times are below 10 s), so it cannot pair.
         let extra = (200u8, label);
-        let before = class_metrics(&totals(&[(exp.clone(), pred.clone())]), &[]).micro_precision.unwrap_or(0.0);
+        let before = class_metrics(&totals(&[(exp.clone(), pred.clone())]), &[]).averages.micro.precision.unwrap_or(0.0);
         let mut more = pred.clone();
         more.push(extra);
-        let after = class_metrics(&totals(&[(exp, more)]), &[]).micro_precision.unwrap_or(0.0);
+        let after = class_metrics(&totals(&[(exp, more)]), &[]).averages.micro.precision.unwrap_or(0.0);
         prop_assert!(after <= before + 1e-12, "{} > {}", after, before);
     }
 

@@ -105,7 +105,7 @@ pub fn render(report: &Report, report_path: &str) -> String {
             .map(|c| c.label.chars().count())
             .max()
             .unwrap_or(0)
-            .max(5);
+            .max("weighted avg".len());
         let _ = writeln!(
             out,
             "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}  {}",
@@ -123,14 +123,36 @@ pub fn render(report: &Report, report_path: &str) -> String {
         for c in &report.classes {
             let _ = writeln!(
                 out,
-                "  {:<width$}  {:>7}  {:>9.3}  {:>6.3}  {:>6.3}  {}",
+                "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}  {}",
                 c.label,
                 c.support,
-                c.precision,
-                c.recall,
-                c.f1,
+                rate(c.precision),
+                rate(c.recall),
+                rate(c.f1),
                 format_interval(report.class_interval(&c.label, "f1"), 3)
             );
+        }
+        for a in report.average_rows() {
+            // Accuracy is one figure, in the F1 column as classification_report prints it.
+            let pr = |v: Option<f64>| {
+                if a.accuracy_only {
+                    String::new()
+                } else {
+                    rate(v)
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>7}  {:>9}  {:>6}  {:>6}",
+                a.name,
+                a.support,
+                pr(a.precision),
+                pr(a.recall),
+                rate(a.f1),
+            );
+        }
+        if let Some(note) = report.label_set_note() {
+            let _ = writeln!(out, "  note: {note}");
         }
     }
     if !report.schema_errors.is_empty() {

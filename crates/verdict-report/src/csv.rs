@@ -42,9 +42,10 @@ pub fn render(report: &Report) -> String {
             c.tp.to_string(),
             c.fp.to_string(),
             c.fn_.to_string(),
-            format!("{:.6}", c.precision),
-            format!("{:.6}", c.recall),
-            format!("{:.6}", c.f1),
+            // An undefined rate (declared labels only) is an empty cell, as NaN would be.
+            c.precision.map_or_else(String::new, |v| format!("{v:.6}")),
+            c.recall.map_or_else(String::new, |v| format!("{v:.6}")),
+            c.f1.map_or_else(String::new, |v| format!("{v:.6}")),
         ];
         // Interval ends: empty cells when intervals are off or undefined for the class.
         for metric in ["precision", "recall", "f1"] {

@@ -107,8 +107,13 @@ pub fn render(report: &Report) -> String {
     );
     for c in &report.classes {
         let mut stats = format!(
-            "support {} predicted {} tp {} precision {:.4} recall {:.4} f1 {:.4}",
-            c.support, c.predicted, c.tp, c.precision, c.recall, c.f1
+            "support {} predicted {} tp {} precision {} recall {} f1 {}",
+            c.support,
+            c.predicted,
+            c.tp,
+            format_rate(c.precision),
+            format_rate(c.recall),
+            format_rate(c.f1)
         );
         if let Some((low, high)) = report.class_interval(&c.label, "f1") {
             let _ = write!(stats, " (95% interval {low:.4} to {high:.4})");

@@ -37,10 +37,10 @@ fn table(out: &mut String, header: &[&str], align: &str, rows: &[Vec<String>]) {
     out.push('\n');
 }
 
-fn with_interval(value: f64, interval: Option<(f64, f64)>) -> String {
-    match interval {
-        Some(_) => format!("{value:.4} {}", format_interval(interval, 4)),
-        None => format!("{value:.4}"),
+fn with_interval(value: Option<f64>, interval: Option<(f64, f64)>) -> String {
+    match (value, interval) {
+        (Some(value), Some(_)) => format!("{value:.4} {}", format_interval(interval, 4)),
+        _ => format_rate(value),
     }
 }
 
@@ -184,12 +184,33 @@ pub fn render(report: &Report) -> String {
                 ]
             })
             .collect();
+        let mut rows = rows;
+        for a in report.average_rows() {
+            let rate = |v: Option<f64>| {
+                if a.accuracy_only {
+                    String::new()
+                } else {
+                    format_rate(v)
+                }
+            };
+            rows.push(vec![
+                format!("*{}*", a.name),
+                a.support.to_string(),
+                String::new(),
+                rate(a.precision),
+                rate(a.recall),
+                format_rate(a.f1),
+            ]);
+        }
         table(
             &mut out,
             &["label", "support", "predicted", "precision", "recall", "f1"],
             "lrrrrr",
             &rows,
         );
+        if let Some(note) = report.label_set_note() {
+            let _ = writeln!(out, "Note: {note}.\n");
+        }
     }
 
     if let Some(confusion) = &report.confusion {
@@ -393,7 +414,7 @@ pub fn render(report: &Report) -> String {
         let recalls: Vec<String> = report
             .classes
             .iter()
-            .map(|c| format!("{} {:.4}", cell(&c.label), c.recall))
+            .map(|c| format!("{} {}", cell(&c.label), format_rate(c.recall)))
             .collect();
         let _ = writeln!(
             out,

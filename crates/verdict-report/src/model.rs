@@ -11,6 +11,7 @@ use verdict_core::joining::JoinedBy;
 use verdict_core::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
 use verdict_core::resample::Interval;
 use verdict_core::schema::ErrorRow;
+use verdict_core::summary::Averages;
 
 /// Everything a run measured.
 #[derive(Debug, Clone, Serialize)]
@@ -32,10 +33,17 @@ pub struct Report {
     pub schema: SchemaCounts,
     /// Schema violations folded by path pattern and keyword, most frequent first.
     pub schema_errors: Vec<ErrorRow>,
-    /// Per-class counts and rates, in label order (spec labels first); empty when the spec
-    /// has neither `[events]` nor `label`.
+    /// Per-class counts and rates: the spec's declared `labels` in their order, or every
+    /// label seen, sorted; empty when the spec has neither `[events]` nor `label`.
     pub classes: Vec<ClassRow>,
-    /// The confusion matrix over the same labels plus `∅`.
+    /// The micro, macro and weighted averages of the class rows (`classification_report`'s
+    /// last rows); `null` without classes.
+    pub averages: Option<Averages>,
+    /// Predictions per label outside the spec's declared `labels`; `null` when it declares
+    /// none.
+    pub out_of_set: Option<BTreeMap<String, usize>>,
+    /// The confusion matrix over the same labels, `(other)` when there are out-of-set
+    /// predictions, and `∅`.
     pub confusion: Option<Confusion>,
     /// What the event matcher worked with (`[events]` only).
     pub events: Option<EventCounts>,
@@ -253,5 +261,85 @@ impl Report {
     pub fn class_interval(&self, label: &str, metric: &str) -> Option<(f64, f64)> {
         let i = self.intervals.as_ref()?.classes.get(label)?.get(metric)?;
         Some((i.low?, i.high?))
+    }
+}
+
+/// One of the rows that end the per-class table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AverageRow {
+    /// `micro avg`, `macro avg`, `weighted avg` or `accuracy`.
+    pub name: &'static str,
+    /// The support it rests on (examples, for accuracy).
+    pub support: usize,
+    /// Precision; `None` for accuracy, which has only the F1 column (as in
+    /// `classification_report`).
+    pub precision: Option<f64>,
+    /// Recall; `None` for accuracy.
+    pub recall: Option<f64>,
+    /// F1, or the accuracy.
+    pub f1: Option<f64>,
+    /// The row is accuracy: a single figure.
+    pub accuracy_only: bool,
+}
+
+impl Report {
+    /// The micro, macro and weighted average rows, then accuracy for a single-label task.
+    pub fn average_rows(&self) -> Vec<AverageRow> {
+        let Some(a) = &self.averages else {
+            return Vec::new();
+        };
+        let row = |name, avg: &verdict_core::summary::Average| AverageRow {
+            name,
+            support: usize::try_from(avg.support).unwrap_or_default(),
+            precision: avg.precision,
+            recall: avg.recall,
+            f1: avg.f1,
+            accuracy_only: false,
+        };
+        let mut rows = vec![
+            row("micro avg", &a.micro),
+            row("macro avg", &a.macro_),
+            row("weighted avg", &a.weighted),
+        ];
+        if self.run.events.is_none() {
+            rows.push(AverageRow {
+                name: "accuracy",
+                support: self.summary.examples,
+                precision: None,
+                recall: None,
+                f1: self.summary.get("label_accuracy"),
+                accuracy_only: true,
+            });
+        }
+        rows
+    }
+
+    /// What the per-class table leaves out or counts in: the predicted labels outside a
+    /// declared set, or, with none declared, the labels only ever predicted (each a class of
+    /// its own in the averages) with the advice to declare `labels`.
+    pub fn label_set_note(&self) -> Option<String> {
+        let listed = |labels: Vec<String>| labels.join(", ");
+        match &self.out_of_set {
+            Some(outside) if !outside.is_empty() => Some(format!(
+                "out-of-set predictions (labels not in the spec's `labels`): {}; they are false positives of the micro average and fill the `{}` column of the confusion matrix, but no class of the macro or weighted averages",
+                listed(outside.iter().map(|(l, n)| format!("{l} {n}")).collect()),
+                verdict_core::metrics::OTHER_LABEL,
+            )),
+            Some(_) => None,
+            None => {
+                let only_predicted: Vec<String> = self
+                    .classes
+                    .iter()
+                    .filter(|c| c.support == 0 && c.predicted > 0)
+                    .map(|c| format!("{} {}", c.label, c.predicted))
+                    .collect();
+                (!only_predicted.is_empty()).then(|| {
+                    format!(
+                        "labels only ever predicted, never expected: {}; each counts as a class (F1 0) in the macro and weighted averages. Declare the task's label set with `labels = [...]` in the spec to report them as out-of-set instead",
+                        listed(only_predicted)
+                    )
+                })
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_met
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
-use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums};
+use verdict_core::summary::{self, SUMMARY_METRICS, Sums};
 use verdict_report::{
     BaselineDeltas, Delta, Intervals, Report, Run, SchemaCounts, Summary, TimingBias, Tool,
 };
@@ -251,20 +251,16 @@ fn summary_sums(
     let (scored, e12, typed_scored, typed_e12) = acc.anls.sums();
     let (timed_pairs, abs_dt_us) = totals.abs_dt_sum_us();
     let rows = classes.map_or(&[][..], |c| &c.classes[..]);
+    let (class_sums, out_of_set_predicted) = classes.map(ClassMetrics::sums).unwrap_or_default();
     Sums {
         examples: count(acc.examples),
         strict: count(acc.validity.strict),
         extracted: count(acc.validity.extracted),
         repaired: count(acc.validity.repaired),
         schema_valid: count(acc.schema_valid),
-        classes: rows
-            .iter()
-            .map(|c| ClassSums {
-                support: count(c.support),
-                predicted: count(c.predicted),
-                tp: count(c.tp),
-            })
-            .collect(),
+        classes: class_sums,
+        out_of_set_predicted,
+        declared: !spec.labels.is_empty(),
         pairs: count(counts.pairs),
         same_label_pairs: count(counts.same_label_pairs),
         timed_pairs: count(timed_pairs),
@@ -330,7 +326,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         .as_ref()
         .map(|e| event_metrics(totals, &field_specs, &e.sweep, seconds_to_us(e.tolerance)));
     let timing_bias = events.as_ref().map(|m| {
-        let f1 = classes.as_ref().and_then(|c| c.micro_f1);
+        let f1 = classes.as_ref().and_then(|c| c.averages.micro.f1);
         let f1_after_removing = match m.median_offset_us {
             Some(0) => f1,
             _ => None,
@@ -353,9 +349,9 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             false,
         ),
     };
-    let (classes, confusion) = match classes {
-        Some(c) => (c.classes, Some(c.confusion)),
-        None => (Vec::new(), None),
+    let (classes, averages, out_of_set, confusion) = match classes {
+        Some(c) => (c.classes, Some(c.averages), c.out_of_set, Some(c.confusion)),
+        None => (Vec::new(), None, None, None),
     };
     let (event_counts, timestamps, fields, tolerance_sweep) = match events {
         Some(m) => (Some(m.counts), Some(m.timestamps), m.fields, Some(m.sweep)),
@@ -379,6 +375,8 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         schema,
         schema_errors: schema_table.into_rows(),
         classes,
+        averages,
+        out_of_set,
         confusion,
         events: event_counts,
         timestamps,

@@ -359,6 +359,20 @@ pub(super) fn stream_expected(
                 }
             })
             .collect();
+        // The declared labels are the task's label set: an expected label outside it is a
+        // mistake in the spec or the data, and a class invented by either would skew the
+        // averages.
+        let undeclared = cases.iter().zip(&scored).find_map(|((_, case, _), one)| {
+            let label = one.score.undeclared_expected_label(&spec.labels)?;
+            Some((case, label))
+        });
+        if let Some((case, label)) = undeclared {
+            return Err(Error::line(
+                case.example.location.clone(),
+                verdict_core::example::undeclared_label_message(label, &spec.labels),
+            )
+            .into());
+        }
         let (line_parts, record_parts) = cases
             .iter()
             .zip(&mut scored)
