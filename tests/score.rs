@@ -371,7 +371,7 @@ fn summary_on_stdout_and_default_out_dir_named_after_the_dataset() {
         stdout.ends_with("report: reports/tickets-v3/report.json\n"),
         "{stdout}"
     );
-    assert!(work.path().join("reports/tickets-v3/report.json").is_file());
+    crate::harness::assert_report_contract(&work.path().join("reports/tickets-v3"));
     let stderr = String::from_utf8(run.stderr).unwrap();
     assert!(
         stderr.is_empty(),
