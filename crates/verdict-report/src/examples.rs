@@ -1,8 +1,8 @@
-//! Which examples a run's per-example file keeps, and in which file: `examples.jsonl` grows to
-//! about 600 bytes an example (117 MB at 200,000 clips), so a run may keep only the examples
-//! that are not exactly right, compress the file, or not write it. The choice is recorded in
-//! `run.examples` of report.json, because `verdict compare` and `--baseline DIR` need every
-//! example and must be able to tell a file that holds only some of them.
+//! Which examples a run's per-example file keeps, and in which file: `examples.jsonl` takes
+//! about 580 bytes an example (116 MB at 200,000 generated clips), so a run may keep only the
+//! examples that are not exactly right, compress the file, or not write it. The choice is
+//! recorded in `run.examples` of report.json, because `verdict compare` and `--baseline DIR`
+//! need every example and must be able to tell a file that holds only some of them.
 
 use serde::Serialize;
 
