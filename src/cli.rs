@@ -17,7 +17,7 @@ use verdict_engine::outdir::{Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
 use verdict_report::comparison::{self, Outcome};
-use verdict_report::{console, markdown, write_all, write_atomic};
+use verdict_report::{ExamplesOutput, Kept, console, markdown, write_all, write_atomic};
 
 /// Score a model's structured (JSON) outputs against expected outputs.
 ///
@@ -73,9 +73,60 @@ struct MergeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
 
+    #[command(flatten)]
+    examples: ExamplesArgs,
+
     /// No summary on stdout.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// What to keep of the per-example lines, for `score` and `merge`.
+#[derive(Debug, Args)]
+struct ExamplesArgs {
+    /// Which examples examples.jsonl keeps: `all` (what `verdict compare` and `--baseline DIR`
+    /// need), `errors` (those not exactly right) or `none` (no file).
+    #[arg(long = "examples", value_enum, value_name = "WHICH", default_value_t = KeptArg::All, help_heading = "Output")]
+    kept: KeptArg,
+
+    /// Write examples.jsonl.gz, gzip-compressed, instead of examples.jsonl.
+    #[arg(long = "examples-gzip", help_heading = "Output")]
+    gzip: bool,
+}
+
+impl ExamplesArgs {
+    /// Whether either flag was given.
+    fn given(&self) -> bool {
+        !matches!(self.kept, KeptArg::All) || self.gzip
+    }
+
+    fn output(&self) -> Result<ExamplesOutput> {
+        let kept = match self.kept {
+            KeptArg::All => Kept::All,
+            KeptArg::Errors => Kept::Errors,
+            KeptArg::None => Kept::None,
+        };
+        if kept == Kept::None && self.gzip {
+            return Err(Error::Usage(
+                "--examples-gzip has nothing to compress with --examples none: drop one of them"
+                    .into(),
+            ));
+        }
+        Ok(ExamplesOutput {
+            kept,
+            gzip: self.gzip,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KeptArg {
+    /// Every example.
+    All,
+    /// Only the examples that are not exactly right.
+    Errors,
+    /// No per-example file.
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +326,9 @@ struct ScoreArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
     threads: Option<u16>,
 
+    #[command(flatten)]
+    examples: ExamplesArgs,
+
     /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
     #[arg(long, short, help_heading = "Output")]
     quiet: bool,
@@ -389,11 +443,17 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         cluster_by: args.cluster_by,
         shard: args.shard,
         keep_run: false,
+        examples: args.examples.output()?,
     };
     if let Some(shard) = request.shard {
         if !request.gates.is_empty() || request.baseline.is_some() {
             return Err(Error::Usage(
                 "--gate and --baseline apply to the whole run: pass them to verdict merge instead of to each shard".into(),
+            ));
+        }
+        if args.examples.given() {
+            return Err(Error::Usage(
+                "--examples and --examples-gzip apply to the whole run: pass them to verdict merge instead of to each shard (a shard keeps every example's line for the merge)".into(),
             ));
         }
         let out = args.out.ok_or_else(|| {
@@ -473,6 +533,7 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         max_drop,
         max_drop_overrides,
         threads: args.threads.map(usize::from),
+        examples: args.examples.output()?,
     };
     if let (Some(out), Some(baseline)) = (&args.out, &whole_run.baseline) {
         // Before the merge, which reads every part: the inputs are checked once it is done.
@@ -501,7 +562,8 @@ fn write_scored(
     let out = match out {
         Out::Given(dir) | Out::Default(dir) => dir,
     };
-    let path = write_all(out, report, &mut |w| scored.examples.write_to(w))?;
+    let kept = report.run.examples.kept;
+    let path = write_all(out, report, &mut |w| scored.examples.write_to(w, kept))?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }

@@ -4,6 +4,7 @@
 mod bad_inputs;
 mod browser;
 mod compare;
+mod contract;
 mod curves;
 mod errors;
 mod exact_gates;

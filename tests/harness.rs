@@ -29,7 +29,9 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `verdict ARGS` from the repository root.
+/// Runs `verdict ARGS` from the repository root. Every report.json a `score` or `merge` run
+/// writes is checked against the published schema here, so no test can forget to.
+#[track_caller]
 pub fn verdict<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     verdict_in(root(), args)
 }
@@ -41,11 +43,91 @@ pub fn verdict_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
         .current_dir(dir)
         .output()
         .expect("the verdict binary runs");
-    Run {
+    let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    if let Some(dir) = report_dir(&args, &run) {
+        assert_report_contract(&root().join(dir));
     }
+    run
+}
+
+/// Where a run wrote report.json: `score` and `merge` runs (not shards, not `--help`) that
+/// finished with a report (exit 0 or 1) write into `--out`, or into the directory their
+/// console's `report:` line names.
+fn report_dir(args: &[String], run: &Run) -> Option<PathBuf> {
+    let writes_report = matches!(args.first().map(String::as_str), Some("score" | "merge"))
+        && !args
+            .iter()
+            .any(|a| a == "--shard" || a.starts_with("--shard=") || a == "--help" || a == "-h")
+        && matches!(run.code, 0 | 1);
+    if !writes_report {
+        return None;
+    }
+    let out = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--out=").map(str::to_owned))
+        });
+    let dir = out.map(PathBuf::from).or_else(|| {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("report: "))
+            .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+    });
+    assert!(
+        dir.is_some(),
+        "verdict {} wrote a report the harness cannot find: give it --out DIR",
+        args.join(" ")
+    );
+    dir
+}
+
+/// The published contract of report.json, compiled once.
+fn report_schema() -> &'static verdict_core::schema::Schema {
+    static SCHEMA: std::sync::OnceLock<verdict_core::schema::Schema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        verdict_core::schema::Schema::load(&root().join(REPORT_SCHEMA))
+            .expect("docs/report.schema.json is a valid JSON Schema")
+    })
+}
+
+/// The published schema of report.json.
+pub const REPORT_SCHEMA: &str = "docs/report.schema.json";
+
+/// Every way `report` breaks the published schema, one line each (empty when it meets it).
+pub fn contract_violations(report: &Value) -> Vec<String> {
+    report_schema()
+        .check(report)
+        .into_iter()
+        .map(|v| format!("{} ({}): {}", v.path, v.keyword, v.message))
+        .collect()
+}
+
+/// Reads `dir/report.json` and fails unless it meets the published schema.
+#[track_caller]
+pub fn assert_report_contract(dir: &Path) -> Value {
+    let path = dir.join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: report.json not written: {e}", path.display()));
+    let report: Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let violations = contract_violations(&report);
+    assert!(
+        violations.is_empty(),
+        "{} breaks {REPORT_SCHEMA}:\n{}",
+        path.display(),
+        violations.join("\n")
+    );
+    report
 }
 
 /// Runs `verdict score ARGS --out OUT` and returns the run and the parsed report.json.

@@ -242,6 +242,7 @@ fn step_summary_gets_the_markdown_report() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0));
+    crate::harness::assert_report_contract(out.path());
     let text = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(
         text,

@@ -373,7 +373,7 @@ fn summary_on_stdout_and_default_out_dir_named_after_the_dataset() {
         stdout.ends_with("report: reports/tickets-v3/report.json\n!! WARNING: 2 of 3 examples (66.7%) have no prediction and count as missing outputs in every metric; no prediction line was left over: the predictions most likely stop short (a batch cut off, a shard left out). Check --predictions against --expected; gate on coverage (--gate 'coverage>=0.99') to fail such runs.\n"),
         "{stdout}"
     );
-    assert!(work.path().join("reports/tickets-v3/report.json").is_file());
+    crate::harness::assert_report_contract(&work.path().join("reports/tickets-v3"));
     let stderr = String::from_utf8(run.stderr).unwrap();
     assert!(
         stderr.is_empty(),

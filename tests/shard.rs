@@ -390,3 +390,53 @@ fn gates_and_a_baseline_given_to_merge_judge_the_whole_run() {
     );
     assert_same_files(one.path(), merged.path());
 }
+
+#[test]
+fn a_merge_keeps_the_examples_a_single_run_keeps() {
+    for flags in [&["--examples", "errors"][..], &["--examples-gzip"][..]] {
+        let args: Vec<&str> = ["datasets/basketball"]
+            .into_iter()
+            .chain(flags.iter().copied())
+            .collect();
+        let one = tempdir();
+        single_run(&args, one.path());
+        let (parts, merged) = (tempdir(), tempdir());
+        sharded_run_with(
+            &["datasets/basketball"],
+            3,
+            parts.path(),
+            merged.path(),
+            flags,
+            0,
+        );
+        for name in [
+            "report.json",
+            "examples.jsonl",
+            "examples.jsonl.gz",
+            "report.md",
+        ] {
+            assert_eq!(
+                std::fs::read(one.path().join(name)).ok(),
+                std::fs::read(merged.path().join(name)).ok(),
+                "{name} with {flags:?}"
+            );
+        }
+    }
+    // A shard keeps every line: what to keep is the merge's to say.
+    let out = tempdir();
+    let run = verdict(&[
+        "score",
+        "datasets/basketball",
+        "--shard",
+        "0/2",
+        "--examples",
+        "errors",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        "verdict: error: --examples and --examples-gzip apply to the whole run: pass them to verdict merge instead of to each shard (a shard keeps every example's line for the merge)\n"
+    );
+}

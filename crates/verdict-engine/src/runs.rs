@@ -1,5 +1,5 @@
 //! Reading back a run directory that `verdict score` wrote, for `verdict compare` and paired
-//! baselines: its `report.json` and the counts of every example in `examples.jsonl`.
+//! baselines: its `report.json` and the counts of every example in its per-example file.
 
 use std::path::Path;
 
@@ -7,9 +7,26 @@ use serde_json::Value;
 use verdict_core::compare::{Run, RunExample};
 use verdict_core::error::{Error, Result};
 use verdict_core::resample::NamedCounts;
+use verdict_report::{EXAMPLES_JSONL, Kept};
 
-/// Reads a run directory written by `verdict score`.
+/// Reads a run directory written by `verdict score`, for `verdict compare`.
 pub fn load_run(dir: &Path) -> Result<Run> {
+    load_run_or(dir, "")
+}
+
+/// Reads a run directory given as `--baseline DIR`: a run that did not keep every example
+/// can still be a baseline through its report.json, and the message says so.
+pub fn load_baseline_run(dir: &Path) -> Result<Run> {
+    let alternative = format!(
+        ", or give --baseline {} to gate on point estimates",
+        dir.join("report.json").display()
+    );
+    load_run_or(dir, &alternative)
+}
+
+/// [`load_run`]; `alternative` ends the message when the run cannot be paired example by
+/// example.
+fn load_run_or(dir: &Path, alternative: &str) -> Result<Run> {
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(|e| {
         Error::io(
@@ -22,7 +39,48 @@ pub fn load_run(dir: &Path) -> Result<Run> {
         path: report_path.clone(),
         message: format!("not valid JSON ({e}): expected a report.json written by verdict score"),
     })?;
-    let examples_path = dir.join(crate::examples::EXAMPLES_JSONL);
+    let unpaired = |message: String| Error::Path {
+        path: dir.to_path_buf(),
+        message: format!(
+            "{message}, and pairing runs example by example needs every example's counts: score it again with --examples all (the default){alternative}"
+        ),
+    };
+    // A report without `run.examples` kept every example in examples.jsonl.
+    let output = report.pointer("/run/examples");
+    let kept = match output.map(|o| o.get("kept").and_then(Value::as_str)) {
+        None => Kept::All,
+        Some(name) => name.and_then(Kept::from_name).ok_or_else(|| Error::Path {
+            path: report_path.clone(),
+            message: format!(
+                "run.examples.kept is {}: expected \"all\", \"errors\" or \"none\"",
+                output.and_then(|o| o.get("kept")).unwrap_or(&Value::Null)
+            ),
+        })?,
+    };
+    let file = match kept {
+        Kept::All => output
+            .and_then(|o| o.get("file"))
+            .and_then(Value::as_str)
+            .unwrap_or(EXAMPLES_JSONL),
+        Kept::Errors => {
+            return Err(unpaired(
+                "scored with --examples errors: its examples.jsonl holds only the examples that were not exactly right".into(),
+            ));
+        }
+        Kept::None => {
+            return Err(unpaired(
+                "scored with --examples none: it has no per-example file".into(),
+            ));
+        }
+    };
+    // A file name in a report must not lead out of the run directory.
+    if file.contains(['/', '\\']) || file.starts_with('.') {
+        return Err(Error::Path {
+            path: report_path,
+            message: format!("run.examples.file is {file:?}: expected a file name"),
+        });
+    }
+    let examples_path = dir.join(file);
     let mut examples = Vec::new();
     verdict_input::read::read_jsonl(&examples_path, |location, line| {
         let key = line
@@ -53,6 +111,19 @@ pub fn load_run(dir: &Path) -> Result<Run> {
         });
         Ok(())
     })?;
+    // A file filtered by hand, or cut short, would pair a part of the run as if it were all
+    // of it.
+    if let Some(counted) = report.pointer("/summary/examples").and_then(Value::as_u64)
+        && examples.len() as u64 != counted
+    {
+        return Err(Error::Path {
+            path: examples_path,
+            message: format!(
+                "holds {} example(s) where report.json counts {counted}: was it filtered or cut short? Pairing runs example by example needs every example's counts: score the run again{alternative}",
+                examples.len()
+            ),
+        });
+    }
     Ok(Run {
         name: dir.display().to_string(),
         report,

@@ -14,6 +14,7 @@
 pub mod comparison;
 pub mod console;
 pub mod csv;
+pub mod examples;
 pub mod format;
 pub mod html;
 pub mod junit;
@@ -27,31 +28,64 @@ pub use verdict_core::counts::{
 };
 pub use verdict_core::files::{public_location, public_path, write_atomic, write_atomic_with};
 
+pub use examples::{EXAMPLES_JSONL, EXAMPLES_JSONL_GZ, ExamplesOutput, Kept};
 pub use format::{format_interval, format_rate};
 pub use model::{BaselineDeltas, Delta, Intervals, Report, Run, Summary, TimingBias};
 use verdict_core::error::Result;
 
-/// The file name of the per-example diagnostics, one line per example, worst first.
-pub const EXAMPLES_JSONL: &str = "examples.jsonl";
-
 /// The file name of the JSON report.
 pub const REPORT_JSON: &str = "report.json";
 
-/// Writes every report file of a run into `dir`, each atomically: `examples.jsonl`,
-/// `per_class.csv`, `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a
-/// `report.json` that is there is never older than the files beside it. Returns the path of
-/// `report.json`.
+/// Writes every report file of a run into `dir`, each atomically: the per-example file that
+/// `report.run.examples` names (`examples` writes the lines it keeps), `per_class.csv`,
+/// `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a `report.json` that is
+/// there is never older than the files beside it. A per-example file this run does not write
+/// is removed, so none left by an earlier run sits beside this run's report. Returns the path
+/// of `report.json`.
 pub fn write_all(
     dir: &Path,
     report: &Report,
     examples: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<PathBuf> {
-    write_atomic_with(dir, EXAMPLES_JSONL, examples)?;
+    let output = report.run.examples;
+    match output.file() {
+        Some(name) if output.gzip => {
+            write_atomic_with(dir, name, &mut |w| {
+                let mut gz = flate2::write::GzEncoder::new(w, GZIP_LEVEL);
+                examples(&mut gz)?;
+                gz.finish().map(drop)
+            })?;
+        }
+        Some(name) => {
+            write_atomic_with(dir, name, examples)?;
+        }
+        None => {}
+    }
     write_atomic(dir, csv::PER_CLASS_CSV, &csv::render(report))?;
     write_atomic(dir, junit::JUNIT_XML, &junit::render(report))?;
     write_atomic(dir, REPORT_MD, &markdown::render(report))?;
     write_atomic(dir, html::REPORT_HTML, &html::render(report))?;
+    for stale in [EXAMPLES_JSONL, EXAMPLES_JSONL_GZ] {
+        if output.file() != Some(stale) {
+            remove_if_present(&dir.join(stale))?;
+        }
+    }
     write_atomic(dir, REPORT_JSON, &report.to_json())
+}
+
+/// The compression of `examples.jsonl.gz`: the fastest level, because the file is written on
+/// every run and read rarely.
+const GZIP_LEVEL: flate2::Compression = flate2::Compression::fast();
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(verdict_core::error::Error::io(
+            path,
+            "cannot remove the earlier run's file",
+            e,
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The file name of the Markdown report.

@@ -186,6 +186,10 @@ pub struct Run {
     pub repair: bool,
     /// The spec's `[events]` settings the events were scored with (tolerance included).
     pub events: Option<verdict_core::spec::EventsSpec>,
+    /// Which examples the per-example file keeps, and which file it is; left out when it is
+    /// every example in `examples.jsonl`.
+    #[serde(skip_serializing_if = "crate::examples::ExamplesOutput::is_default")]
+    pub examples: crate::examples::ExamplesOutput,
 }
 
 /// `summary` in report.json: the example counts, then every headline metric of

@@ -194,7 +194,7 @@ pub fn layout(spec: &Spec, has_schema: bool, report: &Report) -> Layout {
 
 pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
     if path.is_dir() {
-        let run = crate::runs::load_run(path)?;
+        let run = crate::runs::load_baseline_run(path)?;
         return Ok(Baseline {
             file: display(path),
             report: run.report.clone(),
@@ -367,6 +367,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             joined_by: part.joined_by,
             repair: request.repair,
             events: spec.events.clone(),
+            examples: request.examples,
         },
         summary,
         validity,

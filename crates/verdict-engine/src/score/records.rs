@@ -13,6 +13,7 @@ use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::error::{Error, Result};
 use verdict_input::index::BATCH_LINES;
 use verdict_input::join::JoinedBy;
+use verdict_report::Kept;
 
 /// A scored part of a run: the sums, and the per-example records and `examples.jsonl` lines in
 /// two files (records in expected-file order).
@@ -104,10 +105,25 @@ pub struct ExampleLines {
 }
 
 impl ExampleLines {
-    /// Writes the lines, worst first.
-    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// Writes the lines `kept` keeps, worst first: the order is the same whichever are kept,
+    /// so `errors` gives the lines of `all` whose example is not exactly right.
+    pub fn write_to(&self, out: &mut dyn Write, kept: Kept) -> std::io::Result<()> {
         /// Lines read back by one task.
         const CHUNK: usize = 2048;
+        let filtered: Vec<(std::cmp::Reverse<u32>, bool, u32)>;
+        let order = match kept {
+            Kept::All => &self.order[..],
+            Kept::Errors => {
+                filtered = self
+                    .order
+                    .iter()
+                    .filter(|(_, exact, _)| !exact)
+                    .copied()
+                    .collect();
+                &filtered[..]
+            }
+            Kept::None => return Ok(()),
+        };
         let files: Vec<File> = self
             .files
             .iter()
@@ -120,7 +136,7 @@ impl ExampleLines {
             .build()
             .map_err(std::io::Error::other)?;
         let window = CHUNK * 2 * pool.current_num_threads();
-        for lines in self.order.chunks(window) {
+        for lines in order.chunks(window) {
             let chunks: Vec<std::io::Result<Vec<u8>>> = pool.install(|| {
                 lines
                     .par_chunks(CHUNK)

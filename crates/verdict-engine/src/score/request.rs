@@ -13,6 +13,7 @@ use verdict_core::schema::Schema;
 use verdict_core::spec::Spec;
 use verdict_input::join::JoinMode;
 use verdict_input::read::expand_paths;
+use verdict_report::ExamplesOutput;
 
 /// What `verdict score` was asked to do, free of any command-line types.
 #[derive(Debug, Clone)]
@@ -48,6 +49,8 @@ pub struct ScoreRequest {
     pub shard: Option<Shard>,
     /// Keep every example's key and counts in [`Scored::run_examples`](super::Scored::run_examples) (for `verdict compare`).
     pub keep_run: bool,
+    /// Which examples the per-example file keeps, and whether it is compressed.
+    pub examples: ExamplesOutput,
 }
 
 impl ScoreRequest {
@@ -70,6 +73,7 @@ impl ScoreRequest {
             cluster_by: None,
             shard: None,
             keep_run: false,
+            examples: ExamplesOutput::default(),
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct WholeRun {
     pub max_drop_overrides: BTreeMap<String, f64>,
     /// Worker threads; `None` uses one per core.
     pub threads: Option<usize>,
+    /// Which examples the per-example file keeps, and whether it is compressed.
+    pub examples: ExamplesOutput,
 }
 
 /// Loads the spec and its schema.

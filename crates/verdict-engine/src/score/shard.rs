@@ -347,6 +347,7 @@ pub fn load_parts(
             .map_err(Error::Usage)?,
         shard: None,
         keep_run: false,
+        examples: whole_run.examples,
     };
     let parts = slots
         .into_iter()

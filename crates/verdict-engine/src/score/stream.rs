@@ -548,12 +548,24 @@ mod tests {
         let examples = ExampleLines {
             files: paths,
             lines,
-            order,
+            order: order.clone(),
             threads: 3,
         };
-        let mut out = Vec::new();
-        examples.write_to(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let written = |kept| {
+            let mut out = Vec::new();
+            examples.write_to(&mut out, kept).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(verdict_report::Kept::All), expected);
+        // `errors` keeps the lines of the inexact examples (here o % 3 != 0), in the same order.
+        let inexact: String = order
+            .iter()
+            .filter(|&&(_, exact, _)| !exact)
+            .map(|&(_, _, o)| line(o))
+            .collect();
+        assert!(!inexact.is_empty() && inexact.len() < expected.len());
+        assert_eq!(written(verdict_report::Kept::Errors), inexact);
+        assert_eq!(written(verdict_report::Kept::None), "");
     }
 
     #[test]
@@ -599,7 +611,10 @@ mod tests {
             .unwrap();
         let scored = finish(request, &spec, &mut [part], &pool).unwrap();
         let mut examples = Vec::new();
-        scored.examples.write_to(&mut examples).unwrap();
+        scored
+            .examples
+            .write_to(&mut examples, verdict_report::Kept::All)
+            .unwrap();
         let keys = scored.run_examples.iter().map(|e| e.key.clone()).collect();
         (scored.report.to_json(), examples, keys)
     }
