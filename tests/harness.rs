@@ -52,16 +52,17 @@ pub fn verdict_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
         .iter()
         .map(|a| a.as_ref().to_string_lossy().into_owned())
         .collect();
-    if let Some(dir) = report_dir(&args, &run) {
-        assert_report_contract(&root().join(dir));
+    if let Some(report) = report_dir(dir, &args, &run) {
+        assert_report_contract(&dir.join(report));
     }
     run
 }
 
-/// Where a run wrote report.json: `score` and `merge` runs (not shards, not `--help`) that
-/// finished with a report (exit 0 or 1) write into `--out`, or into the directory their
-/// console's `report:` line names.
-fn report_dir(args: &[String], run: &Run) -> Option<PathBuf> {
+/// Where a run from `cwd` wrote report.json: `score` and `merge` runs (not shards, not
+/// `--help`) that finished with a report (exit 0 or 1) write into `--out`, into the directory
+/// their console's `report:` line names, or (quiet, by default) into the newest
+/// `reports/<name>/`.
+fn report_dir(cwd: &Path, args: &[String], run: &Run) -> Option<PathBuf> {
     let writes_report = matches!(args.first().map(String::as_str), Some("score" | "merge"))
         && !args
             .iter()
@@ -78,18 +79,36 @@ fn report_dir(args: &[String], run: &Run) -> Option<PathBuf> {
             args.iter()
                 .find_map(|a| a.strip_prefix("--out=").map(str::to_owned))
         });
-    let dir = out.map(PathBuf::from).or_else(|| {
-        run.stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("report: "))
-            .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
-    });
+    let dir = out
+        .map(PathBuf::from)
+        .or_else(|| {
+            run.stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("report: "))
+                .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+        })
+        .or_else(|| newest_default_report(cwd));
     assert!(
         dir.is_some(),
         "verdict {} wrote a report the harness cannot find: give it --out DIR",
         args.join(" ")
     );
     dir
+}
+
+/// The `reports/<name>/` below `cwd` whose report.json was written last.
+fn newest_default_report(cwd: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(cwd.join("reports"))
+        .ok()?
+        .filter_map(|entry| {
+            let dir = entry.ok()?.path();
+            let written = std::fs::metadata(dir.join("report.json"))
+                .and_then(|m| m.modified())
+                .ok()?;
+            Some((written, dir))
+        })
+        .max()
+        .map(|(_, dir)| dir)
 }
 
 /// The published contract of report.json, compiled once.
