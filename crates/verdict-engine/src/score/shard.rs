@@ -25,7 +25,7 @@ use verdict_input::join::{JoinMode, JoinedBy};
 pub const PARTIAL_JSON: &str = "partial.json";
 
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.
