@@ -14,4 +14,5 @@ mod reports;
 mod sample;
 mod score;
 mod shard;
+mod spec_values;
 mod validate;
