@@ -52,8 +52,8 @@ pub struct Accumulator {
     pub first_failed: Option<(usize, String, String)>,
     /// The worst examples so far, worst first: (errors, ordinal, the example).
     pub worst: Vec<(usize, usize, WorstExample)>,
-    /// Per spec value naming a pointer or member ([`Coverage`](crate::coverage::Coverage)
-    /// order), how often the expected outputs had it; empty until an output is observed.
+    /// Per spec value naming a pointer or member (in [`Coverage`] order), how often the
+    /// expected outputs had it; empty until an output is observed.
     pub coverage: Vec<Presence>,
 }
 
