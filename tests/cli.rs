@@ -18,4 +18,5 @@ mod reports;
 mod sample;
 mod score;
 mod shard;
+mod spec_values;
 mod validate;

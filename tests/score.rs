@@ -198,7 +198,7 @@ fn plain_dataset(dir: &std::path::Path) {
     write(
         dir,
         "expected.jsonl",
-        "{\"id\": 1, \"expected\": []}\n{\"id\": \"2\", \"expected\": [{\"t\": 1}]}\n{\"id\": 3, \"expected\": []}\n",
+        "{\"id\": 1, \"expected\": []}\n{\"id\": \"2\", \"expected\": [{\"t\": 1, \"c\": \"A\"}]}\n{\"id\": 3, \"expected\": []}\n",
     );
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{RepairCounts, Validity, WorstExample};
+use crate::coverage::{Coverage, Presence};
 use crate::example::{ExampleScore, WORST_EXAMPLES};
 use crate::metrics::{AnlsTotals, Totals};
 use crate::objects::{ListCounts, PathCounts};
@@ -53,6 +54,9 @@ pub struct Accumulator {
     pub first_failed: Option<(usize, String, String)>,
     /// The worst examples so far, worst first: (errors, ordinal, the example).
     pub worst: Vec<(usize, usize, WorstExample)>,
+    /// Per spec value naming a pointer or member (in [`Coverage`] order), how often the
+    /// expected outputs had it; empty until an output is observed.
+    pub coverage: Vec<Presence>,
 }
 
 impl Accumulator {
@@ -101,6 +105,11 @@ impl Accumulator {
             add_list(total, counts);
             *e12 += (counts.similarity_sum * ANLS_UNIT).round() as i64;
         }
+    }
+
+    /// Counts which spec values the expected output `expected` has.
+    pub fn observe(&mut self, coverage: &Coverage, expected: &serde_json::Value) {
+        coverage.observe(expected, &mut self.coverage);
     }
 
     /// Records a failed request of example `ordinal` for the warning, keeping the first.
@@ -168,6 +177,7 @@ impl Accumulator {
         for (errors, ordinal, example) in &other.worst {
             self.add_worst(*errors, *ordinal, example.clone());
         }
+        crate::coverage::merge_all(&mut self.coverage, &other.coverage);
     }
 
     /// The summed lists, with their similarity sums.

@@ -16,6 +16,7 @@ pub mod accumulate;
 pub mod anls;
 pub mod compare;
 pub mod counts;
+pub mod coverage;
 pub mod error;
 pub mod events;
 pub mod example;

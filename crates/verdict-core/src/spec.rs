@@ -503,15 +503,22 @@ fn describe_toml_error(error: &toml::de::Error) -> String {
     let Some((unknown, candidates)) = names.split_first() else {
         return message;
     };
-    let best = candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(unknown, c), *c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, suggestion)) => format!("{message} (did you mean `{suggestion}`?)"),
+    match closest(unknown, candidates.iter().copied()) {
+        Some(suggestion) => format!("{message} (did you mean `{suggestion}`?)"),
         None => message,
     }
+}
+
+/// The candidate closest to `name` by Jaro–Winkler similarity, if one is close enough (0.8)
+/// to be a likely intent: for unknown spec keys, and for spec values the data does not have
+/// ([`crate::coverage`]). Of equally close candidates, the first in string order.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

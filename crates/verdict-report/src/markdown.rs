@@ -101,6 +101,13 @@ pub fn render(report: &Report) -> String {
         s.failed_requests,
         public_path(&report.run.expected)
     );
+    let warnings = report.spec_coverage.warnings();
+    for warning in &warnings {
+        let _ = writeln!(out, "> **Warning:** {}", cell(warning));
+    }
+    if !warnings.is_empty() {
+        out.push('\n');
+    }
 
     out.push_str("## Summary\n\n");
     let rows: Vec<Vec<String>> = SUMMARY_ORDER

@@ -63,6 +63,9 @@ pub struct Report {
     pub paths: BTreeMap<String, verdict_core::objects::PathRow>,
     /// Element-level precision / recall / F1 per `[lists]` list.
     pub lists: BTreeMap<String, verdict_core::objects::ListRow>,
+    /// How often each spec value naming a pointer or a member occurs in the expected outputs,
+    /// and the declared labels none has.
+    pub spec_coverage: verdict_core::coverage::SpecCoverage,
     /// Bootstrap confidence intervals of the summary rates and per-class P/R/F1; `null` when
     /// turned off.
     pub intervals: Option<Intervals>,

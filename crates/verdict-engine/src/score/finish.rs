@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use super::records::{ExampleLines, LineOrder, Part, read_records};
 use super::request::ScoreRequest;
 use verdict_core::accumulate::Accumulator;
+use verdict_core::coverage::{Coverage, SpecCoverage, unseen_labels};
 use verdict_core::error::{Error, Result};
 use verdict_core::gate::{Baseline, evaluate, paired_baseline_gates};
-use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_metrics};
+use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
@@ -60,6 +61,7 @@ pub fn finish(
     for part in &parts[1..] {
         acc.merge(&part.acc);
     }
+    check_spec_values(spec, &acc)?;
     let first = &parts[0];
     let baseline = request
         .baseline
@@ -82,6 +84,7 @@ pub fn finish(
             acc.validity.failed
         ));
     }
+    warnings.extend(report.spec_coverage.warnings());
     let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
         warnings.push(format!(
             "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
@@ -184,6 +187,36 @@ pub fn finish(
         warnings,
         _work: None,
     })
+}
+
+/// Fails when a spec value that names a pointer or a member had the chance to occur in the
+/// expected outputs of the whole run and never did. Decided here, over the summed counts, so a
+/// shard never fails for what another shard's outputs have.
+fn check_spec_values(spec: &Spec, acc: &Accumulator) -> Result<()> {
+    let messages = Coverage::new(spec).check(&acc.coverage);
+    if messages.is_empty() {
+        return Ok(());
+    }
+    // One line per value, each naming the spec as a one-value error would.
+    let next = format!("\n{}: ", spec.path.display());
+    Err(Error::Spec {
+        path: spec.path.clone(),
+        line: None,
+        message: messages.join(&next),
+    })
+}
+
+/// `spec_coverage`: each spec value's presence in the expected outputs, and the declared
+/// labels none of them has.
+fn spec_coverage(spec: &Spec, acc: &Accumulator, classes: &[ClassRow]) -> SpecCoverage {
+    let support: Vec<(&str, usize)> = classes
+        .iter()
+        .map(|c| (c.label.as_str(), c.support))
+        .collect();
+    SpecCoverage {
+        values: Coverage::new(spec).rows(&acc.coverage),
+        labels_never_expected: unseen_labels(&spec.labels, &support),
+    }
 }
 
 /// The layout of the resampling counters for a finished report: its class labels.
@@ -349,6 +382,11 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             false,
         ),
     };
+    let spec_coverage = spec_coverage(
+        spec,
+        acc,
+        classes.as_ref().map_or(&[][..], |c| &c.classes[..]),
+    );
     let (classes, averages, out_of_set, confusion) = match classes {
         Some(c) => (c.classes, Some(c.averages), c.out_of_set, Some(c.confusion)),
         None => (Vec::new(), None, None, None),
@@ -388,6 +426,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         anls,
         paths,
         lists,
+        spec_coverage,
         intervals: None,
         baseline: None,
         gates: Vec::new(),

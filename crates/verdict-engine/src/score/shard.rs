@@ -26,7 +26,8 @@ pub const PARTIAL_JSON: &str = "partial.json";
 
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
 /// 5: exact match judges the whole answer in every mode, counted by the accumulator.
-const FORMAT: u32 = 5;
+/// 6: the counts of the spec-coverage check (spec values checked against the data).
+const FORMAT: u32 = 6;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.

@@ -12,6 +12,7 @@ use super::records::{LINES_FILE, LineOrder, Part, RECORDS_FILE};
 use super::request::{ScoreRequest, input_sizes};
 use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::anls::Patterns;
+use verdict_core::coverage::Coverage;
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::events::extract;
 use verdict_core::example::{ExampleScore, Scorer};
@@ -200,13 +201,14 @@ pub(super) struct Scored1 {
 /// Folds example `ordinal` into `acc`: its sums, a failed request, a worst example.
 pub(super) fn fold_one(
     acc: &mut Accumulator,
-    spec: &Spec,
+    (spec, coverage): (&Spec, &Coverage),
     use_repaired: bool,
     ordinal: usize,
     case: &Case,
     score: &ExampleScore,
 ) {
     acc.add(ordinal, score);
+    acc.observe(coverage, &case.example.expected);
     if let Some(p) = &case.prediction
         && let Output::Failed(reason) = &p.output
     {
@@ -230,6 +232,7 @@ pub(super) fn stream_expected(
 ) -> std::result::Result<Part, Stop> {
     let scorer = Scorer::new(spec, schema, request.repair);
     let players = player_fields(spec);
+    let coverage = Coverage::new(spec);
     let mut acc = Accumulator::new(spec.paths.len(), spec.lists.len());
     let (records_path, mut records) = create(dir, RECORDS_FILE)?;
     let (lines_path, mut lines) = create(dir, LINES_FILE)?;
@@ -395,7 +398,8 @@ pub(super) fn stream_expected(
             .fold(
                 || Accumulator::new(spec.paths.len(), spec.lists.len()),
                 |mut acc, ((ordinal, case, _), one)| {
-                    fold_one(&mut acc, spec, request.repair, ordinal, &case, &one.score);
+                    let by = (spec, &coverage);
+                    fold_one(&mut acc, by, request.repair, ordinal, &case, &one.score);
                     acc
                 },
             )
