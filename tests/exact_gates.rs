@@ -194,19 +194,24 @@ fn a_gate_on_a_metric_the_spec_never_produces_is_a_usage_error() {
 
 #[test]
 fn a_metric_null_for_want_of_data_still_fails_its_gate() {
-    // The spec scores labels, but no expected output has one: label metrics exist and are
-    // null in this run, and the gate fails (exit 1) as before.
+    // The spec scores events, but no expected output has one: the class metrics exist and
+    // are null in this run, and the gate fails (exit 1) as before. (An empty event list gives
+    // the spec's members no chance to be missing, so the spec is not at fault.)
     let data = tempdir();
-    write(data.path(), "eval.toml", "label = \"/intent\"\n");
+    write(
+        data.path(),
+        "eval.toml",
+        "[events]\ntime = \"t\"\nlabel = \"c\"\n",
+    );
     write(
         data.path(),
         "expected.jsonl",
-        "{\"id\": 1, \"expected\": {}}\n",
+        "{\"id\": 1, \"expected\": []}\n",
     );
     write(
         data.path(),
         "predictions.jsonl",
-        "{\"id\": 1, \"output\": {}}\n",
+        "{\"id\": 1, \"output\": []}\n",
     );
     let out = tempdir();
     let run = verdict(&[

@@ -193,7 +193,7 @@ fn an_expected_label_outside_the_declared_set_is_an_input_error_naming_it_and_it
     ]);
     run.assert_code(2);
     let want = format!(
-        "verdict: error: {}/expected.jsonl:2: expected label `a` is not in the spec's `labels` [A, B] (did you mean `A`?): declare it in `labels`, or correct the expected output\n",
+        "verdict: error: {}/expected.jsonl:2: expected label `a` is not in the spec's `labels` [A, B] (close to the declared `A`: is one of them misspelt?): declare it in `labels`, or correct the expected output\n",
         data.path().display()
     );
     assert_eq!(run.stderr, want);

@@ -212,8 +212,11 @@ impl ExampleScore {
             paired.chain(e.missed.iter().map(|m| m.label.as_str()))
         });
         let single = self.label.iter().filter_map(|l| l.expected.as_deref());
+        // An event without a label is the spec-coverage check's to report (the label member
+        // may be misspelt), not a label outside the set.
         events
             .chain(single)
+            .filter(|label| *label != crate::events::UNLABELLED)
             .find(|label| !declared.iter().any(|d| d == label))
     }
 }
@@ -231,7 +234,7 @@ pub fn undeclared_label_message(label: &str, declared: &[String]) -> String {
         })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, d)| format!(" (did you mean `{d}`?)"))
+        .map(|(_, d)| format!(" (close to the declared `{d}`: is one of them misspelt?)"))
         .unwrap_or_default();
     format!(
         "expected label `{label}` is not in the spec's `labels` [{}]{closest}: declare it in `labels`, or correct the expected output",
@@ -336,7 +339,7 @@ mod tests {
         assert_eq!(single("fg_make").undeclared_expected_label(&[]), None);
         assert_eq!(
             undeclared_label_message("fg_make", &declared),
-            "expected label `fg_make` is not in the spec's `labels` [FG_MAKE, FG_MISS] (did you mean `FG_MAKE`?): declare it in `labels`, or correct the expected output"
+            "expected label `fg_make` is not in the spec's `labels` [FG_MAKE, FG_MISS] (close to the declared `FG_MAKE`: is one of them misspelt?): declare it in `labels`, or correct the expected output"
         );
     }
 }
