@@ -1,18 +1,17 @@
 //! Command-line arguments and terminal output. clap types stop here: arguments become a
 //! [`ScoreRequest`] before any work starts.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::progress::Bar;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use verdict_core::compare::{Run, compare, leaderboard};
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
 use verdict_core::resample::ClusterBy;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
-use verdict_engine::Progress;
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, score};
 use verdict_report::comparison::{self, Outcome};
@@ -412,33 +411,9 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         return Ok(EXIT_OK);
     }
 
-    let progress = Bar(if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} scoring: {human_pos} examples, {per_sec} {elapsed}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    });
-
+    let progress = Bar::for_run(args.quiet);
     let scored = score(&request, &progress)?;
-    write_scored(&scored, args.out, args.quiet)
-}
-
-/// The terminal's progress bar for the engine's progress reports.
-struct Bar(ProgressBar);
-
-impl Progress for Bar {
-    fn advance(&self, done: u64) {
-        self.0.inc(done);
-    }
-
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
+    write_scored(&scored, args.out, args.quiet, &progress)
 }
 
 fn run_merge(args: MergeArgs) -> Result<u8> {
@@ -454,7 +429,7 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         threads: args.threads.map(usize::from),
     };
     let scored = verdict_engine::score::merge(&args.parts, whole_run)?;
-    write_scored(&scored, args.out, args.quiet)
+    write_scored(&scored, args.out, args.quiet, &Bar::new(false))
 }
 
 /// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
@@ -463,13 +438,20 @@ fn write_scored(
     scored: &verdict_engine::score::Scored,
     out: Option<PathBuf>,
     quiet: bool,
+    bar: &Bar,
 ) -> Result<u8> {
+    bar.clear();
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
     let report = &scored.report;
     let out = out.unwrap_or_else(|| Path::new("reports").join(&report.run.name));
-    let path = write_all(&out, report, &mut |w| scored.examples.write_to(w))?;
+    bar.writing(scored.examples.bytes());
+    let written = write_all(&out, report, &mut |w| {
+        scored.examples.write_to(&mut bar.counting(w))
+    });
+    bar.clear();
+    let path = written?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }

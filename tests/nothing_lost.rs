@@ -148,6 +148,8 @@ fn sigint_leaves_the_previous_report_intact() {
     );
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
+    // stderr is a pipe and the run is quiet: no bar, and no "interrupted" line either.
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert_eq!(
         files(out.path()),
         before,
@@ -157,6 +159,37 @@ fn sigint_leaves_the_previous_report_intact() {
         std::fs::read_dir(scratch.path()).unwrap().count(),
         0,
         "no scratch file is left behind"
+    );
+}
+
+#[test]
+fn without_a_terminal_a_run_prints_no_progress() {
+    // The harness pipes stderr, as CI does: a run that is not quiet prints its summary on
+    // stdout and only `verdict:` lines on stderr, with no bar, phase or carriage return.
+    let out = tempdir();
+    let run = crate::harness::verdict(&[
+        "score",
+        "datasets/basketball",
+        "--bootstrap",
+        "50",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    for stream in [&run.stdout, &run.stderr] {
+        assert!(!stream.contains('\r'), "{stream}");
+        assert!(!stream.contains("ETA"), "{stream}");
+        assert!(!stream.contains("reading predictions"), "{stream}");
+    }
+    for line in run.stderr.lines() {
+        assert!(line.starts_with("verdict: "), "{line}");
+    }
+    // Quiet, only the summary goes: stderr holds the same warnings and nothing else.
+    let quiet = tempdir();
+    let (quiet_run, _) = score_ok(&["datasets/basketball", "--bootstrap", "50"], quiet.path());
+    assert_eq!(
+        (quiet_run.stdout.as_str(), quiet_run.stderr.as_str()),
+        ("", run.stderr.as_str())
     );
 }
 

@@ -13,7 +13,9 @@ use verdict_core::error::{Error, Result};
 use verdict_core::gate::{Baseline, evaluate, paired_baseline_gates};
 use verdict_core::metrics::{ClassMetrics, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
-use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
+use verdict_core::resample::{
+    DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap_reporting,
+};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
 use verdict_core::summary::{self, ClassSums, SUMMARY_METRICS, Sums, Task};
 use verdict_report::{
@@ -53,6 +55,7 @@ pub fn finish(
     spec: &Spec,
     parts: &mut [Part],
     pool: &rayon::ThreadPool,
+    progress: &dyn crate::Progress,
 ) -> Result<Scored> {
     let mut acc = parts[0].acc.clone();
     for part in &parts[1..] {
@@ -154,7 +157,11 @@ pub fn finish(
     }
     if intervals_on {
         let units = Units::new(&counters, &clusters, &layout);
-        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
+        progress.phase(crate::Phase::Intervals, replicates as u64);
+        let replicated = || progress.advance(1);
+        let all = pool.install(|| {
+            bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
+        });
         report.intervals = Some(Intervals::new(
             all,
             replicates,

@@ -32,8 +32,8 @@ pub fn score(request: &ScoreRequest, progress: &dyn Progress) -> Result<Scored> 
     let work = verdict_core::files::ScratchDir::new(None)?;
     let part =
         pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
+    let mut scored = finish(request, &spec, &mut [part], &pool, progress)?;
     progress.finish();
-    let mut scored = finish(request, &spec, &mut [part], &pool)?;
     scored._work = Some(work);
     Ok(scored)
 }
@@ -93,7 +93,7 @@ pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
     let threads = whole_run.threads;
     let (request, spec, mut parts) = crate::score::shard::load_parts(dirs, whole_run)?;
     let pool = pool(threads)?;
-    finish(&request, &spec, &mut parts, &pool)
+    finish(&request, &spec, &mut parts, &pool, &())
 }
 
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {

@@ -104,6 +104,11 @@ pub struct ExampleLines {
 }
 
 impl ExampleLines {
+    /// The size of `examples.jsonl` in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.lines.iter().map(|(_, len)| len).sum()
+    }
+
     /// Writes the lines, worst first.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         /// Lines read back by one task.
