@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::progress::Bar;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use verdict_core::compare::{Run, compare, leaderboard};
+use verdict_core::compare::{Run, check_same_expected, compare, leaderboard, main_metric};
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
@@ -118,9 +118,15 @@ struct CompareArgs {
     #[arg(long, value_name = "FILE", requires = "spec")]
     expected: Option<PathBuf>,
 
-    /// The metric that ranks a leaderboard (a summary key).
-    #[arg(long, value_name = "METRIC", default_value = "event_f1")]
-    metric: String,
+    /// The metric that ranks a leaderboard (a summary key) [default: the spec's main one:
+    /// event_f1 with [events], macro_f1 with a label, else exact_match].
+    #[arg(long, value_name = "METRIC")]
+    metric: Option<String>,
+
+    /// Compare runs even when their reports record different expected files (by SHA-256);
+    /// only the examples they share are compared.
+    #[arg(long)]
+    allow_different_expected: bool,
 
     /// Bootstrap replicates.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
@@ -541,6 +547,13 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             .map(|dir| load_run(dir))
             .collect::<Result<_>>()?,
     };
+    for warning in check_same_expected(&runs, args.allow_different_expected)? {
+        eprintln!("verdict: warning: {warning}");
+    }
+    let metric = args
+        .metric
+        .clone()
+        .unwrap_or_else(|| main_metric(&runs[0].report).to_owned());
     let outcome = pool.install(|| -> Result<Outcome> {
         Ok(if runs.len() == 2 {
             Outcome::Pair(compare(
@@ -552,7 +565,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
         } else {
             Outcome::Leaderboard(leaderboard(
                 &runs,
-                &args.metric,
+                &metric,
                 args.bootstrap as usize,
                 args.seed,
             )?)

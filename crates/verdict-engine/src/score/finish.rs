@@ -375,6 +375,8 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             name: spec.name.clone(),
             spec: display(&request.spec),
             expected: display(&request.expected),
+            // Filled in by the run once its digest, read beside the scoring, is known.
+            expected_sha256: None,
             predictions: request.predictions.iter().map(|p| display(p)).collect(),
             joined_by: part.joined_by,
             repair: request.repair,
