@@ -119,7 +119,7 @@ struct CompareArgs {
     expected: Option<PathBuf>,
 
     /// The metric that ranks a leaderboard (a summary key) [default: the spec's main one:
-    /// event_f1 with [events], macro_f1 with a label, else exact_match].
+    /// event_f1 for an events spec, macro_f1 for a single-label one, else exact_match].
     #[arg(long, value_name = "METRIC")]
     metric: Option<String>,
 

@@ -68,7 +68,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -229,10 +229,10 @@ mod tests {
 
     #[test]
     fn rates_are_rounded_for_reading() {
-        assert_eq!(rate_text(25_512.9414), "25,513/s");
+        assert_eq!(rate_text(25_512.941_4), "25,513/s");
         assert_eq!(rate_text(999.6), "1,000/s");
         assert_eq!(rate_text(12.4), "12/s");
-        assert_eq!(rate_text(3.14159), "3.14/s");
+        assert_eq!(rate_text(4.567), "4.57/s");
         assert_eq!(rate_text(1_254_000.0), "1.25M/s");
         assert_eq!(rate_text(0.0), "–/s");
         assert_eq!(rate_text(f64::NAN), "–/s");
