@@ -6,6 +6,7 @@
 //! logs and pipes see exactly what they saw before.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -85,8 +86,7 @@ fn eta_of(state: &ProgressState) -> Option<Duration> {
 }
 
 fn style(measure: &str) -> ProgressStyle {
-    let template =
-        format!("{{msg:<20}} [{{bar:24}}] {{percent:>3}}% {measure}, {{rate}}, ETA {{left}}");
+    let template = format!("{{msg:<20}} [{{bar:24}}] {{percent:>3}}% {measure}, ETA {{left}}");
     ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
@@ -104,12 +104,15 @@ fn style(measure: &str) -> ProgressStyle {
         )
 }
 
-/// Bytes as `12.3 MiB/120 MiB`, examples and replicates as `1,200/200,000 examples`.
+/// How far a phase got and how fast: bytes as `12.3 MiB/120 MiB, 40 MiB/s`, examples and
+/// replicates as `1,200/200,000 examples, 25,513/s`.
 fn measure_of(phase: Option<Phase>) -> &'static str {
     match phase {
-        Some(Phase::ReadingPredictions) | None => "{binary_bytes}/{binary_total_bytes}",
-        Some(Phase::Scoring) => "{human_pos}/{human_len} examples",
-        Some(Phase::Intervals) => "{human_pos}/{human_len} replicates",
+        Some(Phase::ReadingPredictions) | None => {
+            "{binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}"
+        }
+        Some(Phase::Scoring) => "{human_pos}/{human_len} examples, {rate}",
+        Some(Phase::Intervals) => "{human_pos}/{human_len} replicates, {rate}",
     }
 }
 
@@ -124,7 +127,11 @@ fn label_of(phase: Option<Phase>) -> &'static str {
 
 /// The terminal's progress bar for the engine's progress reports.
 pub struct Bar {
-    bar: ProgressBar,
+    /// Whether bars are drawn at all.
+    shown: bool,
+    /// The current phase's bar: a new one per phase, so that no phase is ever drawn with
+    /// another's label, total or rate.
+    bar: Mutex<ProgressBar>,
     /// Whether the engine reports in examples now, whose total may grow (see [`Phase::Scoring`]).
     growing: AtomicBool,
 }
@@ -132,17 +139,12 @@ pub struct Bar {
 impl Bar {
     /// A bar drawn on stderr when `shown`, hidden otherwise.
     pub fn new(shown: bool) -> Bar {
-        let bar = if shown {
+        if shown {
             DRAWING.store(true, Ordering::Relaxed);
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            // Time left and rate stay current while a batch or a replicate takes long.
-            bar.enable_steady_tick(Duration::from_millis(250));
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
+        }
         Bar {
-            bar,
+            shown,
+            bar: Mutex::new(ProgressBar::hidden()),
             growing: AtomicBool::new(false),
         }
     }
@@ -152,13 +154,27 @@ impl Bar {
         Bar::new(!quiet && std::io::stderr().is_terminal())
     }
 
+    /// The current phase's bar (a cheap handle on the shared one).
+    fn current(&self) -> ProgressBar {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn start(&self, phase: Option<Phase>, total: u64) {
         self.growing
             .store(phase == Some(Phase::Scoring), Ordering::Relaxed);
-        self.bar.reset();
-        self.bar.set_length(total);
-        self.bar.set_style(style(measure_of(phase)));
-        self.bar.set_message(label_of(phase));
+        // Styled while hidden, then shown: its first frame is already this phase's.
+        let next = ProgressBar::hidden()
+            .with_style(style(measure_of(phase)))
+            .with_message(label_of(phase));
+        next.set_length(total);
+        let mut bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        bar.finish_and_clear();
+        if self.shown {
+            next.set_draw_target(ProgressDrawTarget::stderr());
+            // Time left and rate stay current while a batch or a replicate takes long.
+            next.enable_steady_tick(Duration::from_millis(250));
+        }
+        *bar = next;
     }
 
     /// Starts the writing phase: `total` bytes of `examples.jsonl`, the largest file by far.
@@ -168,12 +184,15 @@ impl Bar {
 
     /// A writer that moves the bar by the bytes written through it.
     pub fn counting<'a>(&'a self, inner: &'a mut dyn Write) -> Counting<'a> {
-        Counting { inner, bar: self }
+        Counting {
+            inner,
+            bar: self.current(),
+        }
     }
 
     /// Clears the bar from the terminal.
     pub fn clear(&self) {
-        self.bar.finish_and_clear();
+        self.current().finish_and_clear();
     }
 }
 
@@ -183,38 +202,39 @@ impl Progress for Bar {
     }
 
     fn advance(&self, done: u64) {
-        self.bar.inc(done);
-        // Called once a batch, not once an example: the check costs nothing that matters.
+        // Called once a batch or a replicate, not once an example: the lock costs nothing
+        // that matters.
+        let bar = self.current();
+        bar.inc(done);
         if self.growing.load(Ordering::Relaxed)
-            && let Some(len) = self.bar.length()
-            && self.bar.position() > len
+            && let Some(len) = bar.length()
+            && bar.position() > len
         {
-            self.bar.set_length(self.bar.position());
+            bar.set_length(bar.position());
         }
     }
 
     fn finish(&self) {
-        // The writing phase starts it again (`reset` revives a finished bar).
-        self.bar.finish_and_clear();
+        self.clear();
     }
 }
 
 /// A writer counting its bytes on a [`Bar`].
 pub struct Counting<'a> {
     inner: &'a mut dyn Write,
-    bar: &'a Bar,
+    bar: ProgressBar,
 }
 
 impl Write for Counting<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.bar.bar.inc(n as u64);
+        self.bar.inc(n as u64);
         Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         self.inner.write_all(buf)?;
-        self.bar.bar.inc(buf.len() as u64);
+        self.bar.inc(buf.len() as u64);
         Ok(())
     }
 
@@ -257,6 +277,8 @@ mod tests {
         ] {
             let template = format!("{{msg}} {}", measure_of(phase));
             assert!(ProgressStyle::with_template(&template).is_ok(), "{phase:?}");
+            // An unknown key would draw as nothing: the rate keys are indicatif's or ours.
+            assert!(measure_of(phase).contains("per_sec}") || measure_of(phase).contains("{rate}"));
             assert!(!label_of(phase).is_empty());
         }
     }
@@ -267,7 +289,7 @@ mod tests {
         let bar = Bar::new(false);
         bar.phase(Phase::Scoring, 10);
         bar.advance(12);
-        assert_eq!(bar.bar.length(), Some(12), "the scoring total grows");
+        assert_eq!(bar.current().length(), Some(12), "the scoring total grows");
         assert_eq!(interrupted_line(), None);
         DRAWING.store(true, Ordering::Relaxed);
         assert_eq!(

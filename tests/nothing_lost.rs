@@ -193,6 +193,43 @@ fn without_a_terminal_a_run_prints_no_progress() {
     );
 }
 
+#[test]
+fn on_a_terminal_phases_are_drawn_and_an_interrupt_says_what_was_kept() {
+    // util-linux `script` gives the run a pseudo-terminal; where it is missing there is no
+    // terminal to test on (the drawing and the interrupt line have unit tests in the binary).
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to run verdict on a terminal");
+        return;
+    }
+    let data = tempdir();
+    write_synth(data.path(), 20_000, 12);
+    let out = tempdir();
+    let verdict = env!("CARGO_BIN_EXE_verdict");
+    let score = format!(
+        "{verdict} score --spec datasets/basketball/eval.toml --expected {} --predictions {} --bootstrap 2000 --out {}",
+        data.path().join("expected.jsonl").display(),
+        data.path().join("predictions.jsonl").display(),
+        out.path().display()
+    );
+    // The shell interrupts verdict well into its run, as Ctrl-C would, and reports its code.
+    let shell = format!("{score} & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo exit=$?");
+    let output = Command::new("script")
+        .args(["-qec", &shell, "/dev/null"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("exit=130"), "{screen}");
+    assert!(screen.contains("reading predictions"), "{screen}");
+    assert!(screen.contains(" examples, "), "{screen}");
+    assert!(
+        screen.contains("\x1b[2Kverdict: interrupted: previous reports kept"),
+        "{screen}"
+    );
+    assert!(!out.path().join("report.json").exists());
+}
+
 /// Every file in `dir` (temporary files included) with its bytes, by name.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
