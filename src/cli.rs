@@ -1,18 +1,17 @@
 //! Command-line arguments and terminal output. clap types stop here: arguments become a
 //! [`ScoreRequest`] before any work starts.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::progress::Bar;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use verdict_core::compare::{Run, compare, leaderboard};
+use verdict_core::compare::{Run, check_same_expected, compare, leaderboard, main_metric};
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
 use verdict_core::resample::ClusterBy;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
-use verdict_engine::Progress;
 use verdict_engine::outdir::{Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
@@ -172,9 +171,15 @@ struct CompareArgs {
     #[arg(long, value_name = "FILE", requires = "spec")]
     expected: Option<PathBuf>,
 
-    /// The metric that ranks a leaderboard (a summary key).
-    #[arg(long, value_name = "METRIC", default_value = "event_f1")]
-    metric: String,
+    /// The metric that ranks a leaderboard (a summary key) [default: the spec's main one:
+    /// event_f1 for an events spec, macro_f1 for a single-label one, else exact_match].
+    #[arg(long, value_name = "METRIC")]
+    metric: Option<String>,
+
+    /// Compare runs even when their reports record different expected files (by SHA-256);
+    /// only the examples they share are compared.
+    #[arg(long)]
+    allow_different_expected: bool,
 
     /// Bootstrap replicates.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
@@ -474,18 +479,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         return Ok(EXIT_OK);
     }
 
-    let progress = Bar(if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} scoring: {human_pos} examples, {per_sec} {elapsed}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    });
-
+    let progress = Bar::for_run(args.quiet);
     // Checked before the scoring too, so a long run is not refused only at its end.
     let default = match &args.out {
         Some(_) => None,
@@ -501,25 +495,18 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         request.baseline.as_deref(),
     )?;
     let scored = score(&request, &progress)?;
-    write_scored(&scored, args.out, request.baseline.as_deref(), args.quiet)
+    write_scored(
+        &scored,
+        args.out,
+        request.baseline.as_deref(),
+        args.quiet,
+        &progress,
+    )
 }
 
 /// `reports/<name>/`, where a run writes when not given `--out`.
 fn default_out(name: &str) -> PathBuf {
     Path::new("reports").join(name)
-}
-
-/// The terminal's progress bar for the engine's progress reports.
-struct Bar(ProgressBar);
-
-impl Progress for Bar {
-    fn advance(&self, done: u64) {
-        self.0.inc(done);
-    }
-
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
 }
 
 fn run_merge(args: MergeArgs) -> Result<u8> {
@@ -541,7 +528,13 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
     }
     let baseline = whole_run.baseline.clone();
     let scored = verdict_engine::score::merge(&args.parts, whole_run)?;
-    write_scored(&scored, args.out, baseline.as_deref(), args.quiet)
+    write_scored(
+        &scored,
+        args.out,
+        baseline.as_deref(),
+        args.quiet,
+        &Bar::new(false),
+    )
 }
 
 /// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
@@ -551,7 +544,9 @@ fn write_scored(
     out: Option<PathBuf>,
     baseline: Option<&Path>,
     quiet: bool,
+    bar: &Bar,
 ) -> Result<u8> {
+    bar.clear();
     let report = &scored.report;
     let default = default_out(&report.run.name);
     let out = out.as_deref().map_or(Out::Default(&default), Out::Given);
@@ -563,7 +558,12 @@ fn write_scored(
         Out::Given(dir) | Out::Default(dir) => dir,
     };
     let kept = report.run.examples.kept;
-    let path = write_all(out, report, &mut |w| scored.examples.write_to(w, kept))?;
+    bar.writing(scored.examples.bytes());
+    let written = write_all(out, report, &mut |w| {
+        scored.examples.write_to(&mut bar.counting(w), kept)
+    });
+    bar.clear();
+    let path = written?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }
@@ -656,6 +656,13 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             .map(|dir| load_run(dir))
             .collect::<Result<_>>()?,
     };
+    for warning in check_same_expected(&runs, args.allow_different_expected)? {
+        eprintln!("verdict: warning: {warning}");
+    }
+    let metric = args
+        .metric
+        .clone()
+        .unwrap_or_else(|| main_metric(&runs[0].report).to_owned());
     let outcome = pool.install(|| -> Result<Outcome> {
         Ok(if runs.len() == 2 {
             Outcome::Pair(compare(
@@ -667,7 +674,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
         } else {
             Outcome::Leaderboard(leaderboard(
                 &runs,
-                &args.metric,
+                &metric,
                 args.bootstrap as usize,
                 args.seed,
             )?)

@@ -6,6 +6,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod cli;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -21,9 +22,11 @@ const EXIT_INTERRUPTED: i32 = 130;
 
 fn main() -> ExitCode {
     // On Ctrl-C, remove half-written temporary report files before exiting; reports already in
-    // place, the previous run's included, are left as they are.
+    // place, the previous run's included, are left as they are, and a terminal showing a bar
+    // is told so.
     let _ = ctrlc::set_handler(|| {
         let _writes = verdict_core::files::abandon_writes();
+        progress::announce_interrupt();
         std::process::exit(EXIT_INTERRUPTED);
     });
     let args = cli::Cli::parse();

@@ -127,6 +127,24 @@ fn a_leaderboard_ranks_runs_and_marks_significant_gaps() {
     assert_eq!(standings[0]["delta_to_best"], Value::Null);
     assert_eq!(standings[2]["value"]["value"], 0.595);
     assert_eq!(standings[1]["significantly_worse"], true);
+    // Without --metric, a single-label spec ranks by its main metric, macro_f1 (it used to
+    // default to event_f1 and stop with exit 2); an events metric asked for is still refused.
+    let out = tempdir();
+    let (_, by_default) = compare(&[&runs[0], &runs[1], &runs[2]], out.path());
+    assert_eq!(by_default["metric"], "macro_f1");
+    for standing in by_default["standings"].as_array().unwrap() {
+        let run = standing["run"].as_str().unwrap();
+        let scored = tempdir();
+        score_model(run, scored.path());
+        let report: Value = serde_json::from_str(
+            &std::fs::read_to_string(scored.path().join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            standing["value"]["value"], report["summary"]["macro_f1"],
+            "{run}"
+        );
+    }
     let bad = verdict(&[
         "compare",
         "--spec",
@@ -136,6 +154,8 @@ fn a_leaderboard_ranks_runs_and_marks_significant_gaps() {
         &runs[0],
         &runs[1],
         &runs[2],
+        "--metric",
+        "event_f1",
     ]);
     bad.assert_code(2);
     assert!(
@@ -290,4 +310,196 @@ fn a_baseline_run_is_judged_on_the_paired_interval_of_the_change() {
     );
     // ...a 0.2 allowance passes: the whole interval lies above -0.2.
     verdict(&args("0.2")).assert_code(0);
+}
+
+/// Scores `predictions` of the tickets sample against `expected` into a new directory.
+fn score_tickets(expected: &std::path::Path, predictions: &std::path::Path) -> tempfile::TempDir {
+    let out = tempdir();
+    score_ok(
+        &[
+            "--spec",
+            "datasets/tickets/eval.toml",
+            "--expected",
+            expected.to_str().unwrap(),
+            "--predictions",
+            predictions.to_str().unwrap(),
+            "--bootstrap",
+            "0",
+        ],
+        out.path(),
+    );
+    out
+}
+
+fn report_of(dir: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn compare_shows_path_and_list_metrics_beside_the_summary() {
+    // B answers every ticket's priority with a value no expected output has: its /priority
+    // accuracy is 0 of 240, while A's is the sample's.
+    let data = tempdir();
+    let tickets = crate::harness::root().join("datasets/tickets");
+    let predictions = std::fs::read_to_string(tickets.join("predictions.jsonl")).unwrap();
+    let mut b = predictions.clone();
+    for level in ["low", "medium", "high"] {
+        b = b.replace(
+            &format!(r#"\"priority\": \"{level}\""#),
+            r#"\"priority\": \"unknown\""#,
+        );
+    }
+    assert_ne!(b, predictions);
+    let b_path = crate::harness::write(data.path(), "b.jsonl", b);
+    let expected = tickets.join("expected.jsonl");
+    let run_a = score_tickets(&expected, &tickets.join("predictions.jsonl"));
+    let run_b = score_tickets(&expected, &b_path);
+    let a_priority = report_of(run_a.path())["paths"]["/priority"].clone();
+    assert_eq!(
+        (&a_priority["correct"], &a_priority["compared"]),
+        (&Value::from(197), &Value::from(240))
+    );
+    assert_eq!(report_of(run_b.path())["paths"]["/priority"]["correct"], 0);
+
+    let out = tempdir();
+    let run = verdict(&[
+        "compare",
+        run_a.path().to_str().unwrap(),
+        run_b.path().to_str().unwrap(),
+        "--bootstrap",
+        "50",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    let c: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("compare.json")).unwrap())
+            .unwrap();
+    let rows = c["unpaired"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["metric"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "paths./customer/email.accuracy",
+            "paths./customer/name.accuracy",
+            "paths./priority.accuracy",
+            "lists.entities.precision",
+            "lists.entities.recall",
+            "lists.entities.f1",
+            "lists.entities.mean_similarity",
+        ]
+    );
+    let priority = &rows[2];
+    assert_eq!(priority["a"], 197.0 / 240.0);
+    assert_eq!(priority["b"], 0.0);
+    assert_eq!(priority["difference"], -197.0 / 240.0);
+    // Only the priority changed: every other row is unchanged.
+    for row in rows
+        .iter()
+        .filter(|r| r["metric"] != "paths./priority.accuracy")
+    {
+        assert_eq!(row["difference"], 0.0, "{row}");
+    }
+    assert!(
+        run.stdout.contains("paths./priority.accuracy")
+            && run.stdout.contains("0.8208")
+            && run.stdout.contains("-0.8208"),
+        "{}",
+        run.stdout
+    );
+    let md = std::fs::read_to_string(out.path().join("compare.md")).unwrap();
+    assert!(
+        md.contains("| paths./priority.accuracy | 0.8208 | 0.0000 | -0.8208 |"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out.path().join("compare.html")).unwrap();
+    // minijinja escapes the slash of the pointer.
+    assert!(html.contains("paths.&#x2f;priority.accuracy"), "{html}");
+}
+
+#[test]
+fn runs_scored_against_different_expected_files_are_refused_unless_allowed() {
+    let data = tempdir();
+    let tickets = crate::harness::root().join("datasets/tickets");
+    let expected = tickets.join("expected.jsonl");
+    // The same examples less the last: another expected file, most examples shared.
+    let text = std::fs::read_to_string(&expected).unwrap();
+    let shorter: Vec<&str> = text.lines().collect();
+    let shorter = shorter[..shorter.len() - 1].join("\n") + "\n";
+    let shorter = crate::harness::write(data.path(), "expected.jsonl", shorter);
+    let predictions = tickets.join("predictions.jsonl");
+    let run_a = score_tickets(&expected, &predictions);
+    let run_b = score_tickets(&shorter, &predictions);
+
+    // The digest recorded is the file's SHA-256, as sha256sum prints it.
+    let sha256sum = std::process::Command::new("sha256sum")
+        .arg(&expected)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(sha256sum.stdout).unwrap();
+    assert_eq!(
+        report_of(run_a.path())["run"]["expected_sha256"],
+        printed.split_whitespace().next().unwrap()
+    );
+
+    let (a, b) = (
+        run_a.path().to_str().unwrap(),
+        run_b.path().to_str().unwrap(),
+    );
+    let out = tempdir();
+    let out = out.path().to_str().unwrap();
+    let refused = verdict(&["compare", a, b, "--bootstrap", "20", "--out", out]);
+    refused.assert_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("were scored against different expected files")
+            && refused.stderr.contains("--allow-different-expected"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!std::path::Path::new(out).join("compare.json").exists());
+
+    let allowed = verdict(&[
+        "compare",
+        a,
+        b,
+        "--bootstrap",
+        "20",
+        "--allow-different-expected",
+        "--out",
+        out,
+    ]);
+    allowed.assert_code(0);
+    assert!(
+        allowed.stderr.contains("verdict: warning: ")
+            && allowed.stderr.contains("(--allow-different-expected)"),
+        "{}",
+        allowed.stderr
+    );
+    let c: Value = serde_json::from_str(
+        &std::fs::read_to_string(std::path::Path::new(out).join("compare.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&c["shared_examples"], &c["only_a"]),
+        (&Value::from(239), &Value::from(1))
+    );
+
+    // A report from before the digest: compared, with a warning that it could not be checked.
+    let mut old = report_of(run_b.path());
+    old["run"]
+        .as_object_mut()
+        .unwrap()
+        .remove("expected_sha256");
+    std::fs::write(run_b.path().join("report.json"), old.to_string()).unwrap();
+    let unchecked = verdict(&["compare", a, b, "--bootstrap", "20", "--out", out]);
+    unchecked.assert_code(0);
+    assert!(
+        unchecked
+            .stderr
+            .contains("records no run.expected_sha256 (written by an older verdict)"),
+        "{}",
+        unchecked.stderr
+    );
 }

@@ -148,6 +148,8 @@ fn sigint_leaves_the_previous_report_intact() {
     );
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
+    // stderr is a pipe and the run is quiet: no bar, and no "interrupted" line either.
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert_eq!(
         files(out.path()),
         before,
@@ -158,6 +160,74 @@ fn sigint_leaves_the_previous_report_intact() {
         0,
         "no scratch file is left behind"
     );
+}
+
+#[test]
+fn without_a_terminal_a_run_prints_no_progress() {
+    // The harness pipes stderr, as CI does: a run that is not quiet prints its summary on
+    // stdout and only `verdict:` lines on stderr, with no bar, phase or carriage return.
+    let out = tempdir();
+    let run = crate::harness::verdict(&[
+        "score",
+        "datasets/basketball",
+        "--bootstrap",
+        "50",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    for stream in [&run.stdout, &run.stderr] {
+        assert!(!stream.contains('\r'), "{stream}");
+        assert!(!stream.contains("ETA"), "{stream}");
+        assert!(!stream.contains("reading predictions"), "{stream}");
+    }
+    for line in run.stderr.lines() {
+        assert!(line.starts_with("verdict: "), "{line}");
+    }
+    // Quiet, only the summary goes: stderr holds the same warnings and nothing else.
+    let quiet = tempdir();
+    let (quiet_run, _) = score_ok(&["datasets/basketball", "--bootstrap", "50"], quiet.path());
+    assert_eq!(
+        (quiet_run.stdout.as_str(), quiet_run.stderr.as_str()),
+        ("", run.stderr.as_str())
+    );
+}
+
+#[test]
+fn on_a_terminal_phases_are_drawn_and_an_interrupt_says_what_was_kept() {
+    // util-linux `script` gives the run a pseudo-terminal; where it is missing there is no
+    // terminal to test on (the drawing and the interrupt line have unit tests in the binary).
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to run verdict on a terminal");
+        return;
+    }
+    let data = tempdir();
+    write_synth(data.path(), 20_000, 12);
+    let out = tempdir();
+    let verdict = env!("CARGO_BIN_EXE_verdict");
+    let score = format!(
+        "{verdict} score --spec datasets/basketball/eval.toml --expected {} --predictions {} --bootstrap 2000 --out {}",
+        data.path().join("expected.jsonl").display(),
+        data.path().join("predictions.jsonl").display(),
+        out.path().display()
+    );
+    // The shell interrupts verdict well into its run, as Ctrl-C would, and reports its code.
+    let shell = format!("{score} & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo exit=$?");
+    let output = Command::new("script")
+        .args(["-qec", &shell, "/dev/null"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("exit=130"), "{screen}");
+    assert!(screen.contains("reading predictions"), "{screen}");
+    assert!(screen.contains(" examples, "), "{screen}");
+    assert!(
+        screen.contains("\x1b[2Kverdict: interrupted: previous reports kept"),
+        "{screen}"
+    );
+    assert!(!out.path().join("report.json").exists());
 }
 
 /// Every file in `dir` (temporary files included) with its bytes, by name.

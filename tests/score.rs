@@ -16,6 +16,8 @@ fn vertex_tuning_set_joins_vertex_batch_output_by_request_hash() {
             "name": "vertex-batch",
             "spec": "tests/fixtures/vertex-batch/eval.toml",
             "expected": "tests/fixtures/vertex-batch/expected.jsonl",
+            // `sha256sum tests/fixtures/vertex-batch/expected.jsonl`
+            "expected_sha256": "71fc06f03d82f9c932167337dc3f8bcf76cf6e697602ad03700b7a1cbe508e4e",
             "predictions": ["tests/fixtures/vertex-batch/predictions.jsonl"],
             "joined_by": "request_hash",
             "repair": false,

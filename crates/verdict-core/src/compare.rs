@@ -157,12 +157,145 @@ pub struct Comparison {
     pub metrics: Vec<MetricDelta>,
     /// Per-class precision / recall / F1.
     pub classes: Vec<MetricDelta>,
+    /// Field, path and list metrics both reports have, compared by their whole-run values:
+    /// the per-example counts carry no field, path or list counters, so these have no
+    /// interval (and rest on every example of each run, not only the shared ones).
+    pub unpaired: Vec<ReportDelta>,
     /// Exact match, example by example.
     pub mcnemar: McNemar,
     /// Examples exactly right in A but not in B (first 50).
     pub right_in_a_only: Vec<String>,
     /// Examples exactly right in B but not in A (first 50).
     pub right_in_b_only: Vec<String>,
+}
+
+/// A metric compared by the two reports' values, without a paired interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportDelta {
+    /// Report path of the metric (`paths./priority.accuracy`).
+    pub metric: String,
+    /// Run A's value in its report.json.
+    pub a: Option<f64>,
+    /// Run B's value in its report.json.
+    pub b: Option<f64>,
+    /// B − A, `null` when either is.
+    pub difference: Option<f64>,
+}
+
+/// The rates of report.json's `fields`, `paths` and `lists` sections that both reports have,
+/// in the reports' key order.
+pub fn report_deltas(a: &Value, b: &Value) -> Vec<ReportDelta> {
+    const RATES: [(&str, &[&str]); 3] = [
+        ("fields", &["accuracy"]),
+        ("paths", &["accuracy"]),
+        ("lists", &["precision", "recall", "f1", "mean_similarity"]),
+    ];
+    let mut rows = Vec::new();
+    for (section, rates) in RATES {
+        let (Some(in_a), Some(in_b)) = (
+            a.get(section).and_then(Value::as_object),
+            b.get(section).and_then(Value::as_object),
+        ) else {
+            continue;
+        };
+        for (name, entry_a) in in_a {
+            let Some(entry_b) = in_b.get(name) else {
+                continue;
+            };
+            for rate in rates {
+                if entry_a.get(rate).is_none() || entry_b.get(rate).is_none() {
+                    continue;
+                }
+                let (va, vb) = (entry_a[rate].as_f64(), entry_b[rate].as_f64());
+                rows.push(ReportDelta {
+                    metric: format!("{section}.{name}.{rate}"),
+                    a: va,
+                    b: vb,
+                    difference: va.zip(vb).map(|(x, y)| y - x),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// The SHA-256 of the expected file a run was scored against, as its report.json records it.
+pub fn expected_sha256(report: &Value) -> Option<&str> {
+    report
+        .pointer("/run/expected_sha256")
+        .and_then(Value::as_str)
+}
+
+/// Checks that `runs` were scored against the same expected file, by the digests their
+/// reports record. Different digests are a usage error unless `allow_different`; then, and
+/// for a report that records no digest (written before verdict recorded one), the returned
+/// warnings say what could not be vouched for.
+pub fn check_same_expected(runs: &[Run], allow_different: bool) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    let mut first: Option<(&Run, &str)> = None;
+    for run in runs {
+        let Some(digest) = expected_sha256(&run.report) else {
+            warnings.push(format!(
+                "{}: report.json records no run.expected_sha256 (written by an older verdict), so whether its expected file is the others' cannot be checked: score it again to check",
+                run.name
+            ));
+            continue;
+        };
+        match first {
+            None => first = Some((run, digest)),
+            Some((other, seen)) if seen != digest => {
+                let expected = |r: &Run| {
+                    r.report
+                        .pointer("/run/expected")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_owned()
+                };
+                let what = format!(
+                    "{} and {} were scored against different expected files ({}, sha256 {}…; {}, sha256 {}…)",
+                    other.name,
+                    run.name,
+                    expected(other),
+                    &seen[..seen.len().min(12)],
+                    expected(run),
+                    &digest[..digest.len().min(12)],
+                );
+                if !allow_different {
+                    return Err(Error::Usage(format!(
+                        "{what}: their numbers are not comparable; score both against one expected file, or pass --allow-different-expected to compare the examples they share anyway"
+                    )));
+                }
+                warnings.push(format!(
+                    "{what}: compared on the examples they share (--allow-different-expected)"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(warnings)
+}
+
+/// The metric a leaderboard ranks by when none is given: the spec's main one, read from a
+/// run's report. Events: `event_f1`. Single label: `macro_f1`, every class weighing the same,
+/// so that the frequent class does not hide the rare ones as `label_accuracy` would.
+/// Otherwise (fields, paths, lists, or nothing specified): `exact_match`.
+pub fn main_metric(report: &Value) -> &'static str {
+    let has = |name: &str| {
+        report
+            .pointer(&format!("/summary/{name}"))
+            .is_some_and(|v| !v.is_null())
+    };
+    if report.pointer("/run/events").is_some_and(|e| !e.is_null()) {
+        "event_f1"
+    } else if has("macro_f1")
+        || report
+            .get("classes")
+            .is_some_and(|c| c.as_array().is_some_and(|c| !c.is_empty()))
+    {
+        "macro_f1"
+    } else {
+        "exact_match"
+    }
 }
 
 /// Compares run B with run A.
@@ -216,6 +349,7 @@ pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Compari
         seed,
         metrics,
         classes,
+        unpaired: report_deltas(&a.report, &b.report),
         mcnemar,
         right_in_a_only: right_a.into_iter().take(LISTED_EXAMPLES).collect(),
         right_in_b_only: right_b.into_iter().take(LISTED_EXAMPLES).collect(),
@@ -357,4 +491,74 @@ fn unknown_metric(metric: &str, known: &BTreeMap<String, Interval>) -> Error {
         "--metric {metric}: not a metric of these runs; choose one of {}",
         names.join(", ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(name: &str, report: Value) -> Run {
+        Run {
+            name: name.into(),
+            report,
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_main_metric_follows_the_task() {
+        let events = json!({"run": {"events": {"time": "t"}}, "summary": {"macro_f1": 0.5}});
+        let label = json!({"run": {"events": null}, "summary": {"macro_f1": 0.5}});
+        let fields = json!({"run": {"events": null}, "summary": {"macro_f1": null}});
+        assert_eq!(main_metric(&events), "event_f1");
+        assert_eq!(main_metric(&label), "macro_f1");
+        assert_eq!(main_metric(&fields), "exact_match");
+    }
+
+    #[test]
+    fn report_deltas_take_the_rates_both_reports_have() {
+        let a = json!({
+            "paths": {"/priority": {"accuracy": 0.82}, "/only_a": {"accuracy": 1.0}},
+            "lists": {"entities": {"precision": 0.5, "recall": null, "f1": 0.25, "mean_similarity": 1.0}},
+        });
+        let b = json!({
+            "paths": {"/priority": {"accuracy": 0.65}},
+            "lists": {"entities": {"precision": 0.75, "recall": 0.5, "f1": 0.5, "mean_similarity": 1.0}},
+        });
+        let rows = report_deltas(&a, &b);
+        let names: Vec<&str> = rows.iter().map(|r| r.metric.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "paths./priority.accuracy",
+                "lists.entities.precision",
+                "lists.entities.recall",
+                "lists.entities.f1",
+                "lists.entities.mean_similarity"
+            ]
+        );
+        assert!((rows[0].difference.unwrap() + 0.17).abs() < 1e-12);
+        assert_eq!(rows[1].difference, Some(0.25));
+        assert_eq!((rows[2].a, rows[2].difference), (None, None));
+    }
+
+    #[test]
+    fn different_expected_digests_are_refused_unless_allowed() {
+        let with = |d: &str| json!({"run": {"expected": "e.jsonl", "expected_sha256": d}});
+        let same = [run("a", with("ab12")), run("b", with("ab12"))];
+        assert_eq!(
+            check_same_expected(&same, false).unwrap(),
+            Vec::<String>::new()
+        );
+        let different = [run("a", with("ab12")), run("b", with("cd34"))];
+        let refused = check_same_expected(&different, false)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("a and b were scored against different expected files (e.jsonl, sha256 ab12…; e.jsonl, sha256 cd34…)"), "{refused}");
+        assert_eq!(check_same_expected(&different, true).unwrap().len(), 1);
+        let old = [run("a", with("ab12")), run("old", json!({"run": {}}))];
+        let warned = check_same_expected(&old, false).unwrap();
+        assert!(warned[0].starts_with("old: report.json records no run.expected_sha256"));
+    }
 }

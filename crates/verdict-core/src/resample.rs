@@ -599,15 +599,29 @@ pub fn bootstrap(
     replicates: usize,
     seed: u64,
 ) -> BTreeMap<String, Interval> {
+    bootstrap_reporting(units, layout, replicates, seed, &|| {})
+}
+
+/// [`bootstrap`], calling `replicated` once each replicate is computed (from worker threads),
+/// so that a caller can show how far it got.
+pub fn bootstrap_reporting(
+    units: &Units,
+    layout: &Layout,
+    replicates: usize,
+    seed: u64,
+    replicated: &(dyn Fn() + Sync),
+) -> BTreeMap<String, Interval> {
     let point = metrics(&units.total(), layout, true);
     let samples: Vec<Vec<(String, Option<f64>)>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
-            metrics(
+            let sample = metrics(
                 &units.replicate(&draws(units.len(), seed, r)),
                 layout,
                 false,
-            )
+            );
+            replicated();
+            sample
         })
         .collect();
     point

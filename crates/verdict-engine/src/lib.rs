@@ -21,10 +21,26 @@ pub mod runs;
 pub mod score;
 pub mod validate;
 
+/// A stage of a score run, in the order a run goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Indexing the prediction files; measured in bytes of those files.
+    ReadingPredictions,
+    /// Joining and scoring the expected examples; measured in examples. The total is the
+    /// number of predictions indexed, which is the number of examples in a run where every
+    /// example has its prediction: a display may grow it when more examples come.
+    Scoring,
+    /// The bootstrap's confidence intervals; measured in replicates.
+    Intervals,
+}
+
 /// Where a long run reports how far it got. The binary draws a progress bar from it; the
 /// library calls it from worker threads, so it must be `Sync`.
 pub trait Progress: Sync {
-    /// `done` more examples were scored.
+    /// A phase begins, with `total` units of work ahead (its unit is the phase's). Later
+    /// [`advance`](Progress::advance) calls count in that unit until the next phase.
+    fn phase(&self, _phase: Phase, _total: u64) {}
+    /// `done` more units of the current phase were done.
     fn advance(&self, done: u64);
     /// The run is over; a bar can be cleared.
     fn finish(&self) {}

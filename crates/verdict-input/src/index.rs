@@ -124,6 +124,16 @@ impl PredictionIndex {
     /// Reads every prediction file (in order), parsing batches of lines on the current rayon
     /// pool, and spills each line's prediction to a file in `spill_dir`.
     pub fn build(files: &[PathBuf], spill_dir: &Path) -> Result<PredictionIndex> {
+        Self::build_reporting(files, spill_dir, &|_| {})
+    }
+
+    /// [`build`](Self::build), telling `read` after each batch about how many bytes of the
+    /// files it took (each line's text and one line break: surrounding blanks are not counted).
+    pub fn build_reporting(
+        files: &[PathBuf],
+        spill_dir: &Path,
+        read: &dyn Fn(u64),
+    ) -> Result<PredictionIndex> {
         let cannot_create = |e| Error::io(spill_dir, "cannot create a temporary file", e);
         let spill = tempfile::tempfile_in(spill_dir).map_err(cannot_create)?;
         let mut writer =
@@ -138,6 +148,7 @@ impl PredictionIndex {
         let mut offset = 0u64;
         for (file_index, file) in files.iter().enumerate() {
             read_batches_ahead(file, BATCH_LINES, |batch| {
+                read(batch.iter().map(|raw| raw.text().len() as u64 + 1).sum());
                 // Of a prediction, only its keys (digested here too) and line stay beyond its
                 // worker: the rest, the output text above all, is dropped there, not one after
                 // another on the thread that adds the keys in order.

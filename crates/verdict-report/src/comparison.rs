@@ -107,6 +107,22 @@ pub fn console(outcome: &Outcome) -> String {
                     row[0], row[1], row[2], row[3], row[4]
                 );
             }
+            if !c.unpaired.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  fields, paths and lists: whole-run values, B − A without an interval"
+                );
+                for m in &c.unpaired {
+                    let _ = writeln!(
+                        out,
+                        "  {:<24} {:>8} {:>8}  {}",
+                        m.metric,
+                        num(m.a),
+                        num(m.b),
+                        signed(m.difference)
+                    );
+                }
+            }
             let _ = writeln!(
                 out,
                 "  exact match: {} right in A only, {} in B only; McNemar exact p = {:.4}",
@@ -182,6 +198,23 @@ pub fn markdown(outcome: &Outcome) -> String {
                         row[2],
                         row[3],
                         row[4]
+                    );
+                }
+                out.push('\n');
+            }
+            if !c.unpaired.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "## Fields, paths and lists\n\nEach report's whole-run value: the per-example counts hold no field, path or list counters, so these differences have no paired interval.\n\n| metric | A | B | B − A (no interval) |\n| --- | ---: | ---: | ---: |"
+                );
+                for m in &c.unpaired {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} |",
+                        cell(&m.metric),
+                        num(m.a),
+                        num(m.b),
+                        signed(m.difference)
                     );
                 }
                 out.push('\n');

@@ -181,6 +181,9 @@ pub struct Run {
     pub spec: String,
     /// The expected file.
     pub expected: String,
+    /// SHA-256 of the expected file's bytes (lowercase hex, as `sha256sum` prints it), so that
+    /// `verdict compare` can tell runs scored against different expected files apart.
+    pub expected_sha256: Option<String>,
     /// The prediction paths (files, directories or globs) as given.
     pub predictions: Vec<String>,
     /// How predictions were joined to examples.

@@ -14,7 +14,9 @@ use verdict_core::error::{Error, Result};
 use verdict_core::gate::{Baseline, evaluate, paired_baseline_gates};
 use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
-use verdict_core::resample::{DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap};
+use verdict_core::resample::{
+    DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap_reporting,
+};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
 use verdict_core::summary::{self, SUMMARY_METRICS, Sums};
 use verdict_report::{
@@ -54,6 +56,7 @@ pub fn finish(
     spec: &Spec,
     parts: &mut [Part],
     pool: &rayon::ThreadPool,
+    progress: &dyn crate::Progress,
 ) -> Result<Scored> {
     // A merge reads its gates from the command line only now.
     super::request::check_gates(request, spec)?;
@@ -159,7 +162,11 @@ pub fn finish(
     }
     if intervals_on {
         let units = Units::new(&counters, &clusters, &layout);
-        let all = pool.install(|| bootstrap(&units, &layout, replicates, request.seed));
+        progress.phase(crate::Phase::Intervals, replicates as u64);
+        let replicated = || progress.advance(1);
+        let all = pool.install(|| {
+            bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
+        });
         report.intervals = Some(Intervals::new(
             all,
             replicates,
@@ -401,6 +408,8 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
             name: spec.name.clone(),
             spec: display(&request.spec),
             expected: display(&request.expected),
+            // Filled in by the run once its digest, read beside the scoring, is known.
+            expected_sha256: None,
             predictions: request.predictions.iter().map(|p| display(p)).collect(),
             joined_by: part.joined_by,
             repair: request.repair,

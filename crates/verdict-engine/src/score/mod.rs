@@ -30,10 +30,26 @@ pub fn score(request: &ScoreRequest, progress: &dyn Progress) -> Result<Scored> 
     let (spec, schema) = load_spec(request)?;
     let pool = pool(request.threads)?;
     let work = verdict_core::files::ScratchDir::new(None)?;
-    let part =
-        pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress))?;
+    // The expected file's digest is read on a thread of its own beside the scoring, which
+    // reads the same bytes (from the page cache, once either has read them).
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let expected = [(request.expected.clone(), 0)];
+    let (part, digest) = std::thread::scope(|scope| {
+        let digest = scope.spawn(|| crate::score::shard::digest_inputs(&expected, &stop));
+        let part =
+            pool.install(|| score_part(request, &spec, schema.as_ref(), work.path(), progress));
+        if part.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let digest = digest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (part, digest)
+    });
+    let part = part?;
+    let mut scored = finish(request, &spec, &mut [part], &pool, progress)?;
+    scored.report.run.expected_sha256 = Some(digest?.remove(0).sha256);
     progress.finish();
-    let mut scored = finish(request, &spec, &mut [part], &pool)?;
     scored._work = Some(work);
     Ok(scored)
 }
@@ -91,9 +107,12 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
 /// Finishes a run from the partial states of all its shards.
 pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
     let threads = whole_run.threads;
-    let (request, spec, mut parts) = crate::score::shard::load_parts(dirs, whole_run)?;
+    let (request, spec, mut parts, expected_sha256) =
+        crate::score::shard::load_parts(dirs, whole_run)?;
     let pool = pool(threads)?;
-    finish(&request, &spec, &mut parts, &pool)
+    let mut scored = finish(&request, &spec, &mut parts, &pool, &())?;
+    scored.report.run.expected_sha256 = Some(expected_sha256);
+    Ok(scored)
 }
 
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {

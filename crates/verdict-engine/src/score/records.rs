@@ -105,6 +105,11 @@ pub struct ExampleLines {
 }
 
 impl ExampleLines {
+    /// The size of `examples.jsonl` in bytes when every example is kept.
+    pub fn bytes(&self) -> u64 {
+        self.lines.iter().map(|(_, len)| len).sum()
+    }
+
     /// Writes the lines `kept` keeps, worst first: the order is the same whichever are kept,
     /// so `errors` gives the lines of `all` whose example is not exactly right.
     pub fn write_to(&self, out: &mut dyn Write, kept: Kept) -> std::io::Result<()> {

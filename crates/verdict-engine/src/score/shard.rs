@@ -270,12 +270,12 @@ fn read_header(dir: &Path) -> Result<Header> {
 }
 
 /// Reads the parts in `dirs`, checks they are the N shards of one run, and returns the run's
-/// request (with the gates, baseline and threads of the merge), its spec and the parts in
-/// shard order.
+/// request (with the gates, baseline and threads of the merge), its spec, the parts in
+/// shard order and the SHA-256 of the expected file the shards read.
 pub fn load_parts(
     dirs: &[PathBuf],
     whole_run: WholeRun,
-) -> Result<(ScoreRequest, Spec, Vec<Part>)> {
+) -> Result<(ScoreRequest, Spec, Vec<Part>, String)> {
     let mut headers = Vec::new();
     for dir in dirs {
         headers.push((dir, read_header(dir)?));
@@ -322,6 +322,12 @@ pub fn load_parts(
         slots[h.shard.index] = Some(entry);
     }
     let s = &first.settings;
+    // The shards agree on their inputs (checked above), the expected file's digest first.
+    let expected_sha256 = s
+        .inputs
+        .first()
+        .map(|i| i.sha256.clone())
+        .unwrap_or_default();
     let spec = verdict_core::spec::parse(&s.spec, &s.spec_text)?;
     let request = ScoreRequest {
         spec: s.spec.clone(),
@@ -373,7 +379,7 @@ pub fn load_parts(
             }
         })
         .collect();
-    Ok((request, spec, parts))
+    Ok((request, spec, parts, expected_sha256))
 }
 
 #[cfg(test)]

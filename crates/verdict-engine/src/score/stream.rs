@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::Progress;
+use crate::{Phase, Progress};
 use rayon::prelude::*;
 
 use super::records::{LINES_FILE, LineOrder, Part, RECORDS_FILE};
@@ -141,7 +141,10 @@ pub(super) fn score_part_in_batches(
     }
     let files = expand_paths(&request.predictions)?;
     let inputs = input_sizes(request, Some(&files))?;
-    let mut index = PredictionIndex::build(&files, dir)?;
+    let prediction_bytes = inputs.iter().skip(1).map(|(_, size)| size).sum();
+    progress.phase(Phase::ReadingPredictions, prediction_bytes);
+    let mut index =
+        PredictionIndex::build_reporting(&files, dir, &|bytes| progress.advance(bytes))?;
     if index.is_empty() {
         let path = request.predictions.first().cloned().unwrap_or_default();
         return Err(Error::Path {
@@ -167,6 +170,8 @@ pub(super) fn score_part_in_batches(
             _ => index.duplicate_error(kind),
         };
         let batch = (spec, schema, batch_lines);
+        // Also when a pass falls back to the next key: its count starts again.
+        progress.phase(Phase::Scoring, index.len() as u64);
         let check_only = predicted_duplicate.is_some();
         match stream_expected(request, batch, dir, progress, &mut index, kind, check_only) {
             Ok(part) => {
@@ -613,7 +618,7 @@ mod tests {
                 score_part_in_batches(request, &spec, schema.as_ref(), work.path(), &(), lines)
             })
             .unwrap();
-        let scored = finish(request, &spec, &mut [part], &pool).unwrap();
+        let scored = finish(request, &spec, &mut [part], &pool, &()).unwrap();
         let mut examples = Vec::new();
         scored
             .examples
@@ -640,6 +645,41 @@ mod tests {
                 report["summary"]["examples"].as_u64()
             );
         }
+    }
+
+    /// Every phase begun and the units advanced in it.
+    #[derive(Default)]
+    struct Recorded(std::sync::Mutex<Vec<(crate::Phase, u64, u64)>>);
+
+    impl Progress for Recorded {
+        fn phase(&self, phase: crate::Phase, total: u64) {
+            self.0.lock().unwrap().push((phase, total, 0));
+        }
+        fn advance(&self, done: u64) {
+            self.0.lock().unwrap().last_mut().expect("a phase began").2 += done;
+        }
+    }
+
+    #[test]
+    fn a_run_reports_its_phases_in_order_with_their_totals() {
+        use crate::Phase::*;
+        let request = request("datasets/basketball");
+        let recorded = Recorded::default();
+        let scored = crate::score::score(&request, &recorded).unwrap();
+        let examples = scored.report.summary.examples as u64;
+        let bytes = std::fs::metadata(&request.predictions[0]).unwrap().len();
+        // The bundled predictions file ends each line with one line break and nothing else,
+        // so the bytes counted come to its size. Its 319 predictions are the scoring total
+        // announced; the 320th example, which has none, is scored all the same.
+        assert_eq!(examples, 320);
+        assert_eq!(
+            recorded.0.into_inner().unwrap(),
+            vec![
+                (ReadingPredictions, bytes, bytes),
+                (Scoring, 319, examples),
+                (Intervals, 50, 50),
+            ]
+        );
     }
 
     #[test]
