@@ -206,12 +206,14 @@ fn on_a_terminal_phases_are_drawn_and_an_interrupt_says_what_was_kept() {
     let out = tempdir();
     let verdict = env!("CARGO_BIN_EXE_verdict");
     let score = format!(
-        "{verdict} score --spec datasets/basketball/eval.toml --expected {} --predictions {} --bootstrap 2000 --out {}",
+        "{verdict} score --spec datasets/basketball/eval.toml --expected {} --predictions {} --bootstrap 20000 --out {}",
         data.path().join("expected.jsonl").display(),
         data.path().join("predictions.jsonl").display(),
         out.path().display()
     );
     // The shell interrupts verdict well into its run, as Ctrl-C would, and reports its code.
+    // 20,000 bootstrap replicates keep a debug build busy far longer than the 6 s, however
+    // fast the machine, so the interrupt never comes after the run has finished.
     let shell = format!("{score} & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo exit=$?");
     let output = Command::new("script")
         .args(["-qec", &shell, "/dev/null"])
