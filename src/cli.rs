@@ -12,7 +12,7 @@ use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
 use verdict_core::resample::ClusterBy;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
-use verdict_engine::outdir::{Inputs, Out, check_baseline, check_out};
+use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
 use verdict_report::comparison::{self, Outcome};
@@ -491,7 +491,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     );
     check_out(
         out,
-        &Inputs::of_request(&request),
+        &Inputs::of_paths(&request.spec, &request.expected, &request.predictions),
         request.baseline.as_deref(),
     )?;
     let scored = score(&request, &progress)?;
@@ -550,13 +550,19 @@ fn write_scored(
     let report = &scored.report;
     let default = default_out(&report.run.name);
     let out = out.as_deref().map_or(Out::Default(&default), Out::Given);
-    check_out(out, &Inputs::of_run(&report.run), baseline)?;
+    check_out(
+        out,
+        &Inputs::of_run(&report.run).located(&scored.located),
+        baseline,
+    )?;
     for warning in &scored.warnings {
         eprintln!("verdict: warning: {warning}");
     }
     let out = match out {
         Out::Given(dir) | Out::Default(dir) => dir,
     };
+    // Before the reports, so that a report.json is never beside an older run's record.
+    write_atomic(out, INPUTS_FILE, &format!("{}\n", scored.located))?;
     let kept = report.run.examples.kept;
     bar.writing(scored.examples.bytes());
     let written = write_all(out, report, &mut |w| {

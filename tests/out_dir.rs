@@ -176,3 +176,34 @@ fn a_default_out_dir_never_replaces_the_report_of_other_inputs() {
         "the default output directory reports/game holds a report.json that does not say which inputs it was scored from (it has no \"run\"): pass --out DIR to keep both, or --out reports/game to replace it",
     );
 }
+
+#[test]
+fn absolute_inputs_of_the_same_names_in_other_directories_are_told_apart() {
+    // report.json names an absolute path by its file name alone, so two models' predictions
+    // given by absolute path look alike there; the digest of where the files are does not.
+    let root = tempdir();
+    let root = root.path();
+    dataset(root, "model-a", "game");
+    dataset(root, "model-b", "game");
+    let absolute = |dir: &str| root.join(dir).display().to_string();
+    score(root, &[&absolute("model-a")]).assert_code(0);
+    let reports = root.join("reports/game");
+    let located = std::fs::read_to_string(reports.join(".verdict-inputs")).unwrap();
+    assert_eq!(located.trim().len(), 64, "a SHA-256 in hex: {located}");
+    assert!(
+        !located.contains(root.to_str().unwrap()),
+        "no path: {located}"
+    );
+    assert_refused(
+        &score(root, &[&absolute("model-b")]),
+        "the default output directory reports/game holds the report of files with the same names in other directories (spec eval.toml, expected expected.jsonl, predictions predictions.jsonl): pass --out DIR to keep both, or --out reports/game to replace it",
+    );
+    // The same files, named relatively this time, replace their own report.
+    score(root, &["model-a"]).assert_code(0);
+    score(root, &[&absolute("model-b"), "--out", "reports/game"]).assert_code(0);
+    assert_ne!(
+        std::fs::read_to_string(reports.join(".verdict-inputs")).unwrap(),
+        located,
+        "the record follows the report it sits beside"
+    );
+}

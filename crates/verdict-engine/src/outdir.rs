@@ -9,12 +9,38 @@
 //!
 //! Inputs are compared as report.json records them (`run.spec`, `run.expected`,
 //! `run.predictions`), resolved against the current directory and canonicalized, so `./`,
-//! `a/../a` or a symlinked directory name the same file as the plain path.
+//! `a/../a` or a symlinked directory name the same file as the plain path. report.json records
+//! an absolute path by its file name alone (reports do not depend on where a checkout lives),
+//! so a run also leaves [`INPUTS_FILE`] beside its reports: a digest of the canonical paths it
+//! read, which tells `/ci/model-a/predictions.jsonl` from `/ci/model-b/predictions.jsonl`
+//! without writing either path down.
 
 use std::path::{Component, Path, PathBuf};
 
+use sha2::{Digest, Sha256};
 use verdict_core::error::{Error, Result};
 use verdict_report::{REPORT_JSON, Run};
+
+/// The file beside a run's reports that identifies, on this machine, the files it read.
+pub const INPUTS_FILE: &str = ".verdict-inputs";
+
+/// A digest of the canonical paths of the spec, the expected file and the prediction paths
+/// (as a set) of a run: the same for the same files however they are named, different
+/// for files of the same name in other directories. It holds no path.
+pub fn located(spec: &Path, expected: &Path, predictions: &[PathBuf]) -> String {
+    let mut predictions: Vec<PathBuf> = predictions.iter().map(|p| resolve_path(p)).collect();
+    predictions.sort();
+    predictions.dedup();
+    let mut hasher = Sha256::new();
+    for path in [resolve_path(spec), resolve_path(expected)]
+        .iter()
+        .chain(&predictions)
+    {
+        hasher.update(path.as_os_str().as_encoded_bytes());
+        hasher.update([0]);
+    }
+    verdict_input::hex(&hasher.finalize())
+}
 
 /// The inputs a run is identified by, in the form report.json's `run` records them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +51,8 @@ pub struct Inputs {
     pub expected: String,
     /// `run.predictions`.
     pub predictions: Vec<String>,
+    /// Where the files are on this machine ([`located`]), when known.
+    pub located: Option<String>,
 }
 
 impl Inputs {
@@ -34,16 +62,26 @@ impl Inputs {
             spec: run.spec.clone(),
             expected: run.expected.clone(),
             predictions: run.predictions.clone(),
+            located: None,
         }
     }
 
-    /// The inputs a score request will record.
-    pub fn of_request(request: &crate::score::ScoreRequest) -> Inputs {
+    /// These inputs, known to be where `located` says.
+    pub fn located(self, located: &str) -> Inputs {
+        Inputs {
+            located: Some(located.to_owned()),
+            ..self
+        }
+    }
+
+    /// The inputs a run of these files will record.
+    pub fn of_paths(spec: &Path, expected: &Path, predictions: &[PathBuf]) -> Inputs {
         let shown = |p: &Path| verdict_core::files::public_path(&p.display().to_string());
         Inputs {
-            spec: shown(&request.spec),
-            expected: shown(&request.expected),
-            predictions: request.predictions.iter().map(|p| shown(p)).collect(),
+            spec: shown(spec),
+            expected: shown(expected),
+            predictions: predictions.iter().map(|p| shown(p)).collect(),
+            located: Some(located(spec, expected, predictions)),
         }
     }
 
@@ -72,6 +110,7 @@ impl Inputs {
             spec,
             expected,
             predictions,
+            located: None,
         })
     }
 
@@ -157,9 +196,26 @@ pub fn check_out(out: Out<'_>, inputs: &Inputs, baseline: Option<&Path>) -> Resu
             out.described()
         ))
     })?;
+    // Where the run before recorded where its files were, that decides: the same files under
+    // other names are the same inputs, other files under the same names are not.
+    let located_before = read_located(path)?;
+    if let (Some(now), Some(then)) = (&inputs.located, &located_before)
+        && now == then
+    {
+        return Ok(());
+    }
     let differences = inputs.differences(&before);
     if differences.is_empty() {
-        return Ok(());
+        if inputs.located.is_none() || located_before.is_none() {
+            return Ok(());
+        }
+        return Err(Error::Usage(format!(
+            "{} holds the report of files with the same names in other directories (spec {}, expected {}, predictions {}): {replace}",
+            out.described(),
+            before.spec,
+            before.expected,
+            before.predictions.join(" "),
+        )));
     }
     let list = |before: bool| {
         differences
@@ -174,6 +230,16 @@ pub fn check_out(out: Out<'_>, inputs: &Inputs, baseline: Option<&Path>) -> Resu
         list(true),
         list(false),
     )))
+}
+
+/// The [`located`] digest the run before left in `dir`, if it left one.
+fn read_located(dir: &Path) -> Result<Option<String>> {
+    let file = dir.join(INPUTS_FILE);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Ok(Some(text.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&file, "cannot read", e)),
+    }
 }
 
 /// The baseline half of [`check_out`]: `out` is not the directory `baseline` is read from.
@@ -242,6 +308,7 @@ mod tests {
             spec: spec.into(),
             expected: expected.into(),
             predictions: predictions.iter().map(|p| (*p).into()).collect(),
+            located: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct Scored {
     pub run_examples: Vec<verdict_core::compare::RunExample>,
     /// Non-fatal problems (orphans, failed requests, ignored settings), one sentence each.
     pub warnings: Vec<String>,
+    /// Which files on this machine the run read ([`crate::outdir::located`]), for the
+    /// output-directory rule.
+    pub located: String,
     /// Holds the temporary files of a single run until the report is written.
     pub(super) _work: Option<verdict_core::files::ScratchDir>,
 }
@@ -193,6 +196,7 @@ pub fn finish(
         },
         warnings,
         _work: None,
+        located: crate::outdir::located(&request.spec, &request.expected, &request.predictions),
     })
 }
 
