@@ -111,7 +111,7 @@ fn measure_of(phase: Option<Phase>) -> &'static str {
         Some(Phase::ReadingPredictions) | None => {
             "{binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}"
         }
-        Some(Phase::Scoring) => "{human_pos}/{human_len} examples, {rate}",
+        Some(Phase::Scoring | Phase::ReadingRecords) => "{human_pos}/{human_len} examples, {rate}",
         Some(Phase::Intervals) => "{human_pos}/{human_len} replicates, {rate}",
     }
 }
@@ -120,6 +120,7 @@ fn label_of(phase: Option<Phase>) -> &'static str {
     match phase {
         Some(Phase::ReadingPredictions) => "reading predictions",
         Some(Phase::Scoring) => "scoring",
+        Some(Phase::ReadingRecords) => "reading records",
         Some(Phase::Intervals) => "intervals",
         None => "writing reports",
     }
@@ -272,6 +273,7 @@ mod tests {
         for phase in [
             Some(Phase::ReadingPredictions),
             Some(Phase::Scoring),
+            Some(Phase::ReadingRecords),
             Some(Phase::Intervals),
             None,
         ] {

@@ -30,6 +30,9 @@ pub enum Phase {
     /// number of predictions indexed, which is the number of examples in a run where every
     /// example has its prediction: a display may grow it when more examples come.
     Scoring,
+    /// Reading the per-example records back from the scratch files, for intervals, a
+    /// paired baseline, the timing-bias re-match or a merge; measured in examples.
+    ReadingRecords,
     /// The bootstrap's confidence intervals; measured in replicates.
     Intervals,
 }

@@ -132,7 +132,9 @@ pub fn finish(
     let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
     if merging || intervals_on || keep_run || shift.is_some() {
+        progress.phase(crate::Phase::ReadingRecords, n as u64);
         read_records(parts, pool, |records| {
+            progress.advance(records.len() as u64);
             tp_shifted += pool.install(|| {
                 records
                     .par_iter()

@@ -677,6 +677,7 @@ mod tests {
             vec![
                 (ReadingPredictions, bytes, bytes),
                 (Scoring, 319, examples),
+                (ReadingRecords, examples, examples),
                 (Intervals, 50, 50),
             ]
         );
