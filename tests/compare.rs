@@ -503,3 +503,54 @@ fn runs_scored_against_different_expected_files_are_refused_unless_allowed() {
         unchecked.stderr
     );
 }
+
+#[test]
+fn runs_scored_with_different_label_sets_are_refused() {
+    // One run averages over its declared labels, the other over every label seen: a class
+    // average of the pair would mean neither.
+    let declared = score_tickets(
+        std::path::Path::new("datasets/tickets/expected.jsonl"),
+        std::path::Path::new("datasets/tickets/predictions.jsonl"),
+    );
+    let spec_dir = tempdir();
+    let spec = std::fs::read_to_string("datasets/tickets/eval.toml")
+        .unwrap()
+        .replace(
+            "labels = [\"refund\", \"shipping\", \"billing\", \"account\", \"other\"]\n",
+            "",
+        )
+        .replace(
+            "../../schemas/",
+            &format!("{}/schemas/", env!("CARGO_MANIFEST_DIR")),
+        );
+    assert!(!spec.contains("labels ="), "{spec}");
+    std::fs::write(spec_dir.path().join("eval.toml"), spec).unwrap();
+    let undeclared = tempdir();
+    score_ok(
+        &[
+            "--spec",
+            spec_dir.path().join("eval.toml").to_str().unwrap(),
+            "--expected",
+            "datasets/tickets/expected.jsonl",
+            "--predictions",
+            "datasets/tickets/predictions.jsonl",
+            "--bootstrap",
+            "0",
+        ],
+        undeclared.path(),
+    );
+    let run = verdict(&[
+        "compare",
+        declared.path().to_str().unwrap(),
+        undeclared.path().to_str().unwrap(),
+        "--quiet",
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains(
+            "were not scored the same way (one has events, a single label or a declared label set the other lacks or has otherwise): score both with the same spec"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -237,3 +237,67 @@ fn a_single_label_table_ends_with_accuracy() {
         run.stdout
     );
 }
+
+#[test]
+fn expected_events_without_a_label_stay_misses_under_a_declared_set() {
+    // Five expected events, two of them with no label; the model finds the three labelled
+    // ones. No class holds the two, but they are still events the model missed: event_recall
+    // 3/5 and event_f1 2·3/(3+5) = 0.75, as without `labels`, not 1.
+    let data = tempdir();
+    write(
+        data.path(),
+        "eval.toml",
+        "labels = [\"A\", \"B\"]\n[events]\ntime = \"t\"\nlabel = \"c\"\ntolerance = 0.5\n",
+    );
+    write(
+        data.path(),
+        "expected.jsonl",
+        r#"{"id": "1", "expected": [{"t": 1.0, "c": "A"}, {"t": 5.0}, {"t": 9.0}]}
+{"id": "2", "expected": [{"t": 1.0, "c": "B"}, {"t": 3.0, "c": "A"}]}
+"#,
+    );
+    write(
+        data.path(),
+        "predictions.jsonl",
+        r#"{"id": "1", "output": "[{\"t\": 1.0, \"c\": \"A\"}]"}
+{"id": "2", "output": "[{\"t\": 1.0, \"c\": \"B\"}, {\"t\": 3.0, \"c\": \"A\"}]"}
+"#,
+    );
+    let out = tempdir();
+    let run = verdict(&[
+        "score",
+        data.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--bootstrap",
+        "100",
+    ]);
+    run.assert_code(0);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    let summary = &report["summary"];
+    close(&summary["event_precision"], 1.0);
+    close(&summary["event_recall"], 0.6);
+    close(&summary["event_f1"], 0.75);
+    // The declared classes themselves are perfect.
+    close(&summary["macro_f1"], 1.0);
+    // The point of the interval is the report's value; the sweep at the tolerance agrees.
+    close(
+        &report["intervals"]["summary"]["event_recall"]["value"],
+        0.6,
+    );
+    close(&report["tolerance_sweep"]["f1"][0], 0.75);
+    assert_eq!(report["averages"]["micro"]["support"], json!(5));
+    // The two sit in the `(other)` row of the confusion matrix, missed (`∅` column).
+    assert_eq!(
+        report["confusion"],
+        json!({"labels": ["A", "B", "(other)", "∅"], "matrix": [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 2], [0, 0, 0, 0]]})
+    );
+    assert!(
+        run.stderr
+            .contains("[events] label = \"c\" is missing from 2 of 5 expected events"),
+        "{}",
+        run.stderr
+    );
+}

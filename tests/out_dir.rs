@@ -49,6 +49,8 @@ fn a_run_never_writes_over_the_baseline_it_reads() {
     let report = root.join("reports/game/report.json");
     let before = std::fs::read(&report).unwrap();
     std::os::unix::fs::symlink(root.join("reports"), root.join("linked")).unwrap();
+    // A symlink to the report.json itself, from outside reports/.
+    std::os::unix::fs::symlink(&report, root.join("base.json")).unwrap();
 
     // The default out dir is the baseline directory, named directly, through `./` and `..`,
     // through a symlink, or by its report.json.
@@ -58,6 +60,7 @@ fn a_run_never_writes_over_the_baseline_it_reads() {
         "data/../reports/game",
         "linked/game",
         "reports/game/report.json",
+        "base.json",
     ] {
         assert_refused(
             &score(root, &["data", "--baseline", baseline]),

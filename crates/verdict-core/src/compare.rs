@@ -66,7 +66,7 @@ pub fn pair(a: &Run, b: &Run) -> Result<Paired> {
     let layout_b = Layout::from_report(&b.report);
     if !layout_a.same_task(&layout_b) {
         return Err(Error::Usage(format!(
-            "{} and {} were not scored the same way (one has events or labels the other lacks): score both with the same spec",
+            "{} and {} were not scored the same way (one has events, a single label or a declared label set the other lacks or has otherwise): score both with the same spec",
             a.name, b.name
         )));
     }

@@ -414,6 +414,10 @@ pub struct ClassMetrics {
     pub classes: Vec<ClassRow>,
     /// Predictions per label outside the declared `labels`; `None` when none are declared.
     pub out_of_set: Option<BTreeMap<String, usize>>,
+    /// Expected events outside the declared `labels`: only those without a label can be
+    /// (any other label outside the set is an input error). They are misses of the micro
+    /// recall; 0 when no labels are declared.
+    pub out_of_set_expected: usize,
     /// The confusion matrix.
     pub confusion: Confusion,
     /// The micro, macro and weighted averages, from [`summary::averages`].
@@ -421,8 +425,9 @@ pub struct ClassMetrics {
 }
 
 impl ClassMetrics {
-    /// The class counters of the headline metrics, in the order of `classes`.
-    pub fn sums(&self) -> (Vec<ClassSums>, i64) {
+    /// The class counters of the headline metrics, in the order of `classes`, then the
+    /// predicted and the expected counts outside the declared set.
+    pub fn sums(&self) -> (Vec<ClassSums>, i64, i64) {
         let count = |n: usize| n as i64;
         let classes = self
             .classes
@@ -434,7 +439,7 @@ impl ClassMetrics {
             })
             .collect();
         let outside = self.out_of_set.iter().flat_map(|m| m.values()).sum();
-        (classes, count(outside))
+        (classes, count(outside), count(self.out_of_set_expected))
     }
 }
 
@@ -491,8 +496,19 @@ pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
             .collect()
     });
 
+    let out_of_set_expected: usize = if declared {
+        let listed: BTreeSet<&String> = labels.iter().collect();
+        totals
+            .classes
+            .iter()
+            .filter(|(label, _)| !listed.contains(label))
+            .map(|(_, c)| c.support)
+            .sum()
+    } else {
+        0
+    };
     let mut confusion_labels = labels.clone();
-    if out_of_set.as_ref().is_some_and(|o| !o.is_empty()) {
+    if out_of_set.as_ref().is_some_and(|o| !o.is_empty()) || out_of_set_expected > 0 {
         confusion_labels.push(OTHER_LABEL.to_owned());
     }
     let index: BTreeMap<&str, usize> = labels
@@ -521,6 +537,7 @@ pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
     let averages = summary::averages(&Sums {
         classes: class_sums,
         out_of_set_predicted,
+        out_of_set_expected: out_of_set_expected as i64,
         declared,
         ..Sums::default()
     });
@@ -528,6 +545,7 @@ pub fn class_metrics(totals: &Totals, spec_labels: &[String]) -> ClassMetrics {
         averages,
         classes,
         out_of_set,
+        out_of_set_expected,
         confusion: Confusion {
             labels: confusion_labels,
             matrix,

@@ -54,7 +54,8 @@ const UNITS: usize = 12;
 const ANLS_E12: usize = 13;
 const ANLS_SCORED: usize = 14;
 const OUT_OF_SET: usize = 15;
-const FIXED: usize = 16;
+const OUT_OF_SET_EXPECTED: usize = 16;
+const FIXED: usize = 17;
 
 /// What the counters mean for one run: its labels and which metrics apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +192,12 @@ impl Layout {
 
     /// Whether two runs scored the same kind of output (events, single labels or neither).
     pub fn same_task(&self, other: &Layout) -> bool {
-        self.events == other.events && self.single_label == other.single_label
+        // Runs with declared label sets average over their sets: two different sets, or one
+        // set against every label seen, give class metrics that mean different things.
+        self.events == other.events
+            && self.single_label == other.single_label
+            && self.declared == other.declared
+            && (!self.declared || self.labels == other.labels)
     }
 
     fn width(&self) -> usize {
@@ -326,7 +332,7 @@ impl NamedCounts {
         .filter(|(_, v)| *v != 0)
         .map(|(k, v)| (k as u32, v))
         .collect();
-        let mut out_of_set = 0;
+        let (mut out_of_set, mut out_of_set_expected) = (0, 0);
         for (label, counts) in &self.classes {
             if let Some(&i) = layout.index.get(label) {
                 for (slot, &v) in counts.iter().enumerate() {
@@ -336,10 +342,14 @@ impl NamedCounts {
                 }
             } else if layout.declared {
                 out_of_set += counts[1];
+                out_of_set_expected += counts[0];
             }
         }
         if out_of_set != 0 {
             out.push((OUT_OF_SET as u32, out_of_set));
+        }
+        if out_of_set_expected != 0 {
+            out.push((OUT_OF_SET_EXPECTED as u32, out_of_set_expected));
         }
         out.sort_unstable();
         out
@@ -407,6 +417,7 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
         anls_scored: sum[ANLS_SCORED],
         anls_e12: sum[ANLS_E12],
         out_of_set_predicted: sum[OUT_OF_SET],
+        out_of_set_expected: sum[OUT_OF_SET_EXPECTED],
         declared: layout.declared,
         ..Sums::default()
     };

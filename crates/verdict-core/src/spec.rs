@@ -378,6 +378,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
                 .into(),
         ));
     }
+    // A positive class outside the declared set would leave every positive_* metric null
+    // without a word.
+    if let Some(positive) = &raw.positive
+        && !raw.labels.is_empty()
+        && !raw.labels.contains(positive)
+    {
+        let hint = raw
+            .labels
+            .iter()
+            .map(String::as_str)
+            .find(|l| l.eq_ignore_ascii_case(positive))
+            .or_else(|| closest(positive, raw.labels.iter().map(String::as_str)))
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        return Err(spec_error(
+            None,
+            format!(
+                "positive = {positive:?} is not one of labels [{}]{hint}",
+                raw.labels.join(", ")
+            ),
+        ));
+    }
     for (name, field) in &raw.fields {
         check_field(name, field).map_err(|m| spec_error(None, m))?;
     }
@@ -642,6 +664,11 @@ event_f1 = ">= 0.80"
                 .contains("threshold must be between 0 and 1")
         );
         assert!(parse_err("positive = \"yes\"\n").contains("add label = \"/pointer\""));
+        assert!(
+            parse_err("label = \"/x\"\nlabels = [\"yes\", \"no\"]\npositive = \"Yes\"\n").contains(
+                "positive = \"Yes\" is not one of labels [yes, no] (did you mean `yes`?)"
+            )
+        );
         assert!(parse_err("[lists.x]\npointr = \"/x\"\n").contains("did you mean `pointer`"));
     }
 

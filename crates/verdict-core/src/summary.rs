@@ -86,6 +86,9 @@ pub struct Sums {
     /// Predictions whose label is outside the spec's declared `labels`: no class of
     /// `classes`, but still false positives of the event-level (micro) precision.
     pub out_of_set_predicted: i64,
+    /// Expected events outside the declared set (only unlabelled ones can be): they count in
+    /// the micro support, so a model is never rewarded for the events no class holds.
+    pub out_of_set_expected: i64,
     /// The spec declares `labels`: `classes` is that set, and a per-class rate with no
     /// denominator is undefined and left out of the averages (scikit-learn's
     /// `zero_division=np.nan`) rather than counted as 0 (its default, kept for undeclared
@@ -157,11 +160,10 @@ pub struct Averages {
 }
 
 fn micro(s: &Sums) -> (i64, i64, i64) {
-    s.classes
-        .iter()
-        .fold((0, s.out_of_set_predicted, 0), |(t, p, n), c| {
-            (t + c.tp, p + c.predicted, n + c.support)
-        })
+    s.classes.iter().fold(
+        (0, s.out_of_set_predicted, s.out_of_set_expected),
+        |(t, p, n), c| (t + c.tp, p + c.predicted, n + c.support),
+    )
 }
 
 /// numpy's average of the defined values (`None` when none is), weighted or not; zero total

@@ -247,9 +247,9 @@ pub fn check_baseline(out: Out<'_>, baseline: &Path) -> Result<()> {
     let baseline_dir = if baseline.is_dir() {
         baseline.to_path_buf()
     } else {
-        baseline
-            .parent()
-            .map_or_else(PathBuf::new, Path::to_path_buf)
+        // The directory of the file itself: a symlink to a report.json names its target's.
+        let file = resolve_path(baseline);
+        file.parent().map_or_else(PathBuf::new, Path::to_path_buf)
     };
     if resolve_path(&baseline_dir) == resolve_path(out.path()) {
         return Err(Error::Usage(format!(

@@ -107,12 +107,15 @@ proptest! {
             prop_assert_eq!(column, c.predicted);
             prop_assert_eq!(m.confusion.matrix[i][i], c.tp);
         }
-        // Every prediction outside the declared set lands in the `(other)` column.
+        // Every prediction outside the declared set lands in the `(other)` column, every
+        // expected event outside it in the `(other)` row.
         let outside: usize = m.out_of_set.iter().flat_map(|o| o.values()).sum();
         let other = m.classes.len();
-        if outside > 0 {
+        if outside > 0 || m.out_of_set_expected > 0 {
             let column: usize = m.confusion.matrix.iter().map(|r| r[other]).sum();
             prop_assert_eq!(column, outside);
+            let row: usize = m.confusion.matrix[other].iter().sum();
+            prop_assert_eq!(row, m.out_of_set_expected);
         } else {
             prop_assert_eq!(m.confusion.labels.len(), other + 1, "no (other) column");
         }

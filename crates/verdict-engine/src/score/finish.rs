@@ -297,7 +297,8 @@ fn summary_sums(
     let (scored, e12, typed_scored, typed_e12) = acc.anls.sums();
     let (timed_pairs, abs_dt_us) = totals.abs_dt_sum_us();
     let rows = classes.map_or(&[][..], |c| &c.classes[..]);
-    let (class_sums, out_of_set_predicted) = classes.map(ClassMetrics::sums).unwrap_or_default();
+    let (class_sums, out_of_set_predicted, out_of_set_expected) =
+        classes.map(ClassMetrics::sums).unwrap_or_default();
     Sums {
         examples: count(acc.examples),
         strict: count(acc.validity.strict),
@@ -306,6 +307,7 @@ fn summary_sums(
         schema_valid: count(acc.schema_valid),
         classes: class_sums,
         out_of_set_predicted,
+        out_of_set_expected,
         declared: !spec.labels.is_empty(),
         pairs: count(counts.pairs),
         same_label_pairs: count(counts.same_label_pairs),
