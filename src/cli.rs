@@ -10,7 +10,7 @@ use verdict_core::compare::{Run, check_same_expected, compare, leaderboard, main
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
-use verdict_core::resample::ClusterBy;
+use verdict_core::resample::{ClusterBy, MAX_REPLICATES, MAX_THREADS};
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
@@ -69,7 +69,7 @@ struct MergeArgs {
     max_drops: Vec<String>,
 
     /// Worker threads [default: one per core]. The report does not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     threads: Option<u16>,
 
     #[command(flatten)]
@@ -182,8 +182,8 @@ struct CompareArgs {
     allow_different_expected: bool,
 
     /// Bootstrap replicates.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    bootstrap: u32,
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=u64::from(MAX_REPLICATES)))]
+    bootstrap: u64,
 
     /// Seed of the bootstrap.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -194,7 +194,7 @@ struct CompareArgs {
     out: Option<PathBuf>,
 
     /// Worker threads [default: one per core].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     threads: Option<u16>,
 
     /// No summary on stdout.
@@ -305,8 +305,8 @@ struct ScoreArgs {
 
     /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off;
     /// off by default above 200,000 examples].
-    #[arg(long, value_name = "N", help_heading = "Intervals")]
-    bootstrap: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=u64::from(MAX_REPLICATES)), help_heading = "Intervals")]
+    bootstrap: Option<u64>,
 
     /// Seed of the bootstrap: the same seed gives the same intervals.
     #[arg(
@@ -328,7 +328,7 @@ struct ScoreArgs {
     shard: Option<Shard>,
 
     /// Worker threads [default: one per core]. The report does not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64), help_heading = "Output")]
     threads: Option<u16>,
 
     #[command(flatten)]
@@ -443,7 +443,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         baseline: args.baseline,
         max_drop,
         max_drop_overrides,
-        bootstrap: args.bootstrap,
+        bootstrap: args.bootstrap.map(|n| n as usize),
         seed: args.seed,
         cluster_by: args.cluster_by,
         shard: args.shard,

@@ -317,3 +317,38 @@ fn usage_errors_exit_2() {
     verdict(&["score", "tests/fixtures/vertex-batch", "--join", "hash"]).assert_code(2);
     assert!(Path::new(env!("CARGO_BIN_EXE_verdict")).exists());
 }
+
+#[test]
+fn numeric_flags_are_range_checked_before_anything_runs() {
+    // Each of these panicked, ran into the OOM killer or took minutes before the limits.
+    for (flag, value, range) in [
+        ("--bootstrap", "18446744073709551615", "0..=100000"),
+        ("--bootstrap", "4294967296", "0..=100000"),
+        ("--threads", "5000", "1..=256"),
+        ("--threads", "0", "1..=256"),
+    ] {
+        let run = verdict(&[
+            "score",
+            "datasets/tickets",
+            flag,
+            value,
+            "--out",
+            "/nonexistent/x",
+        ]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(&format!(
+                "invalid value '{value}' for '{flag} <N>': {value} is not in {range}"
+            )),
+            "{flag} {value}: {}",
+            run.stderr
+        );
+    }
+    let run = verdict(&["compare", "a", "b", "--bootstrap", "100001"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("100001 is not in 1..=100000"),
+        "{}",
+        run.stderr
+    );
+}

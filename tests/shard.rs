@@ -440,3 +440,35 @@ fn a_merge_keeps_the_examples_a_single_run_keeps() {
         "verdict: error: --examples and --examples-gzip apply to the whole run: pass them to verdict merge instead of to each shard (a shard keeps every example's line for the merge)\n"
     );
 }
+
+#[test]
+fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
+    let parts = tempdir();
+    let dirs: Vec<String> = (0..3)
+        .map(|i| {
+            score_shard(
+                "datasets/tickets",
+                &format!("{i}/3"),
+                &parts.path().join(i.to_string()),
+            )
+        })
+        .collect();
+    let partial = parts.path().join("0/partial.json");
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["shard"]["index"] = serde_json::json!(5);
+    std::fs::write(&partial, json.to_string()).unwrap();
+    let out = tempdir();
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", out.path().to_str().unwrap()]);
+    let run = verdict(&args);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "verdict: error: {}: shard 5/3 is not a shard number (expected 0 <= I < 3): the part is damaged; score the shard again\n",
+            partial.display()
+        )
+    );
+}

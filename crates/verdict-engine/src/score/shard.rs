@@ -306,6 +306,17 @@ pub fn load_parts(
         if h.shard.count != count {
             return Err(disagree("shard counts"));
         }
+        // partial.json is a file anyone can edit: a shard number outside its count is a bad
+        // part, not an index to trust.
+        if h.shard.index >= count {
+            return Err(Error::Path {
+                path: dir.join(PARTIAL_JSON),
+                message: format!(
+                    "shard {}/{count} is not a shard number (expected 0 <= I < {count}): the part is damaged; score the shard again",
+                    h.shard.index
+                ),
+            });
+        }
         if (h.total_examples, h.orphans, h.joined_by)
             != (first.total_examples, first.orphans, first.joined_by)
         {
