@@ -18,6 +18,14 @@ use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
 use verdict_report::comparison::{self, Outcome};
 use verdict_report::{ExamplesOutput, Kept, console, markdown, write_all, write_atomic};
 
+/// `eprintln!` for lines that may quote the data (labels, ids, provider messages): made safe
+/// for a terminal or a CI log first.
+macro_rules! eprintln_safe {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::terminal::safe(&format!($($arg)*)))
+    };
+}
+
 /// Score a model's structured (JSON) outputs against expected outputs.
 ///
 /// Exit codes: 0 ok, 1 a gate failed, 2 usage or input error.
@@ -378,7 +386,7 @@ fn run_curves(args: CurvesArgs) -> Result<u8> {
     }
     // The same gate results drive the FAIL lines here and the exit code below.
     for line in curves::render::gate_failures(&analysed) {
-        eprintln!("verdict: {line}");
+        eprintln_safe!("verdict: {line}");
     }
     Ok(if analysed.passed {
         EXIT_OK
@@ -556,7 +564,7 @@ fn write_scored(
         baseline,
     )?;
     for warning in &scored.warnings {
-        eprintln!("verdict: warning: {warning}");
+        eprintln_safe!("verdict: warning: {warning}");
     }
     let out = match out {
         Out::Given(dir) | Out::Default(dir) => dir,
@@ -577,11 +585,11 @@ fn write_scored(
         print_stdout(&console::render(report, &path.display().to_string()));
     } else if let Some(notice) = report.summary.missing_notice() {
         // The console summary, which ends with it, is off: stderr still carries it.
-        eprintln!("verdict: warning: {notice}");
+        eprintln_safe!("verdict: warning: {notice}");
     }
     // The same gate results drive the FAIL lines here and the exit code below.
     for line in console::gate_failures(report) {
-        eprintln!("verdict: {line}");
+        eprintln_safe!("verdict: {line}");
     }
     Ok(if report.passed {
         EXIT_OK
@@ -612,7 +620,7 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
         ));
     }
     for g in report.gates.iter().filter(|g| !g.passed) {
-        eprintln!(
+        eprintln_safe!(
             "verdict: gate failed: {} = {}, required {} {}",
             g.metric,
             g.value
@@ -663,7 +671,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             .collect::<Result<_>>()?,
     };
     for warning in check_same_expected(&runs, args.allow_different_expected)? {
-        eprintln!("verdict: warning: {warning}");
+        eprintln_safe!("verdict: warning: {warning}");
     }
     let metric = args
         .metric
@@ -718,24 +726,25 @@ fn append_step_summary(path: &Path, markdown: &str) {
         .open(path)
         .and_then(|mut file| file.write_all(markdown.as_bytes()));
     if let Err(e) = result {
-        eprintln!(
+        eprintln_safe!(
             "verdict: warning: {}: cannot append the step summary: {e}",
             path.display()
         );
     }
 }
 
-/// Writes to stdout, treating a closed pipe (`verdict score | head`) as success.
+/// Writes to stdout, treating a closed pipe (`verdict score | head`) as success. The text
+/// carries labels and paths from the data: it is made safe for a terminal first.
 fn print_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
-        .write_all(text.as_bytes())
+        .write_all(crate::terminal::safe(text).as_bytes())
         .and_then(|()| stdout.flush());
 }
 
 /// Prints an error the way every verdict error looks.
 pub fn print_error(error: &Error) {
-    eprintln!("verdict: error: {error}");
+    eprintln_safe!("verdict: error: {error}");
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod cli;
 mod progress;
+mod terminal;
 
 use std::process::ExitCode;
 

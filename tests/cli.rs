@@ -9,6 +9,7 @@ mod curves;
 mod errors;
 mod exact_gates;
 mod harness;
+mod hostile_output;
 mod labels;
 mod layering;
 mod nothing_lost;
