@@ -1,10 +1,10 @@
-//! Labels are whatever the data holds: nothing of theirs reaches a terminal, a CI log or a
-//! spreadsheet as a command (issue 25, item 4).
+//! Labels are whatever the data holds: nothing of theirs reaches a terminal, a CI log, a pull
+//! request's Markdown or a spreadsheet as a command (issue 25, item 4).
 
 use crate::harness::{tempdir, verdict, write};
 
 #[test]
-fn labels_cannot_drive_the_terminal_the_ci_log_or_a_spreadsheet() {
+fn labels_cannot_drive_the_terminal_the_ci_log_markdown_or_a_spreadsheet() {
     let data = tempdir();
     write(
         data.path(),
@@ -17,10 +17,13 @@ fn labels_cannot_drive_the_terminal_the_ci_log_or_a_spreadsheet() {
         "{\"id\": 1, \"expected\": [{\"t\": 1, \"c\": \"A\"}, {\"t\": 5, \"c\": \"B\"}]}\n",
     );
     // Two invented labels: one retitles the window and starts a GitHub Actions command on a
-    // line of its own, the other is a spreadsheet formula.
+    // line of its own, one is a spreadsheet formula, one is HTML that would fetch an image.
     let evil = "x\u{1b}]0;pwned\u{7}\r\n::error::pwned";
-    let output =
-        serde_json::json!([{"t": 1, "c": evil}, {"t": 5, "c": "=HYPERLINK(\"http://x\")"}]);
+    let output = serde_json::json!([
+        {"t": 1, "c": evil},
+        {"t": 5, "c": "=HYPERLINK(\"http://x\")"},
+        {"t": 9, "c": "<img src=x onerror=alert(1)>"}
+    ]);
     write(
         data.path(),
         "predictions.jsonl",
@@ -50,6 +53,9 @@ fn labels_cannot_drive_the_terminal_the_ci_log_or_a_spreadsheet() {
         );
     }
     assert!(run.stdout.contains("x\\x1b]0;pwned\\x07"), "{}", run.stdout);
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
+    assert!(!md.contains("<img"), "{md}");
     let csv = std::fs::read_to_string(out.path().join("per_class.csv")).unwrap();
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),

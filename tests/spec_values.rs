@@ -189,9 +189,13 @@ fn a_value_some_expected_outputs_lack_is_counted_and_reported() {
         );
     }
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    // report.md escapes brackets, which Markdown renders as the brackets themselves.
+    let escaped = |text: &str| text.replace('[', "\\[").replace(']', "\\]");
     assert!(
         md.contains(&format!(
-            "> **Warning:** {label}\n> **Warning:** {field}\n\n## Summary"
+            "> **Warning:** {}\n> **Warning:** {}\n\n## Summary",
+            escaped(label),
+            escaped(field)
         )),
         "{md}"
     );

@@ -16,11 +16,28 @@ use verdict_core::summary::metric;
 /// How many off-diagonal confusion cells the Markdown lists.
 const TOP_CONFUSIONS: usize = 10;
 
-/// A table cell: pipes escaped, line breaks folded, so a label cannot break the table.
+/// A table cell: pipes escaped, line breaks folded, so a label cannot break the table, and
+/// what [`inline`] escapes.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    inline(&text.replace('\\', "\\\\").replace('|', "\\|")).replace(['\n', '\r'], " ")
+}
+
+/// Text from the data in a line of Markdown: HTML and link brackets escaped, so a label such
+/// as `<img src=…>` or `[click](http://…)` shows as text on a pull request or in
+/// `$GITHUB_STEP_SUMMARY` instead of fetching an image or offering a link.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A Markdown table; `align` has one letter per column, `l` or `r`.
@@ -216,7 +233,13 @@ pub fn render(report: &Report) -> String {
             &rows,
         );
         if let Some(note) = report.label_set_note() {
-            let _ = writeln!(out, "Note: {note}.\n");
+            // The note quotes labels inside verdict's own text, which has code spans with
+            // brackets: only HTML is escaped here.
+            let html_safe = note
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            let _ = writeln!(out, "Note: {html_safe}.\n");
         }
     }
 
@@ -501,5 +524,18 @@ mod tests {
     #[test]
     fn cells_cannot_break_the_table() {
         assert_eq!(cell("a|b\nc\\"), "a\\|b c\\\\");
+    }
+
+    #[test]
+    fn html_and_links_from_the_data_show_as_text() {
+        assert_eq!(
+            cell("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(
+            inline("[click](http://x) & co"),
+            "\\[click\\](http://x) &amp; co"
+        );
+        assert_eq!(cell("FG_MAKE"), "FG_MAKE");
     }
 }
