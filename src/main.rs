@@ -18,13 +18,15 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The exit code of a run ended by SIGINT, as a shell reports one (128 + 2).
+/// The exit code of a run ended by SIGINT, as a shell reports one (128 + 2); SIGTERM and
+/// SIGHUP end it the same way.
 const EXIT_INTERRUPTED: i32 = 130;
 
 fn main() -> ExitCode {
-    // On Ctrl-C, remove half-written temporary report files before exiting; reports already in
+    // On Ctrl-C, SIGTERM (timeout, Kubernetes, CI cancellation) or SIGHUP, remove half-written
+    // temporary report files and the scratch directory before exiting; reports already in
     // place, the previous run's included, are left as they are, and a terminal showing a bar
-    // is told so.
+    // is told so. The handler cannot tell the signals apart, so each exits 130.
     let _ = ctrlc::set_handler(|| {
         let _writes = verdict_core::files::abandon_writes();
         progress::announce_interrupt();

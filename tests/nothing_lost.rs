@@ -106,6 +106,19 @@ fn every_line_of_generated_data_is_accounted_for() {
 
 #[test]
 fn sigint_leaves_the_previous_report_intact() {
+    interrupted_by("INT");
+}
+
+#[test]
+fn sigterm_and_sighup_clean_up_as_sigint_does() {
+    // What `timeout`, Kubernetes and CI cancellation send, and a closed terminal.
+    interrupted_by("TERM");
+    interrupted_by("HUP");
+}
+
+/// Sends `signal` to a run well into its scoring: the previous report stays byte-identical,
+/// no scratch file is left behind, and the run exits 130.
+fn interrupted_by(signal: &str) {
     let data = tempdir();
     write_synth(data.path(), 20_000, 11);
     let out = tempdir();
@@ -136,7 +149,7 @@ fn sigint_leaves_the_previous_report_intact() {
     // Let it get well into reading and scoring before the interrupt.
     std::thread::sleep(Duration::from_millis(1500));
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -146,7 +159,7 @@ fn sigint_leaves_the_previous_report_intact() {
         !output.status.success(),
         "the run finished before the interrupt; make the dataset larger"
     );
-    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert_eq!(output.status.code(), Some(130), "SIG{signal}: {output:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
     // stderr is a pipe and the run is quiet: no bar, and no "interrupted" line either.
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");

@@ -60,6 +60,10 @@ impl ScratchDir {
     pub fn new(parent: Option<&Path>) -> Result<ScratchDir> {
         let mut builder = tempfile::Builder::new();
         builder.prefix(".verdict-scratch.");
+        // It holds a copy of every model output: readable by its owner alone, whatever the
+        // umask (a shared /tmp is the default place).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
         let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
         let dir = match parent {
             Some(parent) => builder.tempdir_in(parent),
@@ -163,6 +167,19 @@ mod tests {
                 "the same as public_path"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn scratch_space_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let scratch = ScratchDir::new(Some(parent.path())).unwrap();
+        let mode = std::fs::metadata(scratch.path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]
