@@ -554,3 +554,54 @@ fn runs_scored_with_different_label_sets_are_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn one_cluster_gives_no_interval_and_few_clusters_a_warning() {
+    // `id~x?` matches the empty string in every id: one cluster for the whole set. Its
+    // replicates all draw the same data, so its intervals would be zero-width certainties.
+    let out = tempdir();
+    let run = verdict(&[
+        "score",
+        "datasets/basketball",
+        "--cluster-by",
+        "id~(x?)",
+        "--gate",
+        "event_f1.low>=0.5",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "verdict: warning: no confidence intervals: --cluster-by id~(x?) puts every example in 1 cluster(s), and resampling needs at least 2 (gates on interval ends fail)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("verdict: gate failed: event_f1.low = null, required >= 0.5"),
+        "{}",
+        run.stderr
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    let interval = &report["intervals"]["summary"]["event_f1"];
+    assert_eq!(
+        (&interval["low"], &interval["high"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(interval["value"], report["summary"]["event_f1"]);
+    // The 32 games by their tens (game-000…, game-001…, …): 4 clusters, intervals with a
+    // warning that they understate the uncertainty.
+    let by = r"/contents/0/parts/0/fileData/fileUri~/(game-00\d)";
+    let (run, r) = score_ok(&["datasets/basketball", "--cluster-by", by], out.path());
+    assert_eq!(r["intervals"]["units"], 4);
+    assert!(
+        run.stderr
+            .contains("the confidence intervals rest on only 4 clusters"),
+        "{}",
+        run.stderr
+    );
+}

@@ -165,13 +165,50 @@ pub fn finish(
         bias.f1_after_removing =
             (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
     }
-    if intervals_on {
-        let units = Units::new(&counters, &clusters, &layout);
+    let units = intervals_on.then(|| Units::new(&counters, &clusters, &layout));
+    // Resampling one cluster draws the same data every time: zero-width intervals that gates
+    // on `.low` would take for certainty. So a single cluster gets no interval ends (its gates
+    // fail, as on any null), and a handful of clusters a warning.
+    let one_cluster = match (&units, &request.cluster_by) {
+        (Some(units), Some(by)) if units.len() < 2 => {
+            warnings.push(format!(
+                "no confidence intervals: --cluster-by {} puts every example in {} cluster(s), and resampling needs at least 2 (gates on interval ends fail)",
+                by.text,
+                units.len()
+            ));
+            true
+        }
+        (Some(units), Some(by)) if units.len() < FEW_CLUSTERS => {
+            warnings.push(format!(
+                "the confidence intervals rest on only {} clusters (--cluster-by {}): with fewer than {FEW_CLUSTERS} they understate the uncertainty",
+                units.len(),
+                by.text
+            ));
+            false
+        }
+        _ => false,
+    };
+    if let Some(units) = units {
         progress.phase(crate::Phase::Intervals, replicates as u64);
         let replicated = || progress.advance(1);
-        let all = pool.install(|| {
-            bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
-        });
+        let all = if one_cluster {
+            verdict_core::resample::point_metrics(&units, &layout)
+                .into_iter()
+                .map(|(name, value)| {
+                    let ends = verdict_core::resample::Interval {
+                        value,
+                        low: None,
+                        high: None,
+                        undefined: 0,
+                    };
+                    (name, ends)
+                })
+                .collect()
+        } else {
+            pool.install(|| {
+                bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
+            })
+        };
         report.intervals = Some(Intervals::new(
             all,
             replicates,
@@ -275,6 +312,10 @@ pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Basel
         run: None,
     })
 }
+
+/// Below this many clusters, `--cluster-by` intervals are reported with a warning that they
+/// understate the uncertainty (a percentile bootstrap needs many units to be trusted).
+pub const FEW_CLUSTERS: usize = 20;
 
 /// The counters of the headline metrics, from the sums of a whole run.
 fn summary_sums(
