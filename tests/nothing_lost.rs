@@ -294,3 +294,42 @@ fn reports_hold_no_absolute_paths() {
         );
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_removes_the_scratch_a_killed_run_left_behind() {
+    // A run killed outright (SIGKILL, a power cut) cannot clean up: the next run does, for a
+    // directory whose owner process is gone, and leaves a live run's alone.
+    let tmp = tempdir();
+    let dead_pid = {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let stale = tmp.path().join(".verdict-scratch.killed");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("owner.pid"), format!("{dead_pid}\n")).unwrap();
+    std::fs::write(stale.join("predictions.spill"), "model outputs").unwrap();
+    let live = tmp.path().join(".verdict-scratch.running");
+    std::fs::create_dir(&live).unwrap();
+    std::fs::write(live.join("owner.pid"), format!("{}\n", std::process::id())).unwrap();
+    let out = tempdir();
+    let status = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .env("TMPDIR", tmp.path())
+        .args([
+            "score",
+            "datasets/tickets",
+            "--quiet",
+            "--bootstrap",
+            "0",
+            "--out",
+        ])
+        .arg(out.path())
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(!stale.exists(), "the killed run's scratch is removed");
+    assert!(live.exists(), "a live run's scratch is kept");
+}

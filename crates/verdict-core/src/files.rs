@@ -48,6 +48,50 @@ pub fn abandon_writes() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// Scratch directories of runs in progress, for [`abandon_writes`] to remove.
 static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// The file in a scratch directory that names the process it belongs to.
+const SCRATCH_OWNER: &str = "owner.pid";
+
+/// Removes the scratch directories beside `ours` that runs left behind when they were killed
+/// outright: only verdict's own (by name), only the current user's (the same owner as
+/// `ours`), only those whose `owner.pid` names a process that no longer exists. Anything it
+/// cannot be sure of is left alone, and a failure to remove is not an error of this run.
+fn remove_stale_scratch(ours: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (Some(parent), Ok(mine)) = (ours.parent(), std::fs::metadata(ours)) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ours_by_name = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(".verdict-scratch."));
+            // symlink_metadata: a link is never followed, let alone removed through.
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !ours_by_name || path == ours || !meta.is_dir() || meta.uid() != mine.uid() {
+                continue;
+            }
+            let pid = std::fs::read_to_string(path.join(SCRATCH_OWNER))
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok());
+            if let Some(pid) = pid
+                && !Path::new("/proc").join(pid.to_string()).exists()
+            {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = ours;
+}
+
 /// A run's scratch directory (spilled predictions, per-example records): removed when dropped,
 /// and by [`abandon_writes`] when the run is interrupted, so no temporary file outlives a run.
 #[derive(Debug)]
@@ -77,6 +121,13 @@ impl ScratchDir {
             )
         })?;
         scratch.push(dir.path().to_path_buf());
+        drop(scratch);
+        // Which process owns it, so that a later run can tell a dead run's directory (SIGKILL,
+        // a power cut) from a live one's.
+        let owner = dir.path().join(SCRATCH_OWNER);
+        std::fs::write(&owner, format!("{}\n", std::process::id()))
+            .map_err(|e| Error::io(&owner, "cannot write", e))?;
+        remove_stale_scratch(dir.path());
         Ok(ScratchDir { dir })
     }
 
@@ -167,6 +218,35 @@ mod tests {
                 "the same as public_path"
             );
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_scratch_directories_of_dead_runs_are_removed() {
+        let parent = tempfile::tempdir().unwrap();
+        let dead_pid = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let make = |name: &str, pid: Option<u32>| {
+            let dir = parent.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("predictions.spill"), "x").unwrap();
+            if let Some(pid) = pid {
+                std::fs::write(dir.join(SCRATCH_OWNER), format!("{pid}\n")).unwrap();
+            }
+            dir
+        };
+        let dead = make(".verdict-scratch.dead", Some(dead_pid));
+        let live = make(".verdict-scratch.live", Some(std::process::id()));
+        let unknown = make(".verdict-scratch.old", None);
+        let other = make("someone-elses", Some(dead_pid));
+        let scratch = ScratchDir::new(Some(parent.path())).unwrap();
+        assert!(!dead.exists(), "a dead run's scratch goes");
+        assert!(live.exists() && unknown.exists() && other.exists());
+        assert!(scratch.path().join(SCRATCH_OWNER).exists());
     }
 
     #[cfg(unix)]
