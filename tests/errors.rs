@@ -352,3 +352,60 @@ fn numeric_flags_are_range_checked_before_anything_runs() {
         run.stderr
     );
 }
+
+#[test]
+fn prediction_entries_verdict_cannot_read_are_named_never_skipped() {
+    // Before, a dangling link, a FIFO or a directory named *.jsonl in a predictions directory
+    // was passed over and its predictions quietly counted as missing; /dev/stdin and <(…) were
+    // half read and reported as bad JSON.
+    let tmp = tempdir();
+    let preds = tmp.path().join("preds");
+    std::fs::create_dir(&preds).unwrap();
+    std::fs::copy("datasets/tickets/predictions.jsonl", preds.join("a.jsonl")).unwrap();
+    let score = |predictions: &Path| {
+        verdict(&[
+            "score",
+            "--spec",
+            "datasets/tickets/eval.toml",
+            "--expected",
+            "datasets/tickets/expected.jsonl",
+            "--predictions",
+            predictions.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            tmp.path().join("out").to_str().unwrap(),
+        ])
+    };
+    let link = preds.join("b.jsonl");
+    std::os::unix::fs::symlink(tmp.path().join("gone.jsonl"), &link).unwrap();
+    for given in [preds.clone(), preds.join("*.jsonl"), link.clone()] {
+        assert_error(
+            &score(&given),
+            &format!(
+                "{}: a symbolic link to nothing (its target is missing, or links loop): remove it or point it at a file",
+                link.display()
+            ),
+        );
+    }
+    std::fs::remove_file(&link).unwrap();
+    let fifo = preds.join("c.jsonl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let not_regular = "not a regular file (a pipe, FIFO, socket or device): verdict reads each input file more than once, so it takes regular files only; write the data to a file first";
+    assert_error(
+        &score(&preds),
+        &format!("{}: {not_regular}", fifo.display()),
+    );
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::create_dir(preds.join("d.jsonl")).unwrap();
+    assert_error(
+        &score(&preds),
+        &format!(
+            "{}: a directory: verdict reads each input file more than once, so it takes regular files only; write the data to a file first",
+            preds.join("d.jsonl").display()
+        ),
+    );
+}

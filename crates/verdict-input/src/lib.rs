@@ -39,6 +39,7 @@ mod hostile;
 pub mod index;
 pub mod join;
 mod looks;
+pub mod paths;
 pub mod predicted;
 mod providers;
 pub mod read;

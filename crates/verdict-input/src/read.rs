@@ -1,4 +1,5 @@
-//! Reading JSONL inputs: expanding directories and globs, gzip, BOMs, CRLF and blank lines.
+//! Reading JSONL inputs: gzip, BOMs, CRLF and blank lines (the paths are expanded by
+//! [`crate::paths`]).
 //!
 //! Owns the byte-level reading of input files and nothing else: what a line *means* is decided
 //! by the shape detectors in [`super::expected`] and [`super::predicted`].
@@ -8,97 +9,16 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use crate::paths::{expand_paths, regular_file};
 use verdict_core::error::{Error, Location, Result};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Expands the paths a user gave into the list of files to read, in a stable order.
-///
-/// A file is taken as is; a directory contributes its `*.jsonl` and `*.jsonl.gz` files (not
-/// recursively) sorted by name; a path that does not exist but contains `*`, `?` or `[` is a
-/// glob pattern, expanded and sorted. Anything else that does not exist is an error.
-pub fn expand_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            files.extend(jsonl_files_in(input)?);
-        } else if input.exists() {
-            files.push(input.clone());
-        } else if is_glob(input) {
-            files.extend(expand_glob(input)?);
-        } else {
-            return Err(Error::Path {
-                path: input.clone(),
-                message: "no such file or directory".into(),
-            });
-        }
-    }
-    Ok(files)
-}
-
-fn is_glob(path: &Path) -> bool {
-    path.to_string_lossy().contains(['*', '?', '['])
-}
-
-fn has_jsonl_name(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz")
-}
-
-fn jsonl_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list directory", e))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, "cannot list directory", e))?;
-        let path = entry.path();
-        if path.is_file() && has_jsonl_name(&path) {
-            files.push(path);
-        }
-    }
-    if files.is_empty() {
-        return Err(Error::Path {
-            path: dir.to_path_buf(),
-            message: "directory holds no .jsonl or .jsonl.gz file".into(),
-        });
-    }
-    files.sort();
-    Ok(files)
-}
-
-fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
-    let text = pattern.to_string_lossy();
-    let paths = glob::glob(&text).map_err(|e| Error::Path {
-        path: pattern.to_path_buf(),
-        message: format!("not a valid glob pattern: {e}"),
-    })?;
-    let mut files = Vec::new();
-    for path in paths {
-        let path = path.map_err(|e| {
-            let path = e.path().to_path_buf();
-            Error::io(path, "cannot read", e.into())
-        })?;
-        if path.is_file() {
-            files.push(path);
-        }
-    }
-    if files.is_empty() {
-        return Err(Error::Path {
-            path: pattern.to_path_buf(),
-            message: "glob pattern matches no file".into(),
-        });
-    }
-    files.sort();
-    Ok(files)
-}
 
 /// Opens a file for reading, transparently decompressing gzip (recognised by its magic bytes,
 /// whatever the file is called). Unbuffered for a plain file: it is read a block at a time.
@@ -796,6 +716,7 @@ impl<'de> serde::de::Visitor<'de> for Key {
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::path::PathBuf;
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
         let path = dir.join(name);
