@@ -472,3 +472,37 @@ fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
         )
     );
 }
+
+#[test]
+fn a_part_whose_sums_were_edited_is_refused() {
+    let parts = tempdir();
+    let dirs: Vec<String> = (0..2)
+        .map(|i| {
+            score_shard(
+                "datasets/tickets",
+                &format!("{i}/2"),
+                &parts.path().join(i.to_string()),
+            )
+        })
+        .collect();
+    let partial = parts.path().join("1/partial.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
+    // One more strict output than the shard has examples: a better-looking, impossible part.
+    let strict = json["sums"]["validity"]["strict"].as_u64().unwrap();
+    json["sums"]["validity"]["strict"] = serde_json::json!(strict + 1);
+    std::fs::write(&partial, json.to_string()).unwrap();
+    let out = tempdir();
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", out.path().to_str().unwrap()]);
+    let run = verdict(&args);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "verdict: error: {}: its sums do not add up (shard 1/2 of 240 examples owns 120; the part counts 120 examples, 121 by validity tier, 0 missing): the part is damaged; score the shard again\n",
+            partial.display()
+        )
+    );
+}

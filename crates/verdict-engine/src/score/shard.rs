@@ -330,6 +330,26 @@ pub fn load_parts(
                 h.shard.index
             )));
         }
+        // The sums must be those of the examples the shard owns: an edited partial.json whose
+        // counts do not add up would otherwise become a confident report.
+        let owned = (h.total_examples + count - 1 - h.shard.index) / count;
+        let sums = &h.sums;
+        if sums.examples != owned
+            || sums.validity.total() != sums.examples
+            || sums.missing_predictions > sums.examples
+        {
+            return Err(Error::Path {
+                path: dir.join(PARTIAL_JSON),
+                message: format!(
+                    "its sums do not add up (shard {}/{count} of {} examples owns {owned}; the part counts {} examples, {} by validity tier, {} missing): the part is damaged; score the shard again",
+                    h.shard.index,
+                    h.total_examples,
+                    sums.examples,
+                    sums.validity.total(),
+                    sums.missing_predictions
+                ),
+            });
+        }
         slots[h.shard.index] = Some(entry);
     }
     let s = &first.settings;
