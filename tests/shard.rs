@@ -441,28 +441,40 @@ fn a_merge_keeps_the_examples_a_single_run_keeps() {
     );
 }
 
-#[test]
-fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
+/// Scores the tickets sample in `count` shards, edits shard `edited`'s partial.json with
+/// `edit`, and merges them: the run and the edited file's path.
+fn merge_with_edited_part(
+    count: usize,
+    edited: usize,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (crate::harness::Run, std::path::PathBuf) {
     let parts = tempdir();
-    let dirs: Vec<String> = (0..3)
+    let dirs: Vec<String> = (0..count)
         .map(|i| {
             score_shard(
                 "datasets/tickets",
-                &format!("{i}/3"),
+                &format!("{i}/{count}"),
                 &parts.path().join(i.to_string()),
             )
         })
         .collect();
-    let partial = parts.path().join("0/partial.json");
-    let text = std::fs::read_to_string(&partial).unwrap();
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    json["shard"]["index"] = serde_json::json!(5);
+    let partial = parts.path().join(format!("{edited}/partial.json"));
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
+    edit(&mut json);
     std::fs::write(&partial, json.to_string()).unwrap();
     let out = tempdir();
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(String::as_str));
     args.extend(["--out", out.path().to_str().unwrap()]);
-    let run = verdict(&args);
+    // The parts are removed on return: the path is for matching the messages only.
+    (verdict(&args), partial)
+}
+
+#[test]
+fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
+    let (run, partial) =
+        merge_with_edited_part(3, 0, |json| json["shard"]["index"] = serde_json::json!(5));
     run.assert_code(2);
     assert_eq!(
         run.stderr,
@@ -475,28 +487,11 @@ fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
 
 #[test]
 fn a_part_whose_sums_were_edited_is_refused() {
-    let parts = tempdir();
-    let dirs: Vec<String> = (0..2)
-        .map(|i| {
-            score_shard(
-                "datasets/tickets",
-                &format!("{i}/2"),
-                &parts.path().join(i.to_string()),
-            )
-        })
-        .collect();
-    let partial = parts.path().join("1/partial.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
     // One more strict output than the shard has examples: a better-looking, impossible part.
-    let strict = json["sums"]["validity"]["strict"].as_u64().unwrap();
-    json["sums"]["validity"]["strict"] = serde_json::json!(strict + 1);
-    std::fs::write(&partial, json.to_string()).unwrap();
-    let out = tempdir();
-    let mut args = vec!["merge"];
-    args.extend(dirs.iter().map(String::as_str));
-    args.extend(["--out", out.path().to_str().unwrap()]);
-    let run = verdict(&args);
+    let (run, partial) = merge_with_edited_part(2, 1, |json| {
+        let strict = json["sums"]["validity"]["strict"].as_u64().unwrap();
+        json["sums"]["validity"]["strict"] = serde_json::json!(strict + 1);
+    });
     run.assert_code(2);
     assert_eq!(
         run.stderr,

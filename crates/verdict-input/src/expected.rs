@@ -39,18 +39,10 @@ pub fn read(location: Location, text: &str) -> Result<Example> {
 /// The first fast path of [`SHAPES`] that reads `text`: the example, or the error of its
 /// expected output's text; the location back when every one declines.
 pub(crate) fn read_fast(
-    mut location: Location,
+    location: Location,
     text: &str,
 ) -> std::result::Result<Result<Example>, Location> {
-    for shape in &SHAPES {
-        if let Some(fast) = shape.fast {
-            match fast(location, text) {
-                Ok(example) => return Ok(example),
-                Err(declined) => location = declined,
-            }
-        }
-    }
-    Err(location)
+    crate::providers::first_fast(SHAPES.iter().filter_map(|s| s.fast), location, text)
 }
 
 /// Turns one parsed line of the expected file into an [`Example`].

@@ -16,7 +16,7 @@ pub fn expand_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if input.is_dir() {
             files.extend(jsonl_files_in(input)?);
         } else if input.exists() {
-            regular_file(input)?;
+            refuse_special_file(input)?;
             files.push(input.clone());
         } else if std::fs::symlink_metadata(input).is_ok() {
             return Err(dangling(input));
@@ -49,7 +49,7 @@ fn has_jsonl_name(path: &Path) -> bool {
 /// for examples, then streamed), so a FIFO, `/dev/stdin` or a `<(…)` process substitution
 /// would be read half or not at all and look like bad JSON: it is refused by name instead. A
 /// missing path or a directory is left to the reader, whose messages say so.
-pub fn regular_file(path: &Path) -> Result<()> {
+pub fn refuse_special_file(path: &Path) -> Result<()> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() || meta.is_dir() => Ok(()),
         Ok(_) => Err(not_regular(
@@ -86,7 +86,7 @@ fn predictions_entry(path: &Path, named_as_predictions: bool) -> Result<bool> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(true),
         Ok(meta) if meta.is_dir() && named_as_predictions => Err(not_regular(path, "a directory")),
-        _ if named_as_predictions => regular_file(path).map(|()| false),
+        _ if named_as_predictions => refuse_special_file(path).map(|()| false),
         _ => Ok(false),
     }
 }

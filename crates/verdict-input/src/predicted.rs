@@ -75,18 +75,10 @@ pub fn read(location: Location, text: &str) -> Result<Prediction> {
 /// The first fast path of [`SHAPES`] that reads `text`: the prediction; the location back when
 /// every one declines.
 pub(crate) fn read_fast(
-    mut location: Location,
+    location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    for shape in &SHAPES {
-        if let Some(fast) = shape.fast {
-            match fast(location, text) {
-                Ok(prediction) => return Ok(prediction),
-                Err(declined) => location = declined,
-            }
-        }
-    }
-    Err(location)
+    crate::providers::first_fast(SHAPES.iter().filter_map(|s| s.fast), location, text)
 }
 
 /// Turns one parsed prediction line into a [`Prediction`].

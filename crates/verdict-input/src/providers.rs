@@ -71,6 +71,22 @@ pub(crate) type ReadPredicted =
 /// The fast path of a prediction shape: the prediction, or the location back to decline.
 pub(crate) type FastPredicted = fn(Location, &str) -> std::result::Result<Prediction, Location>;
 
+/// The first of the `fast` readers that accepts the line `text`, tried in table order; the
+/// location back when every one declines. Both shape tables read their fast paths this way.
+pub(crate) fn first_fast<T>(
+    fast: impl Iterator<Item = fn(Location, &str) -> std::result::Result<T, Location>>,
+    mut location: Location,
+    text: &str,
+) -> std::result::Result<T, Location> {
+    for read in fast {
+        match read(location, text) {
+            Ok(read) => return Ok(read),
+            Err(declined) => location = declined,
+        }
+    }
+    Err(location)
+}
+
 /// A part of a user turn, reduced to what identifies the request.
 pub(crate) enum UserPart<'a> {
     Text(&'a str),

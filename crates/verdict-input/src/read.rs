@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use crate::paths::{expand_paths, regular_file};
+pub use crate::paths::{expand_paths, refuse_special_file};
 use verdict_core::error::{Error, Location, Result};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

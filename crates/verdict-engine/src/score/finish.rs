@@ -189,8 +189,6 @@ pub fn finish(
         _ => false,
     };
     if let Some(units) = units {
-        progress.phase(crate::Phase::Intervals, replicates as u64);
-        let replicated = || progress.advance(1);
         let all = if one_cluster {
             verdict_core::resample::point_metrics(&units, &layout)
                 .into_iter()
@@ -205,6 +203,8 @@ pub fn finish(
                 })
                 .collect()
         } else {
+            progress.phase(crate::Phase::Intervals, replicates as u64);
+            let replicated = || progress.advance(1);
             pool.install(|| {
                 bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
             })

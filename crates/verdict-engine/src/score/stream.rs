@@ -135,7 +135,7 @@ pub(super) fn score_part_in_batches(
     // The expected file is named first when it cannot be read or holds no example, as it
     // would be if it were read before the predictions. It is read twice (checked for an
     // example, then streamed), so a pipe is refused by name.
-    verdict_input::read::regular_file(&request.expected)?;
+    verdict_input::read::refuse_special_file(&request.expected)?;
     match read_batches(&request.expected, 1, |_| Err(Stop::Fallback)) {
         Ok(_) => return Err(no_examples(&request.expected)),
         Err(Stop::Input(e)) => return Err(e),
