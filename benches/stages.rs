@@ -16,6 +16,7 @@ use verdict_core::error::Location;
 use verdict_core::example::{ExampleScore, Scorer};
 use verdict_core::schema::Schema;
 use verdict_core::spec::Spec;
+use verdict_core::tools::ToolCallForm;
 use verdict_core::validity::classify;
 use verdict_input::join::Case;
 use verdict_input::synth::{SynthConfig, SynthDataset, generate};
@@ -134,7 +135,10 @@ fn parse_outputs(bencher: Bencher<'_, '_>) {
     let cases = &FIXTURE.cases;
     bencher.counter(examples()).bench(|| {
         for case in cases {
-            black_box(classify(case.prediction.as_ref().map(|p| &p.output)));
+            black_box(classify(
+                case.prediction.as_ref().map(|p| &p.output),
+                ToolCallForm::default(),
+            ));
         }
     });
 }
@@ -144,7 +148,13 @@ fn schema_validate(bencher: Bencher<'_, '_>) {
     let values: Vec<serde_json::Value> = FIXTURE
         .cases
         .iter()
-        .filter_map(|c| classify(c.prediction.as_ref().map(|p| &p.output)).value)
+        .filter_map(|c| {
+            classify(
+                c.prediction.as_ref().map(|p| &p.output),
+                ToolCallForm::default(),
+            )
+            .value
+        })
         .collect();
     let schema = &FIXTURE.schema;
     bencher.counter(examples()).bench(|| {
@@ -167,7 +177,10 @@ fn match_events(bencher: Bencher<'_, '_>) {
         .cases
         .iter()
         .map(|c| {
-            let parsed = classify(c.prediction.as_ref().map(|p| &p.output));
+            let parsed = classify(
+                c.prediction.as_ref().map(|p| &p.output),
+                ToolCallForm::default(),
+            );
             (&c.example.expected, parsed.value)
         })
         .collect();
@@ -192,7 +205,10 @@ fn anls_star(bencher: Bencher<'_, '_>) {
         .cases
         .iter()
         .map(|c| {
-            let parsed = classify(c.prediction.as_ref().map(|p| &p.output));
+            let parsed = classify(
+                c.prediction.as_ref().map(|p| &p.output),
+                ToolCallForm::default(),
+            );
             (&c.example.expected, parsed.value.unwrap_or(null.clone()))
         })
         .collect();

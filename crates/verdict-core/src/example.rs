@@ -117,7 +117,7 @@ impl<'a> Scorer<'a> {
         patterns: &mut crate::anls::Patterns<'a>,
     ) -> ExampleScore {
         let output = answer.map(|a| a.output);
-        let parsed = classify(output);
+        let parsed = classify(output, self.spec.tool_calls);
         let value = parsed.scored_value(self.use_repaired);
         let violations = self
             .schema

@@ -34,4 +34,5 @@ pub mod rng;
 pub mod schema;
 pub mod spec;
 pub mod summary;
+pub mod tools;
 pub mod validity;

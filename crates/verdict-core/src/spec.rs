@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::summary::Task;
+use crate::tools::ToolCallForm;
 
 /// A loaded and validated spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,8 @@ pub struct Spec {
     pub positive: Option<String>,
     /// Release gates, by metric path.
     pub gates: Vec<GateSpec>,
+    /// What of an answer made of tool calls is scored.
+    pub tool_calls: ToolCallForm,
 }
 
 impl Spec {
@@ -74,6 +77,8 @@ struct RawSpec {
     positive: Option<String>,
     #[serde(default)]
     gates: BTreeMap<String, String>,
+    #[serde(default)]
+    tool_calls: ToolCallForm,
 }
 
 /// `[events]`: where the event array is and how a predicted event pairs with an expected one.
@@ -442,6 +447,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         lists: raw.lists,
         positive: raw.positive,
         gates,
+        tool_calls: raw.tool_calls,
     })
 }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::repair::{Repairs, repair};
+use crate::tools::{ToolCall, ToolCallForm, answer_text};
 
 /// The validity tier of one output. See the module docs for the definitions.
 #[derive(
@@ -83,8 +84,9 @@ impl Parsed {
     }
 }
 
-/// Classifies a prediction's output; `None` (no prediction line) is [`Tier::Missing`].
-pub fn classify(output: Option<&Output>) -> Parsed {
+/// Classifies a prediction's output; `None` (no prediction line) is [`Tier::Missing`]. An
+/// answer made of tool calls is classified as the text of the calls in `form`.
+pub fn classify(output: Option<&Output>, form: ToolCallForm) -> Parsed {
     match output {
         None | Some(Output::Empty) => Parsed::without_value(Tier::Missing),
         Some(Output::Failed(_)) => Parsed::without_value(Tier::Failed),
@@ -94,6 +96,7 @@ pub fn classify(output: Option<&Output>) -> Parsed {
             repairs: Repairs::default(),
         },
         Some(Output::Text(text)) => classify_text(text),
+        Some(Output::ToolCalls(calls)) => classify_text(&answer_text(calls, form)),
     }
 }
 
@@ -218,14 +221,20 @@ mod tests {
 
     #[test]
     fn missing_failed_and_prepared_values() {
-        assert_eq!(classify(None).tier, Tier::Missing);
-        assert_eq!(classify(Some(&Output::Empty)).tier, Tier::Missing);
+        assert_eq!(classify(None, ToolCallForm::default()).tier, Tier::Missing);
+        assert_eq!(
+            classify(Some(&Output::Empty), ToolCallForm::default()).tier,
+            Tier::Missing
+        );
         assert_eq!(tier(" \n "), Tier::Missing);
         assert_eq!(
-            classify(Some(&Output::Failed("x".into()))).tier,
+            classify(Some(&Output::Failed("x".into())), ToolCallForm::default()).tier,
             Tier::Failed
         );
-        assert_eq!(classify(Some(&Output::Value(json!([])))).tier, Tier::Strict);
+        assert_eq!(
+            classify(Some(&Output::Value(json!([]))), ToolCallForm::default()).tier,
+            Tier::Strict
+        );
     }
 
     #[test]
@@ -253,4 +262,7 @@ pub enum Output {
     Empty,
     /// The request failed or was blocked; the reason as the provider gave it.
     Failed(String),
+    /// The answer is tool calls, not text: what is scored is the calls in the spec's
+    /// [`ToolCallForm`].
+    ToolCalls(Vec<ToolCall>),
 }

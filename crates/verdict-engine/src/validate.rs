@@ -110,7 +110,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     )> = outputs
         .par_iter()
         .map(|(output, _)| {
-            let parsed = classify(Some(output));
+            let parsed = classify(Some(output), verdict_core::tools::ToolCallForm::default());
             let violations = schema
                 .as_ref()
                 .and_then(|schema| parsed.scored_value(request.repair).map(|v| schema.check(v)));

@@ -19,6 +19,7 @@ use super::read::read_batches_ahead;
 use super::{Keys, Output, Prediction, predicted};
 use crate::spill::BackgroundWriter;
 use verdict_core::error::{Error, Location, Result};
+use verdict_core::tools::{Arguments, ToolCall};
 
 /// Lines parsed together on all threads.
 pub const BATCH_LINES: usize = 4096;
@@ -331,6 +332,23 @@ fn encode(p: &Prediction, file: u32, out: &mut Vec<u8>) {
             out.push(3);
             put_bytes(out, reason.as_bytes());
         }
+        Output::ToolCalls(calls) => {
+            out.push(4);
+            out.extend_from_slice(&(calls.len() as u64).to_le_bytes());
+            for call in calls {
+                put_bytes(out, call.name.as_bytes());
+                match &call.arguments {
+                    Arguments::Text(text) => {
+                        out.push(0);
+                        put_bytes(out, text.as_bytes());
+                    }
+                    Arguments::Value(value) => {
+                        out.push(1);
+                        put_bytes(out, value.to_string().as_bytes());
+                    }
+                }
+            }
+        }
     }
     put_opt(out, p.finish_reason.as_deref());
 }
@@ -368,7 +386,22 @@ fn decode(bytes: &[u8], files: &[PathBuf]) -> Prediction {
         0 => Output::Text(r.text()),
         1 => Output::Value(serde_json::from_str(&r.text()).expect("spilled JSON parses")),
         2 => Output::Empty,
-        _ => Output::Failed(r.text()),
+        3 => Output::Failed(r.text()),
+        _ => {
+            let calls = (0..r.u64())
+                .map(|_| {
+                    let name = r.text();
+                    let arguments = match r.take(1)[0] {
+                        0 => Arguments::Text(r.text()),
+                        _ => Arguments::Value(
+                            serde_json::from_str(&r.text()).expect("spilled JSON parses"),
+                        ),
+                    };
+                    ToolCall { name, arguments }
+                })
+                .collect();
+            Output::ToolCalls(calls)
+        }
     };
     Prediction {
         location: Location {
@@ -394,6 +427,16 @@ mod tests {
             Output::Value(json!({"a": [1, 2.5, null]})),
             Output::Empty,
             Output::Failed("blocked: SAFETY".into()),
+            Output::ToolCalls(vec![
+                ToolCall {
+                    name: "record".into(),
+                    arguments: Arguments::Text("{\"a\": 1".into()),
+                },
+                ToolCall {
+                    name: "ünï".into(),
+                    arguments: Arguments::Value(json!({"b": [true]})),
+                },
+            ]),
         ];
         for (i, output) in outputs.into_iter().enumerate() {
             let p = Prediction {

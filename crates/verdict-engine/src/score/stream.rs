@@ -465,7 +465,7 @@ pub(super) fn worst_example(
         .as_ref()
         .expect("only event tasks rank worst examples");
     let outcome = score.events.as_ref().expect("ranked examples have events");
-    let parsed = classify(case.prediction.as_ref().map(|p| &p.output));
+    let parsed = classify(case.prediction.as_ref().map(|p| &p.output), spec.tool_calls);
     let exp = extract(Some(&case.example.expected), events_spec);
     let pred = extract(parsed.scored_value(use_repaired), events_spec);
     let mut rows: Vec<(Option<i64>, AlignedRow)> = Vec::new();
