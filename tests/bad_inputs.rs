@@ -109,7 +109,22 @@ const CASES: &[(&str, i32, &str)] = &[
     (
         "json-array-on-one-line-predictions",
         2,
-        "{dir}/predictions.jsonl:1: expected a JSON object (a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"} or {\"id\": ..., \"output\": ...}), found an array; the file looks like a JSON array, not JSON Lines: verdict expects one JSON object per line, e.g. jq -c '.[]' {dir}/predictions.jsonl > {dir}/predictions.lines.jsonl",
+        "{dir}/predictions.jsonl:1: expected a JSON object (a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"}, an Anthropic Message Batches result line {\"custom_id\", \"result\"}, an AWS Bedrock batch inference output line {\"recordId\", \"modelInput\", \"modelOutput\"} or {\"id\": ..., \"output\": ...}), found an array; the file looks like a JSON array, not JSON Lines: verdict expects one JSON object per line, e.g. jq -c '.[]' {dir}/predictions.jsonl > {dir}/predictions.lines.jsonl",
+    ),
+    (
+        "anthropic-result-unknown-type",
+        2,
+        "{dir}/predictions.jsonl:2: \"result.type\" is \"processing\": expected \"succeeded\", \"errored\", \"canceled\" or \"expired\" (an Anthropic Message Batches result line)",
+    ),
+    (
+        "anthropic-succeeded-without-message",
+        2,
+        "{dir}/predictions.jsonl:1: a \"succeeded\" result must hold its \"message\" object, found none",
+    ),
+    (
+        "bedrock-unknown-model-output",
+        2,
+        "{dir}/predictions.jsonl:1: \"modelOutput\" is not a response body verdict reads: expected an Anthropic Claude message (\"content\"), an Amazon Nova or Converse response (\"output\": {\"message\"}), a Titan (\"results\"), Meta Llama (\"generation\") or Mistral (\"outputs\" or \"choices\") body; found keys \"embeddings\", \"id\", \"response_type\", \"texts\"",
     ),
     (
         "pretty-printed-predictions",

@@ -14,6 +14,7 @@ mod labels;
 mod layering;
 mod nothing_lost;
 mod out_dir;
+mod providers;
 mod reference;
 mod reports;
 mod sample;

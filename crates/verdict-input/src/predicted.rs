@@ -3,22 +3,29 @@
 //!
 //! Accepted shapes, detected per line: Vertex AI batch prediction output (and Gemini API batch
 //! lines with a top-level `key`), OpenAI Batch API output (including lines of its separate error
-//! file), and the plain `{"id", "output"}` form. Each is read by its provider's module
+//! file), Anthropic Message Batches results, Claude batch output on Vertex AI, AWS Bedrock
+//! batch inference output, and the plain `{"id", "output"}` form. Each is read by its provider's module
 //! (`providers/`). A request that failed or was blocked becomes [`crate::Output::Failed`] with
 //! the provider's reason: it is counted, never dropped.
 
 use serde_json::Value;
 
-use crate::providers::{PredictedShape, gemini, openai, plain};
+use crate::providers::{PredictedShape, anthropic, bedrock, gemini, openai, plain};
 use crate::read::{Unread, parse_line_unread};
 use crate::{Prediction, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
-/// text, then the first shape whose `matches` takes the parsed line. OpenAI's comes before
-/// Vertex AI's, which would take its lines too (they have a `response`). A new shape is one
-/// line here, and its name in [`LISTED`].
-const SHAPES: [PredictedShape; 3] = [
+/// text, then the first shape whose `matches` takes the parsed line. The precise shapes come
+/// first: Anthropic's result lines and the Claude and Gemini lines that carry a `custom_id`
+/// before OpenAI's, which takes any line with one; OpenAI's before Vertex AI's, which would
+/// take its lines too (they have a `response`). A new shape is one line here, and its name in
+/// [`LISTED`].
+const SHAPES: [PredictedShape; 7] = [
+    anthropic::BATCH_RESULT,
+    anthropic::VERTEX_LINE,
+    bedrock::BATCH_LINE,
+    gemini::KEYED_BATCH_LINE,
     openai::BATCH_LINE,
     gemini::BATCH_LINE,
     plain::PREDICTION_LINE,
@@ -26,12 +33,12 @@ const SHAPES: [PredictedShape; 3] = [
 
 /// The accepted shapes, as messages list them. Not built from [`SHAPES`] as the expected side's
 /// list is: it names them in another order than they are tried, and stays as it was.
-const LISTED: &str = "a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"} or {\"id\": ..., \"output\": ...}";
+const LISTED: &str = "a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"}, an Anthropic Message Batches result line {\"custom_id\", \"result\"}, an AWS Bedrock batch inference output line {\"recordId\", \"modelInput\", \"modelOutput\"} or {\"id\": ..., \"output\": ...}";
 
 /// What no shape's reader looks at in a prediction line: a Vertex AI batch line's
 /// processing time, its request's settings and system instruction, and its response's model
 /// version, token counts and per-candidate scores. The request's user turns (hashed for the
-/// join), `key`, `status` and `error`, and every part of an OpenAI or plain line are read. A
+/// join), `key`, `status` and `error`, and every part of a line of any other shape are read. A
 /// key skipped here must be one no shape's reader looks at.
 pub const UNREAD: Unread = Unread::Keys(&[
     ("processed_time", Unread::All),

@@ -1,5 +1,6 @@
-//! The line shapes of each provider, one module a provider: [`gemini`] (Vertex AI and the
-//! Gemini API), [`openai`], and [`plain`] (verdict's own forms). Each owns its shapes' readers
+//! The line shapes of each provider, one module a provider: [`anthropic`] (Message Batches and
+//! Claude on Vertex AI), [`bedrock`] (AWS Bedrock batch inference), [`gemini`] (Vertex AI and
+//! the Gemini API), [`openai`], and [`plain`] (verdict's own forms). Each owns its shapes' readers
 //! and fast path, and describes each shape as an [`ExpectedShape`] or a [`PredictedShape`]
 //! that the tables of [`crate::expected`] and [`crate::predicted`] register.
 //!
@@ -7,6 +8,8 @@
 //! carry their request ([`content_hash`]: one request gives one hash whichever provider's shape
 //! carries it), and the small readers of an answer's text and of a failure's reason.
 
+pub(crate) mod anthropic;
+pub(crate) mod bedrock;
 pub(crate) mod gemini;
 pub(crate) mod openai;
 pub(crate) mod plain;

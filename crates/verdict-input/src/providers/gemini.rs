@@ -7,9 +7,11 @@
 //! - [`BATCH_LINE`], a prediction line: a Vertex AI batch prediction output line
 //!   `{"status", "processed_time", "request", "response"}`, and a Gemini API Batch Mode output
 //!   line, which carries the request's `key` with its `response` (or, for a failed request,
-//!   with an `error` or a `status`). A response is a `GenerateContentResponse`:
-//!   `candidates[].content.parts` (parts marked `thought` are reasoning), `finishReason`,
-//!   `promptFeedback.blockReason`.
+//!   with an `error` or a `status`, its response empty or left out). A response is a
+//!   `GenerateContentResponse`: `candidates[].content.parts` (parts marked `thought` are
+//!   reasoning; `functionCall` parts are tool calls, which win over text beside them),
+//!   `finishReason`, `promptFeedback.blockReason`. [`KEYED_BATCH_LINE`] is the same shape with
+//!   a `custom_id` beside it, which a Vertex AI job passes through from its input.
 //!
 //! A line with no explicit key joins by the hash of its user turns ([`gemini_user_turns`]),
 //! which a tuning line and the batch output line echoing its request share.
@@ -26,6 +28,7 @@ use super::{
 };
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
+use verdict_core::tools::{Arguments, ToolCall};
 
 /// A Gemini / Vertex AI tuning line, recognised by its `contents`.
 pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
@@ -36,7 +39,9 @@ pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
 };
 
 /// A Vertex AI or Gemini API batch output line, recognised by its `response` or `request`, or
-/// by a `key` with a `status` or an `error` (a Gemini API line of a failed request).
+/// by a `key` with a `status` or an `error` (a Gemini API line of a failed request). Name: "a
+/// Vertex AI batch output line". Answer: `response.candidates[0].content.parts[].text` (or
+/// its `functionCall` parts).
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
     matches: |obj| {
         let has = |k: &str| obj.contains_key(k);
@@ -44,6 +49,26 @@ pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
     },
     read: batch_line,
     fast: Some(fast::vertex_prediction),
+};
+
+/// A Vertex AI batch output line that carries a `custom_id` beside its Gemini request or
+/// response (a sibling key the batch job passed through), recognised by the `custom_id` with a
+/// `request.contents` or a `response` holding `candidates` or `promptFeedback`. Read as
+/// [`BATCH_LINE`] reads it; tried before OpenAI's shape, which would take any line with a
+/// `custom_id`. Name and answer as [`BATCH_LINE`]'s.
+pub(crate) const KEYED_BATCH_LINE: PredictedShape = PredictedShape {
+    matches: |obj| {
+        let response = obj.get("response");
+        obj.contains_key("custom_id")
+            && (obj
+                .get("request")
+                .is_some_and(|r| r.get("contents").is_some())
+                || response.is_some_and(|r| {
+                    r.get("candidates").is_some() || r.get("promptFeedback").is_some()
+                }))
+    },
+    read: batch_line,
+    fast: None,
 };
 
 /// The request hash and expected output of a Gemini tuning line. Mirrored by
@@ -78,13 +103,15 @@ fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<
     Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
 }
 
-/// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: `key`
-/// as its explicit key, the hash of `request.contents` as its content key.
+/// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: the
+/// first of `key`, `custom_id` and `id` as its explicit key (the Gemini API's own key, then
+/// sibling keys a Vertex AI job passed through from its input), the hash of
+/// `request.contents` as its content key.
 fn batch_line(
     location: &Location,
     obj: &Map<String, Value>,
 ) -> Result<(Keys, Output, Option<String>)> {
-    let explicit = explicit_key(obj, &["key"], location)?;
+    let explicit = explicit_key(obj, &["key", "custom_id", "id"], location)?;
     let content = obj
         .get("request")
         .and_then(|r| r.get("contents"))
@@ -97,11 +124,17 @@ fn batch_line(
 /// The output of a Vertex AI batch line. Mirrored by [`fast::vertex_prediction`]:
 /// change both together.
 fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
-    let Some(response) = obj.get("response").filter(|r| !r.is_null()) else {
-        let reason = non_empty_str(obj.get("status"))
-            .or_else(|| non_empty_str(obj.get("error")))
-            .unwrap_or_else(|| "no response".into());
-        return (Output::Failed(reason), None);
+    // The line's own failure reason, when the request got no answer.
+    let status = || non_empty_str(obj.get("status")).or_else(|| non_empty_str(obj.get("error")));
+    // A Gemini API line of a failed request may carry an empty response beside its status.
+    let Some(response) = obj
+        .get("response")
+        .filter(|r| !r.is_null() && r.as_object().is_none_or(|o| !o.is_empty()))
+    else {
+        return (
+            Output::Failed(status().unwrap_or_else(|| "no response".into())),
+            None,
+        );
     };
     let candidate = response
         .get("candidates")
@@ -113,7 +146,7 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
             .and_then(Value::as_str)
         {
             Some(block) => format!("blocked: {block}"),
-            None => "no candidates".into(),
+            None => status().unwrap_or_else(|| "no candidates".into()),
         };
         return (Output::Failed(reason), None);
     };
@@ -125,17 +158,41 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
         return (Output::Failed(format!("blocked: {reason}")), finish);
     }
     // Thinking models put their reasoning in parts marked `thought`; the answer is the rest.
-    let text: String = candidate
+    let parts: Vec<&Value> = candidate
         .pointer("/content/parts")
         .and_then(Value::as_array)
         .map(|parts| {
             parts
                 .iter()
                 .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
-                .filter_map(|p| p.get("text").and_then(Value::as_str))
                 .collect()
         })
         .unwrap_or_default();
+    // Function calls win over text beside them, as on every provider: a forced call is how
+    // JSON is asked for. The fast path declines every line with a call part.
+    let calls: Vec<ToolCall> = parts
+        .iter()
+        .filter_map(|p| p.get("functionCall").or_else(|| p.get("function_call")))
+        .map(|call| ToolCall {
+            name: call
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            arguments: Arguments::Value(
+                call.get("args")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+            ),
+        })
+        .collect();
+    if !calls.is_empty() {
+        return (Output::ToolCalls(calls), finish);
+    }
+    let text: String = parts
+        .iter()
+        .filter_map(|p| p.get("text").and_then(Value::as_str))
+        .collect();
     (text_or_empty(text), finish)
 }
 
@@ -274,6 +331,81 @@ mod tests {
         assert_eq!(p.output, Output::Failed("blocked: SAFETY".into()));
         let p = detect_ok(json!({"request": {}, "response": {"candidates": []}}));
         assert_eq!(p.output, Output::Failed("no candidates".into()));
+    }
+
+    #[test]
+    fn sibling_keys_join_and_a_custom_id_does_not_make_an_openai_line() {
+        let request = json!({"contents": [{"role": "user", "parts": [{"text": "q"}]}]});
+        let response = json!({"candidates": [{"content": {"parts": [{"text": "[]"}]}, "finishReason": "STOP"}]});
+        let hash = detect_ok(json!({"request": request, "response": response}))
+            .keys
+            .content;
+        for (line, key) in [
+            (
+                json!({"custom_id": "c1", "labels": {"a": "b"}, "request": request, "response": response}),
+                "c1",
+            ),
+            (
+                json!({"id": 7, "request": request, "response": response}),
+                "7",
+            ),
+            (
+                json!({"key": "k1", "custom_id": "c1", "id": "i1", "request": request, "response": response}),
+                "k1",
+            ),
+            (
+                json!({"custom_id": "c2", "request": request, "status": "Internal error"}),
+                "c2",
+            ),
+        ] {
+            let p = detect_ok(line);
+            assert_eq!(p.keys.explicit.as_deref(), Some(key));
+            assert_eq!(p.keys.content, hash);
+        }
+        let p =
+            detect_ok(json!({"custom_id": "c2", "request": request, "status": "Internal error"}));
+        assert_eq!(p.output, Output::Failed("Internal error".into()));
+    }
+
+    #[test]
+    fn an_empty_response_beside_a_status_fails_with_the_status() {
+        let status =
+            json!({"code": 8, "message": "Resource has been exhausted (e.g. check quota)."});
+        for response in [json!({}), json!(null), json!({"usageMetadata": {}})] {
+            let p = detect_ok(json!({"key": "k", "response": response, "status": status}));
+            assert_eq!(
+                p.output,
+                Output::Failed("Resource has been exhausted (e.g. check quota).".into())
+            );
+        }
+        let p = detect_ok(json!({"key": "k", "response": {}}));
+        assert_eq!(p.output, Output::Failed("no response".into()));
+    }
+
+    #[test]
+    fn function_calls_win_over_text_and_thoughts_are_not_calls() {
+        let p = detect_ok(
+            json!({"key": "k", "response": {"candidates": [{"content": {"parts": [
+            {"text": "Recording it."},
+            {"functionCall": {"name": "record", "args": {"a": 1}}},
+            {"function_call": {"name": "noop"}},
+            {"functionCall": {"name": "draft", "args": {"a": 2}}, "thought": true}
+        ]}, "finishReason": "STOP"}]}}),
+        );
+        assert_eq!(
+            p.output,
+            Output::ToolCalls(vec![
+                ToolCall {
+                    name: "record".into(),
+                    arguments: Arguments::Value(json!({"a": 1}))
+                },
+                ToolCall {
+                    name: "noop".into(),
+                    arguments: Arguments::Value(json!({}))
+                }
+            ])
+        );
+        assert_eq!(p.finish_reason.as_deref(), Some("STOP"));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! also declines some lines it could read (a `thought` or `fileData` of another type where
 //! nothing looks at it, a null role or finish reason): being sure is worth more than those.
 //! Declining every line with `custom_id` also leaves to the full reading the OpenAI Batch
-//! lines that detection tries before the Vertex AI shape.
+//! lines and the Claude lines that detection tries before the Vertex AI shape; a Claude line
+//! without one has no `request.contents` and is declined for that. A part holding a
+//! `functionCall` is declined too: the call, not the text, is then the answer.
 //!
 //! The rules mirror `gemini_user_turns`, `gemini_part`, `vertex_batch` and `tuning_line`
 //! (`gemini.rs`); the tests below and the `line_shape` fuzz target check the two readings
@@ -218,7 +220,9 @@ impl<'de> Visitor<'de> for Shape {
         entries(map, |key, map| {
             match (self, key) {
                 // Explicit keys decide the join and the shape: the full reading takes them.
-                (Shape::Prediction, "custom_id" | "key")
+                (Shape::Prediction, "custom_id" | "key" | "id")
+                // The marks of the shapes tried before this one: theirs to read.
+                | (Shape::Prediction, "result" | "modelInput" | "modelOutput" | "recordId")
                 | (Shape::Example, "id" | "key" | "custom_id") => {
                     return Err(decline());
                 }
@@ -318,6 +322,8 @@ impl<'de> Visitor<'de> for Seed {
                 (Seed::Turn, "role") => taken.turn.role = Some(map.next_value_seed(Text)?),
                 (Seed::Part, "text") => taken.part.text = Some(map.next_value_seed(Text)?),
                 (Seed::Part, "thought") => taken.part.thought = Some(map.next_value_seed(Flag)?),
+                // A call is the answer in place of the text: the full reading takes it.
+                (Seed::Part, "functionCall" | "function_call") => return Err(decline()),
                 (Seed::Part, "fileData") => {
                     taken.part.file_uri = map.next_value_seed(Seed::Uri("fileUri"))?.uri;
                 }
@@ -471,9 +477,14 @@ mod tests {
         // and the plain one (the others hold a value of another type, or no candidate).
         assert_eq!(read, 6 * 8, "lines read by the fast path");
         // Lines the fast path must leave to the full reading, whatever they hold.
+        let call = json!({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {}}}]}}]});
         let declined = [
             json!({"key": "k1", "request": request, "response": response}),
             json!({"custom_id": "c1", "request": request, "response": response}),
+            json!({"id": "i1", "request": request, "response": response}),
+            json!({"request": request, "response": call}),
+            json!({"request": request, "response": response, "result": {"type": "expired"}}),
+            json!({"request": request, "response": response, "modelOutput": {}}),
             json!({"request": request}),
             json!({"response": response}),
         ];
@@ -566,15 +577,22 @@ mod tests {
                 vec![json!("yes"), json!(null)],
             );
             let other = maybe(0.05, vec![json!({"data": "AAAA"})], vec![json!({})]);
-            let part = (text, file_data, snake, thought, other).prop_map(|(t, f, s, th, o)| {
-                object(vec![
-                    ("text", t),
-                    ("fileData", f),
-                    ("file_data", s),
-                    ("thought", th),
-                    ("inlineData", o),
-                ])
-            });
+            let call = maybe(
+                0.05,
+                vec![json!({"name": "f", "args": {"a": 1}})],
+                vec![json!({"name": "f"}), json!(null)],
+            );
+            let part =
+                (text, file_data, snake, thought, other, call).prop_map(|(t, f, s, th, o, c)| {
+                    object(vec![
+                        ("text", t),
+                        ("fileData", f),
+                        ("file_data", s),
+                        ("thought", th),
+                        ("inlineData", o),
+                        ("functionCall", c),
+                    ])
+                });
             prop_oneof![20 => part, 1 => one_of(vec![json!("a part"), json!(7), json!(null)])]
         }
 
@@ -652,14 +670,15 @@ mod tests {
                 vec![json!("")],
                 vec![json!("Internal error"), json!({"message": "m"})],
             );
-            (request, response, status, key(), key()).prop_map(
-                |(request, response, status, key, custom_id)| {
+            (request, response, status, key(), key(), key()).prop_map(
+                |(request, response, status, key, custom_id, id)| {
                     object(vec![
                         ("request", request),
                         ("response", response),
                         ("status", status),
                         ("key", key),
                         ("custom_id", custom_id),
+                        ("id", id),
                     ])
                 },
             )
