@@ -26,6 +26,21 @@ fn score_fixture(name: &str, out: &std::path::Path) -> Value {
     score_ok(&[&format!("tests/fixtures/providers/{name}")], out).1
 }
 
+/// Scores the predictions of the fixture `name` against the spec and test set in `data`.
+fn score_against(data: &std::path::Path, name: &str, out: &std::path::Path) -> Value {
+    let dir = data.display().to_string();
+    let args = [
+        "--spec".to_owned(),
+        format!("{dir}/eval.toml"),
+        "--expected".to_owned(),
+        format!("{dir}/expected.jsonl"),
+        "--predictions".to_owned(),
+        format!("tests/fixtures/providers/{name}/predictions.jsonl"),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    score_ok(&args, out).1
+}
+
 #[track_caller]
 fn assert_close(got: &Value, want: f64) {
     let got = got.as_f64().unwrap();
@@ -146,18 +161,7 @@ fn bedrock_record_ids_join_a_test_set_that_has_them() {
         .collect();
     write(data.path(), "expected.jsonl", expected);
     let out = tempdir();
-    let dir = data.path().display().to_string();
-    let (_, report) = score_ok(
-        &[
-            "--spec",
-            &format!("{dir}/eval.toml"),
-            "--expected",
-            &format!("{dir}/expected.jsonl"),
-            "--predictions",
-            "tests/fixtures/providers/bedrock/predictions.jsonl",
-        ],
-        out.path(),
-    );
+    let report = score_against(data.path(), "bedrock", out.path());
     assert_eq!(report["run"]["joined_by"], "explicit_key");
     assert_eq!(report["summary"]["missing_predictions"], 0);
     let ex = examples_by_line(out.path());
@@ -204,18 +208,7 @@ fn a_spec_asking_for_calls_scores_the_function_name_too() {
         "{\"id\": \"req-3\", \"expected\": {\"name\": \"record_ticket\", \"arguments\": {\"intent\": \"billing\", \"priority\": \"medium\"}}}\n",
     );
     let out = tempdir();
-    let dir = data.path().display().to_string();
-    let (_, report) = score_ok(
-        &[
-            "--spec",
-            &format!("{dir}/eval.toml"),
-            "--expected",
-            &format!("{dir}/expected.jsonl"),
-            "--predictions",
-            "tests/fixtures/providers/anthropic/predictions.jsonl",
-        ],
-        out.path(),
-    );
+    let report = score_against(data.path(), "anthropic", out.path());
     // The other six results answer no example of this one-line test set.
     assert_eq!(report["summary"]["orphan_predictions"], 6);
     let ex = examples_by_line(out.path());

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{Example, Keys, Output, Prediction, hex};
 use verdict_core::error::{Error, Location, Result};
+use verdict_core::tools::{Arguments, ToolCall};
 
 /// A shape of expected line, as a provider module describes it and [`crate::expected`]
 /// registers it.
@@ -159,5 +160,34 @@ pub(crate) fn text_or_empty(text: String) -> Output {
         Output::Empty
     } else {
         Output::Text(text)
+    }
+}
+
+/// A tool call whose arguments the provider carries parsed (Anthropic `input`, Bedrock
+/// `toolUse.input`, Gemini `args`) at `arguments`: a call without them has an empty object.
+pub(crate) fn parsed_call(call: &Value, arguments: &str) -> ToolCall {
+    ToolCall {
+        name: call
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        arguments: Arguments::Value(
+            call.get(arguments)
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        ),
+    }
+}
+
+/// The answer of a response holding `calls` and `text`: the calls when there is at least one,
+/// whatever the text beside them (a forced tool call is how JSON is asked for, and text next to
+/// it is a preamble); else the text, [`Output::Empty`] when it is blank. Every provider's
+/// reader decides by this one rule.
+pub(crate) fn calls_or_text(calls: Vec<ToolCall>, text: String) -> Output {
+    if calls.is_empty() {
+        text_or_empty(text)
+    } else {
+        Output::ToolCalls(calls)
     }
 }

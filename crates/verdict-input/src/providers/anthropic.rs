@@ -16,10 +16,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{PredictedShape, UserPart, content_hash, non_empty_str, text_or_empty};
+use super::{PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str, parsed_call};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
-use verdict_core::tools::{Arguments, ToolCall};
 
 /// An Anthropic Message Batches result line, recognised by a `result` object with a `type`.
 /// Name: "an Anthropic Message Batches result line". Answer: `result.message.content[].text`
@@ -195,28 +194,11 @@ pub(crate) fn message_output(message: &Value) -> (Output, Option<String>) {
     for block in blocks {
         match block.get("type").and_then(Value::as_str) {
             Some("text") => text.push_str(block.get("text").and_then(Value::as_str).unwrap_or("")),
-            Some("tool_use") => calls.push(ToolCall {
-                name: block
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                arguments: Arguments::Value(
-                    block
-                        .get("input")
-                        .cloned()
-                        .unwrap_or_else(|| Value::Object(Map::new())),
-                ),
-            }),
+            Some("tool_use") => calls.push(parsed_call(block, "input")),
             _ => {}
         }
     }
-    let output = if calls.is_empty() {
-        text_or_empty(text)
-    } else {
-        Output::ToolCalls(calls)
-    };
-    (output, finish)
+    (calls_or_text(calls, text), finish)
 }
 
 /// The user turns of an Anthropic `messages` array, as hashable parts: a string `content` is
@@ -258,6 +240,7 @@ mod tests {
     use super::*;
     use crate::Prediction;
     use serde_json::json;
+    use verdict_core::tools::{Arguments, ToolCall};
 
     fn detect(line: Value) -> Result<Prediction> {
         crate::predicted::detect(

@@ -18,10 +18,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{PredictedShape, UserPart, anthropic, content_hash, non_empty_str, text_or_empty};
+use super::{
+    PredictedShape, UserPart, anthropic, calls_or_text, content_hash, non_empty_str, parsed_call,
+    text_or_empty,
+};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
-use verdict_core::tools::{Arguments, ToolCall};
 
 /// A Bedrock batch inference output line, recognised by its `modelInput` or `modelOutput`, or
 /// by a `recordId` with an `error`. Name: "an AWS Bedrock batch inference output line".
@@ -166,25 +168,10 @@ fn converse_message(message: &Value) -> Output {
         if let Some(t) = block.get("text").and_then(Value::as_str) {
             text.push_str(t);
         } else if let Some(call) = block.get("toolUse") {
-            calls.push(ToolCall {
-                name: call
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                arguments: Arguments::Value(
-                    call.get("input")
-                        .cloned()
-                        .unwrap_or_else(|| Value::Object(Map::new())),
-                ),
-            });
+            calls.push(parsed_call(call, "input"));
         }
     }
-    if calls.is_empty() {
-        text_or_empty(text)
-    } else {
-        Output::ToolCalls(calls)
-    }
+    calls_or_text(calls, text)
 }
 
 /// The user turns of a `modelInput`, as hashable parts: the `messages` with role `user` of a
@@ -208,6 +195,7 @@ mod tests {
     use super::*;
     use crate::Prediction;
     use serde_json::json;
+    use verdict_core::tools::{Arguments, ToolCall};
 
     fn detect(line: Value) -> Result<Prediction> {
         crate::predicted::detect(

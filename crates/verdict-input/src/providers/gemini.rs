@@ -23,12 +23,11 @@ pub(crate) use fast::GEMINI_BLOCKED;
 use serde_json::{Map, Value};
 
 use super::{
-    ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str, parse_answer,
-    text_or_empty,
+    ExpectedShape, PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str,
+    parse_answer, parsed_call,
 };
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
-use verdict_core::tools::{Arguments, ToolCall};
 
 /// A Gemini / Vertex AI tuning line, recognised by its `contents`.
 pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
@@ -168,32 +167,17 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
                 .collect()
         })
         .unwrap_or_default();
-    // Function calls win over text beside them, as on every provider: a forced call is how
-    // JSON is asked for. The fast path declines every line with a call part.
-    let calls: Vec<ToolCall> = parts
+    // The fast path declines every line with a call part: it reads texts only.
+    let calls = parts
         .iter()
         .filter_map(|p| p.get("functionCall").or_else(|| p.get("function_call")))
-        .map(|call| ToolCall {
-            name: call
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            arguments: Arguments::Value(
-                call.get("args")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Object(Map::new())),
-            ),
-        })
+        .map(|call| parsed_call(call, "args"))
         .collect();
-    if !calls.is_empty() {
-        return (Output::ToolCalls(calls), finish);
-    }
-    let text: String = parts
+    let text = parts
         .iter()
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
-    (text_or_empty(text), finish)
+    (calls_or_text(calls, text), finish)
 }
 
 /// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
@@ -239,6 +223,7 @@ mod tests {
     use crate::Prediction;
     use crate::expected::detect;
     use serde_json::json;
+    use verdict_core::tools::{Arguments, ToolCall};
 
     #[test]
     fn content_hash_tells_clips_apart_by_file_uri_and_ignores_snake_case() {
