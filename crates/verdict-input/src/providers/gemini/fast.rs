@@ -726,7 +726,8 @@ mod tests {
             let e = lines::example().new_tree(&mut runner).unwrap().current();
             examples += usize::from(same_example(&e.to_string()));
         }
-        // 416 and 341 of 2,000 when this was written.
+        // 337 and 305 of 2,000 when this was written (the draws now hold a functionCall part
+        // or an id now and then, which the fast path declines).
         assert!(
             predictions >= 300 && examples >= 250,
             "{predictions} predictions, {examples} examples read"
