@@ -144,6 +144,12 @@ fn shards_merge_exactly_with_clusters_and_a_clock_offset() {
     assert_same_files(one.path(), merged.path());
 }
 
+/// SHA-256 of `bytes` in hex, as `sha256sum` prints it.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
 /// Scores shard `shard` ("I/N") of `dataset` into `dir`, returned as a string for `merge`.
 fn score_shard(dataset: &str, shard: &str, dir: &Path) -> String {
     let args = ["score", dataset, "--shard", shard, "--quiet", "--out"];
@@ -193,15 +199,22 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     std::fs::write(&partial, old.to_string()).unwrap();
     let older = merge(&[&a0, &a1]);
     assert!(
-        older.contains("partial state format 1 (this verdict reads 6)"),
+        older.contains("partial state format 1 (this verdict reads 7)"),
         "{older}"
     );
-    std::fs::write(&partial, text).unwrap();
-    // Damaged records are named as damage, never misread. Shard 1/2 starts at example 1.
+    std::fs::write(&partial, &text).unwrap();
+    // Damaged records are named as damage, never misread, even when the part's checksum was
+    // written again to match them. Shard 1/2 starts at example 1.
     let records = Path::new(&a1).join("records.bin");
     let bytes = std::fs::read(&records).unwrap();
     let damaged = |contents: &[u8]| {
         std::fs::write(&records, contents).unwrap();
+        let mut resigned: serde_json::Value = serde_json::from_str(&text).unwrap();
+        resigned["files"]["records"] = serde_json::json!({
+            "size": contents.len(),
+            "sha256": sha256(contents),
+        });
+        std::fs::write(&partial, resigned.to_string()).unwrap();
         merge(&[&a0, &a1])
     };
     let empty = damaged(b"");
@@ -239,6 +252,7 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     let padded = damaged(&padded);
     assert!(padded.contains("a record does not parse"), "{padded}");
     std::fs::write(&records, &bytes).unwrap();
+    std::fs::write(&partial, &text).unwrap();
     let not_a_part = merge(&[&a0, out]);
     assert!(
         not_a_part.contains("partial.json: cannot read"),
@@ -500,4 +514,50 @@ fn a_part_whose_sums_were_edited_is_refused() {
             partial.display()
         )
     );
+}
+
+#[test]
+fn merge_refuses_a_part_whose_files_changed_after_it_was_written() {
+    let parts = tempdir();
+    let a0 = score_shard("datasets/basketball", "0/2", &parts.path().join("a0"));
+    let a1 = score_shard("datasets/basketball", "1/2", &parts.path().join("a1"));
+    let out = tempdir();
+    let out = out.path().to_str().unwrap();
+    let merge = || verdict(&["merge", &a0, &a1, "--quiet", "--out", out]);
+    let refused = |path: &Path, sizes: &str| {
+        let run = merge();
+        run.assert_code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "verdict: error: {}: does not match the checksum in partial.json{sizes}: the part was changed after it was written; score the shard again\n",
+                path.display()
+            )
+        );
+        assert!(
+            !Path::new(out).join("report.json").exists(),
+            "nothing is written from a changed part"
+        );
+    };
+    // One bit of one byte in the middle of the records: the same size, another report.
+    let records = Path::new(&a1).join("records.bin");
+    let bytes = std::fs::read(&records).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 1;
+    std::fs::write(&records, &flipped).unwrap();
+    refused(&records, "");
+    std::fs::write(&records, &bytes).unwrap();
+    // A line of the examples.jsonl lines repeated: the merged examples.jsonl would hold an
+    // example twice.
+    let lines = Path::new(&a0).join("lines.jsonl");
+    let text = std::fs::read_to_string(&lines).unwrap();
+    let first = text.lines().next().unwrap();
+    let doubled = format!("{first}\n{text}");
+    std::fs::write(&lines, &doubled).unwrap();
+    refused(
+        &lines,
+        &format!(" ({} bytes, {} when written)", doubled.len(), text.len()),
+    );
+    std::fs::write(&lines, &text).unwrap();
+    merge().assert_code(0);
 }
