@@ -17,6 +17,7 @@ mod out_dir;
 mod reference;
 mod reports;
 mod sample;
+mod schema_limits;
 mod score;
 mod shard;
 mod spec_values;

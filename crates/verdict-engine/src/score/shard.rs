@@ -29,7 +29,8 @@ pub const PARTIAL_JSON: &str = "partial.json";
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
 /// 5: exact match judges the whole answer in every mode, counted by the accumulator.
 /// 6: the counts of the spec-coverage check (spec values checked against the data).
-/// 7: the size and SHA-256 of the records and lines files.
+/// 7: the size and SHA-256 of the records and lines files; the sums count the outputs the
+/// schema check could not decide.
 const FORMAT: u32 = 7;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
