@@ -231,6 +231,8 @@ pub fn check_unchanged(
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     format: u32,
+    /// SHA-256 of the file's text with this field empty (see [`sign`]).
+    sha256: String,
     verdict: String,
     shard: Shard,
     settings: Settings,
@@ -262,6 +264,7 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
     }
     let header = Header {
         format: FORMAT,
+        sha256: String::new(),
         verdict: env!("CARGO_PKG_VERSION").into(),
         shard,
         settings,
@@ -274,7 +277,28 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
     };
     let mut json = serde_json::to_string(&header).expect("a partial state serializes");
     json.push('\n');
-    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &json)
+    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &sign(&json))
+}
+
+/// A header's `sha256` field, empty: the first such field of its text.
+const UNSIGNED: &str = "\"sha256\":\"\"";
+
+/// `unsigned` (a header's text, its `sha256` empty) with the digest of its bytes in that
+/// field. The digest is of the text as written, never of a parse of it, so that nothing in
+/// the sums (a float parsed back a bit off) can make a part fail its own check.
+fn sign(unsigned: &str) -> String {
+    let digest = verdict_input::hex(&Sha256::digest(unsigned.as_bytes()));
+    unsigned.replacen(UNSIGNED, &format!("\"sha256\":\"{digest}\""), 1)
+}
+
+/// Whether `text`, a partial state whose `sha256` field holds `digest`, is the text that was
+/// signed: the digest put back to empty gives the text it is the digest of.
+fn signed_as_written(text: &str, digest: &str) -> bool {
+    let field = format!("\"sha256\":\"{digest}\"");
+    text.contains(&field)
+        && verdict_input::hex(&Sha256::digest(
+            text.replacen(&field, UNSIGNED, 1).as_bytes(),
+        )) == digest
 }
 
 fn read_header(dir: &Path) -> Result<Header> {
@@ -309,6 +333,13 @@ fn read_header(dir: &Path) -> Result<Header> {
         });
     }
     let header: Header = serde_json::from_str(&text).map_err(not_a_part)?;
+    // Sums edited by hand may still add up: any change to the text is refused.
+    if !signed_as_written(&text, &header.sha256) {
+        return Err(Error::Path {
+            path,
+            message: "does not match its checksum: the part was changed after it was written; score the shard again".into(),
+        });
+    }
     Ok(header)
 }
 
@@ -468,6 +499,24 @@ pub fn load_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_partial_state_is_told_from_any_change_to_its_text() {
+        let unsigned = "{\"format\":7,\"sha256\":\"\",\"sums\":{\"examples\":2,\"sha256\":\"\"}}\n";
+        let signed = sign(unsigned);
+        // SHA-256 of `unsigned`, as `sha256sum` prints it; only the first field is filled.
+        let digest = "f338956e2f87389cd1d47582eb7b96475a6ae9eb604c8f666b5484b8a078b135";
+        assert_eq!(
+            signed,
+            unsigned.replacen("\"sha256\":\"\"", &format!("\"sha256\":\"{digest}\""), 1)
+        );
+        assert!(signed_as_written(&signed, digest));
+        let edited = signed.replace("\"examples\":2", "\"examples\":3");
+        assert!(!signed_as_written(&edited, digest));
+        let pretty = signed.replace(",", ", ");
+        assert!(!signed_as_written(&pretty, digest));
+        assert!(!signed_as_written(unsigned, ""));
+    }
 
     #[test]
     fn digests_tell_files_of_one_size_apart_and_changes_during_a_run_are_refused() {
