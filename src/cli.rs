@@ -621,12 +621,16 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
     }
     for g in report.gates.iter().filter(|g| !g.passed) {
         eprintln_safe!(
-            "verdict: gate failed: {} = {}, required {} {}",
+            "verdict: gate failed: {} = {}, required {} {}{}",
             g.metric,
             g.value
                 .map_or_else(|| "null".to_owned(), |v| format!("{v:.4}")),
             g.op.symbol(),
-            g.threshold
+            g.threshold,
+            g.note
+                .as_ref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
         );
     }
     Ok(if report.passed {

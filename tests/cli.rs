@@ -18,6 +18,7 @@ mod providers;
 mod reference;
 mod reports;
 mod sample;
+mod schema_limits;
 mod score;
 mod shard;
 mod spec_values;

@@ -144,6 +144,22 @@ fn shards_merge_exactly_with_clusters_and_a_clock_offset() {
     assert_same_files(one.path(), merged.path());
 }
 
+/// SHA-256 of `bytes` in hex, as `sha256sum` prints it.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// The text of an edited `partial.json` signed again as a shard signs it (the digest of the
+/// text with `sha256` empty, put in that field): what someone changing a part on purpose
+/// would write, which the merge's other checks must still catch.
+fn resign(json: &mut serde_json::Value) -> String {
+    json["sha256"] = "".into();
+    let unsigned = format!("{json}\n");
+    let digest = sha256(unsigned.as_bytes());
+    unsigned.replacen("\"sha256\":\"\"", &format!("\"sha256\":\"{digest}\""), 1)
+}
+
 /// Scores shard `shard` ("I/N") of `dataset` into `dir`, returned as a string for `merge`.
 fn score_shard(dataset: &str, shard: &str, dir: &Path) -> String {
     let args = ["score", dataset, "--shard", shard, "--quiet", "--out"];
@@ -193,15 +209,22 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     std::fs::write(&partial, old.to_string()).unwrap();
     let older = merge(&[&a0, &a1]);
     assert!(
-        older.contains("partial state format 1 (this verdict reads 6)"),
+        older.contains("partial state format 1 (this verdict reads 7)"),
         "{older}"
     );
-    std::fs::write(&partial, text).unwrap();
-    // Damaged records are named as damage, never misread. Shard 1/2 starts at example 1.
+    std::fs::write(&partial, &text).unwrap();
+    // Damaged records are named as damage, never misread, even when the part's checksum was
+    // written again to match them. Shard 1/2 starts at example 1.
     let records = Path::new(&a1).join("records.bin");
     let bytes = std::fs::read(&records).unwrap();
     let damaged = |contents: &[u8]| {
         std::fs::write(&records, contents).unwrap();
+        let mut resigned: serde_json::Value = serde_json::from_str(&text).unwrap();
+        resigned["files"]["records"] = serde_json::json!({
+            "size": contents.len(),
+            "sha256": sha256(contents),
+        });
+        std::fs::write(&partial, resign(&mut resigned)).unwrap();
         merge(&[&a0, &a1])
     };
     let empty = damaged(b"");
@@ -239,6 +262,7 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     let padded = damaged(&padded);
     assert!(padded.contains("a record does not parse"), "{padded}");
     std::fs::write(&records, &bytes).unwrap();
+    std::fs::write(&partial, &text).unwrap();
     let not_a_part = merge(&[&a0, out]);
     assert!(
         not_a_part.contains("partial.json: cannot read"),
@@ -442,10 +466,12 @@ fn a_merge_keeps_the_examples_a_single_run_keeps() {
 }
 
 /// Scores the tickets sample in `count` shards, edits shard `edited`'s partial.json with
-/// `edit`, and merges them: the run and the edited file's path.
+/// `edit` (signing it again when `signed`), and merges them: the run and the edited file's
+/// path.
 fn merge_with_edited_part(
     count: usize,
     edited: usize,
+    signed: bool,
     edit: impl FnOnce(&mut serde_json::Value),
 ) -> (crate::harness::Run, std::path::PathBuf) {
     let parts = tempdir();
@@ -462,7 +488,12 @@ fn merge_with_edited_part(
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
     edit(&mut json);
-    std::fs::write(&partial, json.to_string()).unwrap();
+    let text = if signed {
+        resign(&mut json)
+    } else {
+        json.to_string()
+    };
+    std::fs::write(&partial, text).unwrap();
     let out = tempdir();
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(String::as_str));
@@ -473,8 +504,9 @@ fn merge_with_edited_part(
 
 #[test]
 fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
-    let (run, partial) =
-        merge_with_edited_part(3, 0, |json| json["shard"]["index"] = serde_json::json!(5));
+    let (run, partial) = merge_with_edited_part(3, 0, true, |json| {
+        json["shard"]["index"] = serde_json::json!(5);
+    });
     run.assert_code(2);
     assert_eq!(
         run.stderr,
@@ -488,7 +520,7 @@ fn a_part_whose_shard_number_was_edited_is_refused_not_a_panic() {
 #[test]
 fn a_part_whose_sums_were_edited_is_refused() {
     // One more strict output than the shard has examples: a better-looking, impossible part.
-    let (run, partial) = merge_with_edited_part(2, 1, |json| {
+    let (run, partial) = merge_with_edited_part(2, 1, true, |json| {
         let strict = json["sums"]["validity"]["strict"].as_u64().unwrap();
         json["sums"]["validity"]["strict"] = serde_json::json!(strict + 1);
     });
@@ -497,6 +529,72 @@ fn a_part_whose_sums_were_edited_is_refused() {
         run.stderr,
         format!(
             "verdict: error: {}: its sums do not add up (shard 1/2 of 240 examples owns 120; the part counts 120 examples, 121 by validity tier, 0 missing): the part is damaged; score the shard again\n",
+            partial.display()
+        )
+    );
+}
+
+#[test]
+fn merge_refuses_a_part_whose_files_changed_after_it_was_written() {
+    let parts = tempdir();
+    let a0 = score_shard("datasets/basketball", "0/2", &parts.path().join("a0"));
+    let a1 = score_shard("datasets/basketball", "1/2", &parts.path().join("a1"));
+    let out = tempdir();
+    let out = out.path().to_str().unwrap();
+    let merge = || verdict(&["merge", &a0, &a1, "--quiet", "--out", out]);
+    let refused = |path: &Path, sizes: &str| {
+        let run = merge();
+        run.assert_code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "verdict: error: {}: does not match the checksum in partial.json{sizes}: the part was changed after it was written; score the shard again\n",
+                path.display()
+            )
+        );
+        assert!(
+            !Path::new(out).join("report.json").exists(),
+            "nothing is written from a changed part"
+        );
+    };
+    // One bit of one byte in the middle of the records: the same size, another report.
+    let records = Path::new(&a1).join("records.bin");
+    let bytes = std::fs::read(&records).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 1;
+    std::fs::write(&records, &flipped).unwrap();
+    refused(&records, "");
+    std::fs::write(&records, &bytes).unwrap();
+    // A line of the examples.jsonl lines repeated: the merged examples.jsonl would hold an
+    // example twice.
+    let lines = Path::new(&a0).join("lines.jsonl");
+    let text = std::fs::read_to_string(&lines).unwrap();
+    let first = text.lines().next().unwrap();
+    let doubled = format!("{first}\n{text}");
+    std::fs::write(&lines, &doubled).unwrap();
+    refused(
+        &lines,
+        &format!(" ({} bytes, {} when written)", doubled.len(), text.len()),
+    );
+    std::fs::write(&lines, &text).unwrap();
+    merge().assert_code(0);
+}
+
+#[test]
+fn a_part_whose_sums_were_edited_to_add_up_is_refused_by_its_checksum() {
+    // One strict output made invalid: a part whose counts still add up.
+    let (run, partial) = merge_with_edited_part(2, 1, false, |json| {
+        let validity = &mut json["sums"]["validity"];
+        let strict = validity["strict"].as_u64().unwrap();
+        let invalid = validity["invalid"].as_u64().unwrap();
+        validity["strict"] = serde_json::json!(strict - 1);
+        validity["invalid"] = serde_json::json!(invalid + 1);
+    });
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "verdict: error: {}: does not match its checksum: the part was changed after it was written; score the shard again\n",
             partial.display()
         )
     );

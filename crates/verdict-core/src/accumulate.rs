@@ -17,7 +17,7 @@ use crate::example::{ExampleScore, WORST_EXAMPLES};
 use crate::metrics::{AnlsTotals, Totals};
 use crate::objects::{ListCounts, PathCounts};
 use crate::resample::{ANLS_UNIT, NamedCounts};
-use crate::schema::ErrorTable;
+use crate::schema::{ErrorTable, UndecidedTable};
 
 /// The sums over a set of scored examples.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,10 @@ pub struct Accumulator {
     pub schema_checked: usize,
     /// Outputs valid against the schema.
     pub schema_valid: usize,
+    /// Outputs whose validity a pattern the regex engine could not finish left unknown.
+    pub schema_undecided: usize,
+    /// Those patterns.
+    pub undecided_table: UndecidedTable,
     /// Event and label totals.
     pub totals: Totals,
     /// ANLS* scores.
@@ -81,10 +85,14 @@ impl Accumulator {
             let reason = score.finish_reason.as_deref().unwrap_or("unspecified");
             *self.finish_reasons.entry(reason.to_owned()).or_default() += 1;
         }
-        if let Some(violations) = &score.violations {
-            self.schema_table.add_output(ordinal, violations);
+        if let Some(checked) = &score.schema {
+            self.schema_table.add_output(ordinal, checked.violations());
             self.schema_checked += 1;
-            self.schema_valid += usize::from(violations.is_empty());
+            self.schema_valid += usize::from(checked.is_valid());
+            if let Some(undecided) = checked.undecided() {
+                self.schema_undecided += 1;
+                self.undecided_table.add_output(ordinal, undecided);
+            }
         }
         if let Some(events) = &score.events {
             self.totals.add_events(events);
@@ -156,6 +164,8 @@ impl Accumulator {
         self.schema_table.merge(&other.schema_table);
         self.schema_checked += other.schema_checked;
         self.schema_valid += other.schema_valid;
+        self.schema_undecided += other.schema_undecided;
+        self.undecided_table.merge(&other.undecided_table);
         self.totals.merge(&other.totals);
         self.anls.merge(&other.anls);
         for (total, counts) in self.paths.iter_mut().zip(&other.paths) {

@@ -50,6 +50,28 @@ pub struct SchemaCounts {
     pub checked: usize,
     /// Outputs valid against the schema (the numerator of `summary.schema_valid`).
     pub valid: usize,
+    /// Outputs of `checked` whose validity is unknown: a pattern of the schema hit the regex
+    /// engine's backtracking limit on them. Neither valid nor invalid, and left out of
+    /// `summary.schema_valid`; absent when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecided: usize,
+    /// The patterns that left them undecided; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided_patterns: Vec<crate::schema::UndecidedRow>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl SchemaCounts {
+    /// A warning per pattern that left outputs undecided.
+    pub fn warnings(&self) -> Vec<String> {
+        self.undecided_patterns
+            .iter()
+            .map(crate::schema::UndecidedRow::warning)
+            .collect()
+    }
 }
 
 /// `repairs` in report.json.

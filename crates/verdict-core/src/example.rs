@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::outcome::{EventOutcome, LabelOutcome, label_at, score_events, seconds_to_us};
 use crate::repair::Repairs;
-use crate::schema::{Schema, Violation};
+use crate::schema::{Checked, Schema};
 use crate::spec::{FieldSpec, Spec};
 use crate::validity::{Output, Tier, classify};
 
@@ -32,9 +32,9 @@ pub struct ExampleScore {
     pub has_prediction: bool,
     /// The provider's finish reason, if a prediction gave one.
     pub finish_reason: Option<String>,
-    /// Schema violations of the scored output; `None` when there was no schema or no parsed
-    /// output to check.
-    pub violations: Option<Vec<Violation>>,
+    /// What the schema check found in the scored output; `None` when there was no schema or
+    /// no parsed output to check.
+    pub schema: Option<Checked>,
     /// The event outcome, when the spec has `[events]`.
     pub events: Option<EventOutcome>,
     /// The label outcome, when the spec has `label`.
@@ -119,7 +119,7 @@ impl<'a> Scorer<'a> {
         let output = answer.map(|a| a.output);
         let parsed = classify(output, self.spec.tool_calls);
         let value = parsed.scored_value(self.use_repaired);
-        let violations = self
+        let checked = self
             .schema
             .zip(value)
             .map(|(schema, value)| schema.check(value));
@@ -149,7 +149,7 @@ impl<'a> Scorer<'a> {
             repairs: parsed.repairs,
             has_prediction: answer.is_some(),
             finish_reason: answer.and_then(|a| a.finish_reason.map(str::to_owned)),
-            violations,
+            schema: checked,
             events,
             label,
             anls,
@@ -313,7 +313,7 @@ mod tests {
             repairs: Repairs::default(),
             has_prediction: true,
             finish_reason: None,
-            violations: None,
+            schema: None,
             events: None,
             label: Some(LabelOutcome {
                 expected: Some(expected.into()),

@@ -474,6 +474,68 @@ pub fn evaluate(
     Ok(results)
 }
 
+/// What a run's schema check could not decide, for settling the gates on schema compliance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UndecidedSchema {
+    /// Outputs whose schema validity is unknown (a pattern hit the regex engine's
+    /// backtracking limit).
+    pub outputs: usize,
+    /// `schema_valid` were every one of them invalid, and were every one valid; `None` for
+    /// gates that do not compare `schema_valid` itself with a threshold (paired baseline gates).
+    pub bounds: Option<(f64, f64)>,
+}
+
+/// Settles the gates on `schema_valid` (and its interval ends) of a run with `undecided`
+/// outputs, so that none passes or fails on them unseen. A gate comparing `schema_valid` with
+/// a threshold stands when it holds, or fails, at both bounds, with a note; when the bounds
+/// fall on both sides of the threshold it fails as undecided. Any other gate on it (an
+/// interval end, a paired baseline change) fails as undecided: no bound settles it.
+pub fn settle_undecided_schema(gates: &mut [GateResult], undecided: UndecidedSchema) {
+    if undecided.outputs == 0 {
+        return;
+    }
+    let n = undecided.outputs;
+    let why = format!(
+        "{n} output(s) could not be checked against the schema (a pattern hit the regex engine's backtracking limit)"
+    );
+    for gate in gates
+        .iter_mut()
+        .filter(|g| without_interval_end(&g.metric) == "schema_valid")
+    {
+        let bounds = undecided.bounds.filter(|_| gate.metric == "schema_valid");
+        let (passed, note) = match bounds {
+            Some((low, high)) => {
+                let (at_low, at_high) = (
+                    compare(gate.op, low, gate.threshold),
+                    compare(gate.op, high, gate.threshold),
+                );
+                if at_low == at_high {
+                    let outcome = if at_low { "holds" } else { "fails" };
+                    (
+                        at_low,
+                        format!(
+                            "{why}; the gate {outcome} whichever way they went (schema_valid {low:.4} if all were invalid, {high:.4} if all were valid)"
+                        ),
+                    )
+                } else {
+                    (
+                        false,
+                        format!(
+                            "undecided: {why}, and schema_valid is {low:.4} if all were invalid, {high:.4} if all were valid, on both sides of the threshold: the gate cannot pass"
+                        ),
+                    )
+                }
+            }
+            None => (
+                false,
+                format!("undecided: {why}, which no bound settles for this gate: it cannot pass"),
+            ),
+        };
+        gate.passed = passed;
+        gate.note = Some(note);
+    }
+}
+
 /// Non-inferiority gates against a baseline run: a headline metric passes when the lower end of
 /// the paired 95% interval of (current − baseline) is at least −max_drop.
 pub fn paired_baseline_gates(
@@ -759,6 +821,79 @@ mod tests {
             evaluate(&report(), &[], &[gate("event_f1.low>=0.7")], None).is_err(),
             "no intervals, no such metric"
         );
+    }
+
+    #[test]
+    fn gates_on_schema_valid_are_settled_by_the_outputs_the_check_could_not_decide() {
+        // 80 valid of 100 outputs, 10 undecided: schema_valid 80/90 = 0.889, between 0.80
+        // (all 10 invalid) and 0.90 (all valid).
+        let gates: Vec<Gate> = [
+            "schema_valid>=0.75",
+            "schema_valid>=0.85",
+            "schema_valid>=0.95",
+            "schema_valid.low>=0.5",
+            "json_valid>=0.5",
+        ]
+        .iter()
+        .map(|g| gate(g))
+        .collect();
+        let report = json!({
+            "summary": {"json_valid": 1.0, "schema_valid": 80.0 / 90.0},
+            "intervals": {"summary": {"schema_valid": {"low": 0.8, "high": 0.95}}}
+        });
+        let mut results = evaluate(&report, &[], &gates, None).unwrap();
+        let before: Vec<bool> = results.iter().map(|g| g.passed).collect();
+        assert_eq!(before, [true, true, false, true, true]);
+        let undecided = UndecidedSchema {
+            outputs: 10,
+            bounds: Some((0.80, 0.90)),
+        };
+        settle_undecided_schema(&mut results, undecided);
+        let after: Vec<(bool, Option<&str>)> = results
+            .iter()
+            .map(|g| (g.passed, g.note.as_deref()))
+            .collect();
+        let why = "10 output(s) could not be checked against the schema (a pattern hit the regex engine's backtracking limit)";
+        assert_eq!(
+            after,
+            [
+                (
+                    true,
+                    Some(&*format!(
+                        "{why}; the gate holds whichever way they went (schema_valid 0.8000 if all were invalid, 0.9000 if all were valid)"
+                    ))
+                ),
+                (
+                    false,
+                    Some(&*format!(
+                        "undecided: {why}, and schema_valid is 0.8000 if all were invalid, 0.9000 if all were valid, on both sides of the threshold: the gate cannot pass"
+                    ))
+                ),
+                (
+                    false,
+                    Some(&*format!(
+                        "{why}; the gate fails whichever way they went (schema_valid 0.8000 if all were invalid, 0.9000 if all were valid)"
+                    ))
+                ),
+                (
+                    false,
+                    Some(&*format!(
+                        "undecided: {why}, which no bound settles for this gate: it cannot pass"
+                    ))
+                ),
+                (true, None),
+            ]
+        );
+        // Nothing undecided: nothing changes.
+        let mut untouched = evaluate(&report, &[], &gates, None).unwrap();
+        settle_undecided_schema(
+            &mut untouched,
+            UndecidedSchema {
+                outputs: 0,
+                bounds: None,
+            },
+        );
+        assert_eq!(untouched, evaluate(&report, &[], &gates, None).unwrap());
     }
 
     #[test]

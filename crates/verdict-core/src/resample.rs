@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::example::ExampleScore;
 use crate::fields::Outcome;
+use crate::schema::Checked;
 use crate::spec::{Comparator, Spec};
 use crate::summary::{self, ClassSums, Sums, Task};
 use crate::validity::Tier;
@@ -64,7 +65,8 @@ const ANLS_E12: usize = 13;
 const ANLS_SCORED: usize = 14;
 const OUT_OF_SET: usize = 15;
 const OUT_OF_SET_EXPECTED: usize = 16;
-const FIXED: usize = 17;
+const SCHEMA_UNDECIDED: usize = 17;
+const FIXED: usize = 18;
 
 /// What the counters mean for one run: its labels and which metrics apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,7 +221,7 @@ pub type Counters = Vec<(u32, i64)>;
 
 /// One example's counters by name, as `examples.jsonl` stores them (`counts`), so a later run
 /// can be compared with this one example by example.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]
 pub struct NamedCounts {
     /// 1 if the output was strict JSON.
@@ -252,6 +254,41 @@ pub struct NamedCounts {
     pub anls_e12: i64,
     /// 1 if ANLS* was computed for the example.
     pub anls_scored: i64,
+    /// 1 if the schema check could not decide the output (a pattern hit the regex engine's
+    /// backtracking limit): left out of `schema_valid`'s denominator.
+    pub schema_undecided: i64,
+}
+
+/// Written by hand for one reason: `schema_undecided`, rare, is left out of `examples.jsonl`
+/// when 0 (lines keep their shape and size), but every field is written in a binary format
+/// such as a record's postcard, which reads fields by position.
+impl Serialize for NamedCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let undecided = !serializer.is_human_readable() || self.schema_undecided != 0;
+        let mut out = serializer.serialize_struct("NamedCounts", 15 + usize::from(undecided))?;
+        out.serialize_field("strict", &self.strict)?;
+        out.serialize_field("extracted", &self.extracted)?;
+        out.serialize_field("repaired", &self.repaired)?;
+        out.serialize_field("schema_valid", &self.schema_valid)?;
+        out.serialize_field("exact", &self.exact)?;
+        out.serialize_field("expected_events", &self.expected_events)?;
+        out.serialize_field("predicted_events", &self.predicted_events)?;
+        out.serialize_field("pairs", &self.pairs)?;
+        out.serialize_field("same_label_pairs", &self.same_label_pairs)?;
+        out.serialize_field("abs_dt_us", &self.abs_dt_us)?;
+        out.serialize_field("player_correct", &self.player_correct)?;
+        out.serialize_field("player_compared", &self.player_compared)?;
+        out.serialize_field("classes", &self.classes)?;
+        out.serialize_field("anls_e12", &self.anls_e12)?;
+        out.serialize_field("anls_scored", &self.anls_scored)?;
+        if undecided {
+            out.serialize_field("schema_undecided", &self.schema_undecided)?;
+        } else {
+            out.skip_field("schema_undecided")?;
+        }
+        out.end()
+    }
 }
 
 pub use crate::summary::ANLS_UNIT;
@@ -267,7 +304,13 @@ impl NamedCounts {
             Tier::Repaired => c.repaired = 1,
             _ => {}
         }
-        c.schema_valid = i64::from(score.violations.as_ref().is_some_and(Vec::is_empty));
+        c.schema_valid = i64::from(score.schema.as_ref().is_some_and(Checked::is_valid));
+        c.schema_undecided = i64::from(
+            score
+                .schema
+                .as_ref()
+                .is_some_and(|checked| checked.undecided().is_some()),
+        );
         if let Some(anls) = score.anls {
             c.anls_e12 = (anls * ANLS_UNIT).round() as i64;
             c.anls_scored = 1;
@@ -336,6 +379,7 @@ impl NamedCounts {
             (UNITS, 1),
             (ANLS_E12, self.anls_e12),
             (ANLS_SCORED, self.anls_scored),
+            (SCHEMA_UNDECIDED, self.schema_undecided),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0)
@@ -402,6 +446,7 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
         extracted: sum[EXTRACTED],
         repaired: sum[REPAIRED],
         schema_valid: sum[SCHEMA_VALID],
+        schema_undecided: sum[SCHEMA_UNDECIDED],
         classes: classes
             .iter()
             .map(|&(support, predicted, tp)| ClassSums {
@@ -734,6 +779,35 @@ mod tests {
         }
         assert!((mcnemar_exact(0, 0) - 1.0).abs() < f64::EPSILON);
         assert!(mcnemar_exact(5000, 5300) > 0.0);
+    }
+
+    #[test]
+    fn named_counts_write_schema_undecided_to_json_only_when_set_and_always_to_records() {
+        let plain = NamedCounts {
+            strict: 1,
+            ..NamedCounts::default()
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("schema_undecided"), "{json}");
+        assert!(
+            json.ends_with("\"anls_e12\":0,\"anls_scored\":0}"),
+            "{json}"
+        );
+        let undecided = NamedCounts {
+            schema_undecided: 1,
+            ..plain.clone()
+        };
+        let json = serde_json::to_string(&undecided).unwrap();
+        assert!(json.ends_with(",\"schema_undecided\":1}"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<NamedCounts>(&json).unwrap(),
+            undecided
+        );
+        // postcard reads fields by position: both round-trip.
+        for counts in [plain, undecided] {
+            let bytes = postcard::to_allocvec(&counts).unwrap();
+            assert_eq!(postcard::from_bytes::<NamedCounts>(&bytes).unwrap(), counts);
+        }
     }
 
     #[test]

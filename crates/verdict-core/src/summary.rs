@@ -53,6 +53,8 @@ pub struct Sums {
     pub repaired: i64,
     /// Outputs valid against the schema.
     pub schema_valid: i64,
+    /// Outputs the schema check could not decide, left out of `schema_valid`'s denominator.
+    pub schema_undecided: i64,
     /// Per class, in label order.
     pub classes: Vec<ClassSums>,
     /// Event pairs the matcher made, any label.
@@ -272,7 +274,7 @@ pub const SUMMARY_METRICS: [SummaryMetric; 22] = [
         baseline_gated: true,
         resampled: true,
         applies: |t| t.has_schema,
-        value: |s| ratio(s.schema_valid, s.examples),
+        value: |s| ratio(s.schema_valid, s.examples - s.schema_undecided),
     },
     SummaryMetric {
         name: "event_precision",
@@ -628,6 +630,17 @@ mod tests {
         close("json_valid", 0.8);
         close("json_recoverable", 0.9);
         close("schema_valid", 0.7);
+        // Two outputs the schema check could not decide: 7 valid of the 8 decided.
+        let undecided = Sums {
+            schema_undecided: 2,
+            ..sums()
+        };
+        let schema_valid = values(&task, &undecided, false)
+            .into_iter()
+            .find(|(n, _)| *n == "schema_valid")
+            .unwrap()
+            .1;
+        assert_eq!(schema_valid, Some(7.0 / 8.0));
         // Σtp 3, Σpredicted 5, Σsupport 6.
         close("event_precision", 3.0 / 5.0);
         close("event_recall", 3.0 / 6.0);

@@ -20,6 +20,9 @@ struct Line<'a> {
     finish_reason: Option<&'a str>,
     failure: Option<&'a str>,
     schema_errors: Vec<SchemaError<'a>>,
+    /// The pattern whose unfinished match left the output's schema validity unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema_undecided: Option<&'a verdict_core::schema::Undecided>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tp: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,15 +105,16 @@ fn line<'a>(
             _ => None,
         }),
         schema_errors: score
-            .violations
+            .schema
             .iter()
-            .flatten()
+            .flat_map(|checked| checked.violations())
             .map(|v| SchemaError {
                 path: &v.path,
                 keyword: &v.keyword,
                 message: &v.message,
             })
             .collect(),
+        schema_undecided: score.schema.as_ref().and_then(|c| c.undecided()),
         tp: events.map(|e| e.tp()),
         fp: events.map(|e| e.fp()),
         fn_: events.map(|e| e.fn_()),

@@ -106,7 +106,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let checked: Vec<(
         Tier,
         verdict_core::repair::Repairs,
-        Option<Vec<verdict_core::schema::Violation>>,
+        Option<verdict_core::schema::Checked>,
     )> = outputs
         .par_iter()
         .map(|(output, _)| {
@@ -121,6 +121,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let mut validity = Validity::default();
     let mut repairs = RepairCounts::default();
     let mut table = ErrorTable::default();
+    let mut undecided = verdict_core::schema::UndecidedTable::default();
     let mut counts = SchemaCounts {
         file: request.schema.as_ref().map(|s| s.display().to_string()),
         ..SchemaCounts::default()
@@ -128,12 +129,17 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     for (ordinal, (tier, r, violations)) in checked.iter().enumerate() {
         validity.add(*tier);
         repairs.add(*r);
-        if let Some(v) = violations {
-            table.add_output(ordinal, v);
+        if let Some(checked) = violations {
+            table.add_output(ordinal, checked.violations());
             counts.checked += 1;
-            counts.valid += usize::from(v.is_empty());
+            counts.valid += usize::from(checked.is_valid());
+            if let Some(u) = checked.undecided() {
+                counts.undecided += 1;
+                undecided.add_output(ordinal, u);
+            }
         }
     }
+    counts.undecided_patterns = undecided.into_rows();
     let mut finish_reasons = BTreeMap::new();
     for (_, reason) in &outputs {
         *finish_reasons
@@ -159,7 +165,11 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
             json_valid_strict: ratio(validity.strict),
             json_valid: ratio(validity.strict + validity.extracted),
             json_recoverable: ratio(validity.strict + validity.extracted + validity.repaired),
-            schema_valid: schema.as_ref().and_then(|_| ratio(counts.valid)),
+            // Outputs the check could not decide are neither valid nor invalid.
+            schema_valid: schema.as_ref().and_then(|_| {
+                let decided = n - counts.undecided;
+                (decided > 0).then(|| counts.valid as f64 / decided as f64)
+            }),
         },
         validity,
         repairs,
@@ -171,6 +181,15 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     };
     let json = serde_json::to_value(&report).map_err(|e| Error::Usage(e.to_string()))?;
     report.gates = evaluate(&json, &[], &request.gates, None)?;
+    let valid = report.schema.valid as f64;
+    let undecided = report.schema.undecided;
+    verdict_core::gate::settle_undecided_schema(
+        &mut report.gates,
+        verdict_core::gate::UndecidedSchema {
+            outputs: undecided,
+            bounds: Some((valid / n as f64, (valid + undecided as f64) / n as f64)),
+        },
+    );
     report.passed = report.gates.iter().all(|g| g.passed);
     Ok(report)
 }
@@ -212,8 +231,11 @@ pub fn console(report: &ValidationReport, path: &str) -> String {
             "  schema_valid        {}  ({}/{})",
             rate(s.schema_valid),
             report.schema.valid,
-            s.outputs
+            s.outputs - report.schema.undecided
         );
+        for warning in report.schema.warnings() {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
     }
     let _ = writeln!(
         out,

@@ -32,33 +32,34 @@ pub fn render(report: &Report, report_path: &str) -> String {
         s.orphan_predictions,
         s.failed_requests
     );
-    let counted = |n: usize| format!("({n}/{})", s.examples);
+    let counted = |n: usize| (n, s.examples);
     let rows = [
         (
             "json_valid_strict",
             s.get("json_valid_strict"),
-            Some(v.strict),
+            Some(counted(v.strict)),
         ),
         (
             "json_valid",
             s.get("json_valid"),
-            Some(v.strict + v.extracted),
+            Some(counted(v.strict + v.extracted)),
         ),
         (
             "json_recoverable",
             s.get("json_recoverable"),
-            Some(v.strict + v.extracted + v.repaired),
+            Some(counted(v.strict + v.extracted + v.repaired)),
         ),
+        // Outputs the schema check could not decide are out of its denominator.
         (
             "schema_valid",
             s.get("schema_valid"),
-            Some(report.schema.valid),
+            Some((report.schema.valid, s.examples - report.schema.undecided)),
         ),
     ];
     for (name, value, count) in rows {
         let count = count
             .filter(|_| value.is_some())
-            .map(counted)
+            .map(|(n, of)| format!("({n}/{of})"))
             .unwrap_or_default();
         let ci = format_interval(report.interval(name), 3);
         let _ = writeln!(out, "  {name:<22} {:>6}  {ci:<15} {count}", rate(value));

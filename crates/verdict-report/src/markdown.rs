@@ -118,7 +118,8 @@ pub fn render(report: &Report) -> String {
         s.failed_requests,
         public_path(&report.run.expected)
     );
-    let warnings = report.spec_coverage.warnings();
+    let mut warnings = report.spec_coverage.warnings();
+    warnings.extend(report.schema.warnings());
     for warning in &warnings {
         let _ = writeln!(out, "> **Warning:** {}", cell(warning));
     }

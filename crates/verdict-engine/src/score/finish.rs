@@ -11,7 +11,9 @@ use super::request::ScoreRequest;
 use verdict_core::accumulate::Accumulator;
 use verdict_core::coverage::{Coverage, SpecCoverage, unseen_labels};
 use verdict_core::error::{Error, Result};
-use verdict_core::gate::{Baseline, evaluate, paired_baseline_gates};
+use verdict_core::gate::{
+    Baseline, UndecidedSchema, evaluate, paired_baseline_gates, settle_undecided_schema,
+};
 use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
 use verdict_core::resample::{
@@ -91,6 +93,7 @@ pub fn finish(
         ));
     }
     warnings.extend(report.spec_coverage.warnings());
+    warnings.extend(report.schema.warnings());
     let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
         warnings.push(format!(
             "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
@@ -346,6 +349,7 @@ fn summary_sums(
         extracted: count(acc.validity.extracted),
         repaired: count(acc.validity.repaired),
         schema_valid: count(acc.schema_valid),
+        schema_undecided: count(acc.schema_undecided),
         classes: class_sums,
         out_of_set_predicted,
         out_of_set_expected,
@@ -386,6 +390,8 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         file: spec.schema.as_deref().map(display),
         checked: acc.schema_checked,
         valid: acc.schema_valid,
+        undecided: acc.schema_undecided,
+        undecided_patterns: acc.undecided_table.clone().into_rows(),
     };
     let totals = &acc.totals;
     let anls = acc.anls.stats();
@@ -503,6 +509,15 @@ pub(super) fn apply_gates(
     let json = serde_json::to_value(&*report)
         .map_err(|e| Error::Usage(format!("cannot evaluate gates: {e}")))?;
     report.gates = evaluate(&json, &spec.gates, &request.gates, baseline)?;
+    let undecided = report.schema.undecided;
+    let (valid, n) = (report.schema.valid as f64, report.summary.examples as f64);
+    settle_undecided_schema(
+        &mut report.gates,
+        UndecidedSchema {
+            outputs: undecided,
+            bounds: Some((valid / n, (valid + undecided as f64) / n)),
+        },
+    );
     if let Some(baseline) = baseline
         && let Some(before) = &baseline.run
     {
@@ -519,9 +534,16 @@ pub(super) fn apply_gates(
             examples: examples.to_vec(),
         };
         let comparison = verdict_core::compare::compare(before, &now, replicates, request.seed)?;
-        report
-            .gates
-            .extend(paired_baseline_gates(baseline, &comparison));
+        let mut paired = paired_baseline_gates(baseline, &comparison);
+        let bounds = None;
+        settle_undecided_schema(
+            &mut paired,
+            UndecidedSchema {
+                outputs: undecided,
+                bounds,
+            },
+        );
+        report.gates.extend(paired);
     }
     report.passed = report.gates.iter().all(|g| g.passed);
     if let Some(baseline) = baseline {

@@ -106,10 +106,9 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
 
 /// Finishes a run from the partial states of all its shards.
 pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
-    let threads = whole_run.threads;
+    let pool = pool(whole_run.threads)?;
     let (request, spec, mut parts, expected_sha256) =
-        crate::score::shard::load_parts(dirs, whole_run)?;
-    let pool = pool(threads)?;
+        pool.install(|| crate::score::shard::load_parts(dirs, whole_run))?;
     let mut scored = finish(&request, &spec, &mut parts, &pool, &())?;
     scored.report.run.expected_sha256 = Some(expected_sha256);
     Ok(scored)

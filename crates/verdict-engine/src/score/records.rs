@@ -7,12 +7,14 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::request::Shard;
 use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::error::{Error, Result};
 use verdict_input::index::BATCH_LINES;
 use verdict_input::join::JoinedBy;
+use verdict_input::spill::Written;
 use verdict_report::Kept;
 
 /// A scored part of a run: the sums, and the per-example records and `examples.jsonl` lines in
@@ -35,12 +37,24 @@ pub struct Part {
     pub records: PathBuf,
     /// The `examples.jsonl` lines of the part's examples.
     pub lines: PathBuf,
+    /// A shard's: the size and digest of its records and lines files as written, which the
+    /// merge checks before it reads them.
+    pub written: Option<PartFiles>,
     /// Each input file read (the expected file, then every prediction file the paths expand
     /// to) and its size in bytes before it was read.
     pub inputs: Vec<(PathBuf, u64)>,
     /// The order of `examples.jsonl`, kept while scoring by a run that is not a shard, so
     /// that finishing reads the records back only when something else needs them.
     pub line_order: Option<LineOrder>,
+}
+
+/// The size and SHA-256 of each file a shard writes beside its `partial.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartFiles {
+    /// [`RECORDS_FILE`].
+    pub records: Written,
+    /// [`LINES_FILE`].
+    pub lines: Written,
 }
 
 /// The order to write `examples.jsonl` in and where each line lies in its part's lines file:

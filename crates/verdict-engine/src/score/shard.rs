@@ -5,16 +5,18 @@
 //!
 //! A partial state directory holds `partial.json` (the settings, the sums, the worst examples),
 //! `records.bin` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
-//! written last, so a directory that has one is complete.
+//! written last, so a directory that has one is complete; it records the size and SHA-256 of
+//! the other two, which the merge checks before it reads them.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::records::{LINES_FILE, Part, RECORDS_FILE};
+use super::records::{LINES_FILE, Part, PartFiles, RECORDS_FILE};
 use super::request::{ScoreRequest, Shard, WholeRun};
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
@@ -27,7 +29,9 @@ pub const PARTIAL_JSON: &str = "partial.json";
 /// Bumped whenever the partial state's meaning changes; parts of different formats never merge.
 /// 5: exact match judges the whole answer in every mode, counted by the accumulator.
 /// 6: the counts of the spec-coverage check (spec values checked against the data).
-const FORMAT: u32 = 6;
+/// 7: the size and SHA-256 of the records and lines files; the sums count the outputs the
+/// schema check could not decide.
+const FORMAT: u32 = 7;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.
@@ -113,31 +117,64 @@ pub fn digest_inputs(files: &[(PathBuf, u64)], stop: &AtomicBool) -> Result<Vec<
     let mut buffer = vec![0; 1 << 20];
     files
         .iter()
-        .map(|(path, _)| {
-            let cannot_read = |e| Error::io(path, "cannot read", e);
-            let mut file = std::fs::File::open(path).map_err(cannot_read)?;
-            let mut hasher = Sha256::new();
-            let mut size = 0u64;
-            loop {
-                if stop.load(Ordering::Relaxed) {
-                    return Err(Error::Usage("the digest was stopped".into()));
-                }
-                let read = match file.read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(read) => read,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(cannot_read(e)),
-                };
-                hasher.update(&buffer[..read]);
-                size += read as u64;
-            }
-            Ok(InputFile {
-                path: path.clone(),
-                size,
-                sha256: verdict_input::hex(&hasher.finalize()),
-            })
-        })
+        .map(|(path, _)| digest_file(path, stop, &mut buffer))
         .collect()
+}
+
+/// Reads `path` through, in pieces of `buffer`'s size, and gives its size and digest; stops
+/// with an error once `stop` is set.
+fn digest_file(path: &Path, stop: &AtomicBool, buffer: &mut [u8]) -> Result<InputFile> {
+    let cannot_read = |e| Error::io(path, "cannot read", e);
+    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Usage("the digest was stopped".into()));
+        }
+        let read = match file.read(buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot_read(e)),
+        };
+        hasher.update(&buffer[..read]);
+        size += read as u64;
+    }
+    Ok(InputFile {
+        path: path.to_path_buf(),
+        size,
+        sha256: verdict_input::hex(&hasher.finalize()),
+    })
+}
+
+/// Fails unless each of a part's files in `dir` is the file the shard wrote: of the size and
+/// SHA-256 its `partial.json` records. A line duplicated in the lines file, or a byte changed
+/// in the records, would otherwise become a confident report (or a corrupt examples.jsonl).
+fn verify_part_files(dir: &Path, written: &PartFiles) -> Result<()> {
+    let mut buffer = vec![0; 1 << 20];
+    let go = AtomicBool::new(false);
+    for (name, expected) in [
+        (RECORDS_FILE, &written.records),
+        (LINES_FILE, &written.lines),
+    ] {
+        let path = dir.join(name);
+        let found = digest_file(&path, &go, &mut buffer)?;
+        if (found.size, &found.sha256) != (expected.size, &expected.sha256) {
+            let size = if found.size == expected.size {
+                String::new()
+            } else {
+                format!(" ({} bytes, {} when written)", found.size, expected.size)
+            };
+            return Err(Error::Path {
+                path,
+                message: format!(
+                    "does not match the checksum in {PARTIAL_JSON}{size}: the part was changed after it was written; score the shard again"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Fails unless the input files a shard listed when it began (`at_start`, with their sizes)
@@ -194,6 +231,8 @@ pub fn check_unchanged(
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     format: u32,
+    /// SHA-256 of the file's text with this field empty (see [`sign`]).
+    sha256: String,
     verdict: String,
     shard: Shard,
     settings: Settings,
@@ -202,12 +241,17 @@ struct Header {
     first_orphan: Option<String>,
     joined_by: JoinedBy,
     sums: Accumulator,
+    files: PartFiles,
 }
 
 /// Moves a scored part's files into `dir` and writes its `partial.json`, last. An older
 /// `partial.json` goes first, so a directory never pairs it with the new records.
 pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf> {
     let shard = part.shard.expect("only sharded runs write partial state");
+    let files = part
+        .written
+        .clone()
+        .expect("a shard digests the files it writes");
     let stale = dir.join(PARTIAL_JSON);
     match std::fs::remove_file(&stale) {
         Ok(()) => {}
@@ -220,6 +264,7 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
     }
     let header = Header {
         format: FORMAT,
+        sha256: String::new(),
         verdict: env!("CARGO_PKG_VERSION").into(),
         shard,
         settings,
@@ -228,10 +273,32 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
         first_orphan: part.first_orphan.clone(),
         joined_by: part.joined_by,
         sums: part.acc.clone(),
+        files,
     };
     let mut json = serde_json::to_string(&header).expect("a partial state serializes");
     json.push('\n');
-    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &json)
+    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &sign(&json))
+}
+
+/// A header's `sha256` field, empty: the first such field of its text.
+const UNSIGNED: &str = "\"sha256\":\"\"";
+
+/// `unsigned` (a header's text, its `sha256` empty) with the digest of its bytes in that
+/// field. The digest is of the text as written, never of a parse of it, so that nothing in
+/// the sums (a float parsed back a bit off) can make a part fail its own check.
+fn sign(unsigned: &str) -> String {
+    let digest = verdict_input::hex(&Sha256::digest(unsigned.as_bytes()));
+    unsigned.replacen(UNSIGNED, &format!("\"sha256\":\"{digest}\""), 1)
+}
+
+/// Whether `text`, a partial state whose `sha256` field holds `digest`, is the text that was
+/// signed: the digest put back to empty gives the text it is the digest of.
+fn signed_as_written(text: &str, digest: &str) -> bool {
+    let field = format!("\"sha256\":\"{digest}\"");
+    text.contains(&field)
+        && verdict_input::hex(&Sha256::digest(
+            text.replacen(&field, UNSIGNED, 1).as_bytes(),
+        )) == digest
 }
 
 fn read_header(dir: &Path) -> Result<Header> {
@@ -266,12 +333,21 @@ fn read_header(dir: &Path) -> Result<Header> {
         });
     }
     let header: Header = serde_json::from_str(&text).map_err(not_a_part)?;
+    // Sums edited by hand may still add up: any change to the text is refused.
+    if !signed_as_written(&text, &header.sha256) {
+        return Err(Error::Path {
+            path,
+            message: "does not match its checksum: the part was changed after it was written; score the shard again".into(),
+        });
+    }
     Ok(header)
 }
 
-/// Reads the parts in `dirs`, checks they are the N shards of one run, and returns the run's
-/// request (with the gates, baseline and threads of the merge), its spec, the parts in
-/// shard order and the SHA-256 of the expected file the shards read.
+/// Reads the parts in `dirs`, checks they are the N shards of one run and that each part's
+/// files are the ones its shard wrote (on the current rayon pool, a part at a time on each
+/// thread), and returns the run's request (with the gates, baseline and threads of the
+/// merge), its spec, the parts in shard order and the SHA-256 of the expected file the shards
+/// read.
 pub fn load_parts(
     dirs: &[PathBuf],
     whole_run: WholeRun,
@@ -352,6 +428,12 @@ pub fn load_parts(
         }
         slots[h.shard.index] = Some(entry);
     }
+    // Every part is read through; the first changed one on the command line is named.
+    let verified: Vec<Result<()>> = headers
+        .par_iter()
+        .map(|(dir, h)| verify_part_files(dir, &h.files))
+        .collect();
+    verified.into_iter().collect::<Result<()>>()?;
     let s = &first.settings;
     // The shards agree on their inputs (checked above), the expected file's digest first.
     let expected_sha256 = s
@@ -400,6 +482,7 @@ pub fn load_parts(
                 joined_by: h.joined_by,
                 records: dir.join(RECORDS_FILE),
                 lines: dir.join(LINES_FILE),
+                written: Some(h.files.clone()),
                 inputs: h
                     .settings
                     .inputs
@@ -416,6 +499,24 @@ pub fn load_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_partial_state_is_told_from_any_change_to_its_text() {
+        let unsigned = "{\"format\":7,\"sha256\":\"\",\"sums\":{\"examples\":2,\"sha256\":\"\"}}\n";
+        let signed = sign(unsigned);
+        // SHA-256 of `unsigned`, as `sha256sum` prints it; only the first field is filled.
+        let digest = "f338956e2f87389cd1d47582eb7b96475a6ae9eb604c8f666b5484b8a078b135";
+        assert_eq!(
+            signed,
+            unsigned.replacen("\"sha256\":\"\"", &format!("\"sha256\":\"{digest}\""), 1)
+        );
+        assert!(signed_as_written(&signed, digest));
+        let edited = signed.replace("\"examples\":2", "\"examples\":3");
+        assert!(!signed_as_written(&edited, digest));
+        let pretty = signed.replace(",", ", ");
+        assert!(!signed_as_written(&pretty, digest));
+        assert!(!signed_as_written(unsigned, ""));
+    }
 
     #[test]
     fn digests_tell_files_of_one_size_apart_and_changes_during_a_run_are_refused() {

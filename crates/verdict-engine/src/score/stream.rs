@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::{Phase, Progress};
 use rayon::prelude::*;
 
-use super::records::{LINES_FILE, LineOrder, Part, RECORDS_FILE};
+use super::records::{LINES_FILE, LineOrder, Part, PartFiles, RECORDS_FILE};
 use super::request::{ScoreRequest, input_sizes};
 use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::anls::Patterns;
@@ -189,9 +189,18 @@ pub(super) fn score_part_in_batches(
     Err(unjoinable(request, &index)?)
 }
 
-pub(super) fn create(dir: &Path, name: &str) -> Result<(PathBuf, BackgroundWriter)> {
+/// Creates `dir/name` for writing; `digested` for a file checked when it is read back.
+pub(super) fn create(
+    dir: &Path,
+    name: &str,
+    digested: bool,
+) -> Result<(PathBuf, BackgroundWriter)> {
     let path = dir.join(name);
-    let writer = BackgroundWriter::create(&path)?;
+    let writer = if digested {
+        BackgroundWriter::create_digested(&path)?
+    } else {
+        BackgroundWriter::create(&path)?
+    };
     Ok((path, writer))
 }
 
@@ -241,8 +250,11 @@ pub(super) fn stream_expected(
     let players = player_fields(spec);
     let coverage = Coverage::new(spec);
     let mut acc = Accumulator::new(spec.paths.len(), spec.lists.len());
-    let (records_path, mut records) = create(dir, RECORDS_FILE)?;
-    let (lines_path, mut lines) = create(dir, LINES_FILE)?;
+    // A shard's files are read back by a merge, maybe elsewhere and much later: their digests
+    // let it tell a changed part from the one written.
+    let digested = request.shard.is_some();
+    let (records_path, mut records) = create(dir, RECORDS_FILE, digested)?;
+    let (lines_path, mut lines) = create(dir, LINES_FILE, digested)?;
     let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
     let mut first_example: Option<(Location, String)> = None;
     let mut claimed_any = false;
@@ -419,8 +431,10 @@ pub(super) fn stream_expected(
         }
         Ok(())
     })?;
-    records.finish()?;
-    lines.finish()?;
+    let written = match (records.finish()?, lines.finish()?) {
+        (Some(records), Some(lines)) => Some(PartFiles { records, lines }),
+        _ => None,
+    };
     if let Some(line_order) = &mut line_order {
         line_order.shrink();
     }
@@ -448,6 +462,7 @@ pub(super) fn stream_expected(
         joined_by: kind,
         records: records_path,
         lines: lines_path,
+        written,
         inputs: Vec::new(),
         line_order,
     })
