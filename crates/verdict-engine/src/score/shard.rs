@@ -4,8 +4,8 @@
 //! counts per distinct value, and records are read back in expected-file order.
 //!
 //! A partial state directory holds `partial.json` (the settings, the sums, the worst examples),
-//! `records.bin` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
-//! written last, so a directory that has one is complete.
+//! `records.bin` and `lines.jsonl` (per example, in expected-file order). The three are moved
+//! into place as one set, `partial.json` last, so a directory holds one part whole.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ use super::records::{LINES_FILE, Part, RECORDS_FILE};
 use super::request::{ScoreRequest, Shard, WholeRun};
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
+use verdict_core::output::Staged;
 use verdict_core::spec::Spec;
 use verdict_input::join::{JoinMode, JoinedBy};
 
@@ -204,20 +205,15 @@ struct Header {
     sums: Accumulator,
 }
 
-/// Moves a scored part's files into `dir` and writes its `partial.json`, last. An older
-/// `partial.json` goes first, so a directory never pairs it with the new records.
-pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf> {
+/// The files of a part, in the order they are moved into place.
+pub const PART_FILES: [&str; 3] = [RECORDS_FILE, LINES_FILE, PARTIAL_JSON];
+
+/// Moves a scored part's files into `set` (staged with [`PART_FILES`]) and writes its
+/// `partial.json`. Returns where `partial.json` will be.
+pub fn write_part(set: &mut Staged<'_>, settings: Settings, part: &Part) -> Result<PathBuf> {
     let shard = part.shard.expect("only sharded runs write partial state");
-    let stale = dir.join(PARTIAL_JSON);
-    match std::fs::remove_file(&stale) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&stale, "cannot replace", e)),
-    }
-    for (from, name) in [(&part.records, RECORDS_FILE), (&part.lines, LINES_FILE)] {
-        let to = dir.join(name);
-        std::fs::rename(from, &to).map_err(|e| Error::io(&to, "cannot write", e))?;
-    }
+    set.adopt(RECORDS_FILE, &part.records)?;
+    set.adopt(LINES_FILE, &part.lines)?;
     let header = Header {
         format: FORMAT,
         verdict: env!("CARGO_PKG_VERSION").into(),
@@ -231,7 +227,7 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
     };
     let mut json = serde_json::to_string(&header).expect("a partial state serializes");
     json.push('\n');
-    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &json)
+    set.write(PARTIAL_JSON, &json)
 }
 
 fn read_header(dir: &Path) -> Result<Header> {
