@@ -52,6 +52,11 @@ fn a_directory_where_a_report_file_goes_is_refused_before_anything_is_written() 
         write(&before, "notes.txt", "mine");
         let old = listing(out.path());
         let run = score_into(out.path(), &["datasets/basketball"]);
+        assert_eq!(
+            listing(out.path()),
+            old,
+            "nothing of the new set is written"
+        );
         run.assert_code(2);
         assert_eq!(
             run.stderr,
@@ -59,11 +64,6 @@ fn a_directory_where_a_report_file_goes_is_refused_before_anything_is_written() 
                 "verdict: error: {}: a directory where this run writes its {name}: move it away and run again (nothing was written)\n",
                 before.display()
             )
-        );
-        assert_eq!(
-            listing(out.path()),
-            old,
-            "nothing of the new set is written"
         );
         std::fs::remove_dir_all(&before).unwrap();
     }
@@ -120,6 +120,7 @@ fn a_write_that_fails_part_way_keeps_the_earlier_set_whole() {
             .unwrap()
     };
     let failed = limited(out.path());
+    assert_eq!(listing(out.path()), old, "the earlier set, whole");
     assert_eq!(failed.status.code(), Some(2), "{failed:?}");
     assert_eq!(
         String::from_utf8_lossy(&failed.stderr),
@@ -128,7 +129,6 @@ fn a_write_that_fails_part_way_keeps_the_earlier_set_whole() {
             out.path().join("report.html").display()
         )
     );
-    assert_eq!(listing(out.path()), old, "the earlier set, whole");
     // The same run without the limit writes a report.html beyond it, and the rest within it.
     let fresh = tempdir();
     score_into(

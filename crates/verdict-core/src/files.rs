@@ -30,12 +30,14 @@ fn shown_path(path: &Path) -> std::borrow::Cow<'_, str> {
 /// that keeps any further set from being moved into place. Reports already in place stay as
 /// they are.
 pub fn abandon_writes() -> crate::output::Abandoned {
-    let held = crate::output::abandon();
     let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
     for path in scratch.drain(..) {
         let _ = std::fs::remove_dir_all(path);
     }
-    held
+    drop(scratch);
+    // After the scratch: a shard's is inside the output directory, which is removed if the
+    // run created it and nothing else is left in it.
+    crate::output::abandon()
 }
 
 /// Scratch directories of runs in progress, for [`abandon_writes`] to remove.
