@@ -10,13 +10,14 @@ use verdict_core::compare::{Run, check_same_expected, compare, leaderboard, main
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
+use verdict_core::output::OutputDir;
 use verdict_core::resample::{ClusterBy, MAX_REPLICATES, MAX_THREADS};
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
 use verdict_report::comparison::{self, Outcome};
-use verdict_report::{ExamplesOutput, Kept, console, markdown, write_all, write_atomic};
+use verdict_report::{ExamplesOutput, Kept, REPORT_FILES, console, markdown, write_all};
 
 /// `eprintln!` for lines that may quote the data (labels, ids, provider messages): made safe
 /// for a terminal or a CI log first.
@@ -376,8 +377,13 @@ fn run_curves(args: CurvesArgs) -> Result<u8> {
         metric: args.metric,
         gates: args.gates,
     };
+    let mut dir = OutputDir::lock(&args.out)?;
+    dir.check(&curves::render::CURVES_FILES)?;
     let analysed = curves::analyse(&request)?;
-    let path = curves::render::write_all(&args.out, &analysed)?;
+    let mut set = dir.stage(&curves::render::CURVES_FILES)?;
+    let path = curves::render::write_all(&mut set, &analysed)?;
+    set.commit()?;
+    drop(dir);
     if !args.quiet {
         print_stdout(&curves::render::console(
             &analysed,
@@ -488,28 +494,40 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     }
 
     let progress = Bar::for_run(args.quiet);
-    // Checked before the scoring too, so a long run is not refused only at its end.
-    let default = match &args.out {
-        Some(_) => None,
-        None => Some(default_out(&load_spec(&request)?.0.name)),
+    let given = args.out.is_some();
+    let out = match args.out {
+        Some(out) => out,
+        None => default_out(&load_spec(&request)?.0.name),
     };
-    let out = args.out.as_deref().map_or_else(
-        || Out::Default(default.as_deref().unwrap_or(Path::new("reports"))),
-        Out::Given,
-    );
+    // Checked before the scoring too, so a long run is not refused only at its end.
     check_out(
-        out,
+        if given {
+            Out::Given(&out)
+        } else {
+            Out::Default(&out)
+        },
         &Inputs::of_paths(&request.spec, &request.expected, &request.predictions),
         request.baseline.as_deref(),
     )?;
+    // Held from here to the end, so that a second run into the same directory is refused
+    // before it scores rather than after.
+    let dir = OutputDir::lock(&out)?;
+    dir.check(&report_set())?;
     let scored = score(&request, &progress)?;
     write_scored(
         &scored,
-        args.out,
+        dir,
+        given,
         request.baseline.as_deref(),
         args.quiet,
         &progress,
     )
+}
+
+/// The files of a run's report set: the record of its inputs first, so that a report.json is
+/// never beside an older run's.
+fn report_set() -> Vec<&'static str> {
+    std::iter::once(INPUTS_FILE).chain(REPORT_FILES).collect()
 }
 
 /// `reports/<name>/`, where a run writes when not given `--out`.
@@ -530,54 +548,72 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         threads: args.threads.map(usize::from),
         examples: args.examples.output()?,
     };
-    if let (Some(out), Some(baseline)) = (&args.out, &whole_run.baseline) {
+    let mut locked = None;
+    if let Some(out) = &args.out {
         // Before the merge, which reads every part: the inputs are checked once it is done.
-        check_baseline(Out::Given(out), baseline)?;
+        if let Some(baseline) = &whole_run.baseline {
+            check_baseline(Out::Given(out), baseline)?;
+        }
+        let dir = OutputDir::lock(out)?;
+        dir.check(&report_set())?;
+        locked = Some(dir);
     }
     let baseline = whole_run.baseline.clone();
     let scored = verdict_engine::score::merge(&args.parts, whole_run)?;
+    // The default directory is known once the merge has read the spec's name.
+    let dir = match locked {
+        Some(dir) => dir,
+        None => OutputDir::lock(&default_out(&scored.report.run.name))?,
+    };
     write_scored(
         &scored,
-        args.out,
+        dir,
+        args.out.is_some(),
         baseline.as_deref(),
         args.quiet,
         &Bar::new(false),
     )
 }
 
-/// Writes a finished run's reports, prints its summary and gate failures, and gives the exit
-/// code.
+/// Writes a finished run's reports into `dir` (given with `--out` or not) as one set, prints
+/// its summary and gate failures, and gives the exit code.
 fn write_scored(
     scored: &verdict_engine::score::Scored,
-    out: Option<PathBuf>,
+    mut dir: OutputDir,
+    given: bool,
     baseline: Option<&Path>,
     quiet: bool,
     bar: &Bar,
 ) -> Result<u8> {
     bar.clear();
     let report = &scored.report;
-    let default = default_out(&report.run.name);
-    let out = out.as_deref().map_or(Out::Default(&default), Out::Given);
+    let out = dir.path().to_path_buf();
+    // Again under the lock: what the directory holds now is what the set replaces.
     check_out(
-        out,
+        if given {
+            Out::Given(&out)
+        } else {
+            Out::Default(&out)
+        },
         &Inputs::of_run(&report.run).located(&scored.located),
         baseline,
     )?;
     for warning in &scored.warnings {
         eprintln_safe!("verdict: warning: {warning}");
     }
-    let out = match out {
-        Out::Given(dir) | Out::Default(dir) => dir,
-    };
-    // Before the reports, so that a report.json is never beside an older run's record.
-    write_atomic(out, INPUTS_FILE, &format!("{}\n", scored.located))?;
+    let mut set = dir.stage(&report_set())?;
+    set.write(INPUTS_FILE, &format!("{}\n", scored.located))?;
     let kept = report.run.examples.kept;
     bar.writing(scored.examples.bytes());
-    let written = write_all(out, report, &mut |w| {
+    let written = write_all(&mut set, report, &mut |w| {
         scored.examples.write_to(&mut bar.counting(w), kept)
     });
+    // Before the move into place: an interrupt during it waits for it, and must not then say
+    // that the earlier reports were kept.
     bar.clear();
     let path = written?;
+    set.commit()?;
+    drop(dir);
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append_step_summary(Path::new(&summary), &markdown::render(report));
     }
@@ -605,14 +641,19 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
         repair: args.repair,
         gates: args.gates,
     };
-    let report = verdict_engine::validate::validate(&request)?;
     let out = args
         .out
         .unwrap_or_else(|| Path::new("reports").join("validate"));
+    let mut dir = OutputDir::lock(&out)?;
+    dir.check(&[VALIDATION_JSON])?;
+    let report = verdict_engine::validate::validate(&request)?;
     let mut json =
         serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
-    let path = write_atomic(&out, "validation.json", &json)?;
+    let mut set = dir.stage(&[VALIDATION_JSON])?;
+    let path = set.write(VALIDATION_JSON, &json)?;
+    set.commit()?;
+    drop(dir);
     if !args.quiet {
         print_stdout(&verdict_engine::validate::console(
             &report,
@@ -640,7 +681,23 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
     })
 }
 
+/// The file `verdict validate` writes.
+const VALIDATION_JSON: &str = "validation.json";
+
+/// The files `verdict compare` writes, `compare.json` last.
+const COMPARE_FILES: [&str; 3] = [
+    comparison::COMPARE_MD,
+    comparison::COMPARE_HTML,
+    comparison::COMPARE_JSON,
+];
+
 fn run_compare(args: CompareArgs) -> Result<u8> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join("compare"));
+    let mut dir = OutputDir::lock(&out)?;
+    dir.check(&COMPARE_FILES)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(usize::from(n));
@@ -698,19 +755,15 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             )?)
         })
     })?;
-    let out = args
-        .out
-        .unwrap_or_else(|| Path::new("reports").join("compare"));
     let mut json =
         serde_json::to_string_pretty(&outcome).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
-    write_atomic(
-        &out,
-        comparison::COMPARE_MD,
-        &comparison::markdown(&outcome),
-    )?;
-    write_atomic(&out, comparison::COMPARE_HTML, &comparison::html(&outcome))?;
-    let path = write_atomic(&out, comparison::COMPARE_JSON, &json)?;
+    let mut set = dir.stage(&COMPARE_FILES)?;
+    set.write(comparison::COMPARE_MD, &comparison::markdown(&outcome))?;
+    set.write(comparison::COMPARE_HTML, &comparison::html(&outcome))?;
+    let path = set.write(comparison::COMPARE_JSON, &json)?;
+    set.commit()?;
+    drop(dir);
     if !args.quiet {
         print_stdout(&format!(
             "{}report: {}\n",

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `verdict` binary on fixtures. One test binary for the whole
 //! suite, to keep link time down on small CI machines.
 
+mod all_or_nothing;
 mod bad_inputs;
 mod browser;
 mod compare;

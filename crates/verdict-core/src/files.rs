@@ -1,7 +1,6 @@
-//! Files a person or a CI job reads: paths shown without where the checkout lives, and atomic
-//! writes, so a reader never sees half a file and an interrupted run leaves no temporary file.
+//! Files a person or a CI job reads, and a run's scratch space: paths shown without where the
+//! checkout lives, and scratch directories that no run, however it ends, leaves behind.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -26,23 +25,19 @@ fn shown_path(path: &Path) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Temporary files being written by [`write_atomic`], so that an interrupted run can remove
-/// them: a signal ends the process without running destructors.
-static IN_FLIGHT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// For an interrupt handler about to end the process: removes every temporary file
-/// [`write_atomic`] is writing and returns a guard that keeps any further write from being
-/// started or renamed into place. Reports already in place stay as they are.
-pub fn abandon_writes() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-    for path in in_flight.drain(..) {
-        let _ = std::fs::remove_file(path);
-    }
+/// For an interrupt handler about to end the process: removes the scratch directories and
+/// every report set not yet moved into place ([`crate::output::abandon`]), and returns a guard
+/// that keeps any further set from being moved into place. Reports already in place stay as
+/// they are.
+pub fn abandon_writes() -> crate::output::Abandoned {
     let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
     for path in scratch.drain(..) {
         let _ = std::fs::remove_dir_all(path);
     }
-    in_flight
+    drop(scratch);
+    // After the scratch: a shard's is inside the output directory, which is removed if the
+    // run created it and nothing else is left in it.
+    crate::output::abandon()
 }
 
 /// Scratch directories of runs in progress, for [`abandon_writes`] to remove.
@@ -144,57 +139,6 @@ impl Drop for ScratchDir {
     }
 }
 
-/// Writes `contents` to `dir/name` atomically: a reader sees the old file or the new one,
-/// never half of either. `dir` is created if needed.
-pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
-    write_atomic_with(dir, name, &mut |w| w.write_all(contents.as_bytes()))
-}
-
-/// [`write_atomic`] for contents written piece by piece by `write`, so large files need not be
-/// held in memory.
-pub fn write_atomic_with(
-    dir: &Path,
-    name: &str,
-    write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(dir, "cannot create output directory", e))?;
-    let target = dir.join(name);
-    let in_flight = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-    // Created and registered under the lock, so no interrupt falls between the two.
-    let mut registry = in_flight();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // A report is shared (CI artifacts, a web server, a team directory): it gets the mode any
-    // new file gets under the user's umask, not the owner-only mode of a temporary file.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder.tempfile_in(dir).map_err(|e| {
-        Error::io(
-            dir,
-            "cannot create a temporary file in the output directory",
-            e,
-        )
-    })?;
-    registry.push(file.path().to_path_buf());
-    drop(registry);
-    let written = {
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut file);
-        write(&mut buffered).and_then(|()| buffered.flush())
-    }
-    .and_then(|()| file.as_file().sync_all());
-    // The rename happens under the lock, so an interrupt sees the file either still in flight
-    // (and removes it) or in place.
-    let mut registry = in_flight();
-    registry.retain(|p| p != file.path());
-    written.map_err(|e| Error::io(&target, "cannot write", e))?;
-    file.persist(&target)
-        .map_err(|e| Error::io(&target, "cannot replace", e.error))?;
-    drop(registry);
-    Ok(target)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,65 +204,5 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o700);
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temporary_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("nested/out");
-        write_atomic(&out, "report.json", "one\n").unwrap();
-        let path = write_atomic(&out, "report.json", "two\n").unwrap();
-        assert_eq!(std::fs::read_to_string(path).unwrap(), "two\n");
-        let names: Vec<_> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["report.json"]);
-        // Other tests write in parallel: only this test's directory must be out of the list.
-        assert!(
-            !IN_FLIGHT
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|p| p.starts_with(&out))
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_report_gets_the_mode_of_any_new_file_not_an_owner_only_one() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let report = write_atomic(dir.path(), "report.json", "{}\n").unwrap();
-        let plain = dir.path().join("plain");
-        std::fs::File::create(&plain).unwrap();
-        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&report), mode(&plain));
-    }
-
-    #[test]
-    fn a_failed_write_leaves_no_temporary_file_and_nothing_in_flight() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("file");
-        std::fs::write(&file, "x").unwrap();
-        let err = write_atomic(&file.join("out"), "report.json", "x").unwrap_err();
-        assert!(err.to_string().contains("cannot create output directory"));
-        // The target is a directory: the rename fails after the temporary file was written.
-        std::fs::create_dir(dir.path().join("report.json")).unwrap();
-        let err = write_atomic(dir.path(), "report.json", "x").unwrap_err();
-        assert!(err.to_string().contains("cannot replace"), "{err}");
-        let mut names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["file", "report.json"]);
-        assert!(
-            !IN_FLIGHT
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|p| p.starts_with(dir.path()))
-        );
     }
 }

@@ -7,7 +7,8 @@
 //! uncertain they are ([`resample`], [`compare`]) and whether they pass ([`gate`]).
 //!
 //! May depend on: no other verdict crate. Everything else (input, report, curves, engine, the
-//! binary) builds on this one. No file I/O but the atomic writes of [`files`]; nothing prints.
+//! binary) builds on this one. No file I/O but scratch space ([`files`]) and the output
+//! directory ([`output`]); nothing prints.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
@@ -28,6 +29,7 @@ pub mod matching;
 pub mod metrics;
 pub mod objects;
 pub mod outcome;
+pub mod output;
 pub mod repair;
 pub mod resample;
 pub mod rng;

@@ -1,12 +1,12 @@
 //! Lays a diagnosed [`Curves`] out for people: the console table, `curves.md` and
 //! `curves.html` (a minijinja template, `curves.html` beside this file, with the loss curves as
-//! inline SVG), and writes every file atomically.
+//! inline SVG), and writes the files as one set.
 //!
 //! Nothing here measures anything: numbers come from [`super::diagnose`]; this module only
 //! chooses words, number formats and the chart's pixel positions.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Curves;
 use super::diagnose::{Action, Checkpoint, DeployRule, Finding, Rule, Run, Severity};
 use verdict_core::error::Result;
-use verdict_core::files::write_atomic;
+use verdict_core::output::Staged;
 
 /// The file name of the JSON output.
 pub const CURVES_JSON: &str = "curves.json";
@@ -30,12 +30,16 @@ const CHART_TEMPLATE: &str = include_str!("chart.html");
 /// Console rows shown per run before the middle is elided (curves.md has them all).
 const CONSOLE_ROWS: usize = 12;
 
-/// Writes `curves.md`, `curves.html` and, last, `curves.json` into `dir`, each atomically, so
-/// a `curves.json` that is there is never older than the files beside it. Returns its path.
-pub fn write_all(dir: &Path, curves: &Curves) -> Result<PathBuf> {
-    write_atomic(dir, CURVES_MD, &markdown(curves))?;
-    write_atomic(dir, CURVES_HTML, &html(curves))?;
-    write_atomic(dir, CURVES_JSON, &curves.to_json())
+/// The files of a curves run, in the order they are moved into place: `curves.json` last, so
+/// a `curves.json` that is there is never older than the files beside it.
+pub const CURVES_FILES: [&str; 3] = [CURVES_MD, CURVES_HTML, CURVES_JSON];
+
+/// Writes `curves.md`, `curves.html` and `curves.json` into `set` (staged with
+/// [`CURVES_FILES`]). Returns where `curves.json` will be.
+pub fn write_all(set: &mut Staged<'_>, curves: &Curves) -> Result<PathBuf> {
+    set.write(CURVES_MD, &markdown(curves))?;
+    set.write(CURVES_HTML, &html(curves))?;
+    set.write(CURVES_JSON, &curves.to_json())
 }
 
 fn opt(value: Option<f64>, decimals: usize) -> String {

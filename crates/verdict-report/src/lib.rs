@@ -21,12 +21,13 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use verdict_core::counts::{
     AlignedRow, RepairCounts, SchemaCounts, Tool, Validity, WorstExample,
 };
-pub use verdict_core::files::{public_location, public_path, write_atomic, write_atomic_with};
+pub use verdict_core::files::{public_location, public_path};
+use verdict_core::output::Staged;
 
 pub use examples::{EXAMPLES_JSONL, EXAMPLES_JSONL_GZ, ExamplesOutput, Kept};
 pub use format::{format_interval, format_rate};
@@ -36,57 +37,52 @@ use verdict_core::error::Result;
 /// The file name of the JSON report.
 pub const REPORT_JSON: &str = "report.json";
 
-/// Writes every report file of a run into `dir`, each atomically: the per-example file that
-/// `report.run.examples` names (`examples` writes the lines it keeps), `per_class.csv`,
-/// `junit.xml`, `report.md`, `report.html`, and `report.json` last, so a `report.json` that is
-/// there is never older than the files beside it. A per-example file this run does not write
-/// is removed, so none left by an earlier run sits beside this run's report. Returns the path
-/// of `report.json`.
+/// The report files of a run, in the order they are moved into place: `report.json` last, so
+/// a `report.json` that is there is never older than the files beside it.
+pub const REPORT_FILES: [&str; 7] = [
+    EXAMPLES_JSONL,
+    EXAMPLES_JSONL_GZ,
+    csv::PER_CLASS_CSV,
+    junit::JUNIT_XML,
+    REPORT_MD,
+    html::REPORT_HTML,
+    REPORT_JSON,
+];
+
+/// Writes every report file of a run into `set` (staged with at least [`REPORT_FILES`]): the
+/// per-example file that `report.run.examples` names (`examples` writes the lines it keeps),
+/// `per_class.csv`, `junit.xml`, `report.md`, `report.html` and `report.json`. The per-example
+/// file this run does not write is not written, so the commit removes an earlier run's. Returns
+/// where `report.json` will be.
 pub fn write_all(
-    dir: &Path,
+    set: &mut Staged<'_>,
     report: &Report,
     examples: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<PathBuf> {
     let output = report.run.examples;
     match output.file() {
         Some(name) if output.gzip => {
-            write_atomic_with(dir, name, &mut |w| {
+            set.write_with(name, &mut |w| {
                 let mut gz = flate2::write::GzEncoder::new(w, GZIP_LEVEL);
                 examples(&mut gz)?;
                 gz.finish().map(drop)
             })?;
         }
         Some(name) => {
-            write_atomic_with(dir, name, examples)?;
+            set.write_with(name, examples)?;
         }
         None => {}
     }
-    write_atomic(dir, csv::PER_CLASS_CSV, &csv::render(report))?;
-    write_atomic(dir, junit::JUNIT_XML, &junit::render(report))?;
-    write_atomic(dir, REPORT_MD, &markdown::render(report))?;
-    write_atomic(dir, html::REPORT_HTML, &html::render(report))?;
-    for stale in [EXAMPLES_JSONL, EXAMPLES_JSONL_GZ] {
-        if output.file() != Some(stale) {
-            remove_if_present(&dir.join(stale))?;
-        }
-    }
-    write_atomic(dir, REPORT_JSON, &report.to_json())
+    set.write(csv::PER_CLASS_CSV, &csv::render(report))?;
+    set.write(junit::JUNIT_XML, &junit::render(report))?;
+    set.write(REPORT_MD, &markdown::render(report))?;
+    set.write(html::REPORT_HTML, &html::render(report))?;
+    set.write(REPORT_JSON, &report.to_json())
 }
 
 /// The compression of `examples.jsonl.gz`: the fastest level, because the file is written on
 /// every run and read rarely.
 const GZIP_LEVEL: flate2::Compression = flate2::Compression::fast();
-
-fn remove_if_present(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(verdict_core::error::Error::io(
-            path,
-            "cannot remove the earlier run's file",
-            e,
-        )),
-        _ => Ok(()),
-    }
-}
 
 /// The file name of the Markdown report.
 pub const REPORT_MD: &str = "report.md";

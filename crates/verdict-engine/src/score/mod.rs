@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::Progress;
 
 use verdict_core::error::{Error, Result};
+use verdict_core::output::OutputDir;
 
 mod finish;
 mod records;
@@ -54,15 +55,16 @@ pub fn score(request: &ScoreRequest, progress: &dyn Progress) -> Result<Scored> 
     Ok(scored)
 }
 
-/// Scores one shard of a run and writes its partial state into `out`.
+/// Scores one shard of a run and writes its partial state into `out`, as one set: an earlier
+/// part there stays whole until this one is complete.
 pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     // The texts recorded are the texts scored with: the merge rebuilds the spec from them.
     let (spec, schema, (spec_text, schema_text)) = load_spec_and_texts(request)?;
     let pool = pool(request.threads)?;
-    std::fs::create_dir_all(out)
-        .map_err(|e| Error::io(out, "cannot create output directory", e))?;
+    let mut out = OutputDir::lock(out)?;
+    out.check(&crate::score::shard::PART_FILES)?;
     // Inside `out`, so the finished files are renamed into place, never copied.
-    let work = verdict_core::files::ScratchDir::new(Some(out))?;
+    let work = verdict_core::files::ScratchDir::new(Some(out.path()))?;
     // The files and their sizes as the shard begins; their digests are read beside the
     // scoring. A scoring error is reported before anything of theirs, as it would be without
     // them, and stops the digests.
@@ -101,7 +103,10 @@ pub fn score_shard(request: &ScoreRequest, out: &Path) -> Result<PathBuf> {
     };
     crate::score::shard::check_unchanged(&listed, &part.inputs, &digests)?;
     let settings = crate::score::shard::Settings::new(request, spec_text, schema_text, digests);
-    crate::score::shard::write_part(out, settings, &part)
+    let mut set = out.stage(&crate::score::shard::PART_FILES)?;
+    let path = crate::score::shard::write_part(&mut set, settings, &part)?;
+    set.commit()?;
+    Ok(path)
 }
 
 /// Finishes a run from the partial states of all its shards.

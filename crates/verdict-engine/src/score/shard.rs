@@ -4,9 +4,10 @@
 //! counts per distinct value, and records are read back in expected-file order.
 //!
 //! A partial state directory holds `partial.json` (the settings, the sums, the worst examples),
-//! `records.bin` and `lines.jsonl` (per example, in expected-file order). `partial.json` is
-//! written last, so a directory that has one is complete; it records the size and SHA-256 of
-//! the other two, which the merge checks before it reads them.
+//! `records.bin` and `lines.jsonl` (per example, in expected-file order). The three are moved
+//! into place as one set, `partial.json` last, so a directory holds one part whole;
+//! `partial.json` records the size and SHA-256 of the other two, which the merge checks before
+//! it reads them.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use super::records::{LINES_FILE, Part, PartFiles, RECORDS_FILE};
 use super::request::{ScoreRequest, Shard, WholeRun};
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
+use verdict_core::output::Staged;
 use verdict_core::spec::Spec;
 use verdict_input::join::{JoinMode, JoinedBy};
 
@@ -244,24 +246,19 @@ struct Header {
     files: PartFiles,
 }
 
-/// Moves a scored part's files into `dir` and writes its `partial.json`, last. An older
-/// `partial.json` goes first, so a directory never pairs it with the new records.
-pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf> {
+/// The files of a part, in the order they are moved into place.
+pub const PART_FILES: [&str; 3] = [RECORDS_FILE, LINES_FILE, PARTIAL_JSON];
+
+/// Moves a scored part's files into `set` (staged with [`PART_FILES`]) and writes its
+/// `partial.json`. Returns where `partial.json` will be.
+pub fn write_part(set: &mut Staged<'_>, settings: Settings, part: &Part) -> Result<PathBuf> {
     let shard = part.shard.expect("only sharded runs write partial state");
     let files = part
         .written
         .clone()
         .expect("a shard digests the files it writes");
-    let stale = dir.join(PARTIAL_JSON);
-    match std::fs::remove_file(&stale) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&stale, "cannot replace", e)),
-    }
-    for (from, name) in [(&part.records, RECORDS_FILE), (&part.lines, LINES_FILE)] {
-        let to = dir.join(name);
-        std::fs::rename(from, &to).map_err(|e| Error::io(&to, "cannot write", e))?;
-    }
+    set.adopt(RECORDS_FILE, &part.records)?;
+    set.adopt(LINES_FILE, &part.lines)?;
     let header = Header {
         format: FORMAT,
         sha256: String::new(),
@@ -277,7 +274,7 @@ pub fn write_part(dir: &Path, settings: Settings, part: &Part) -> Result<PathBuf
     };
     let mut json = serde_json::to_string(&header).expect("a partial state serializes");
     json.push('\n');
-    verdict_core::files::write_atomic(dir, PARTIAL_JSON, &sign(&json))
+    set.write(PARTIAL_JSON, &sign(&json))
 }
 
 /// A header's `sha256` field, empty: the first such field of its text.
