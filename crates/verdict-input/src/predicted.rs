@@ -108,12 +108,13 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
             format!("unrecognised line shape: expected {LISTED}; found keys {found}"),
         ));
     };
-    let (keys, output, finish_reason) = (shape.read)(&location, &obj)?;
+    let (keys, answered) = (shape.read)(&location, &obj)?;
     Ok(Prediction {
         location,
         keys,
-        output,
-        finish_reason,
+        output: answered.output,
+        finish_reason: answered.finish_reason,
+        reasoning: answered.reasoning,
     })
 }
 

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::providers::{UserPart, content_hash, parse_answer, text_or_empty};
+use crate::providers::{UserPart, content_hash, parse_answer, text_answer};
 use crate::read::Unbuilt;
 use crate::seed::{Flag, Text, decline, entries, parse};
 use crate::{Example, Keys, Output, Prediction};
@@ -55,19 +55,23 @@ pub(crate) fn vertex_prediction(
         return Err(location);
     };
     let finish_reason = candidate.finish_reason.map(Cow::into_owned);
-    let output = match finish_reason
+    let (output, reasoning) = match finish_reason
         .as_deref()
         .filter(|r| GEMINI_BLOCKED.contains(r))
     {
-        Some(reason) => Output::Failed(format!("blocked: {reason}")),
-        None => text_or_empty(
-            candidate
-                .parts
-                .iter()
-                .filter(|p| p.thought != Some(true))
-                .filter_map(|p| p.text.as_deref())
-                .collect(),
-        ),
+        Some(reason) => (Output::Failed(format!("blocked: {reason}")), false),
+        None => {
+            let (output, think) = text_answer(
+                candidate
+                    .parts
+                    .iter()
+                    .filter(|p| p.thought != Some(true))
+                    .filter_map(|p| p.text.as_deref())
+                    .collect(),
+            );
+            let thought = candidate.parts.iter().any(|p| p.thought == Some(true));
+            (output, think || thought)
+        }
     };
     Ok(Prediction {
         location,
@@ -77,6 +81,7 @@ pub(crate) fn vertex_prediction(
         },
         output,
         finish_reason,
+        reasoning,
     })
 }
 
@@ -119,6 +124,7 @@ pub(crate) fn gemini_example(
             content: Some(content),
         },
         expected,
+        expected_calls: None,
     }))
 }
 
