@@ -52,6 +52,11 @@ fn every_openai_batch_endpoint_is_read_as_openai_documents_it() {
     );
     // resp-1 (a reasoning item), chat-3 and chat-4 (<think>), chat-5 (reasoning_content).
     assert_eq!(report["reasoning"], json!({"outputs": 4}));
+    let markdown = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        markdown.contains("4 of 13 answers came with reasoning"),
+        "{markdown}"
+    );
     // 7 of 13: every strict output is right, the reasoning in them never taken for it.
     assert_eq!(report["summary"]["exact_match"].as_f64(), Some(7.0 / 13.0));
 
@@ -209,7 +214,7 @@ fn expected_arguments_that_are_not_strict_json_are_refused() {
     run.assert_code(2);
     assert!(
         run.stderr.contains(&format!(
-            "{}:1: the text of the arguments of tool call 1 of the last assistant message is not valid JSON",
+            "{}:1: the text of the arguments of tool call 1 in the last assistant message of an OpenAI chat line is not valid JSON",
             expected.display()
         )),
         "{}",
@@ -220,5 +225,26 @@ fn expected_arguments_that_are_not_strict_json_are_refused() {
             .contains("the expected output must be strict JSON"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn validate_counts_the_answers_that_came_with_reasoning() {
+    let out = tempdir();
+    verdict(&[
+        "validate",
+        &format!("{DIR}/chat.jsonl"),
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .assert_code(0);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("validation.json")).unwrap())
+            .unwrap();
+    // chat-3 and chat-4 (<think>) and chat-5 (reasoning_content); chat-4 was cut inside it.
+    assert_eq!(report["reasoning"], json!({"outputs": 3}));
+    assert_eq!(
+        report["validity"],
+        json!({"strict": 4, "extracted": 0, "repaired": 0, "invalid": 0, "missing": 1, "failed": 0})
     );
 }

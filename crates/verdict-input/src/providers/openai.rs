@@ -112,7 +112,12 @@ fn expected_calls(location: &Location, message: &Value) -> Result<Option<Expecte
     };
     let mut read = Vec::with_capacity(calls.len());
     for (i, call) in calls.into_iter().enumerate() {
-        let what = || format!("tool call {} of the last assistant message", i + 1);
+        let what = || {
+            format!(
+                "tool call {} in the last assistant message of an OpenAI chat line",
+                i + 1
+            )
+        };
         let Some(name) = call.get("name").and_then(Value::as_str) else {
             return Err(Error::line(
                 location.clone(),
@@ -628,18 +633,18 @@ mod tests {
         };
         let err = expected(line(json!("{'a': 1}"))).unwrap_err().to_string();
         assert!(
-            err.starts_with("expected.jsonl:2: the text of the arguments of tool call 1 of the last assistant message is not valid JSON"),
+            err.starts_with("expected.jsonl:2: the text of the arguments of tool call 1 in the last assistant message of an OpenAI chat line is not valid JSON"),
             "{err}"
         );
         let err = expected(line(json!({"a": 1}))).unwrap_err().to_string();
         assert_eq!(
             err,
-            "expected.jsonl:2: the arguments of tool call 1 of the last assistant message must be JSON text (a string), found an object"
+            "expected.jsonl:2: the arguments of tool call 1 in the last assistant message of an OpenAI chat line must be JSON text (a string), found an object"
         );
         let no_name = json!({"messages": [{"role": "assistant", "tool_calls": [{"type": "function", "function": {"arguments": "{}"}}]}]});
         let err = expected(no_name).unwrap_err().to_string();
         assert!(
-            err.contains("tool call 1 of the last assistant message has no function name"),
+            err.contains("tool call 1 in the last assistant message of an OpenAI chat line has no function name"),
             "{err}"
         );
     }
