@@ -2,8 +2,9 @@
 //! dispatch over the providers' prediction-line shapes (`SHAPES`).
 //!
 //! Accepted shapes, detected per line: Vertex AI batch prediction output (and Gemini API batch
-//! lines with a top-level `key`), OpenAI Batch API output (including lines of its separate error
-//! file), and the plain `{"id", "output"}` form. Each is read by its provider's module
+//! lines with a top-level `key`), OpenAI Batch API output of `/v1/chat/completions`,
+//! `/v1/responses` and `/v1/completions` (including lines of its separate error file), and the
+//! plain `{"id", "output"}` form. Each is read by its provider's module
 //! (`providers/`). A request that failed or was blocked becomes [`crate::Output::Failed`] with
 //! the provider's reason: it is counted, never dropped.
 
@@ -16,8 +17,10 @@ use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
 /// text, then the first shape whose `matches` takes the parsed line. OpenAI's comes before
-/// Vertex AI's, which would take its lines too (they have a `response`). A new shape is one
-/// line here, and its name in [`LISTED`].
+/// Vertex AI's, which would take its lines too (they have a `response`); it takes only lines
+/// whose `custom_id` comes with an OpenAI `response` (`status_code`, `body`) or the error
+/// file's null `response` and `error`, so other providers' lines with a `custom_id` may come
+/// anywhere before Vertex AI's. A new shape is one line here, and its name in [`LISTED`].
 const SHAPES: [PredictedShape; 3] = [
     openai::BATCH_LINE,
     gemini::BATCH_LINE,

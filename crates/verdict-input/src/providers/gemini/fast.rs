@@ -549,7 +549,16 @@ mod tests {
         fn part() -> impl Strategy<Value = Value> {
             let text = maybe(
                 0.8,
-                vec![json!("[]"), json!("[1"), json!("]"), json!(" "), json!("q")],
+                vec![
+                    json!("[]"),
+                    json!("[1"),
+                    json!("]"),
+                    json!(" "),
+                    json!("q"),
+                    json!("<think>{</think>"),
+                    json!("<think>[1"),
+                    json!("</think>"),
+                ],
                 vec![json!(5), json!(null), json!(["a"])],
             );
             let file_data = maybe(
@@ -741,6 +750,20 @@ mod tests {
         assert!(
             matches!(full_example(text), Err(e) if e.to_string().contains("duplicate key \"b\""))
         );
+    }
+
+    #[test]
+    fn reasoning_is_removed_and_flagged_as_in_full() {
+        let line = batch_line(
+            json!({"contents": [{"role": "user", "parts": [{"text": "q"}]}]}),
+            json!({"candidates": [{"content": {"parts": [
+                {"text": "plan {", "thought": true}, {"text": "<think>{</think>[1]"}
+            ]}}]}),
+        )
+        .to_string();
+        assert!(same_prediction(&line));
+        let p = vertex_prediction(location(), &line).unwrap();
+        assert_eq!((p.output, p.reasoning), (Output::Text("[1]".into()), true));
     }
 
     #[test]
