@@ -16,12 +16,15 @@ use crate::{Prediction, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
-/// text, then the first shape whose `matches` takes the parsed line. OpenAI's comes before
-/// Vertex AI's, which would take its lines too (they have a `response`); it takes only lines
+/// text, then the first shape whose `matches` takes the parsed line. OpenAI's come before
+/// Vertex AI's, which would take their lines too (they have a `response`), its chat shape last
+/// (it takes any OpenAI batch line the other endpoints' did not); they take only lines
 /// whose `custom_id` comes with an OpenAI `response` (`status_code`, `body`) or the error
 /// file's null `response` and `error`, so other providers' lines with a `custom_id` may come
 /// anywhere before Vertex AI's. A new shape is one line here, and its name in [`LISTED`].
-const SHAPES: [PredictedShape; 3] = [
+const SHAPES: [PredictedShape; 5] = [
+    openai::RESPONSES_LINE,
+    openai::COMPLETIONS_LINE,
     openai::BATCH_LINE,
     gemini::BATCH_LINE,
     plain::PREDICTION_LINE,

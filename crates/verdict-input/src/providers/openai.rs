@@ -6,7 +6,8 @@
 //!   `{"type": "image_url", "image_url": {"url"}}`). In the function-calling format that
 //!   message holds `tool_calls` (`[{"type": "function", "function": {"name", "arguments"}}]`,
 //!   or the legacy `function_call`) instead: the expected answer is then the calls.
-//! - [`BATCH_LINE`], a prediction line: a line of a Batch API output file, `{"id",
+//! - [`RESPONSES_LINE`], [`COMPLETIONS_LINE`] and [`BATCH_LINE`], prediction lines: a line of
+//!   a Batch API output file, `{"id",
 //!   "custom_id", "response": {"status_code", "request_id", "body"}, "error"}`, and a line of
 //!   its separate error file (`response` null, `error` set). The `body` is the response of
 //!   the batch's endpoint: a Chat Completions response (`/v1/chat/completions`:
@@ -41,21 +42,46 @@ pub(crate) const CHAT_LINE: ExpectedShape = ExpectedShape {
     fast: None,
 };
 
-/// An OpenAI Batch API output line, for any of its endpoints (`/v1/chat/completions`,
-/// `/v1/responses`, `/v1/completions`), or a line of its error file: a `custom_id` with a
-/// `response` that has a `status_code` or a `body`, or with a null or absent `response` and an
-/// `error`. Other lines with a `custom_id` (Anthropic Message Batches results, Claude on Vertex
-/// AI) are not OpenAI's.
+/// An OpenAI Batch API output line of `/v1/responses`: a batch line ([`is_batch_line`]) whose
+/// `response.body` is a Response (`object` `"response"`, or an `output`).
 ///
-/// Named in messages "an OpenAI Batch output line"; the answer is in
-/// `response.body.choices[0].message.content` (or `.tool_calls`),
-/// `response.body.output[].content[].text` or `response.body.choices[0].text`, by endpoint.
+/// Named in messages "an OpenAI Batch output line for /v1/responses"; the answer is looked for
+/// in `response.body.output[].content[].text` (the `output_text` parts of `message` items), or
+/// its `function_call` items.
+pub(crate) const RESPONSES_LINE: PredictedShape = PredictedShape {
+    matches: |obj| is_batch_line(obj) && body(obj).is_some_and(is_response),
+    read: batch_line,
+    fast: None,
+};
+
+/// An OpenAI Batch API output line of `/v1/completions`: a batch line ([`is_batch_line`])
+/// whose first choice has a `text` and no `message`.
+///
+/// Named in messages "an OpenAI Batch output line for /v1/completions"; the answer is looked
+/// for in `response.body.choices[0].text`.
+pub(crate) const COMPLETIONS_LINE: PredictedShape = PredictedShape {
+    matches: |obj| is_batch_line(obj) && body(obj).is_some_and(is_completion),
+    read: batch_line,
+    fast: None,
+};
+
+/// An OpenAI Batch API output line of `/v1/chat/completions`, or any other batch line
+/// ([`is_batch_line`]): one of the error file, or of a request that failed with an HTTP error.
+/// After [`RESPONSES_LINE`] and [`COMPLETIONS_LINE`] in the table, which take the other
+/// endpoints' answers.
+///
+/// Named in messages "an OpenAI Batch output line for /v1/chat/completions"; the answer is
+/// looked for in `response.body.choices[0].message.content`, or its `tool_calls`.
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
     matches: is_batch_line,
     read: batch_line,
     fast: None,
 };
 
+/// Whether a line is an OpenAI Batch output or error file line: a `custom_id` with a
+/// `response` that has a `status_code` or a `body`, or with a null or absent `response` and an
+/// `error`. Other lines with a `custom_id` (Anthropic Message Batches results, Claude on Vertex
+/// AI) are not OpenAI's.
 fn is_batch_line(obj: &Map<String, Value>) -> bool {
     obj.contains_key("custom_id")
         && match obj.get("response") {
@@ -65,6 +91,22 @@ fn is_batch_line(obj: &Map<String, Value>) -> bool {
             Some(Value::Null) | None => obj.contains_key("error"),
             Some(_) => false,
         }
+}
+
+fn body(obj: &Map<String, Value>) -> Option<&Value> {
+    obj.get("response")?.get("body")
+}
+
+/// Whether a response body is a `/v1/responses` Response.
+fn is_response(body: &Value) -> bool {
+    body.get("object").and_then(Value::as_str) == Some("response") || body.get("output").is_some()
+}
+
+/// Whether a response body is a `/v1/completions` completion: its first choice has a `text`
+/// and no `message`.
+fn is_completion(body: &Value) -> bool {
+    body.pointer("/choices/0")
+        .is_some_and(|choice| choice.get("message").is_none() && choice.get("text").is_some())
 }
 
 /// The request hash, expected output and expected calls of an OpenAI chat fine-tuning line.
@@ -214,9 +256,7 @@ fn openai_batch(obj: &Map<String, Value>) -> Answered {
         return failed(reason, None);
     }
     let body = response.get("body").unwrap_or(&Value::Null);
-    if body.get("object").and_then(Value::as_str) == Some("response")
-        || body.get("output").is_some()
-    {
+    if is_response(body) {
         return responses_body(body);
     }
     let Some(choice) = body
@@ -233,10 +273,10 @@ fn openai_batch(obj: &Map<String, Value>) -> Answered {
     if finish.as_deref() == Some("content_filter") {
         return failed("blocked: content_filter", finish);
     }
-    match (choice.get("message"), choice.get("text")) {
-        (None, Some(text)) => completion_choice(text, finish),
-        (message, _) => chat_message(message.unwrap_or(&Value::Null), finish),
+    if is_completion(body) {
+        return completion_choice(choice.get("text").unwrap_or(&Value::Null), finish);
     }
+    chat_message(choice.get("message").unwrap_or(&Value::Null), finish)
 }
 
 /// The answer of a Chat Completions choice's `message`: a refusal fails the request; tool
@@ -589,6 +629,24 @@ mod tests {
         assert!(is(
             json!({"custom_id": "a", "error": {"code": "c", "message": "m"}})
         ));
+    }
+
+    #[test]
+    fn each_endpoint_has_its_shape() {
+        let shapes = [&RESPONSES_LINE, &COMPLETIONS_LINE, &BATCH_LINE];
+        let shape = |body: Value| {
+            let line = ok(body);
+            shapes
+                .iter()
+                .position(|s| (s.matches)(line.as_object().unwrap()))
+        };
+        assert_eq!(shape(json!({"object": "response", "output": []})), Some(0));
+        assert_eq!(shape(json!({"choices": [{"text": "{}"}]})), Some(1));
+        assert_eq!(
+            shape(json!({"choices": [{"message": {"content": "{}"}}]})),
+            Some(2)
+        );
+        assert_eq!(shape(json!({"error": {"message": "bad"}})), Some(2));
     }
 
     fn expected(line: Value) -> Result<crate::Example> {
