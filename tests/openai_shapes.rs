@@ -147,6 +147,15 @@ fn every_openai_batch_endpoint_is_read_as_openai_documents_it() {
         row("cmpl-2"),
         expect("repaired", json!("length"), none, false)
     );
+    let with_reasoning: Vec<&str> = by_id
+        .iter()
+        .filter(|(_, l)| l.get("reasoning").is_some())
+        .map(|(id, l)| {
+            assert_eq!(l["reasoning"], true);
+            id.as_str()
+        })
+        .collect();
+    assert_eq!(with_reasoning, ["chat-3", "chat-4", "chat-5", "resp-1"]);
     assert_eq!(
         by_id["chat-1"]["prediction_line"],
         format!("{DIR}/chat.jsonl:1")

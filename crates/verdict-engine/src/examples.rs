@@ -19,6 +19,10 @@ struct Line<'a> {
     tier: Tier,
     finish_reason: Option<&'a str>,
     failure: Option<&'a str>,
+    /// Left out unless the answer came with reasoning, so that runs without any keep their
+    /// bytes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reasoning: bool,
     schema_errors: Vec<SchemaError<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tp: Option<usize>,
@@ -101,6 +105,7 @@ fn line<'a>(
             Output::Failed(reason) => Some(reason.as_str()),
             _ => None,
         }),
+        reasoning: score.reasoning,
         schema_errors: score
             .violations
             .iter()
