@@ -216,6 +216,16 @@ const CASES: &[(&str, i32, &str)] = &[
         2,
         "{dir}/events.schema.json: not a usable JSON Schema: $ref \"event.schema.json\" points outside the schema file, and verdict never fetches a reference from the network or the file system: copy what it names into this file (under \"$defs\") and refer to it as \"#/$defs/NAME\"",
     ),
+    (
+        "tool-call-arguments-not-json",
+        2,
+        "{dir}/expected.jsonl:2: the text of the arguments of tool call 1 in the last assistant message of an OpenAI chat line is not valid JSON (key must be a string at line 1 column 2): the expected output must be strict JSON",
+    ),
+    (
+        "tool-call-arguments-not-text",
+        2,
+        "{dir}/expected.jsonl:2: the arguments of tool call 1 in the last assistant message of an OpenAI chat line must be JSON text (a string), found an object",
+    ),
 ];
 
 #[test]

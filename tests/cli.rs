@@ -14,6 +14,7 @@ mod hostile_output;
 mod labels;
 mod layering;
 mod nothing_lost;
+mod openai_shapes;
 mod out_dir;
 mod providers;
 mod reference;

@@ -34,6 +34,8 @@ pub struct Accumulator {
     pub repairs: RepairCounts,
     /// Finish reasons of the predictions.
     pub finish_reasons: BTreeMap<String, usize>,
+    /// Predictions whose answer came with reasoning.
+    pub reasoning: usize,
     /// Schema violations folded by path pattern and keyword.
     pub schema_table: ErrorTable,
     /// Outputs checked against the schema, and how many were valid.
@@ -85,6 +87,7 @@ impl Accumulator {
             let reason = score.finish_reason.as_deref().unwrap_or("unspecified");
             *self.finish_reasons.entry(reason.to_owned()).or_default() += 1;
         }
+        self.reasoning += usize::from(score.reasoning);
         if let Some(checked) = &score.schema {
             self.schema_table.add_output(ordinal, checked.violations());
             self.schema_checked += 1;
@@ -161,6 +164,7 @@ impl Accumulator {
         for (reason, n) in &other.finish_reasons {
             *self.finish_reasons.entry(reason.clone()).or_default() += n;
         }
+        self.reasoning += other.reasoning;
         self.schema_table.merge(&other.schema_table);
         self.schema_checked += other.schema_checked;
         self.schema_valid += other.schema_valid;

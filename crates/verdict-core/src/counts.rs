@@ -97,6 +97,14 @@ impl RepairCounts {
     }
 }
 
+/// `reasoning` in report.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReasoningCounts {
+    /// Predictions whose answer came with reasoning (`<think>` blocks, reasoning items or
+    /// parts, a separate reasoning field), removed before the output was classified.
+    pub outputs: usize,
+}
+
 /// One of the worst examples: what it expected and what it got, row by row.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WorstExample {

@@ -16,6 +16,8 @@ pub struct Answer<'a> {
     pub output: &'a Output,
     /// The provider's finish reason, if the line gave one.
     pub finish_reason: Option<&'a str>,
+    /// Whether the answer came with reasoning (removed before the output was classified).
+    pub reasoning: bool,
 }
 
 /// How many of the worst examples the report shows side by side.
@@ -32,6 +34,8 @@ pub struct ExampleScore {
     pub has_prediction: bool,
     /// The provider's finish reason, if a prediction gave one.
     pub finish_reason: Option<String>,
+    /// Whether the prediction's answer came with reasoning (`reasoning.outputs` counts them).
+    pub reasoning: bool,
     /// What the schema check found in the scored output; `None` when there was no schema or
     /// no parsed output to check.
     pub schema: Option<Checked>,
@@ -149,6 +153,7 @@ impl<'a> Scorer<'a> {
             repairs: parsed.repairs,
             has_prediction: answer.is_some(),
             finish_reason: answer.and_then(|a| a.finish_reason.map(str::to_owned)),
+            reasoning: answer.is_some_and(|a| a.reasoning),
             schema: checked,
             events,
             label,
@@ -259,6 +264,7 @@ mod tests {
                 Some(Answer {
                     output: &output,
                     finish_reason: None,
+                    reasoning: false,
                 }),
             )
             .exact()
@@ -313,6 +319,7 @@ mod tests {
             repairs: Repairs::default(),
             has_prediction: true,
             finish_reason: None,
+            reasoning: false,
             schema: None,
             events: None,
             label: Some(LabelOutcome {

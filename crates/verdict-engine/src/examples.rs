@@ -19,6 +19,10 @@ struct Line<'a> {
     tier: Tier,
     finish_reason: Option<&'a str>,
     failure: Option<&'a str>,
+    /// Left out unless the answer came with reasoning, so that runs without any keep their
+    /// bytes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reasoning: bool,
     schema_errors: Vec<SchemaError<'a>>,
     /// The pattern whose unfinished match left the output's schema validity unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +108,7 @@ fn line<'a>(
             Output::Failed(reason) => Some(reason.as_str()),
             _ => None,
         }),
+        reasoning: score.reasoning,
         schema_errors: score
             .schema
             .iter()

@@ -48,6 +48,8 @@ pub struct ValidationReport {
     pub repairs: RepairCounts,
     /// Outputs per finish reason.
     pub finish_reasons: BTreeMap<String, usize>,
+    /// Outputs whose answer came with reasoning.
+    pub reasoning: verdict_core::counts::ReasoningCounts,
     /// Outputs checked against the schema and valid.
     pub schema: SchemaCounts,
     /// Schema violations folded by path pattern and keyword.
@@ -90,9 +92,11 @@ pub struct ValidationSummary {
 pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let schema = request.schema.as_deref().map(Schema::load).transpose()?;
     let mut outputs: Vec<(Output, Option<String>)> = Vec::new();
+    let mut reasoning = verdict_core::counts::ReasoningCounts::default();
     for file in expand_paths(&request.files)? {
         read_jsonl(&file, |location, value| {
             let p = predicted::detect(location, value)?;
+            reasoning.outputs += usize::from(p.reasoning);
             outputs.push((p.output, p.finish_reason));
             Ok(())
         })?;
@@ -174,6 +178,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
         validity,
         repairs,
         finish_reasons,
+        reasoning,
         schema: counts,
         schema_errors: table.into_rows(),
         gates: Vec::new(),

@@ -70,11 +70,12 @@ pub fn detect(location: Location, line: Value) -> Result<Example> {
             ),
         ));
     };
-    let (content, expected) = (shape.read)(&location, &obj)?;
+    let (content, expected, expected_calls) = (shape.read)(&location, &obj)?;
     Ok(Example {
         location,
         keys: Keys { explicit, content },
         expected,
+        expected_calls,
     })
 }
 

@@ -117,13 +117,15 @@ pub(crate) fn fast_prediction_reads_as_in_full(text: &str) -> bool {
             &fast.location,
             &fast.keys,
             &fast.output,
-            &fast.finish_reason
+            &fast.finish_reason,
+            fast.reasoning
         ),
         (
             &full.location,
             &full.keys,
             &full.output,
-            &full.finish_reason
+            &full.finish_reason,
+            full.reasoning
         ),
         "{text}"
     );
@@ -140,8 +142,18 @@ pub(crate) fn fast_example_reads_as_in_full(text: &str) -> bool {
         .and_then(|value| expected::detect(location(), value));
     match (fast, full) {
         (Ok(fast), Ok(full)) => assert_eq!(
-            (&fast.location, &fast.keys, &fast.expected),
-            (&full.location, &full.keys, &full.expected),
+            (
+                &fast.location,
+                &fast.keys,
+                &fast.expected,
+                &fast.expected_calls
+            ),
+            (
+                &full.location,
+                &full.keys,
+                &full.expected,
+                &full.expected_calls
+            ),
             "{text}"
         ),
         (Err(fast), Err(full)) => assert_eq!(fast.to_string(), full.to_string(), "{text}"),

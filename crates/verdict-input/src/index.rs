@@ -312,7 +312,8 @@ fn put_opt(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-/// The spill record of one prediction: its file and line, keys, output and finish reason.
+/// The spill record of one prediction: its file and line, keys, output, finish reason and
+/// whether it had reasoning.
 fn encode(p: &Prediction, file: u32, out: &mut Vec<u8>) {
     out.extend_from_slice(&file.to_le_bytes());
     out.extend_from_slice(&(p.location.line as u64).to_le_bytes());
@@ -351,6 +352,7 @@ fn encode(p: &Prediction, file: u32, out: &mut Vec<u8>) {
         }
     }
     put_opt(out, p.finish_reason.as_deref());
+    out.push(u8::from(p.reasoning));
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -411,6 +413,7 @@ fn decode(bytes: &[u8], files: &[PathBuf]) -> Prediction {
         keys: Keys { explicit, content },
         output,
         finish_reason: r.opt(),
+        reasoning: r.take(1)[0] == 1,
     }
 }
 
@@ -450,6 +453,7 @@ mod tests {
                 },
                 output,
                 finish_reason: (i != 2).then(|| "STOP".into()),
+                reasoning: i % 3 == 1,
             };
             let mut buf = Vec::new();
             encode(&p, 1, &mut buf);
@@ -458,6 +462,7 @@ mod tests {
             assert_eq!(back.keys, p.keys);
             assert_eq!(back.output, p.output);
             assert_eq!(back.finish_reason, p.finish_reason);
+            assert_eq!(back.reasoning, p.reasoning);
         }
     }
 

@@ -69,8 +69,23 @@ pub struct Example {
     pub location: Location,
     /// How it can be joined.
     pub keys: Keys,
-    /// The expected output, parsed.
+    /// The expected output, parsed. For an answer made of tool calls, their arguments in the
+    /// default form until [`Example::form_calls`] puts them in the spec's.
     pub expected: Value,
+    /// The expected tool calls (name and arguments, in order), when the expected answer is
+    /// calls rather than text.
+    pub expected_calls: Option<Vec<(String, Value)>>,
+}
+
+impl Example {
+    /// Puts an expected answer made of tool calls in the form the spec's `tool_calls` key asks
+    /// for, the form the predicted calls are scored in; any other expected output is left as
+    /// it is.
+    pub fn form_calls(&mut self, form: verdict_core::tools::ToolCallForm) {
+        if let Some(calls) = &self.expected_calls {
+            self.expected = verdict_core::tools::expected_value(calls, form);
+        }
+    }
 }
 
 /// One line of the predictions.
@@ -84,6 +99,9 @@ pub struct Prediction {
     pub output: Output,
     /// The provider's finish reason (`STOP`, `MAX_TOKENS`, `stop`, `length`, ...), verbatim.
     pub finish_reason: Option<String>,
+    /// Whether the answer came with reasoning (`<think>` blocks, reasoning items or parts, a
+    /// separate reasoning field), which is never part of [`Self::output`].
+    pub reasoning: bool,
 }
 
 impl Prediction {
@@ -92,6 +110,7 @@ impl Prediction {
         verdict_core::example::Answer {
             output: &self.output,
             finish_reason: self.finish_reason.as_deref(),
+            reasoning: self.reasoning,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! dispatch over the providers' prediction-line shapes (`SHAPES`).
 //!
 //! Accepted shapes, detected per line: Vertex AI batch prediction output (and Gemini API batch
-//! lines with a top-level `key`), OpenAI Batch API output (including lines of its separate error
-//! file), Anthropic Message Batches results, Claude batch output on Vertex AI, AWS Bedrock
-//! batch inference output, and the plain `{"id", "output"}` form. Each is read by its provider's module
+//! lines with a top-level `key`), OpenAI Batch API output of `/v1/chat/completions`,
+//! `/v1/responses` and `/v1/completions` (including lines of its separate error file),
+//! Anthropic Message Batches results, Claude batch output on Vertex AI, AWS Bedrock batch
+//! inference output, and the plain `{"id", "output"}` form. Each is read by its provider's module
 //! (`providers/`). A request that failed or was blocked becomes [`crate::Output::Failed`] with
 //! the provider's reason: it is counted, never dropped.
 
@@ -17,15 +18,19 @@ use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
 /// text, then the first shape whose `matches` takes the parsed line. The precise shapes come
-/// first: Anthropic's result lines and the Claude and Gemini lines that carry a `custom_id`
-/// before OpenAI's, which takes any line with one; OpenAI's before Vertex AI's, which would
-/// take its lines too (they have a `response`). A new shape is one line here, and its name in
-/// [`LISTED`].
-const SHAPES: [PredictedShape; 7] = [
+/// first: Anthropic's result lines and the Claude, Bedrock and Gemini lines that carry a
+/// `custom_id`. OpenAI's take only lines whose `custom_id` comes with an OpenAI `response`
+/// (`status_code`, `body`) or the error file's null `response` and `error`, its chat shape
+/// last (it takes any OpenAI batch line the other endpoints' did not); they come before
+/// Vertex AI's, which would take their lines too (they have a `response`). A new shape is one
+/// line here, and its name in [`LISTED`].
+const SHAPES: [PredictedShape; 9] = [
     anthropic::BATCH_RESULT,
     anthropic::VERTEX_LINE,
     bedrock::BATCH_LINE,
     gemini::KEYED_BATCH_LINE,
+    openai::RESPONSES_LINE,
+    openai::COMPLETIONS_LINE,
     openai::BATCH_LINE,
     gemini::BATCH_LINE,
     plain::PREDICTION_LINE,
@@ -115,12 +120,13 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
             format!("unrecognised line shape: expected {LISTED}; found keys {found}"),
         ));
     };
-    let (keys, output, finish_reason) = (shape.read)(&location, &obj)?;
+    let (keys, answered) = (shape.read)(&location, &obj)?;
     Ok(Prediction {
         location,
         keys,
-        output,
-        finish_reason,
+        output: answered.output,
+        finish_reason: answered.finish_reason,
+        reasoning: answered.reasoning,
     })
 }
 

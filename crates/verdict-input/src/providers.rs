@@ -60,17 +60,40 @@ pub(crate) struct PredictedShape {
     pub fast: Option<FastPredicted>,
 }
 
-/// The reader of an expected shape: the request hash and the expected output of a line.
+/// The reader of an expected shape: the request hash, the expected output of a line and, when
+/// the expected answer is tool calls, the calls (the output is then their arguments).
 pub(crate) type ReadExpected =
-    fn(&Location, &Map<String, Value>) -> Result<(Option<String>, Value)>;
+    fn(&Location, &Map<String, Value>) -> Result<(Option<String>, Value, Option<ExpectedCalls>)>;
+
+/// Expected tool calls: each call's name and arguments, in order.
+pub(crate) type ExpectedCalls = Vec<(String, Value)>;
 
 /// The fast path of an expected shape: the example or the error of its expected output, or
 /// the location back to decline.
 pub(crate) type FastExpected = fn(Location, &str) -> std::result::Result<Result<Example>, Location>;
 
-/// The reader of a prediction shape: the keys, the output and the finish reason of a line.
-pub(crate) type ReadPredicted =
-    fn(&Location, &Map<String, Value>) -> Result<(Keys, Output, Option<String>)>;
+/// The reader of a prediction shape: the keys and the answer of a line.
+pub(crate) type ReadPredicted = fn(&Location, &Map<String, Value>) -> Result<(Keys, Answered)>;
+
+/// What a prediction line answered: the output, the finish reason and whether reasoning came
+/// with it (reasoning is never part of the output).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Answered {
+    pub output: Output,
+    pub finish_reason: Option<String>,
+    pub reasoning: bool,
+}
+
+impl Answered {
+    /// An answer without reasoning.
+    pub(crate) fn plain(output: Output, finish_reason: Option<String>) -> Self {
+        Answered {
+            output,
+            finish_reason,
+            reasoning: false,
+        }
+    }
+}
 
 /// The fast path of a prediction shape: the prediction, or the location back to decline.
 pub(crate) type FastPredicted = fn(Location, &str) -> std::result::Result<Prediction, Location>;
@@ -154,12 +177,95 @@ pub(crate) fn non_empty_str(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// The model's answer text as an output: [`Output::Empty`] when it is blank.
-pub(crate) fn text_or_empty(text: String) -> Output {
-    if text.trim().is_empty() {
+/// The model's answer text as an output, and whether reasoning came before it. Every
+/// provider's text answer goes through here, the fast paths' too, so that all read it alike.
+///
+/// `<think>…</think>` blocks at the start of the text (DeepSeek-R1, Qwen3 and other open
+/// reasoning models) are reasoning, not the answer: a `{` inside them must never be read as
+/// the answer. A block that never closes was cut off before the answer began, so there is no
+/// answer ([`Output::Empty`]). A lone `</think>` ends reasoning too, as chat templates that
+/// open the block in the prompt leave it, unless a `<think>` comes before it or the whole text
+/// is one JSON value (a value that merely holds the tag). The answer is [`Output::Empty`] when it is blank.
+pub(crate) fn text_answer(text: String) -> (Output, bool) {
+    let (answer, reasoning) = match after_reasoning(&text) {
+        None => (text, false),
+        Some(answer) => (answer.to_owned(), true),
+    };
+    let output = if answer.trim().is_empty() {
         Output::Empty
     } else {
-        Output::Text(text)
+        Output::Text(answer)
+    };
+    (output, reasoning)
+}
+
+const THINK_OPEN: &str = "<think>";
+const THINK_CLOSE: &str = "</think>";
+
+/// The text after the reasoning that starts `text`, or `None` when it starts with none.
+fn after_reasoning(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start();
+    if !rest.starts_with(THINK_OPEN) {
+        let close = rest.find(THINK_CLOSE)?;
+        if rest[..close].contains(THINK_OPEN)
+            || serde_json::from_str::<serde::de::IgnoredAny>(text.trim()).is_ok()
+        {
+            return None;
+        }
+        rest = &rest[close + THINK_CLOSE.len()..];
+    }
+    while let Some(block) = rest.trim_start().strip_prefix(THINK_OPEN) {
+        rest = match block.find(THINK_CLOSE) {
+            Some(close) => &block[close + THINK_CLOSE.len()..],
+            None => "",
+        };
+    }
+    Some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(text: &str) -> (Output, bool) {
+        text_answer(text.to_owned())
+    }
+
+    #[test]
+    fn reasoning_before_the_answer_is_not_the_answer() {
+        let text = "<think>\nThe user wants {\"a\": 0}? No: [1].\n</think>\n\n{\"a\": 1}";
+        assert_eq!(answer(text), (Output::Text("\n\n{\"a\": 1}".into()), true));
+        // Two blocks, and whitespace before the first.
+        let text = "  <think>a</think> <think>{b}</think>[2]";
+        assert_eq!(answer(text), (Output::Text("[2]".into()), true));
+        // The chat template opened the block: only its end is in the answer.
+        let text = "Okay, {\"a\": 0} is wrong.\n</think>\n```json\n{\"a\": 1}\n```";
+        assert_eq!(
+            answer(text),
+            (Output::Text("\n```json\n{\"a\": 1}\n```".into()), true)
+        );
+    }
+
+    #[test]
+    fn reasoning_cut_off_leaves_no_answer() {
+        assert_eq!(answer("<think>first, {\"a\": "), (Output::Empty, true));
+        assert_eq!(answer("<think>x</think>  \n"), (Output::Empty, true));
+        assert_eq!(answer("<think>x</think><think>y"), (Output::Empty, true));
+    }
+
+    #[test]
+    fn text_without_reasoning_is_kept_as_it_is() {
+        assert_eq!(
+            answer(" {\"a\": 1}"),
+            (Output::Text(" {\"a\": 1}".into()), false)
+        );
+        // A value that holds the tags is an answer, not reasoning.
+        let text = "{\"note\": \"</think>\"}";
+        assert_eq!(answer(text), (Output::Text(text.into()), false));
+        // A block later in the text is not reasoning before the answer.
+        let text = "[1] <think>x</think>";
+        assert_eq!(answer(text), (Output::Text(text.into()), false));
+        assert_eq!(answer("  "), (Output::Empty, false));
     }
 }
 
@@ -183,11 +289,12 @@ pub(crate) fn parsed_call(call: &Value, arguments: &str) -> ToolCall {
 /// The answer of a response holding `calls` and `text`: the calls when there is at least one,
 /// whatever the text beside them (a forced tool call is how JSON is asked for, and text next to
 /// it is a preamble); else the text, [`Output::Empty`] when it is blank. Every provider's
-/// reader decides by this one rule.
-pub(crate) fn calls_or_text(calls: Vec<ToolCall>, text: String) -> Output {
+/// reader decides by this one rule. The text's reasoning is removed as [`text_answer`]
+/// removes it; whether there was some comes back beside the output.
+pub(crate) fn calls_or_text(calls: Vec<ToolCall>, text: String) -> (Output, bool) {
     if calls.is_empty() {
-        text_or_empty(text)
+        text_answer(text)
     } else {
-        Output::ToolCalls(calls)
+        (Output::ToolCalls(calls), false)
     }
 }

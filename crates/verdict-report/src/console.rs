@@ -69,6 +69,15 @@ pub fn render(report: &Report, report_path: &str) -> String {
         "  {:<22} strict {} · extracted {} · repaired {} · invalid {} · missing {} · failed {}",
         "validity", v.strict, v.extracted, v.repaired, v.invalid, v.missing, v.failed
     );
+    if report.reasoning.outputs > 0 {
+        let _ = writeln!(
+            out,
+            "  {:<22} {} of {} answers came with reasoning, removed before they were classified",
+            "reasoning",
+            report.reasoning.outputs,
+            s.examples - s.missing_predictions
+        );
+    }
     let events_rows = [
         ("event_f1", s.get("event_f1")),
         ("event_precision", s.get("event_precision")),

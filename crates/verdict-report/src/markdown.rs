@@ -479,6 +479,14 @@ pub fn render(report: &Report) -> String {
         .map(usize::to_string)
         .collect()],
     );
+    if report.reasoning.outputs > 0 {
+        let _ = writeln!(
+            out,
+            "{} of {} answers came with reasoning (`<think>` blocks, reasoning items or parts), removed before they were classified.\n",
+            report.reasoning.outputs,
+            report.summary.examples - report.summary.missing_predictions
+        );
+    }
 
     if !report.schema_errors.is_empty() {
         out.push_str("## Schema errors\n\n");

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use verdict_core::counts::{RepairCounts, SchemaCounts, Tool, Validity, WorstExample};
+use verdict_core::counts::{
+    ReasoningCounts, RepairCounts, SchemaCounts, Tool, Validity, WorstExample,
+};
 use verdict_core::gate::GateResult;
 use verdict_core::joining::JoinedBy;
 use verdict_core::metrics::{ClassRow, Confusion, EventCounts, FieldRow, Sweep, Timestamps};
@@ -29,6 +31,8 @@ pub struct Report {
     /// Outputs by the provider's finish reason (`unspecified` where the line gave none);
     /// missing outputs are not counted.
     pub finish_reasons: BTreeMap<String, usize>,
+    /// How many answers came with reasoning, removed before they were classified.
+    pub reasoning: ReasoningCounts,
     /// How many outputs were checked against the schema, and how many passed.
     pub schema: SchemaCounts,
     /// Schema violations folded by path pattern and keyword, most frequent first.

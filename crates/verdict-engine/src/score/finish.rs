@@ -475,6 +475,9 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         validity,
         repairs,
         finish_reasons,
+        reasoning: verdict_core::counts::ReasoningCounts {
+            outputs: acc.reasoning,
+        },
         schema,
         schema_errors: schema_table.into_rows(),
         classes,

@@ -273,8 +273,9 @@ pub(super) fn stream_expected(
             .into_par_iter()
             .map(
                 |raw| -> Result<(Example, Option<String>, Option<KeyDigest>)> {
-                    let (example, cluster) =
+                    let (mut example, cluster) =
                         read_example(request, raw.location(expected_path), raw.text())?;
+                    example.form_calls(spec.tool_calls);
                     let key = match kind {
                         JoinedBy::LineOrder => None,
                         _ => key_of(&example.keys, kind).map(digest),

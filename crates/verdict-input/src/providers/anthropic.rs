@@ -16,7 +16,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str, parsed_call};
+use super::{
+    Answered, PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str, parsed_call,
+};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
@@ -71,10 +73,10 @@ fn is_message(response: &Map<String, Value>) -> bool {
 fn batch_result(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Keys, Output, Option<String>)> {
+) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["custom_id"], location)?;
     let result = &obj["result"];
-    let (output, finish) = match result["type"].as_str().unwrap_or_default() {
+    let answered = match result["type"].as_str().unwrap_or_default() {
         "succeeded" => match result.get("message") {
             Some(message @ Value::Object(_)) => message_output(message),
             other => {
@@ -87,8 +89,8 @@ fn batch_result(
                 ));
             }
         },
-        "errored" => (Output::Failed(errored(result.get("error"))), None),
-        kind @ ("canceled" | "expired") => (Output::Failed(kind.to_owned()), None),
+        "errored" => Answered::plain(Output::Failed(errored(result.get("error"))), None),
+        kind @ ("canceled" | "expired") => Answered::plain(Output::Failed(kind.to_owned()), None),
         other => {
             return Err(Error::line(
                 location.clone(),
@@ -102,7 +104,7 @@ fn batch_result(
         explicit,
         content: None,
     };
-    Ok((keys, output, finish))
+    Ok((keys, answered))
 }
 
 /// The reason of an `errored` result: "errored: TYPE: MESSAGE". The API nests the error
@@ -140,7 +142,7 @@ fn error_detail(error: &Value) -> String {
 fn vertex_line(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Keys, Output, Option<String>)> {
+) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["custom_id"], location)?;
     let content = obj
         .get("request")
@@ -150,24 +152,24 @@ fn vertex_line(
     let response = obj
         .get("response")
         .filter(|r| r.as_object().is_some_and(|o| !o.is_empty()));
-    let (output, finish) = match response {
+    let answered = match response {
         Some(message) => message_output(message),
         None => {
             let reason = non_empty_str(obj.get("status"))
                 .or_else(|| non_empty_str(obj.get("error")))
                 .unwrap_or_else(|| "no response".into());
-            (Output::Failed(reason), None)
+            Answered::plain(Output::Failed(reason), None)
         }
     };
-    Ok((Keys { explicit, content }, output, finish))
+    Ok((Keys { explicit, content }, answered))
 }
 
-/// The output and stop reason of an Anthropic Messages API response (`{"type": "message",
+/// The answer and stop reason of an Anthropic Messages API response (`{"type": "message",
 /// "content": [...], "stop_reason"}`): the `tool_use` blocks when there are any, else the
 /// text of the `text` blocks. Reasoning (`thinking`, `redacted_thinking`) and server-side tool
-/// blocks are skipped. A `refusal` stop is a failed request; `max_tokens` is a truncated
+/// blocks are skipped; reasoning marks the answer as having some. A `refusal` stop is a failed request; `max_tokens` is a truncated
 /// answer, scored. An error response (`"type": "error"`) is a failed request with its reason.
-pub(crate) fn message_output(message: &Value) -> (Output, Option<String>) {
+pub(crate) fn message_output(message: &Value) -> Answered {
     if message.get("type").and_then(Value::as_str) == Some("error") {
         let detail = message.get("error").map(error_detail).unwrap_or_default();
         let reason = if detail.is_empty() {
@@ -175,14 +177,14 @@ pub(crate) fn message_output(message: &Value) -> (Output, Option<String>) {
         } else {
             detail
         };
-        return (Output::Failed(reason), None);
+        return Answered::plain(Output::Failed(reason), None);
     }
     let finish = message
         .get("stop_reason")
         .and_then(Value::as_str)
         .map(str::to_owned);
     if finish.as_deref() == Some("refusal") {
-        return (Output::Failed("refusal".into()), finish);
+        return Answered::plain(Output::Failed("refusal".into()), finish);
     }
     let blocks = message
         .get("content")
@@ -191,14 +193,21 @@ pub(crate) fn message_output(message: &Value) -> (Output, Option<String>) {
         .unwrap_or_default();
     let mut text = String::new();
     let mut calls = Vec::new();
+    let mut thinking = false;
     for block in blocks {
         match block.get("type").and_then(Value::as_str) {
             Some("text") => text.push_str(block.get("text").and_then(Value::as_str).unwrap_or("")),
             Some("tool_use") => calls.push(parsed_call(block, "input")),
+            Some("thinking" | "redacted_thinking") => thinking = true,
             _ => {}
         }
     }
-    (calls_or_text(calls, text), finish)
+    let (output, think) = calls_or_text(calls, text);
+    Answered {
+        output,
+        finish_reason: finish,
+        reasoning: thinking || think,
+    }
 }
 
 /// The user turns of an Anthropic `messages` array, as hashable parts: a string `content` is

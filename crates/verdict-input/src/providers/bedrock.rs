@@ -19,8 +19,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    PredictedShape, UserPart, anthropic, calls_or_text, content_hash, non_empty_str, parsed_call,
-    text_or_empty,
+    Answered, PredictedShape, UserPart, anthropic, calls_or_text, content_hash, non_empty_str,
+    parsed_call, text_answer,
 };
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
@@ -53,7 +53,7 @@ const BLOCKED: [&str; 3] = [
 fn batch_line(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Keys, Output, Option<String>)> {
+) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["recordId"], location)?;
     let content = obj
         .get("modelInput")
@@ -61,13 +61,12 @@ fn batch_line(
         .map(|turns| content_hash(&turns));
     let keys = Keys { explicit, content };
     if let Some(error) = obj.get("error").filter(|e| !e.is_null()) {
-        return Ok((keys, Output::Failed(error_reason(error)), None));
+        return Ok((keys, Answered::plain(Output::Failed(error_reason(error)), None)));
     }
     let Some(body) = obj.get("modelOutput").filter(|o| !o.is_null()) else {
-        return Ok((keys, Output::Failed("no modelOutput".into()), None));
+        return Ok((keys, Answered::plain(Output::Failed("no modelOutput".into()), None)));
     };
-    let (output, finish) = model_output(location, body)?;
-    Ok((keys, output, finish))
+    Ok((keys, model_output(location, body)?))
 }
 
 /// "CODE: MESSAGE" of a record's `error`, either alone when the other is missing.
@@ -89,10 +88,10 @@ fn error_reason(error: &Value) -> String {
     }
 }
 
-/// The output and finish reason of a `modelOutput` body, by the model family its keys show.
+/// The answer and finish reason of a `modelOutput` body, by the model family its keys show.
 /// A body of none of the families read is an input error: verdict cannot tell where its
 /// answer is.
-fn model_output(location: &Location, body: &Value) -> Result<(Output, Option<String>)> {
+fn model_output(location: &Location, body: &Value) -> Result<Answered> {
     let text_at = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     let finish_at = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     if body.get("content").is_some_and(Value::is_array)
@@ -103,27 +102,37 @@ fn model_output(location: &Location, body: &Value) -> Result<(Output, Option<Str
     if let Some(message) = body.pointer("/output/message") {
         let finish = finish_at(body.get("stopReason"));
         return Ok(match finish.as_deref().filter(|r| BLOCKED.contains(r)) {
-            Some(reason) => (Output::Failed(format!("blocked: {reason}")), finish),
-            None => (converse_message(message), finish),
+            Some(reason) => Answered::plain(Output::Failed(format!("blocked: {reason}")), finish),
+            None => {
+                let (output, reasoning) = converse_message(message);
+                Answered {
+                    output,
+                    finish_reason: finish,
+                    reasoning,
+                }
+            }
         });
     }
     if let Some(results) = body.get("results").and_then(Value::as_array) {
         let first = results.first().unwrap_or(&Value::Null);
         let finish = finish_at(first.get("completionReason"));
         if let Some(reason) = finish.as_deref().filter(|r| BLOCKED.contains(r)) {
-            return Ok((Output::Failed(format!("blocked: {reason}")), finish));
+            return Ok(Answered::plain(
+                Output::Failed(format!("blocked: {reason}")),
+                finish,
+            ));
         }
         let text = text_at(first.get("outputText")).unwrap_or_default();
-        return Ok((text_or_empty(text), finish));
+        return Ok(text_answered(text, finish));
     }
     if let Some(generation) = body.get("generation") {
         let text = text_at(Some(generation)).unwrap_or_default();
-        return Ok((text_or_empty(text), finish_at(body.get("stop_reason"))));
+        return Ok(text_answered(text, finish_at(body.get("stop_reason"))));
     }
     if let Some(outputs) = body.get("outputs").and_then(Value::as_array) {
         let first = outputs.first().unwrap_or(&Value::Null);
         let text = text_at(first.get("text")).unwrap_or_default();
-        return Ok((text_or_empty(text), finish_at(first.get("stop_reason"))));
+        return Ok(text_answered(text, finish_at(first.get("stop_reason"))));
     }
     if let Some(choices) = body.get("choices").and_then(Value::as_array) {
         let first = choices.first().unwrap_or(&Value::Null);
@@ -133,7 +142,7 @@ fn model_output(location: &Location, body: &Value) -> Result<(Output, Option<Str
                 .get("stop_reason")
                 .or_else(|| first.get("finish_reason")),
         );
-        return Ok((text_or_empty(text), finish));
+        return Ok(text_answered(text, finish));
     }
     let found = match body {
         Value::Object(o) if o.is_empty() => "no keys".to_owned(),
@@ -154,9 +163,20 @@ fn model_output(location: &Location, body: &Value) -> Result<(Output, Option<Str
     ))
 }
 
+/// A text answer with its finish reason, its reasoning removed.
+fn text_answered(text: String, finish_reason: Option<String>) -> Answered {
+    let (output, reasoning) = text_answer(text);
+    Answered {
+        output,
+        finish_reason,
+        reasoning,
+    }
+}
+
 /// The answer of a Nova or Converse `output.message`: its `toolUse` blocks when there are any,
 /// else the text of its `text` blocks; `reasoningContent` blocks are reasoning and skipped.
-fn converse_message(message: &Value) -> Output {
+/// Whether it had reasoning comes back beside it.
+fn converse_message(message: &Value) -> (Output, bool) {
     let blocks = message
         .get("content")
         .and_then(Value::as_array)
@@ -164,14 +184,18 @@ fn converse_message(message: &Value) -> Output {
         .unwrap_or_default();
     let mut text = String::new();
     let mut calls = Vec::new();
+    let mut thinking = false;
     for block in blocks {
         if let Some(t) = block.get("text").and_then(Value::as_str) {
             text.push_str(t);
         } else if let Some(call) = block.get("toolUse") {
             calls.push(parsed_call(call, "input"));
+        } else if block.get("reasoningContent").is_some() {
+            thinking = true;
         }
     }
-    calls_or_text(calls, text)
+    let (output, think) = calls_or_text(calls, text);
+    (output, thinking || think)
 }
 
 /// The user turns of a `modelInput`, as hashable parts: the `messages` with role `user` of a

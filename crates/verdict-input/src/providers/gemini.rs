@@ -23,8 +23,8 @@ pub(crate) use fast::GEMINI_BLOCKED;
 use serde_json::{Map, Value};
 
 use super::{
-    ExpectedShape, PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str,
-    parse_answer, parsed_call,
+    Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, calls_or_text,
+    content_hash, non_empty_str, parse_answer, parsed_call,
 };
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
@@ -72,7 +72,10 @@ pub(crate) const KEYED_BATCH_LINE: PredictedShape = PredictedShape {
 
 /// The request hash and expected output of a Gemini tuning line. Mirrored by
 /// [`fast::gemini_example`]: change both together.
-fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<String>, Value)> {
+fn tuning_line(
+    location: &Location,
+    obj: &Map<String, Value>,
+) -> Result<(Option<String>, Value, Option<ExpectedCalls>)> {
     let contents = &obj["contents"];
     let turns = contents.as_array().ok_or_else(|| {
         Error::line(
@@ -99,7 +102,11 @@ fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<
         })
         .unwrap_or_default();
     let expected = parse_answer(location, &text, "the last model turn")?;
-    Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
+    Ok((
+        Some(content_hash(&gemini_user_turns(turns))),
+        expected,
+        None,
+    ))
 }
 
 /// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: the
@@ -109,20 +116,19 @@ fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<
 fn batch_line(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Keys, Output, Option<String>)> {
+) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["key", "custom_id", "id"], location)?;
     let content = obj
         .get("request")
         .and_then(|r| r.get("contents"))
         .and_then(Value::as_array)
         .map(|turns| content_hash(&gemini_user_turns(turns)));
-    let (output, finish) = vertex_batch(obj);
-    Ok((Keys { explicit, content }, output, finish))
+    Ok((Keys { explicit, content }, vertex_batch(obj)))
 }
 
 /// The output of a Vertex AI batch line. Mirrored by [`fast::vertex_prediction`]:
 /// change both together.
-fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
+fn vertex_batch(obj: &Map<String, Value>) -> Answered {
     // The line's own failure reason, when the request got no answer.
     let status = || non_empty_str(obj.get("status")).or_else(|| non_empty_str(obj.get("error")));
     // A Gemini API line of a failed request may carry an empty response beside its status.
@@ -130,7 +136,7 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
         .get("response")
         .filter(|r| !r.is_null() && r.as_object().is_none_or(|o| !o.is_empty()))
     else {
-        return (
+        return Answered::plain(
             Output::Failed(status().unwrap_or_else(|| "no response".into())),
             None,
         );
@@ -147,37 +153,40 @@ fn vertex_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
             Some(block) => format!("blocked: {block}"),
             None => status().unwrap_or_else(|| "no candidates".into()),
         };
-        return (Output::Failed(reason), None);
+        return Answered::plain(Output::Failed(reason), None);
     };
     let finish = candidate
         .get("finishReason")
         .and_then(Value::as_str)
         .map(str::to_owned);
     if let Some(reason) = finish.as_deref().filter(|r| GEMINI_BLOCKED.contains(r)) {
-        return (Output::Failed(format!("blocked: {reason}")), finish);
+        return Answered::plain(Output::Failed(format!("blocked: {reason}")), finish);
     }
     // Thinking models put their reasoning in parts marked `thought`; the answer is the rest.
-    let parts: Vec<&Value> = candidate
+    let parts = candidate
         .pointer("/content/parts")
         .and_then(Value::as_array)
-        .map(|parts| {
-            parts
-                .iter()
-                .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default();
+    let thought = |p: &&Value| p.get("thought").and_then(Value::as_bool) == Some(true);
     // The fast path declines every line with a call part: it reads texts only.
     let calls = parts
         .iter()
+        .filter(|p| !thought(p))
         .filter_map(|p| p.get("functionCall").or_else(|| p.get("function_call")))
         .map(|call| parsed_call(call, "args"))
         .collect();
-    let text = parts
+    let text: String = parts
         .iter()
+        .filter(|p| !thought(p))
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
-    (calls_or_text(calls, text), finish)
+    let (output, think) = calls_or_text(calls, text);
+    Answered {
+        output,
+        finish_reason: finish,
+        reasoning: think || parts.iter().any(|p| thought(&p)),
+    }
 }
 
 /// The user turns of a Gemini `contents` array, as hashable parts. The Gemini API makes
@@ -403,5 +412,6 @@ mod tests {
         assert_eq!(p.output, Output::Text("[{\"a\":".into()));
         assert_eq!(p.finish_reason.as_deref(), Some("MAX_TOKENS"));
         assert_eq!(p.keys.explicit.as_deref(), Some("k1"));
+        assert!(p.reasoning);
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExpectedShape, PredictedShape};
+use super::{Answered, ExpectedShape, PredictedShape, text_answer};
 use crate::{Keys, Output, explicit_key};
 use verdict_core::error::{Location, Result};
 
@@ -12,7 +12,7 @@ use verdict_core::error::{Location, Result};
 pub(crate) const EXPECTED_LINE: ExpectedShape = ExpectedShape {
     name: "{\"id\": ..., \"expected\": ...}",
     matches: |obj| obj.contains_key("expected"),
-    read: |_, obj| Ok((None, obj["expected"].clone())),
+    read: |_, obj| Ok((None, obj["expected"].clone(), None)),
     fast: None,
 };
 
@@ -23,20 +23,17 @@ pub(crate) const PREDICTION_LINE: PredictedShape = PredictedShape {
     fast: None,
 };
 
-/// The keys, output and finish reason of a plain prediction line: `id` as its explicit key; an
-/// `output` string is raw model text, any other value is taken as already parsed.
-fn prediction_line(
-    location: &Location,
-    obj: &Map<String, Value>,
-) -> Result<(Keys, Output, Option<String>)> {
+/// The keys and answer of a plain prediction line: `id` as its explicit key; an `output`
+/// string is raw model text (reasoning before the answer removed), any other value is taken
+/// as already parsed.
+fn prediction_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["id"], location)?;
-    let output = match &obj["output"] {
-        Value::String(text) if text.trim().is_empty() => Output::Empty,
-        Value::String(text) => Output::Text(text.clone()),
-        Value::Null => Output::Empty,
-        value => Output::Value(value.clone()),
+    let (output, reasoning) = match &obj["output"] {
+        Value::String(text) => text_answer(text.clone()),
+        Value::Null => (Output::Empty, false),
+        value => (Output::Value(value.clone()), false),
     };
-    let finish = obj
+    let finish_reason = obj
         .get("finish_reason")
         .and_then(Value::as_str)
         .map(str::to_owned);
@@ -45,8 +42,11 @@ fn prediction_line(
             explicit,
             content: None,
         },
-        output,
-        finish,
+        Answered {
+            output,
+            finish_reason,
+            reasoning,
+        },
     ))
 }
 

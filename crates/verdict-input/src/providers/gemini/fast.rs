@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::providers::{UserPart, content_hash, parse_answer, text_or_empty};
+use crate::providers::{UserPart, content_hash, parse_answer, text_answer};
 use crate::read::Unbuilt;
 use crate::seed::{Flag, Text, decline, entries, parse};
 use crate::{Example, Keys, Output, Prediction};
@@ -57,19 +57,23 @@ pub(crate) fn vertex_prediction(
         return Err(location);
     };
     let finish_reason = candidate.finish_reason.map(Cow::into_owned);
-    let output = match finish_reason
+    let (output, reasoning) = match finish_reason
         .as_deref()
         .filter(|r| GEMINI_BLOCKED.contains(r))
     {
-        Some(reason) => Output::Failed(format!("blocked: {reason}")),
-        None => text_or_empty(
-            candidate
-                .parts
-                .iter()
-                .filter(|p| p.thought != Some(true))
-                .filter_map(|p| p.text.as_deref())
-                .collect(),
-        ),
+        Some(reason) => (Output::Failed(format!("blocked: {reason}")), false),
+        None => {
+            let (output, think) = text_answer(
+                candidate
+                    .parts
+                    .iter()
+                    .filter(|p| p.thought != Some(true))
+                    .filter_map(|p| p.text.as_deref())
+                    .collect(),
+            );
+            let thought = candidate.parts.iter().any(|p| p.thought == Some(true));
+            (output, think || thought)
+        }
     };
     Ok(Prediction {
         location,
@@ -79,6 +83,7 @@ pub(crate) fn vertex_prediction(
         },
         output,
         finish_reason,
+        reasoning,
     })
 }
 
@@ -121,6 +126,7 @@ pub(crate) fn gemini_example(
             content: Some(content),
         },
         expected,
+        expected_calls: None,
     }))
 }
 
@@ -554,7 +560,16 @@ mod tests {
         fn part() -> impl Strategy<Value = Value> {
             let text = maybe(
                 0.8,
-                vec![json!("[]"), json!("[1"), json!("]"), json!(" "), json!("q")],
+                vec![
+                    json!("[]"),
+                    json!("[1"),
+                    json!("]"),
+                    json!(" "),
+                    json!("q"),
+                    json!("<think>{</think>"),
+                    json!("<think>[1"),
+                    json!("</think>"),
+                ],
                 vec![json!(5), json!(null), json!(["a"])],
             );
             let file_data = maybe(
@@ -755,6 +770,20 @@ mod tests {
         assert!(
             matches!(full_example(text), Err(e) if e.to_string().contains("duplicate key \"b\""))
         );
+    }
+
+    #[test]
+    fn reasoning_is_removed_and_flagged_as_in_full() {
+        let line = batch_line(
+            json!({"contents": [{"role": "user", "parts": [{"text": "q"}]}]}),
+            json!({"candidates": [{"content": {"parts": [
+                {"text": "plan {", "thought": true}, {"text": "<think>{</think>[1]"}
+            ]}}]}),
+        )
+        .to_string();
+        assert!(same_prediction(&line));
+        let p = vertex_prediction(location(), &line).unwrap();
+        assert_eq!((p.output, p.reasoning), (Output::Text("[1]".into()), true));
     }
 
     #[test]
