@@ -16,6 +16,7 @@ mod nothing_lost;
 mod out_dir;
 mod reference;
 mod reports;
+mod requests;
 mod sample;
 mod score;
 mod shard;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::providers::{PredictedShape, gemini, openai, plain};
 use crate::read::{Unread, parse_line_unread};
-use crate::{Prediction, kind_of};
+use crate::{Prediction, ShapeId, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
@@ -78,7 +78,55 @@ pub(crate) fn read_fast(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    crate::providers::first_fast(SHAPES.iter().filter_map(|s| s.fast), location, text)
+    let mut location = location;
+    for (index, shape) in SHAPES.iter().enumerate() {
+        let Some(fast) = shape.fast else { continue };
+        match fast(location, text) {
+            Ok(prediction) => return Ok(identified(prediction, index)),
+            Err(declined) => location = declined,
+        }
+    }
+    Err(location)
+}
+
+impl ShapeId {
+    /// How messages name the shape.
+    pub fn name(self) -> &'static str {
+        SHAPES[usize::from(self.0)].name
+    }
+
+    /// Where in a line of the shape verdict looks for the answer.
+    pub fn answer(self) -> &'static str {
+        SHAPES[usize::from(self.0)].answer
+    }
+
+    /// The shape's place in the table, for the spill record.
+    pub fn index(self) -> u8 {
+        self.0
+    }
+
+    /// The shape at `index` in the table, if there is one.
+    pub fn from_index(index: u8) -> Option<ShapeId> {
+        (usize::from(index) < SHAPES.len()).then_some(ShapeId(index))
+    }
+}
+
+/// A prediction as the dispatch hands it on: the shape at `index` of [`SHAPES`] read it, and a
+/// key that `verdict requests` derived from a request hash
+/// ([`crate::requests::hash_of_derived_key`]) also joins as that hash, when the line does not
+/// echo its request: that is how a batch output joins a test set without ids.
+fn identified(mut prediction: Prediction, index: usize) -> Prediction {
+    prediction.shape = u8::try_from(index).ok().map(ShapeId);
+    if prediction.keys.content.is_none()
+        && let Some(hash) = prediction
+            .keys
+            .explicit
+            .as_deref()
+            .and_then(crate::requests::hash_of_derived_key)
+    {
+        prediction.keys.content = Some(hash.to_owned());
+    }
+    prediction
 }
 
 /// Turns one parsed prediction line into a [`Prediction`].
@@ -94,7 +142,11 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
             ),
         ));
     };
-    let Some(shape) = SHAPES.iter().find(|shape| (shape.matches)(&obj)) else {
+    let Some((index, shape)) = SHAPES
+        .iter()
+        .enumerate()
+        .find(|(_, shape)| (shape.matches)(&obj))
+    else {
         let found = if obj.is_empty() {
             "none".to_owned()
         } else {
@@ -109,12 +161,14 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
         ));
     };
     let (keys, output, finish_reason) = (shape.read)(&location, &obj)?;
-    Ok(Prediction {
+    let prediction = Prediction {
         location,
         keys,
         output,
         finish_reason,
-    })
+        shape: None,
+    };
+    Ok(identified(prediction, index))
 }
 
 #[cfg(test)]

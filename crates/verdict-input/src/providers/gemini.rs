@@ -24,6 +24,7 @@ use super::{
     ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str, parse_answer,
     text_or_empty,
 };
+use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
@@ -32,12 +33,15 @@ pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
     name: "a Gemini tuning line {\"contents\": [...]}",
     matches: |obj| obj.contains_key("contents"),
     read: tuning_line,
+    prompt: Some(tuning_prompt),
     fast: Some(fast::gemini_example),
 };
 
 /// A Vertex AI or Gemini API batch output line, recognised by its `response` or `request`, or
 /// by a `key` with a `status` or an `error` (a Gemini API line of a failed request).
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    name: "a Vertex AI / Gemini API batch output line {\"request\", \"response\"}",
+    answer: "response.candidates[0].content.parts[].text",
     matches: |obj| {
         let has = |k: &str| obj.contains_key(k);
         has("response") || has("request") || (has("key") && (has("status") || has("error")))
@@ -76,6 +80,85 @@ fn tuning_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<
         .unwrap_or_default();
     let expected = parse_answer(location, &text, "the last model turn")?;
     Ok((Some(content_hash(&gemini_user_turns(turns))), expected))
+}
+
+/// What a Gemini tuning line asks: the text of its `systemInstruction`, and the turns before
+/// its last model turn. A user turn after the answer, or a turn of another role, is refused:
+/// the request written would not be the line's.
+fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    let turns = obj["contents"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let role = |t: &Value| t.get("role").and_then(Value::as_str).map(str::to_owned);
+    let Some(answer) = turns
+        .iter()
+        .rposition(|t| role(t).as_deref() == Some("model"))
+    else {
+        return Err(Error::line(
+            location.clone(),
+            "\"contents\" has no turn with role \"model\": the last model turn holds the expected output",
+        ));
+    };
+    if answer + 1 < turns.len() {
+        return Err(Error::line(
+            location.clone(),
+            "a turn follows the last model turn (the expected output): a request cannot be built from this line",
+        ));
+    }
+    let parts_of = |turn: &Value| -> Vec<Value> {
+        turn.get("parts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut prompt = Prompt::default();
+    if let Some(instruction) = obj.get("systemInstruction").filter(|v| !v.is_null()) {
+        let mut text = String::new();
+        for part in parts_of(instruction) {
+            match part.get("text").and_then(Value::as_str) {
+                Some(t) => text.push_str(t),
+                None => {
+                    return Err(Error::line(
+                        location.clone(),
+                        format!(
+                            "\"systemInstruction\" has a part other than text ({part}): verdict requests carries a text system instruction only"
+                        ),
+                    ));
+                }
+            }
+        }
+        prompt.system = Some(text);
+    }
+    for turn in &turns[..answer] {
+        let assistant = match role(turn).as_deref() {
+            Some("user") | None => false,
+            Some("model") => true,
+            Some(other) => {
+                return Err(Error::line(
+                    location.clone(),
+                    format!(
+                        "a turn with role {other:?} comes before the expected output: verdict requests carries user and model turns only"
+                    ),
+                ));
+            }
+        };
+        let parts = parts_of(turn)
+            .into_iter()
+            .map(|part| match part.get("text").and_then(Value::as_str) {
+                Some(text) => Part::Text(text.to_owned()),
+                None => Part::Native(Family::Gemini, part),
+            })
+            .collect();
+        prompt.turns.push(Turn { assistant, parts });
+    }
+    if !prompt.turns.last().is_some_and(|t| !t.assistant) {
+        return Err(Error::line(
+            location.clone(),
+            "no user turn comes right before the last model turn: a request needs the user's turn",
+        ));
+    }
+    Ok(prompt)
 }
 
 /// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: `key`

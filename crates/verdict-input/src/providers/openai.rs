@@ -17,6 +17,7 @@ use super::{
     ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str, parse_answer,
     text_or_empty,
 };
+use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
@@ -25,11 +26,14 @@ pub(crate) const CHAT_LINE: ExpectedShape = ExpectedShape {
     name: "an OpenAI chat line {\"messages\": [...]}",
     matches: |obj| obj.contains_key("messages"),
     read: chat_line,
+    prompt: Some(chat_prompt),
     fast: None,
 };
 
 /// An OpenAI Batch API output (or error file) line, recognised by its `custom_id`.
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    name: "an OpenAI Batch output line {\"custom_id\", \"response\"}",
+    answer: "response.body.choices[0].message.content",
     matches: |obj| obj.contains_key("custom_id"),
     read: batch_line,
     fast: None,
@@ -57,6 +61,85 @@ fn chat_line(location: &Location, obj: &Map<String, Value>) -> Result<(Option<St
         .map(|m| openai_user_parts(m.get("content").unwrap_or(&Value::Null)))
         .collect();
     Ok((Some(content_hash(&user_turns)), expected))
+}
+
+/// What an OpenAI chat fine-tuning line asks: its system (and developer) messages, and the
+/// messages before its last assistant message. A message after the answer, or one of another
+/// role (`tool`, `function`), is refused: the request written would not be the line's.
+fn chat_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    let messages = obj["messages"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let role = |m: &Value| {
+        m.get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let Some(answer) = messages.iter().rposition(|m| role(m) == "assistant") else {
+        return Err(Error::line(
+            location.clone(),
+            "\"messages\" has no message with role \"assistant\": the last assistant message holds the expected output",
+        ));
+    };
+    if let Some(after) = messages.get(answer + 1) {
+        return Err(Error::line(
+            location.clone(),
+            format!(
+                "a message with role {:?} follows the last assistant message (the expected output): a request cannot be built from this line",
+                role(after)
+            ),
+        ));
+    }
+    let mut system: Vec<String> = Vec::new();
+    let mut turns = Vec::new();
+    for message in &messages[..answer] {
+        let content = message.get("content").unwrap_or(&Value::Null);
+        match role(message).as_str() {
+            "system" | "developer" => system.push(openai_text(content)),
+            "user" => turns.push(Turn {
+                assistant: false,
+                parts: openai_prompt_parts(content),
+            }),
+            "assistant" => turns.push(Turn {
+                assistant: true,
+                parts: vec![Part::Text(openai_text(content))],
+            }),
+            other => {
+                return Err(Error::line(
+                    location.clone(),
+                    format!(
+                        "a message with role {other:?} comes before the expected output: verdict requests carries system, developer, user and assistant messages only"
+                    ),
+                ));
+            }
+        }
+    }
+    if !turns.last().is_some_and(|t| !t.assistant) {
+        return Err(Error::line(
+            location.clone(),
+            "no user message comes right before the last assistant message: a request needs the user's turn",
+        ));
+    }
+    Ok(Prompt {
+        system: (!system.is_empty()).then(|| system.join("\n\n")),
+        turns,
+    })
+}
+
+fn openai_prompt_parts(content: &Value) -> Vec<Part> {
+    match content {
+        Value::String(s) => vec![Part::Text(s.clone())],
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p.get("text").and_then(Value::as_str) {
+                Some(text) => Part::Text(text.to_owned()),
+                None => Part::Native(Family::OpenAi, p.clone()),
+            })
+            .collect(),
+        other => vec![Part::Native(Family::OpenAi, other.clone())],
+    }
 }
 
 /// The text of an OpenAI message `content`: a string, or an array of `{"type": "text"}` parts.

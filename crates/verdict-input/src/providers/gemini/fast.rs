@@ -77,6 +77,7 @@ pub(crate) fn vertex_prediction(
         },
         output,
         finish_reason,
+        shape: None,
     })
 }
 
