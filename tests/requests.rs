@@ -157,7 +157,7 @@ fn openai_chat_round_trip_joins_by_custom_id_without_ids_in_the_test_set() {
         ],
     );
     assert_eq!(again, lines);
-    let outputs = lines
+    let outputs: Vec<Value> = lines
         .iter()
         .enumerate()
         .map(|(i, request)| {
@@ -175,7 +175,35 @@ fn openai_chat_round_trip_joins_by_custom_id_without_ids_in_the_test_set() {
             })
         })
         .collect();
-    score_round_trip(dir.path(), outputs, "request_hash");
+    score_round_trip(dir.path(), outputs.clone(), "request_hash");
+    // The output came back in another order: pairing it by line is refused, loudly.
+    let reversed: String = outputs.iter().rev().map(|l| format!("{l}\n")).collect();
+    let predictions = write(dir.path(), "reversed.jsonl", reversed);
+    let run = verdict(&[
+        "score",
+        "--spec",
+        SPEC,
+        "--expected",
+        TEST_SET,
+        "--predictions",
+        &predictions.display().to_string(),
+        "--join",
+        "line",
+        "--quiet",
+        "--out",
+        &dir.path().join("by-line").display().to_string(),
+    ]);
+    run.assert_code(2);
+    let hash = &lines[0]["custom_id"].as_str().unwrap()["verdict".len()..];
+    assert!(
+        run.stderr.contains(&format!(
+            "verdict: error: --join line pairs {TEST_SET}:1 with {}:1, but {}:4 carries the same request (request hash {hash}): the predictions carry their own keys in another order than the test set",
+            predictions.display(),
+            predictions.display()
+        )),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -115,7 +115,7 @@ pub enum KeyedBy {
     RequestEcho,
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
     /// The requests file.

@@ -152,7 +152,7 @@ fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt
             .collect();
         prompt.turns.push(Turn { assistant, parts });
     }
-    if !prompt.turns.last().is_some_and(|t| !t.assistant) {
+    if prompt.turns.last().is_none_or(|t| t.assistant) {
         return Err(Error::line(
             location.clone(),
             "no user turn comes right before the last model turn: a request needs the user's turn",

@@ -116,7 +116,7 @@ fn chat_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> 
             }
         }
     }
-    if !turns.last().is_some_and(|t| !t.assistant) {
+    if turns.last().is_none_or(|t| t.assistant) {
         return Err(Error::line(
             location.clone(),
             "no user message comes right before the last assistant message: a request needs the user's turn",
