@@ -313,6 +313,87 @@ fn test_set_ids_become_the_request_keys() {
 }
 
 #[test]
+fn video_clips_go_to_vertex_verbatim_and_the_sample_scores_as_before() {
+    // The bundled basketball sample: Gemini tuning lines with a video fileData part each.
+    let dir = tempdir();
+    let out = dir.path().join("requests.jsonl");
+    let expected = "datasets/basketball/expected.jsonl";
+    let run = verdict(&[
+        "requests",
+        expected,
+        "--provider",
+        "openai-chat",
+        "--model",
+        "gpt-4o",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("basketball/expected.jsonl:1: a user turn has a Gemini part ({\"fileData\":{\"fileUri\":\"gs://hoops-eval/clips/game-0001/clip-0001.mp4\""),
+        "{}",
+        run.stderr
+    );
+    let run = verdict(&[
+        "requests",
+        expected,
+        "--provider",
+        "vertex",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(0);
+    let requests: std::collections::HashMap<String, Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).unwrap();
+            let uri = line["request"]["contents"][0]["parts"][0]["fileData"]["fileUri"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (uri, line["request"].clone())
+        })
+        .collect();
+    assert_eq!(requests.len(), 320);
+    // The sample's batch output, each echoed request replaced by the one verdict wrote for the
+    // same clip (the request without the generation settings the sample's echo carries): it joins as before, so the report's numbers are the sample's.
+    let sample = std::fs::read_to_string("datasets/basketball/predictions.jsonl").unwrap();
+    let rewritten: String = sample
+        .lines()
+        .map(|l| {
+            let mut line: Value = serde_json::from_str(l).unwrap();
+            let uri = line["request"]["contents"][0]["parts"][0]["fileData"]["fileUri"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            // The sample's orphan predictions answer clips the test set does not have.
+            if let Some(request) = requests.get(&uri) {
+                line["request"] = request.clone();
+            }
+            format!("{line}\n")
+        })
+        .collect();
+    let predictions = write(dir.path(), "predictions.jsonl", rewritten);
+    let spec = "datasets/basketball/eval.toml";
+    let (_, ours) = score_ok(
+        &[
+            "--spec",
+            spec,
+            "--expected",
+            expected,
+            "--predictions",
+            &predictions.display().to_string(),
+        ],
+        &dir.path().join("ours"),
+    );
+    let (_, theirs) = score_ok(&["datasets/basketball"], &dir.path().join("theirs"));
+    assert_eq!(ours["run"]["joined_by"], "request_hash");
+    assert_eq!(ours["summary"], theirs["summary"]);
+    assert_eq!(ours["validity"], theirs["validity"]);
+}
+
+#[test]
 fn requests_refuses_what_it_cannot_write() {
     let dir = tempdir();
     let out = dir.path().join("r.jsonl");

@@ -195,4 +195,29 @@ mod tests {
         );
         assert!(err.ends_with("found keys \"text\""), "{err}");
     }
+
+    #[test]
+    fn the_dispatch_records_the_shape_and_joins_a_derived_key_by_its_hash() {
+        let line = |custom_id: &str| {
+            json!({"custom_id": custom_id, "response": {"status_code": 200, "body": {"choices": [
+                {"message": {"role": "assistant", "content": "{}"}, "finish_reason": "stop"}]}}})
+        };
+        let location = || Location {
+            path: "p.jsonl".into(),
+            line: 1,
+        };
+        let p = detect(location(), line("verdict0123456789abcdef")).unwrap();
+        assert_eq!(p.keys.explicit.as_deref(), Some("verdict0123456789abcdef"));
+        assert_eq!(p.keys.content.as_deref(), Some("0123456789abcdef"));
+        let shape = p.shape.expect("the dispatch names the shape");
+        assert_eq!(shape.name(), openai::BATCH_LINE.name);
+        assert_eq!(shape.answer(), "response.body.choices[0].message.content");
+        let p = detect(location(), line("clip-1")).unwrap();
+        assert_eq!(p.keys.content, None);
+        // A line that echoes its request keeps the hash of the request.
+        let vertex = r#"{"key": "verdict0123456789abcdef", "request": {"contents": [{"role": "user", "parts": [{"text": "q"}]}]}, "response": {"candidates": [{"content": {"parts": [{"text": "{}"}]}, "finishReason": "STOP"}]}}"#;
+        let p = read(location(), vertex).unwrap();
+        assert_ne!(p.keys.content.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(p.shape.map(ShapeId::name), Some(gemini::BATCH_LINE.name));
+    }
 }

@@ -266,6 +266,58 @@ mod tests {
     use crate::expected::detect;
     use serde_json::json;
 
+    fn prompt_of(line: Value) -> Result<Prompt> {
+        let loc = Location {
+            path: "expected.jsonl".into(),
+            line: 4,
+        };
+        crate::expected::detect_with_prompt(loc, line).map(|(_, prompt)| prompt)
+    }
+
+    #[test]
+    fn a_tuning_line_asks_its_instruction_and_turns_before_the_answer() {
+        let video = json!({"fileData": {"fileUri": "gs://b/1.mp4", "mimeType": "video/mp4"}});
+        let prompt = prompt_of(json!({
+            "systemInstruction": {"role": "system", "parts": [{"text": "You annotate "}, {"text": "clips."}]},
+            "contents": [
+                {"role": "user", "parts": [video.clone(), {"text": "List events"}]},
+                {"role": "model", "parts": [{"text": "[]"}]}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(prompt.system.as_deref(), Some("You annotate clips."));
+        assert_eq!(
+            prompt.turns,
+            vec![Turn {
+                assistant: false,
+                parts: vec![
+                    Part::Native(Family::Gemini, video),
+                    Part::Text("List events".into())
+                ]
+            }]
+        );
+        let err = |line: Value| prompt_of(line).unwrap_err().to_string();
+        assert_eq!(
+            err(
+                json!({"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}, {"role": "user", "parts": [{"text": "more"}]}]})
+            ),
+            "expected.jsonl:4: a turn follows the last model turn (the expected output): a request cannot be built from this line"
+        );
+        assert_eq!(
+            err(
+                json!({"systemInstruction": {"parts": [{"fileData": {"fileUri": "gs://b/s.txt"}}]},
+                       "contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}]})
+            ),
+            "expected.jsonl:4: \"systemInstruction\" has a part other than text ({\"fileData\":{\"fileUri\":\"gs://b/s.txt\"}}): verdict requests carries a text system instruction only"
+        );
+        assert_eq!(
+            err(
+                json!({"contents": [{"role": "function", "parts": [{"text": "r"}]}, {"role": "model", "parts": [{"text": "[]"}]}]})
+            ),
+            "expected.jsonl:4: a turn with role \"function\" comes before the expected output: verdict requests carries user and model turns only"
+        );
+    }
+
     #[test]
     fn content_hash_tells_clips_apart_by_file_uri_and_ignores_snake_case() {
         let a = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/1.mp4","mimeType":"video/mp4"}},{"text":"List events"}]}]);

@@ -235,6 +235,7 @@ fn openai_batch(obj: &Map<String, Value>) -> (Output, Option<String>) {
 mod tests {
     use super::*;
     use crate::Prediction;
+    use crate::prompt::{Family, Part};
     use serde_json::json;
 
     #[test]
@@ -251,6 +252,60 @@ mod tests {
         assert_eq!(
             crate::expected::detect(loc, line).unwrap().expected,
             json!({"intent": "refund"})
+        );
+    }
+
+    fn prompt_of(line: Value) -> Result<Prompt> {
+        let loc = Location {
+            path: "expected.jsonl".into(),
+            line: 2,
+        };
+        crate::expected::detect_with_prompt(loc, line).map(|(_, prompt)| prompt)
+    }
+
+    #[test]
+    fn a_chat_line_asks_its_system_and_turns_before_the_answer() {
+        let prompt = prompt_of(json!({"messages": [
+            {"role": "system", "content": "s1"},
+            {"role": "developer", "content": [{"type": "text", "text": "s2"}]},
+            {"role": "user", "content": "q1"},
+            {"role": "assistant", "content": "{\"a\": 0}"},
+            {"role": "user", "content": [{"type": "text", "text": "q2"}, {"type": "image_url", "image_url": {"url": "https://x/1.png"}}]},
+            {"role": "assistant", "content": "{\"a\": 1}"}
+        ]}))
+        .unwrap();
+        assert_eq!(prompt.system.as_deref(), Some("s1\n\ns2"));
+        assert_eq!(prompt.turns.len(), 3);
+        assert!(prompt.turns[1].assistant);
+        assert_eq!(prompt.turns[1].parts, vec![Part::Text("{\"a\": 0}".into())]);
+        assert_eq!(
+            prompt.turns[2].parts[1],
+            Part::Native(
+                Family::OpenAi,
+                json!({"type": "image_url", "image_url": {"url": "https://x/1.png"}})
+            )
+        );
+    }
+
+    #[test]
+    fn a_chat_line_whose_request_cannot_be_told_is_refused() {
+        let err = |line: Value| prompt_of(line).unwrap_err().to_string();
+        let answer = json!({"role": "assistant", "content": "{}"});
+        assert_eq!(
+            err(
+                json!({"messages": [{"role": "user", "content": "q"}, answer, {"role": "user", "content": "thanks"}]})
+            ),
+            "expected.jsonl:2: a message with role \"user\" follows the last assistant message (the expected output): a request cannot be built from this line"
+        );
+        assert_eq!(
+            err(
+                json!({"messages": [{"role": "user", "content": "q"}, {"role": "tool", "content": "r"}, answer]})
+            ),
+            "expected.jsonl:2: a message with role \"tool\" comes before the expected output: verdict requests carries system, developer, user and assistant messages only"
+        );
+        assert_eq!(
+            err(json!({"messages": [{"role": "system", "content": "s"}, answer]})),
+            "expected.jsonl:2: no user message comes right before the last assistant message: a request needs the user's turn"
         );
     }
 
