@@ -444,3 +444,109 @@ fn requests_refuses_what_it_cannot_write() {
     );
     assert!(!Path::new(&out).exists(), "nothing written on an error");
 }
+
+// The round trips below need the readers of OpenAI Responses, Anthropic Message Batches and
+// Bedrock batch outputs, written in parallel with `verdict requests` (issue 19): each output
+// line is the provider's documented shape, built from the request `verdict requests` wrote.
+
+#[test]
+fn openai_responses_round_trip_joins_by_custom_id() {
+    let dir = tempdir();
+    let lines = requests(
+        dir.path(),
+        &[
+            "--provider",
+            "openai-responses",
+            "--model",
+            "gpt-4.1-mini",
+            "--max-tokens",
+            "200",
+        ],
+    );
+    assert_eq!(lines[0]["url"], "/v1/responses");
+    assert_eq!(lines[0]["body"]["max_output_tokens"], 200);
+    let outputs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, request)| {
+            let user = request["body"]["input"][0]["content"].as_str().unwrap();
+            json!({
+                "id": format!("batch_req_{i}"),
+                "custom_id": request["custom_id"],
+                "response": {"status_code": 200, "request_id": format!("req_{i}"), "body": {
+                    "id": format!("resp_{i}"), "object": "response", "created_at": 1_741_476_542,
+                    "status": "completed", "error": null, "incomplete_details": null,
+                    "model": "gpt-4.1-mini-2025-04-14",
+                    "output": [{"type": "message", "id": format!("msg_{i}"), "status": "completed",
+                                "role": "assistant",
+                                "content": [{"type": "output_text", "text": answer(user), "annotations": []}]}],
+                    "usage": {"input_tokens": 22, "output_tokens": 12, "total_tokens": 34}}},
+                "error": null
+            })
+        })
+        .collect();
+    score_round_trip(dir.path(), outputs, "request_hash");
+}
+
+#[test]
+fn anthropic_round_trip_joins_by_custom_id() {
+    let dir = tempdir();
+    let lines = requests(
+        dir.path(),
+        &[
+            "--provider",
+            "anthropic",
+            "--model",
+            "claude-sonnet-4-5",
+            "--max-tokens",
+            "200",
+        ],
+    );
+    assert_eq!(lines[0]["params"]["max_tokens"], 200);
+    let outputs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, request)| {
+            json!({
+                "custom_id": request["custom_id"],
+                "result": {"type": "succeeded", "message": {
+                    "id": format!("msg_01{i}"), "type": "message", "role": "assistant",
+                    "model": "claude-sonnet-4-5-20250929",
+                    "content": [{"type": "text", "text": answer(user_text(&request["params"]["messages"]))}],
+                    "stop_reason": "end_turn", "stop_sequence": null,
+                    "usage": {"input_tokens": 30, "output_tokens": 12}}}
+            })
+        })
+        .collect();
+    score_round_trip(dir.path(), outputs, "request_hash");
+}
+
+#[test]
+fn bedrock_claude_round_trip_joins_by_record_id() {
+    let dir = tempdir();
+    let lines = requests(
+        dir.path(),
+        &["--provider", "bedrock-claude", "--max-tokens", "200"],
+    );
+    assert_eq!(
+        lines[0]["modelInput"]["anthropic_version"],
+        "bedrock-2023-05-31"
+    );
+    let outputs = lines
+        .iter()
+        .enumerate()
+        .map(|(i, request)| {
+            json!({
+                "recordId": request["recordId"],
+                "modelInput": request["modelInput"],
+                "modelOutput": {
+                    "id": format!("msg_bdrk_01{i}"), "type": "message", "role": "assistant",
+                    "model": "claude-3-5-haiku-20241022",
+                    "content": [{"type": "text", "text": answer(user_text(&request["modelInput"]["messages"]))}],
+                    "stop_reason": "end_turn", "stop_sequence": null,
+                    "usage": {"input_tokens": 30, "output_tokens": 12}}
+            })
+        })
+        .collect();
+    score_round_trip(dir.path(), outputs, "request_hash");
+}
