@@ -52,6 +52,60 @@ enum Command {
     /// Read tuning-job metrics (OpenAI, Azure, Vertex AI or any CSV) and diagnose the loss
     /// curves: overfitting, underfitting, the checkpoint to ship.
     Curves(CurvesArgs),
+    /// Write the batch input file of a test set for a provider's batch API, one request an
+    /// example (its system and user turns, never its answer) with a stable key, so that the
+    /// provider's output joins the test set by key even when it has no ids.
+    Requests(RequestsArgs),
+}
+
+#[derive(Debug, Args)]
+struct RequestsArgs {
+    /// The test set: Gemini tuning lines or OpenAI chat lines (the plain {"id", "expected"}
+    /// form holds no request).
+    #[arg(value_name = "EXPECTED")]
+    expected: PathBuf,
+
+    /// Whose batch API the requests are for (docs/requests.md).
+    #[arg(long, value_enum, value_name = "PROVIDER")]
+    provider: ProviderArg,
+
+    /// The model each request names: required for openai-chat, openai-responses and
+    /// anthropic; refused for vertex, gemini and bedrock-claude, whose batch job names it.
+    #[arg(long, value_name = "MODEL")]
+    model: Option<String>,
+
+    /// The most tokens an answer may have (max_completion_tokens, max_output_tokens,
+    /// maxOutputTokens or max_tokens); required for anthropic and bedrock-claude.
+    #[arg(long = "max-tokens", value_name = "N")]
+    max_tokens: Option<u32>,
+
+    /// The sampling temperature (0 to 2; 0 to 1 for anthropic and bedrock-claude).
+    #[arg(long, value_name = "T")]
+    temperature: Option<f64>,
+
+    /// Where to write the requests, one JSON object a line.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+
+    /// No summary on stdout.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProviderArg {
+    /// OpenAI Batch API, /v1/chat/completions.
+    OpenaiChat,
+    /// OpenAI Batch API, /v1/responses.
+    OpenaiResponses,
+    /// Vertex AI batch prediction for Gemini (no key: the output echoes each request).
+    Vertex,
+    /// Gemini API Batch Mode input file ({"key", "request"}).
+    Gemini,
+    /// Anthropic Message Batches ({"custom_id", "params"}), one request a line.
+    Anthropic,
+    /// Amazon Bedrock batch inference for Anthropic Claude ({"recordId", "modelInput"}).
+    BedrockClaude,
 }
 
 #[derive(Debug, Args)]
@@ -364,7 +418,40 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Merge(args) => run_merge(args),
         Command::Validate(args) => run_validate(args),
         Command::Curves(args) => run_curves(args),
+        Command::Requests(args) => run_requests(args),
     }
+}
+
+fn run_requests(args: RequestsArgs) -> Result<u8> {
+    use verdict_input::requests::{self, KeyedBy, Provider, Settings};
+    let provider = match args.provider {
+        ProviderArg::OpenaiChat => Provider::OpenAiChat,
+        ProviderArg::OpenaiResponses => Provider::OpenAiResponses,
+        ProviderArg::Vertex => Provider::Vertex,
+        ProviderArg::Gemini => Provider::Gemini,
+        ProviderArg::Anthropic => Provider::Anthropic,
+        ProviderArg::BedrockClaude => Provider::BedrockClaude,
+    };
+    let settings = Settings {
+        model: args.model,
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+    };
+    let written = requests::write(&args.expected, provider, &settings, &args.out)?;
+    if !args.quiet {
+        let keyed = match written.keyed_by {
+            KeyedBy::Ids => "keyed by the examples' ids",
+            KeyedBy::Derived => "keyed by their request hashes (the test set has no ids)",
+            KeyedBy::RequestEcho => "no keys: the output echoes each request, which joins it",
+        };
+        print_stdout(&format!(
+            "verdict: wrote {} {} requests to {}, {keyed}\n",
+            written.requests,
+            provider.name(),
+            written.path.display()
+        ));
+    }
+    Ok(EXIT_OK)
 }
 
 fn run_curves(args: CurvesArgs) -> Result<u8> {

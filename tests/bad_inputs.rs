@@ -29,7 +29,7 @@ const CASES: &[(&str, i32, &str)] = &[
     (
         "mixed-shapes-expected",
         2,
-        "cannot join predictions to expected examples: the predictions carry ids (id/key/custom_id) but {dir}/expected.jsonl:2 has none. Give every line on both sides an \"id\" (custom_id for OpenAI batch requests, key for Gemini batch requests), or join by line order with --join line",
+        "cannot join predictions to expected examples: the predictions carry ids (id/key/custom_id) but {dir}/expected.jsonl:2 has none. To get a batch output that joins, send the requests `verdict requests EXPECTED --provider P --out FILE` writes: each carries a key its answer brings back (docs/requests.md); or give every line on both sides an \"id\" (custom_id for OpenAI batch requests, key for Gemini batch requests); or join by line order with --join line",
     ),
     (
         "mixed-shapes-predictions",

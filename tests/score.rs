@@ -225,9 +225,25 @@ fn plain_lines_join_by_id_or_by_line_order() {
         "no schema, no schema rate"
     );
 
+    // These predictions carry their keys in another order than the test set: pairing them by
+    // line would score each answer against another example, so --join line refuses them.
+    let refused = verdict(&["score", dir, "--join", "line", "--quiet"]);
+    refused.assert_code(2);
+    assert!(
+        refused.stderr.contains(&format!(
+            "verdict: error: --join line pairs {dir}/expected.jsonl:1 with {dir}/predictions.jsonl:1, but {dir}/predictions.jsonl:3 carries the same key \"1\": the predictions carry their own keys in another order than the test set"
+        )),
+        "{}",
+        refused.stderr
+    );
+    // Without keys, line order is the only pairing there is: example 1 gets "nope".
+    write(
+        data.path(),
+        "predictions.jsonl",
+        "{\"output\": \"nope\"}\n{\"output\": [{\"t\": 1}]}\n{\"output\": \"[]\"}\n",
+    );
     let (_, by_line) = score_ok(&[dir, "--join", "line"], out.path());
     assert_eq!(by_line["run"]["joined_by"], "line_order");
-    // Line order pairs example 1 with "nope".
     assert_eq!(by_line["validity"]["invalid"], 1);
     assert_eq!(by_line["validity"]["strict"], 2);
 }

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::prompt::Prompt;
 use crate::providers::{ExpectedShape, gemini, openai, plain};
 use crate::read::{Unread, parse_line_unread};
 use crate::{Example, Keys, explicit_key, kind_of};
@@ -48,35 +49,70 @@ pub(crate) fn read_fast(
 /// Turns one parsed line of the expected file into an [`Example`].
 pub fn detect(location: Location, line: Value) -> Result<Example> {
     let Value::Object(obj) = line else {
-        let hint = crate::looks::not_object_hint(&location, &line);
-        return Err(Error::line(
-            location,
-            format!(
-                "expected a JSON object ({}), found {}{}",
-                shape_list(),
-                kind_of(&line),
-                hint
-            ),
-        ));
+        return Err(not_an_object(location, &line));
     };
-    let explicit = explicit_key(&obj, &["id", "key", "custom_id"], &location)?;
-    let Some(shape) = SHAPES.iter().find(|shape| (shape.matches)(&obj)) else {
+    Ok(detect_object(location, &obj)?.0)
+}
+
+fn not_an_object(location: Location, line: &Value) -> Error {
+    let hint = crate::looks::not_object_hint(&location, line);
+    Error::line(
+        location,
+        format!(
+            "expected a JSON object ({}), found {}{}",
+            shape_list(),
+            kind_of(line),
+            hint
+        ),
+    )
+}
+
+/// The example of a line object, and the shape that read it.
+fn detect_object(
+    location: Location,
+    obj: &Map<String, Value>,
+) -> Result<(Example, &'static ExpectedShape)> {
+    let explicit = explicit_key(obj, &["id", "key", "custom_id"], &location)?;
+    let Some(shape) = SHAPES.iter().find(|shape| (shape.matches)(obj)) else {
         return Err(Error::line(
             location,
             format!(
                 "unrecognised line shape: expected {}; found keys {}",
                 shape_list(),
-                key_list(&obj)
+                key_list(obj)
             ),
         ));
     };
-    let (content, expected, expected_calls) = (shape.read)(&location, &obj)?;
-    Ok(Example {
+    let (content, expected, expected_calls) = (shape.read)(&location, obj)?;
+    let example = Example {
         location,
         keys: Keys { explicit, content },
         expected,
         expected_calls,
-    })
+    };
+    Ok((example, shape))
+}
+
+/// An example and what its line asks the model (for `verdict requests`): the line is read in
+/// full, its system instruction included. A shape that does not carry its request (the plain
+/// form) is an error naming it.
+pub fn detect_with_prompt(location: Location, line: Value) -> Result<(Example, Prompt)> {
+    let Value::Object(obj) = line else {
+        return Err(not_an_object(location, &line));
+    };
+    let (example, shape) = detect_object(location, &obj)?;
+    let Some(prompt) = shape.prompt else {
+        return Err(Error::line(
+            example.location,
+            format!(
+                "this line is {}, which holds no request: verdict requests needs the system and user turns of each example ({})",
+                shape.name,
+                shape_list()
+            ),
+        ));
+    };
+    let prompt = prompt(&example.location, &obj)?;
+    Ok((example, prompt))
 }
 
 /// The names of [`SHAPES`] in order: "a, b or c".

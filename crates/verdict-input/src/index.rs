@@ -3,6 +3,9 @@
 //! spill file on disk. In memory stay only a small slot per line and maps from key digests to
 //! slots, so a run's memory does not grow with the size of the prediction files.
 //!
+//! Each file is tallied as it is read ([`crate::yields`]): once every file is read, a file,
+//! or the predictions as a whole, whose lines yield no answer or mostly fail alike is refused.
+//!
 //! Keys are held as 128-bit digests rather than strings; two different keys would have to
 //! collide in 128 bits to be confused (about 10⁻²⁷ for a million lines).
 
@@ -16,8 +19,9 @@ use rayon::prelude::*;
 
 use super::join::{JoinedBy, duplicate};
 use super::read::read_batches_ahead;
-use super::{Keys, Output, Prediction, predicted};
+use super::{Keys, Output, Prediction, ShapeId, predicted};
 use crate::spill::BackgroundWriter;
+use crate::yields::{NoAnswer, Tally, no_answer_reason};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::tools::{Arguments, ToolCall};
 
@@ -110,6 +114,8 @@ struct Indexed {
     keys: Keys,
     digests: [Option<KeyDigest>; 2],
     record: Vec<u8>,
+    no_answer: Option<NoAnswer>,
+    shape: Option<ShapeId>,
 }
 
 /// Every prediction line, spilled to disk, with maps from its keys to it.
@@ -147,7 +153,9 @@ impl PredictionIndex {
             files: files.to_vec(),
         };
         let mut offset = 0u64;
+        let mut tallies = Vec::with_capacity(files.len());
         for (file_index, file) in files.iter().enumerate() {
+            let mut tally = Tally::default();
             read_batches_ahead(file, BATCH_LINES, |batch| {
                 read(batch.iter().map(|raw| raw.text().len() as u64 + 1).sum());
                 // Of a prediction, only its keys (digested here too) and line stay beyond its
@@ -159,7 +167,13 @@ impl PredictionIndex {
                         let prediction = predicted::read(raw.location(file), raw.text())?;
                         let mut record = Vec::new();
                         encode(&prediction, file_index as u32, &mut record);
-                        let Prediction { location, keys, .. } = prediction;
+                        let no_answer = no_answer_reason(&prediction.output, digest);
+                        let Prediction {
+                            location,
+                            keys,
+                            shape,
+                            ..
+                        } = prediction;
                         let digests =
                             [&keys.explicit, &keys.content].map(|key| key.as_deref().map(digest));
                         Ok(Indexed {
@@ -167,6 +181,8 @@ impl PredictionIndex {
                             keys,
                             digests,
                             record,
+                            no_answer,
+                            shape,
                         })
                     })
                     .collect();
@@ -177,8 +193,11 @@ impl PredictionIndex {
                         keys,
                         digests: [explicit, content],
                         record,
+                        no_answer,
+                        shape,
                     } = item?;
                     let slot = fits_u32(index.slots.len(), file, "prediction lines")?;
+                    tally.add(no_answer, slot as usize, &location, shape);
                     index.slots.push(Slot {
                         offset,
                         len: fits_u32(record.len(), file, "bytes in one prediction")?,
@@ -196,8 +215,21 @@ impl PredictionIndex {
                 writer.write(spilled)?;
                 Ok(())
             })?;
+            tallies.push(tally);
         }
         writer.finish()?;
+        let mut run = Tally::default();
+        for tally in &tallies {
+            if let Some((broken, reason)) = tally.broken(false) {
+                let first = index.fetch(reason.first_slot)?;
+                return Err(tally.error(broken, reason, &first.output, "this file"));
+            }
+            run.merge(tally);
+        }
+        if let Some((broken, reason)) = run.broken(true) {
+            let first = index.fetch(reason.first_slot)?;
+            return Err(run.error(broken, reason, &first.output, "the predictions"));
+        }
         Ok(index)
     }
 
@@ -232,6 +264,24 @@ impl PredictionIndex {
             &key,
             kind,
         ))
+    }
+
+    /// The position of the prediction whose key under `kind` has digest `key`, when no other
+    /// prediction has the same key: what `--join line` checks its pairs against.
+    pub fn position_of(&self, kind: JoinedBy, key: KeyDigest) -> Option<usize> {
+        let map = match kind {
+            JoinedBy::ExplicitKey => &self.explicit,
+            _ => &self.content,
+        };
+        if map.duplicate.is_some() {
+            return None;
+        }
+        map.slots.get(&key).map(|&slot| slot as usize)
+    }
+
+    /// Where the prediction at position `slot` was read, if there is one.
+    pub fn location_at(&self, slot: usize) -> Option<Location> {
+        (slot < self.slots.len()).then(|| self.location(slot))
     }
 
     fn location(&self, slot: usize) -> Location {
@@ -353,6 +403,7 @@ fn encode(p: &Prediction, file: u32, out: &mut Vec<u8>) {
     }
     put_opt(out, p.finish_reason.as_deref());
     out.push(u8::from(p.reasoning));
+    out.push(p.shape.map_or(u8::MAX, ShapeId::index));
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -414,6 +465,7 @@ fn decode(bytes: &[u8], files: &[PathBuf]) -> Prediction {
         output,
         finish_reason: r.opt(),
         reasoning: r.take(1)[0] == 1,
+        shape: ShapeId::from_index(r.take(1)[0]),
     }
 }
 
@@ -454,6 +506,7 @@ mod tests {
                 output,
                 finish_reason: (i != 2).then(|| "STOP".into()),
                 reasoning: i % 3 == 1,
+                shape: ShapeId::from_index((i % 2) as u8),
             };
             let mut buf = Vec::new();
             encode(&p, 1, &mut buf);
@@ -463,6 +516,7 @@ mod tests {
             assert_eq!(back.output, p.output);
             assert_eq!(back.finish_reason, p.finish_reason);
             assert_eq!(back.reasoning, p.reasoning);
+            assert_eq!(back.shape, p.shape);
         }
     }
 

@@ -18,6 +18,10 @@ pub struct Case {
     pub prediction: Option<Prediction>,
 }
 
+/// How the join messages point to `verdict requests`: the requests it writes carry keys their
+/// batch output brings back, so the output joins the test set with no ids in it.
+pub const REQUESTS_HINT: &str = "To get a batch output that joins, send the requests `verdict requests EXPECTED --provider P --out FILE` writes: each carries a key its answer brings back (docs/requests.md)";
+
 /// The error for a key that two lines of one side share, naming both lines.
 pub fn duplicate(location: &Location, first: &Location, key: &str, joined_by: JoinedBy) -> Error {
     let key = match joined_by {
@@ -75,7 +79,7 @@ impl KeyGaps<'_> {
             ));
         }
         Err(Error::Join(format!(
-            "cannot join predictions to expected examples: {}. Give every line on both sides an \"id\" (custom_id for OpenAI batch requests, key for Gemini batch requests), or join by line order with --join line",
+            "cannot join predictions to expected examples: {}. {REQUESTS_HINT}; or give every line on both sides an \"id\" (custom_id for OpenAI batch requests, key for Gemini batch requests); or join by line order with --join line",
             why.join("; ")
         )))
     }
@@ -92,7 +96,7 @@ pub fn nothing_joined(
         _ => "request hash",
     };
     Error::Join(format!(
-        "no prediction matches any expected example by {what}: {} has key {:?}, {} has key {:?}; check that both files describe the same requests, or join by line order with --join line",
+        "no prediction matches any expected example by {what}: {} has key {:?}, {} has key {:?}; check that both files describe the same requests. {REQUESTS_HINT}; or join by line order with --join line",
         example.0, example.1, orphan.0, orphan.1,
     ))
 }
@@ -143,6 +147,10 @@ mod tests {
         );
         assert!(err.contains("p.jsonl:1 does not echo its request"), "{err}");
         assert!(err.contains("--join line"), "{err}");
+        assert!(
+            err.contains("`verdict requests EXPECTED --provider P --out FILE`"),
+            "{err}"
+        );
     }
 
     #[test]

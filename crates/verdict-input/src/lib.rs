@@ -15,6 +15,8 @@
 //!   lines, duplicate keys, the parts of a line no reader looks at).
 //! - `seed`: what every fast reader is built of, whatever its provider: parsing a line's text
 //!   into the few fields a reader looks at, and declining the rest.
+//! - [`prompt`]: what a test line asks the model (its system instruction and turns), as the
+//!   expected shapes read it for `verdict requests`.
 //! - `providers`: one module a provider, each owning its line shapes, their readers and its
 //!   fast path: `gemini` (Vertex AI and the Gemini API; its fast path in `gemini/fast.rs`),
 //!   `openai` and `plain`. `providers.rs` holds what they share: the types that describe a
@@ -23,7 +25,10 @@
 //!   (`SHAPES`): their fast paths are tried first, straight from the text, then the first shape
 //!   that matches the parsed line reads it. A new provider is a new file under `providers/`,
 //!   its `mod` line in `providers.rs`, and one line in each table it has shapes for.
+//! - [`yields`]: whether a predictions file yields answers at all (the rule that refuses a
+//!   file not understood).
 //! - [`join`], [`spill`] and [`index`]: joining and keeping what the dispatch read.
+//! - [`requests`]: the provider batch request files `verdict requests` writes from a test set.
 //!
 //! [`synth`] and [`fuzzing`] stand aside: they use the dispatch and nothing uses them.
 //!
@@ -41,11 +46,14 @@ pub mod join;
 mod looks;
 pub mod paths;
 pub mod predicted;
+pub mod prompt;
 mod providers;
 pub mod read;
+pub mod requests;
 mod seed;
 pub mod spill;
 pub mod synth;
+pub mod yields;
 
 pub use verdict_core::validity::Output;
 
@@ -102,7 +110,15 @@ pub struct Prediction {
     /// Whether the answer came with reasoning (`<think>` blocks, reasoning items or parts, a
     /// separate reasoning field), which is never part of [`Self::output`].
     pub reasoning: bool,
+    /// Which prediction shape read the line, set by the dispatch ([`predicted::read`]); `None`
+    /// for a prediction made otherwise.
+    pub shape: Option<ShapeId>,
 }
+
+/// A prediction shape of [`predicted`]'s table, by its place there: what the messages of a
+/// file that yields no answer name ([`ShapeId::name`], [`ShapeId::answer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeId(pub(crate) u8);
 
 impl Prediction {
     /// What the scorer needs of this line.

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::providers::{PredictedShape, anthropic, bedrock, gemini, openai, plain};
 use crate::read::{Unread, parse_line_unread};
-use crate::{Prediction, kind_of};
+use crate::{Prediction, ShapeId, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
@@ -90,7 +90,55 @@ pub(crate) fn read_fast(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    crate::providers::first_fast(SHAPES.iter().filter_map(|s| s.fast), location, text)
+    let mut location = location;
+    for (index, shape) in SHAPES.iter().enumerate() {
+        let Some(fast) = shape.fast else { continue };
+        match fast(location, text) {
+            Ok(prediction) => return Ok(identified(prediction, index)),
+            Err(declined) => location = declined,
+        }
+    }
+    Err(location)
+}
+
+impl ShapeId {
+    /// How messages name the shape.
+    pub fn name(self) -> &'static str {
+        SHAPES[usize::from(self.0)].name
+    }
+
+    /// Where in a line of the shape verdict looks for the answer.
+    pub fn answer(self) -> &'static str {
+        SHAPES[usize::from(self.0)].answer
+    }
+
+    /// The shape's place in the table, for the spill record.
+    pub fn index(self) -> u8 {
+        self.0
+    }
+
+    /// The shape at `index` in the table, if there is one.
+    pub fn from_index(index: u8) -> Option<ShapeId> {
+        (usize::from(index) < SHAPES.len()).then_some(ShapeId(index))
+    }
+}
+
+/// A prediction as the dispatch hands it on: the shape at `index` of [`SHAPES`] read it, and a
+/// key that `verdict requests` derived from a request hash
+/// ([`crate::requests::hash_of_derived_key`]) also joins as that hash, when the line does not
+/// echo its request: that is how a batch output joins a test set without ids.
+fn identified(mut prediction: Prediction, index: usize) -> Prediction {
+    prediction.shape = u8::try_from(index).ok().map(ShapeId);
+    if prediction.keys.content.is_none()
+        && let Some(hash) = prediction
+            .keys
+            .explicit
+            .as_deref()
+            .and_then(crate::requests::hash_of_derived_key)
+    {
+        prediction.keys.content = Some(hash.to_owned());
+    }
+    prediction
 }
 
 /// Turns one parsed prediction line into a [`Prediction`].
@@ -106,7 +154,11 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
             ),
         ));
     };
-    let Some(shape) = SHAPES.iter().find(|shape| (shape.matches)(&obj)) else {
+    let Some((index, shape)) = SHAPES
+        .iter()
+        .enumerate()
+        .find(|(_, shape)| (shape.matches)(&obj))
+    else {
         let found = if obj.is_empty() {
             "none".to_owned()
         } else {
@@ -121,13 +173,15 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
         ));
     };
     let (keys, answered) = (shape.read)(&location, &obj)?;
-    Ok(Prediction {
+    let prediction = Prediction {
         location,
         keys,
         output: answered.output,
         finish_reason: answered.finish_reason,
         reasoning: answered.reasoning,
-    })
+        shape: None,
+    };
+    Ok(identified(prediction, index))
 }
 
 #[cfg(test)]
@@ -153,5 +207,30 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("found keys \"text\""), "{err}");
+    }
+
+    #[test]
+    fn the_dispatch_records_the_shape_and_joins_a_derived_key_by_its_hash() {
+        let line = |custom_id: &str| {
+            json!({"custom_id": custom_id, "response": {"status_code": 200, "body": {"choices": [
+                {"message": {"role": "assistant", "content": "{}"}, "finish_reason": "stop"}]}}})
+        };
+        let location = || Location {
+            path: "p.jsonl".into(),
+            line: 1,
+        };
+        let p = detect(location(), line("verdict0123456789abcdef")).unwrap();
+        assert_eq!(p.keys.explicit.as_deref(), Some("verdict0123456789abcdef"));
+        assert_eq!(p.keys.content.as_deref(), Some("0123456789abcdef"));
+        let shape = p.shape.expect("the dispatch names the shape");
+        assert_eq!(shape.name(), openai::BATCH_LINE.name);
+        assert_eq!(shape.answer(), "response.body.choices[0].message.content");
+        let p = detect(location(), line("clip-1")).unwrap();
+        assert_eq!(p.keys.content, None);
+        // A line that echoes its request keeps the hash of the request.
+        let vertex = r#"{"key": "verdict0123456789abcdef", "request": {"contents": [{"role": "user", "parts": [{"text": "q"}]}]}, "response": {"candidates": [{"content": {"parts": [{"text": "{}"}]}, "finishReason": "STOP"}]}}"#;
+        let p = read(location(), vertex).unwrap();
+        assert_ne!(p.keys.content.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(p.shape.map(ShapeId::name), Some(gemini::BATCH_LINE.name));
     }
 }

@@ -34,6 +34,10 @@ pub(crate) struct ExpectedShape {
     /// [`Self::matches`] took. The explicit key (`id`, `key` or `custom_id`) is read before, for
     /// every shape alike.
     pub read: ReadExpected,
+    /// What a line [`Self::matches`] took asks the model (its system instruction and the turns
+    /// before its answer), for `verdict requests`; `None` for a shape that does not carry its
+    /// request.
+    pub prompt: Option<ReadPrompt>,
     /// A reader of the shape's common lines straight from their text: the example (or the
     /// error of its expected output), or the location back to decline. The fast paths of all
     /// shapes are tried, in the order of the table, before a line is parsed in full. One must
@@ -46,6 +50,11 @@ pub(crate) struct ExpectedShape {
 /// A shape of prediction line, as a provider module describes it and [`crate::predicted`]
 /// registers it.
 pub(crate) struct PredictedShape {
+    /// How messages name the shape, e.g. "an OpenAI Batch output line for /v1/chat/completions".
+    pub name: &'static str,
+    /// Where in a line of the shape verdict looks for the answer, for messages, e.g.
+    /// `response.body.choices[0].message.content`.
+    pub answer: &'static str,
     /// Whether a line object is of this shape. Shapes are tried in the order of the table, and
     /// the first that matches reads the line: a shape may take lines a later one would match.
     pub matches: fn(&Map<String, Value>) -> bool,
@@ -67,6 +76,10 @@ pub(crate) type ReadExpected =
 
 /// Expected tool calls: each call's name and arguments, in order.
 pub(crate) type ExpectedCalls = Vec<(String, Value)>;
+
+/// The prompt reader of an expected shape: the system instruction and the turns before the
+/// answer of a line.
+pub(crate) type ReadPrompt = fn(&Location, &Map<String, Value>) -> Result<crate::prompt::Prompt>;
 
 /// The fast path of an expected shape: the example or the error of its expected output, or
 /// the location back to decline.
@@ -113,6 +126,17 @@ pub(crate) fn first_fast<T>(
     }
     Err(location)
 }
+
+/// The failure reasons the readers give when a line lacks the field they look for, as opposed
+/// to a reason the provider stated (an error, a status, a block, a refusal). Most lines of a
+/// file failing with one of these is the sign of a file read as the wrong shape
+/// ([`crate::yields`]): a reader's own "nothing found" reason belongs here.
+pub(crate) const NOTHING_FOUND: &[&str] = &[
+    "no response",
+    "no choices",
+    "no candidates",
+    "no modelOutput",
+];
 
 /// A part of a user turn, reduced to what identifies the request.
 pub(crate) enum UserPart<'a> {

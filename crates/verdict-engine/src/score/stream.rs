@@ -256,6 +256,9 @@ pub(super) fn stream_expected(
     let (records_path, mut records) = create(dir, RECORDS_FILE, digested)?;
     let (lines_path, mut lines) = create(dir, LINES_FILE, digested)?;
     let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
+    // With --join line: the expected keys seen so far, per kind (a key some lines share does
+    // not tell where its answer is).
+    let mut line_keys: [HashMap<KeyDigest, usize>; 2] = Default::default();
     let mut first_example: Option<(Location, String)> = None;
     let mut claimed_any = false;
     // The first duplicate expected key, reported once the pass shows this key is joined by.
@@ -288,7 +291,10 @@ pub(super) fn stream_expected(
         for item in parsed {
             let (example, cluster, key_digest) = item?;
             let slot = match kind {
-                JoinedBy::LineOrder => index.claim_at(ordinal),
+                JoinedBy::LineOrder => {
+                    check_line_pair(index, &mut line_keys, ordinal, &example)?;
+                    index.claim_at(ordinal)
+                }
                 _ => {
                     let (Some(key), Some(key_digest)) = (key_of(&example.keys, kind), key_digest)
                     else {
@@ -467,6 +473,50 @@ pub(super) fn stream_expected(
         inputs: Vec::new(),
         line_order,
     })
+}
+
+/// With `--join line`: the error when the expected line at `ordinal` has a key (its id, or its
+/// request hash) that the prediction at another position carries, and no other line of
+/// either side has: the predictions came back in another order than the test set, and pairing
+/// by position would score each answer against another example's expected output.
+fn check_line_pair(
+    index: &PredictionIndex,
+    seen: &mut [HashMap<KeyDigest, usize>; 2],
+    ordinal: usize,
+    example: &Example,
+) -> Result<()> {
+    let kinds = [JoinedBy::ExplicitKey, JoinedBy::RequestHash];
+    for (kind, seen) in kinds.into_iter().zip(seen.iter_mut()) {
+        let Some(key) = key_of(&example.keys, kind) else {
+            continue;
+        };
+        let key_digest = digest(key);
+        if seen.insert(key_digest, ordinal).is_some() {
+            continue;
+        }
+        let Some(position) = index.position_of(kind, key_digest) else {
+            continue;
+        };
+        if position == ordinal {
+            continue;
+        }
+        let Some(answer) = index.location_at(position) else {
+            continue;
+        };
+        let paired = index.location_at(ordinal).map_or_else(
+            || "no prediction (there are fewer)".to_owned(),
+            |l| l.to_string(),
+        );
+        let key = match kind {
+            JoinedBy::ExplicitKey => format!("the same key {key:?}"),
+            _ => format!("the same request (request hash {key})"),
+        };
+        return Err(Error::Join(format!(
+            "--join line pairs {} with {paired}, but {answer} carries {key}: the predictions carry their own keys in another order than the test set (batch outputs come back in any order), so pairing by line would score answers against the wrong examples. Leave out --join line to join by key",
+            example.location
+        )));
+    }
+    Ok(())
 }
 
 /// The worst example `case`, its events aligned side by side.

@@ -26,6 +26,8 @@ use verdict_core::error::{Error, Location, Result};
 /// Name: "an Anthropic Message Batches result line". Answer: `result.message.content[].text`
 /// (or its `tool_use` blocks).
 pub(crate) const BATCH_RESULT: PredictedShape = PredictedShape {
+    name: "an Anthropic Message Batches result line {\"custom_id\", \"result\"}",
+    answer: "result.message.content[].text (or its tool_use blocks)",
     matches: |obj| {
         obj.get("result")
             .and_then(|r| r.get("type"))
@@ -42,6 +44,8 @@ pub(crate) const BATCH_RESULT: PredictedShape = PredictedShape {
 /// output line". Answer: `response.content[].text` (or its `tool_use` blocks). A line with
 /// Gemini's `candidates` or `contents` is not one, whatever else it holds.
 pub(crate) const VERTEX_LINE: PredictedShape = PredictedShape {
+    name: "a Claude on Vertex AI batch output line {\"request\", \"response\"}",
+    answer: "response.content[].text (or its tool_use blocks)",
     matches: |obj| {
         let response = obj.get("response").and_then(Value::as_object);
         let request = obj.get("request").and_then(Value::as_object);
@@ -70,10 +74,7 @@ fn is_message(response: &Map<String, Value>) -> bool {
 
 /// The keys, output and stop reason of a Message Batches result line: `custom_id` as its
 /// explicit key; the results file does not echo the request, so there is no content key.
-fn batch_result(
-    location: &Location,
-    obj: &Map<String, Value>,
-) -> Result<(Keys, Answered)> {
+fn batch_result(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["custom_id"], location)?;
     let result = &obj["result"];
     let answered = match result["type"].as_str().unwrap_or_default() {
@@ -139,10 +140,7 @@ fn error_detail(error: &Value) -> String {
 
 /// The keys, output and stop reason of a Claude batch line of Vertex AI: `custom_id` as its
 /// explicit key, the hash of the request's user turns as its content key.
-fn vertex_line(
-    location: &Location,
-    obj: &Map<String, Value>,
-) -> Result<(Keys, Answered)> {
+fn vertex_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["custom_id"], location)?;
     let content = obj
         .get("request")

@@ -32,6 +32,8 @@ use verdict_core::error::{Error, Location, Result};
 /// `modelOutput.generation` (Llama) or `modelOutput.outputs[0].text` (Mistral;
 /// `modelOutput.choices[0].message.content` for its chat models).
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    name: "an AWS Bedrock batch inference output line {\"recordId\", \"modelInput\", \"modelOutput\"}",
+    answer: "modelOutput (by model: content[].text, output.message.content[].text, results[0].outputText, generation, outputs[0].text)",
     matches: |obj| {
         obj.contains_key("modelInput")
             || obj.contains_key("modelOutput")
@@ -50,10 +52,7 @@ const BLOCKED: [&str; 3] = [
 
 /// The keys, output and finish reason of a Bedrock batch output line: `recordId` as its
 /// explicit key, the hash of `modelInput`'s user turns as its content key.
-fn batch_line(
-    location: &Location,
-    obj: &Map<String, Value>,
-) -> Result<(Keys, Answered)> {
+fn batch_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["recordId"], location)?;
     let content = obj
         .get("modelInput")
@@ -61,10 +60,16 @@ fn batch_line(
         .map(|turns| content_hash(&turns));
     let keys = Keys { explicit, content };
     if let Some(error) = obj.get("error").filter(|e| !e.is_null()) {
-        return Ok((keys, Answered::plain(Output::Failed(error_reason(error)), None)));
+        return Ok((
+            keys,
+            Answered::plain(Output::Failed(error_reason(error)), None),
+        ));
     }
     let Some(body) = obj.get("modelOutput").filter(|o| !o.is_null()) else {
-        return Ok((keys, Answered::plain(Output::Failed("no modelOutput".into()), None)));
+        return Ok((
+            keys,
+            Answered::plain(Output::Failed("no modelOutput".into()), None),
+        ));
     };
     Ok((keys, model_output(location, body)?))
 }

@@ -23,9 +23,10 @@ pub(crate) use fast::GEMINI_BLOCKED;
 use serde_json::{Map, Value};
 
 use super::{
-    Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, calls_or_text,
-    content_hash, non_empty_str, parse_answer, parsed_call,
+    Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, calls_or_text, content_hash,
+    non_empty_str, parse_answer, parsed_call,
 };
+use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
@@ -34,6 +35,7 @@ pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
     name: "a Gemini tuning line {\"contents\": [...]}",
     matches: |obj| obj.contains_key("contents"),
     read: tuning_line,
+    prompt: Some(tuning_prompt),
     fast: Some(fast::gemini_example),
 };
 
@@ -42,6 +44,8 @@ pub(crate) const TUNING_LINE: ExpectedShape = ExpectedShape {
 /// Vertex AI batch output line". Answer: `response.candidates[0].content.parts[].text` (or
 /// its `functionCall` parts).
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    name: "a Vertex AI / Gemini API batch output line {\"request\", \"response\"}",
+    answer: "response.candidates[0].content.parts[].text",
     matches: |obj| {
         let has = |k: &str| obj.contains_key(k);
         has("response") || has("request") || (has("key") && (has("status") || has("error")))
@@ -56,6 +60,8 @@ pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
 /// [`BATCH_LINE`] reads it; tried before OpenAI's shape, which would take any line with a
 /// `custom_id`. Name and answer as [`BATCH_LINE`]'s.
 pub(crate) const KEYED_BATCH_LINE: PredictedShape = PredictedShape {
+    name: "a Vertex AI batch output line {\"custom_id\", \"request\", \"response\"}",
+    answer: "response.candidates[0].content.parts[].text",
     matches: |obj| {
         let response = obj.get("response");
         obj.contains_key("custom_id")
@@ -109,14 +115,90 @@ fn tuning_line(
     ))
 }
 
+/// What a Gemini tuning line asks: the text of its `systemInstruction`, and the turns before
+/// its last model turn. A user turn after the answer, or a turn of another role, is refused:
+/// the request written would not be the line's.
+fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    let turns = obj["contents"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let role = |t: &Value| t.get("role").and_then(Value::as_str).map(str::to_owned);
+    let Some(answer) = turns
+        .iter()
+        .rposition(|t| role(t).as_deref() == Some("model"))
+    else {
+        return Err(Error::line(
+            location.clone(),
+            "\"contents\" has no turn with role \"model\": the last model turn holds the expected output",
+        ));
+    };
+    if answer + 1 < turns.len() {
+        return Err(Error::line(
+            location.clone(),
+            "a turn follows the last model turn (the expected output): a request cannot be built from this line",
+        ));
+    }
+    let parts_of = |turn: &Value| -> Vec<Value> {
+        turn.get("parts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut prompt = Prompt::default();
+    if let Some(instruction) = obj.get("systemInstruction").filter(|v| !v.is_null()) {
+        let mut text = String::new();
+        for part in parts_of(instruction) {
+            match part.get("text").and_then(Value::as_str) {
+                Some(t) => text.push_str(t),
+                None => {
+                    return Err(Error::line(
+                        location.clone(),
+                        format!(
+                            "\"systemInstruction\" has a part other than text ({part}): verdict requests carries a text system instruction only"
+                        ),
+                    ));
+                }
+            }
+        }
+        prompt.system = Some(text);
+    }
+    for turn in &turns[..answer] {
+        let assistant = match role(turn).as_deref() {
+            Some("user") | None => false,
+            Some("model") => true,
+            Some(other) => {
+                return Err(Error::line(
+                    location.clone(),
+                    format!(
+                        "a turn with role {other:?} comes before the expected output: verdict requests carries user and model turns only"
+                    ),
+                ));
+            }
+        };
+        let parts = parts_of(turn)
+            .into_iter()
+            .map(|part| match part.get("text").and_then(Value::as_str) {
+                Some(text) => Part::Text(text.to_owned()),
+                None => Part::Native(Family::Gemini, part),
+            })
+            .collect();
+        prompt.turns.push(Turn { assistant, parts });
+    }
+    if prompt.turns.last().is_none_or(|t| t.assistant) {
+        return Err(Error::line(
+            location.clone(),
+            "no user turn comes right before the last model turn: a request needs the user's turn",
+        ));
+    }
+    Ok(prompt)
+}
+
 /// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: the
 /// first of `key`, `custom_id` and `id` as its explicit key (the Gemini API's own key, then
 /// sibling keys a Vertex AI job passed through from its input), the hash of
 /// `request.contents` as its content key.
-fn batch_line(
-    location: &Location,
-    obj: &Map<String, Value>,
-) -> Result<(Keys, Answered)> {
+fn batch_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["key", "custom_id", "id"], location)?;
     let content = obj
         .get("request")
@@ -233,6 +315,58 @@ mod tests {
     use crate::expected::detect;
     use serde_json::json;
     use verdict_core::tools::{Arguments, ToolCall};
+
+    fn prompt_of(line: Value) -> Result<Prompt> {
+        let loc = Location {
+            path: "expected.jsonl".into(),
+            line: 4,
+        };
+        crate::expected::detect_with_prompt(loc, line).map(|(_, prompt)| prompt)
+    }
+
+    #[test]
+    fn a_tuning_line_asks_its_instruction_and_turns_before_the_answer() {
+        let video = json!({"fileData": {"fileUri": "gs://b/1.mp4", "mimeType": "video/mp4"}});
+        let prompt = prompt_of(json!({
+            "systemInstruction": {"role": "system", "parts": [{"text": "You annotate "}, {"text": "clips."}]},
+            "contents": [
+                {"role": "user", "parts": [video.clone(), {"text": "List events"}]},
+                {"role": "model", "parts": [{"text": "[]"}]}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(prompt.system.as_deref(), Some("You annotate clips."));
+        assert_eq!(
+            prompt.turns,
+            vec![Turn {
+                assistant: false,
+                parts: vec![
+                    Part::Native(Family::Gemini, video),
+                    Part::Text("List events".into())
+                ]
+            }]
+        );
+        let err = |line: Value| prompt_of(line).unwrap_err().to_string();
+        assert_eq!(
+            err(
+                json!({"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}, {"role": "user", "parts": [{"text": "more"}]}]})
+            ),
+            "expected.jsonl:4: a turn follows the last model turn (the expected output): a request cannot be built from this line"
+        );
+        assert_eq!(
+            err(
+                json!({"systemInstruction": {"parts": [{"fileData": {"fileUri": "gs://b/s.txt"}}]},
+                       "contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}]})
+            ),
+            "expected.jsonl:4: \"systemInstruction\" has a part other than text ({\"fileData\":{\"fileUri\":\"gs://b/s.txt\"}}): verdict requests carries a text system instruction only"
+        );
+        assert_eq!(
+            err(
+                json!({"contents": [{"role": "function", "parts": [{"text": "r"}]}, {"role": "model", "parts": [{"text": "[]"}]}]})
+            ),
+            "expected.jsonl:4: a turn with role \"function\" comes before the expected output: verdict requests carries user and model turns only"
+        );
+    }
 
     #[test]
     fn content_hash_tells_clips_apart_by_file_uri_and_ignores_snake_case() {

@@ -30,6 +30,7 @@ use super::{
     Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str,
     parse_answer, text_answer,
 };
+use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::tools::{Arguments, ToolCall, ToolCallForm, expected_value};
@@ -39,6 +40,7 @@ pub(crate) const CHAT_LINE: ExpectedShape = ExpectedShape {
     name: "an OpenAI chat line {\"messages\": [...]}",
     matches: |obj| obj.contains_key("messages"),
     read: chat_line,
+    prompt: Some(chat_prompt),
     fast: None,
 };
 
@@ -49,6 +51,8 @@ pub(crate) const CHAT_LINE: ExpectedShape = ExpectedShape {
 /// in `response.body.output[].content[].text` (the `output_text` parts of `message` items), or
 /// its `function_call` items.
 pub(crate) const RESPONSES_LINE: PredictedShape = PredictedShape {
+    name: "an OpenAI Batch output line for /v1/responses",
+    answer: "response.body.output[].content[].text",
     matches: |obj| is_batch_line(obj) && body(obj).is_some_and(is_response),
     read: batch_line,
     fast: None,
@@ -60,6 +64,8 @@ pub(crate) const RESPONSES_LINE: PredictedShape = PredictedShape {
 /// Named in messages "an OpenAI Batch output line for /v1/completions"; the answer is looked
 /// for in `response.body.choices[0].text`.
 pub(crate) const COMPLETIONS_LINE: PredictedShape = PredictedShape {
+    name: "an OpenAI Batch output line for /v1/completions",
+    answer: "response.body.choices[0].text",
     matches: |obj| is_batch_line(obj) && body(obj).is_some_and(is_completion),
     read: batch_line,
     fast: None,
@@ -73,6 +79,8 @@ pub(crate) const COMPLETIONS_LINE: PredictedShape = PredictedShape {
 /// Named in messages "an OpenAI Batch output line for /v1/chat/completions"; the answer is
 /// looked for in `response.body.choices[0].message.content`, or its `tool_calls`.
 pub(crate) const BATCH_LINE: PredictedShape = PredictedShape {
+    name: "an OpenAI Batch output line for /v1/chat/completions",
+    answer: "response.body.choices[0].message.content (or its tool_calls)",
     matches: is_batch_line,
     read: batch_line,
     fast: None,
@@ -187,6 +195,85 @@ fn expected_calls(location: &Location, message: &Value) -> Result<Option<Expecte
         read.push((name.to_owned(), arguments));
     }
     Ok(Some(read))
+}
+
+/// What an OpenAI chat fine-tuning line asks: its system (and developer) messages, and the
+/// messages before its last assistant message. A message after the answer, or one of another
+/// role (`tool`, `function`), is refused: the request written would not be the line's.
+fn chat_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    let messages = obj["messages"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let role = |m: &Value| {
+        m.get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let Some(answer) = messages.iter().rposition(|m| role(m) == "assistant") else {
+        return Err(Error::line(
+            location.clone(),
+            "\"messages\" has no message with role \"assistant\": the last assistant message holds the expected output",
+        ));
+    };
+    if let Some(after) = messages.get(answer + 1) {
+        return Err(Error::line(
+            location.clone(),
+            format!(
+                "a message with role {:?} follows the last assistant message (the expected output): a request cannot be built from this line",
+                role(after)
+            ),
+        ));
+    }
+    let mut system: Vec<String> = Vec::new();
+    let mut turns = Vec::new();
+    for message in &messages[..answer] {
+        let content = message.get("content").unwrap_or(&Value::Null);
+        match role(message).as_str() {
+            "system" | "developer" => system.push(openai_text(content)),
+            "user" => turns.push(Turn {
+                assistant: false,
+                parts: openai_prompt_parts(content),
+            }),
+            "assistant" => turns.push(Turn {
+                assistant: true,
+                parts: vec![Part::Text(openai_text(content))],
+            }),
+            other => {
+                return Err(Error::line(
+                    location.clone(),
+                    format!(
+                        "a message with role {other:?} comes before the expected output: verdict requests carries system, developer, user and assistant messages only"
+                    ),
+                ));
+            }
+        }
+    }
+    if turns.last().is_none_or(|t| t.assistant) {
+        return Err(Error::line(
+            location.clone(),
+            "no user message comes right before the last assistant message: a request needs the user's turn",
+        ));
+    }
+    Ok(Prompt {
+        system: (!system.is_empty()).then(|| system.join("\n\n")),
+        turns,
+    })
+}
+
+fn openai_prompt_parts(content: &Value) -> Vec<Part> {
+    match content {
+        Value::String(s) => vec![Part::Text(s.clone())],
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p.get("text").and_then(Value::as_str) {
+                Some(text) => Part::Text(text.to_owned()),
+                None => Part::Native(Family::OpenAi, p.clone()),
+            })
+            .collect(),
+        other => vec![Part::Native(Family::OpenAi, other.clone())],
+    }
 }
 
 /// The text of an OpenAI message `content`: a string, or an array of `{"type": "text"}` parts.
@@ -429,6 +516,7 @@ fn responses_body(body: &Value) -> Answered {
 mod tests {
     use super::*;
     use crate::Prediction;
+    use crate::prompt::{Family, Part};
     use serde_json::json;
 
     #[test]
@@ -445,6 +533,60 @@ mod tests {
         assert_eq!(
             crate::expected::detect(loc, line).unwrap().expected,
             json!({"intent": "refund"})
+        );
+    }
+
+    fn prompt_of(line: Value) -> Result<Prompt> {
+        let loc = Location {
+            path: "expected.jsonl".into(),
+            line: 2,
+        };
+        crate::expected::detect_with_prompt(loc, line).map(|(_, prompt)| prompt)
+    }
+
+    #[test]
+    fn a_chat_line_asks_its_system_and_turns_before_the_answer() {
+        let prompt = prompt_of(json!({"messages": [
+            {"role": "system", "content": "s1"},
+            {"role": "developer", "content": [{"type": "text", "text": "s2"}]},
+            {"role": "user", "content": "q1"},
+            {"role": "assistant", "content": "{\"a\": 0}"},
+            {"role": "user", "content": [{"type": "text", "text": "q2"}, {"type": "image_url", "image_url": {"url": "https://x/1.png"}}]},
+            {"role": "assistant", "content": "{\"a\": 1}"}
+        ]}))
+        .unwrap();
+        assert_eq!(prompt.system.as_deref(), Some("s1\n\ns2"));
+        assert_eq!(prompt.turns.len(), 3);
+        assert!(prompt.turns[1].assistant);
+        assert_eq!(prompt.turns[1].parts, vec![Part::Text("{\"a\": 0}".into())]);
+        assert_eq!(
+            prompt.turns[2].parts[1],
+            Part::Native(
+                Family::OpenAi,
+                json!({"type": "image_url", "image_url": {"url": "https://x/1.png"}})
+            )
+        );
+    }
+
+    #[test]
+    fn a_chat_line_whose_request_cannot_be_told_is_refused() {
+        let err = |line: Value| prompt_of(line).unwrap_err().to_string();
+        let answer = json!({"role": "assistant", "content": "{}"});
+        assert_eq!(
+            err(
+                json!({"messages": [{"role": "user", "content": "q"}, answer, {"role": "user", "content": "thanks"}]})
+            ),
+            "expected.jsonl:2: a message with role \"user\" follows the last assistant message (the expected output): a request cannot be built from this line"
+        );
+        assert_eq!(
+            err(
+                json!({"messages": [{"role": "user", "content": "q"}, {"role": "tool", "content": "r"}, answer]})
+            ),
+            "expected.jsonl:2: a message with role \"tool\" comes before the expected output: verdict requests carries system, developer, user and assistant messages only"
+        );
+        assert_eq!(
+            err(json!({"messages": [{"role": "system", "content": "s"}, answer]})),
+            "expected.jsonl:2: no user message comes right before the last assistant message: a request needs the user's turn"
         );
     }
 

@@ -13,11 +13,14 @@ pub(crate) const EXPECTED_LINE: ExpectedShape = ExpectedShape {
     name: "{\"id\": ..., \"expected\": ...}",
     matches: |obj| obj.contains_key("expected"),
     read: |_, obj| Ok((None, obj["expected"].clone(), None)),
+    prompt: None,
     fast: None,
 };
 
 /// A plain prediction line, recognised by its `output`.
 pub(crate) const PREDICTION_LINE: PredictedShape = PredictedShape {
+    name: "a plain prediction line {\"id\", \"output\"}",
+    answer: "output",
     matches: |obj| obj.contains_key("output"),
     read: prediction_line,
     fast: None,

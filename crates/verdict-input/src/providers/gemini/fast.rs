@@ -84,6 +84,7 @@ pub(crate) fn vertex_prediction(
         output,
         finish_reason,
         reasoning,
+        shape: None,
     })
 }
 
