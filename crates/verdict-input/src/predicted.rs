@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(p.keys.content.as_deref(), Some("0123456789abcdef"));
         let shape = p.shape.expect("the dispatch names the shape");
         assert_eq!(shape.name(), openai::BATCH_LINE.name);
-        assert_eq!(shape.answer(), "response.body.choices[0].message.content");
+        assert_eq!(shape.answer(), openai::BATCH_LINE.answer);
         let p = detect(location(), line("clip-1")).unwrap();
         assert_eq!(p.keys.content, None);
         // A line that echoes its request keeps the hash of the request.
