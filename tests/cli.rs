@@ -2,6 +2,7 @@
 //! suite, to keep link time down on small CI machines.
 
 mod bad_inputs;
+mod bounds;
 mod browser;
 mod compare;
 mod contract;
