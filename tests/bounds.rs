@@ -184,9 +184,16 @@ fn a_comparison_of_long_texts_finishes_and_is_counted_as_bounded() {
         ]),
     );
     let out = tempdir();
-    let (_, report) = score_ok(
+    let (run, report) = score_ok(
         &[data.path().to_str().unwrap(), "--bootstrap", "0"],
         out.path(),
+    );
+    assert!(
+        run.stderr.contains(
+            "1 example(s) compare texts too long to compare exactly for ANLS* (over 2^24 cells of the distance matrix): their ANLS* scores are lower bounds"
+        ),
+        "{}",
+        run.stderr
     );
     let anls = &report["anls"];
     assert_eq!(anls["scored"], 2);

@@ -92,6 +92,12 @@ pub fn finish(
         ));
     }
     warnings.extend(report.spec_coverage.warnings());
+    if report.anls.approximated > 0 {
+        warnings.push(format!(
+            "{} example(s) compare texts too long to compare exactly for ANLS* (over 2^24 cells of the distance matrix): their ANLS* scores are lower bounds (anls.approximated in report.json; docs/metrics.md, \"Long texts\")",
+            report.anls.approximated
+        ));
+    }
     if report.labels_cut > 0 {
         warnings.push(format!(
             "{} label(s) longer than {MAX_LABEL_BYTES} bytes are shown and counted cut to their first {MAX_LABEL_BYTES} bytes and a digest of the whole (labels_cut in report.json; docs/metrics.md, \"Long labels\")",
