@@ -517,6 +517,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cells_keep_a_label_on_its_line_and_its_characters_visible() {
+        assert_eq!(
+            cell("a\nb\r\u{2028}c\u{85}d\u{1b}[2J|<x>\te"),
+            "a b  c d\\x1b\\[2J\\|&lt;x&gt;\te"
+        );
+        assert_eq!(cell("FG_MAKE"), "FG_MAKE");
+    }
+
+    #[test]
     fn the_summary_table_shows_every_headline_metric_once() {
         let mut shown = SUMMARY_ORDER.to_vec();
         shown.sort_unstable();
