@@ -3,6 +3,7 @@
 
 mod all_or_nothing;
 mod bad_inputs;
+mod bounds;
 mod browser;
 mod compare;
 mod contract;

@@ -103,7 +103,11 @@ impl Accumulator {
         if let Some(label) = &score.label {
             self.totals.add_label(label);
         }
-        self.anls.add(score.anls, score.anls_typed.as_ref());
+        self.anls.add(
+            score.anls,
+            score.anls_typed.as_ref(),
+            score.anls_approximated,
+        );
         for (total, counts) in self.paths.iter_mut().zip(&score.paths) {
             *total += *counts;
         }

@@ -121,8 +121,13 @@ pub struct WorstExample {
     /// Expected events not in a same-label pair.
     #[serde(rename = "fn")]
     pub fn_: usize,
-    /// Expected and predicted events aligned, in time order.
+    /// Expected and predicted events aligned, in time order: the first
+    /// [`crate::bounded::MAX_WORST_ROWS`], each value cut to
+    /// [`crate::bounded::MAX_SHOWN_CHARS`] characters ([`crate::bounded::shown_value`]).
     pub rows: Vec<AlignedRow>,
+    /// The rows after those (`examples.jsonl` has every event).
+    #[serde(default)]
+    pub rows_not_shown: usize,
 }
 
 /// One line of a worst example.

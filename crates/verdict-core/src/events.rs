@@ -26,7 +26,7 @@ pub struct Event<'a> {
     /// The time in microseconds; `None` when absent, null or unparseable (the event can then
     /// match nothing).
     pub time_us: Option<i64>,
-    /// The label; [`UNLABELLED`] when absent or null.
+    /// The label; [`UNLABELLED`] when absent or null; cut when long ([`crate::bounded::label`]).
     pub label: Cow<'a, str>,
     /// The event itself, for field comparisons.
     pub value: &'a Value,
@@ -78,11 +78,11 @@ pub fn extract<'a>(output: Option<&'a Value>, spec: &EventsSpec) -> Events<'a> {
 }
 
 fn label_of(value: Option<&Value>) -> Cow<'_, str> {
-    match value {
+    crate::bounded::label(match value {
         Some(Value::String(s)) => Cow::Borrowed(s),
         None | Some(Value::Null) => Cow::Borrowed(UNLABELLED),
         Some(other) => Cow::Owned(other.to_string()),
-    }
+    })
 }
 
 /// Reads a time in seconds: a JSON number, or a string holding seconds (`"2848.5"`),

@@ -48,6 +48,9 @@ pub struct ExampleScore {
     pub anls: Option<f64>,
     /// The typed ANLS* variant and its leaf scores by pattern.
     pub anls_typed: Option<(f64, crate::anls::LeafScores)>,
+    /// Whether the ANLS* scores rest on a text comparison bounded rather than computed
+    /// ([`crate::anls::MAX_CELLS`]): they are then lower bounds.
+    pub anls_approximated: bool,
     /// Per `[paths]` pattern (spec name order): the comparisons.
     pub paths: Vec<crate::objects::PathCounts>,
     /// Per `[lists]` list (spec name order): the alignment.
@@ -142,7 +145,7 @@ impl<'a> Scorer<'a> {
             || !self.spec.lists.is_empty();
         let equal =
             (!scores_parts).then(|| value.is_some_and(|v| crate::fields::json_equal(expected, v)));
-        let (anls, anls_typed) = crate::anls::anls_scores_with(
+        let anls_scores = crate::anls::anls_scores_with(
             expected,
             value.unwrap_or(&Value::Null),
             &|pattern| self.typed_leaf(pattern),
@@ -157,8 +160,9 @@ impl<'a> Scorer<'a> {
             schema: checked,
             events,
             label,
-            anls,
-            anls_typed,
+            anls: anls_scores.plain,
+            anls_typed: anls_scores.typed,
+            anls_approximated: anls_scores.approximated > 0,
             paths: self
                 .spec
                 .paths
@@ -328,6 +332,7 @@ mod tests {
             }),
             anls: None,
             anls_typed: None,
+            anls_approximated: false,
             paths: Vec::new(),
             lists: Vec::new(),
             equal: None,

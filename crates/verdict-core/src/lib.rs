@@ -15,6 +15,7 @@
 
 pub mod accumulate;
 pub mod anls;
+pub mod bounded;
 pub mod compare;
 pub mod counts;
 pub mod coverage;

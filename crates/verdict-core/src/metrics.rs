@@ -205,6 +205,9 @@ pub struct Totals {
     #[serde(with = "pairs")]
     offset_dts_us: BTreeMap<i64, usize>,
     counts: EventCounts,
+    /// Label occurrences cut to [`crate::bounded::MAX_LABEL_BYTES`].
+    #[serde(default)]
+    labels_cut: usize,
 }
 
 /// Maps whose keys are not strings serialize as lists of `[key, value]` pairs.
@@ -298,7 +301,14 @@ impl Totals {
         self.classes.get_mut(label).expect("inserted above")
     }
 
+    /// Counts one expected or predicted label occurrence (or both, paired) in the confusion
+    /// matrix: every occurrence passes here once, so the cut ones are counted here too.
     fn confuse(&mut self, expected: Option<&str>, predicted: Option<&str>) {
+        self.labels_cut += [expected, predicted]
+            .into_iter()
+            .flatten()
+            .filter(|l| crate::bounded::is_cut(l))
+            .count();
         *self
             .confusion
             .entry((expected.map(str::to_owned), predicted.map(str::to_owned)))
@@ -388,6 +398,13 @@ impl Totals {
         add_slices(&mut self.fields, &other.fields);
         add_slices(&mut self.sweep_tp, &other.sweep_tp);
         self.counts += other.counts;
+        self.labels_cut += other.labels_cut;
+    }
+
+    /// Label occurrences, expected and predicted, longer than
+    /// [`crate::bounded::MAX_LABEL_BYTES`] and so cut ([`crate::bounded::label`]).
+    pub fn labels_cut(&self) -> usize {
+        self.labels_cut
     }
 
     /// Median signed dt of the same-label pairs at the widest tolerance, microseconds.
@@ -638,6 +655,9 @@ pub struct AnlsStats {
     pub scored: usize,
     /// Examples too large to score (see `anls::MAX_LEAVES`).
     pub skipped: usize,
+    /// Examples whose scores rest on a comparison of texts too long to compare exactly
+    /// (see `anls::MAX_CELLS`): their scores are lower bounds.
+    pub approximated: usize,
     /// Mean score (= `summary.anls_star`).
     pub mean: Option<f64>,
     /// Median score (linear interpolation).
@@ -670,6 +690,9 @@ pub struct LeafRow {
 pub struct AnlsTotals {
     /// Examples too large to score.
     skipped: usize,
+    /// Examples scored with a bounded text comparison.
+    #[serde(default)]
+    approximated: usize,
     /// Plain scores: (score, how many examples had it), by score.
     #[serde(with = "pairs")]
     scores: BTreeMap<OrderedScore, usize>,
@@ -710,8 +733,15 @@ fn e12(score: f64) -> i64 {
 }
 
 impl AnlsTotals {
-    /// Adds one example's plain score (`None`: too large to score) and typed score.
-    pub fn add(&mut self, plain: Option<f64>, typed: Option<&(f64, crate::anls::LeafScores)>) {
+    /// Adds one example's plain score (`None`: too large to score) and typed score, and
+    /// whether they rest on a bounded text comparison.
+    pub fn add(
+        &mut self,
+        plain: Option<f64>,
+        typed: Option<&(f64, crate::anls::LeafScores)>,
+        approximated: bool,
+    ) {
+        self.approximated += usize::from(approximated);
         match plain {
             Some(score) => *self.scores.entry(OrderedScore(score)).or_default() += 1,
             None => self.skipped += 1,
@@ -730,6 +760,7 @@ impl AnlsTotals {
     /// Adds the totals of another, disjoint set of examples.
     pub fn merge(&mut self, other: &AnlsTotals) {
         self.skipped += other.skipped;
+        self.approximated += other.approximated;
         add_counts(&mut self.scores, &other.scores);
         self.typed_scored += other.typed_scored;
         self.typed_e12 += other.typed_e12;
@@ -802,6 +833,7 @@ impl AnlsTotals {
         AnlsStats {
             scored,
             skipped: self.skipped,
+            approximated: self.approximated,
             mean: (scored > 0).then(|| sum_e12 as f64 / unit / scored as f64),
             median: quantile(0.5),
             p10: quantile(0.1),

@@ -260,13 +260,14 @@ impl LabelOutcome {
 }
 
 /// Reads the single label of an output: a string as is, a number or boolean by its JSON text;
-/// null, absent, arrays and objects are no label.
+/// null, absent, arrays and objects are no label. A long label is cut ([`crate::bounded::label`]).
 pub fn label_at(value: Option<&Value>, pointer: &str) -> Option<String> {
-    match value?.pointer(pointer)? {
-        Value::String(s) => Some(s.clone()),
-        v @ (Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
-        _ => None,
-    }
+    let label = match value?.pointer(pointer)? {
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        v @ (Value::Number(_) | Value::Bool(_)) => std::borrow::Cow::Owned(v.to_string()),
+        _ => return None,
+    };
+    Some(crate::bounded::label(label).into_owned())
 }
 
 #[cfg(test)]

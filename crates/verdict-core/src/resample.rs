@@ -431,6 +431,32 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
 /// declared); otherwise such a per-class value is undefined (`None`), as bootstrap replicates
 /// need.
 pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(String, Option<f64>)> {
+    metric_names(layout)
+        .into_iter()
+        .zip(metric_values(sum, layout, strict_classes))
+        .collect()
+}
+
+/// The report paths of the values [`metric_values`] gives, in its order. Named once per run,
+/// not once per replicate: a path holds its label, and a label may be long (up to
+/// [`crate::bounded::MAX_LABEL_BYTES`] and a marker), so naming them in every replicate
+/// copied every label byte a thousand times.
+pub fn metric_names(layout: &Layout) -> Vec<String> {
+    let mut names: Vec<String> = summary::resampled_names(&layout.task())
+        .map(str::to_owned)
+        .collect();
+    if layout.events || layout.single_label {
+        for label in &layout.labels {
+            for rate in ["precision", "recall", "f1"] {
+                names.push(format!("classes.{label}.{rate}"));
+            }
+        }
+    }
+    names
+}
+
+/// The metrics of a set of summed counters in the order of [`metric_names`]; see [`metrics`].
+pub fn metric_values(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<Option<f64>> {
     let classes: Vec<(i64, i64, i64)> = (0..layout.labels.len())
         .map(|i| {
             (
@@ -475,12 +501,12 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
         declared: layout.declared,
         ..Sums::default()
     };
-    let mut out: Vec<(String, Option<f64>)> = summary::values(&layout.task(), &sums, true)
+    let mut out: Vec<Option<f64>> = summary::values(&layout.task(), &sums, true)
         .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
+        .map(|(_, value)| value)
         .collect();
     if layout.events || layout.single_label {
-        for (label, &(s, p, t)) in layout.labels.iter().zip(&classes) {
+        for &(s, p, t) in &classes {
             let per_class = |num: i64, den: i64| {
                 if strict_classes && !layout.declared {
                     Some(ratio(num, den).unwrap_or(0.0))
@@ -488,9 +514,9 @@ pub fn metrics(sum: &[i64], layout: &Layout, strict_classes: bool) -> Vec<(Strin
                     ratio(num, den)
                 }
             };
-            out.push((format!("classes.{label}.precision"), per_class(t, p)));
-            out.push((format!("classes.{label}.recall"), per_class(t, s)));
-            out.push((format!("classes.{label}.f1"), per_class(2 * t, p + s)));
+            out.push(per_class(t, p));
+            out.push(per_class(t, s));
+            out.push(per_class(2 * t, p + s));
         }
     }
     out
@@ -677,10 +703,10 @@ pub fn bootstrap_reporting(
     replicated: &(dyn Fn() + Sync),
 ) -> BTreeMap<String, Interval> {
     let point = metrics(&units.total(), layout, true);
-    let samples: Vec<Vec<(String, Option<f64>)>> = (0..replicates)
+    let samples: Vec<Vec<Option<f64>>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
-            let sample = metrics(
+            let sample = metric_values(
                 &units.replicate(&draws(units.len(), seed, r)),
                 layout,
                 false,
@@ -693,7 +719,7 @@ pub fn bootstrap_reporting(
         .into_iter()
         .enumerate()
         .map(|(i, (name, value))| {
-            let values: Vec<f64> = samples.iter().filter_map(|s| s[i].1).collect();
+            let values: Vec<f64> = samples.iter().filter_map(|s| s[i]).collect();
             let interval = percentile_interval(value, values, replicates);
             (name, interval)
         })
@@ -709,26 +735,27 @@ pub fn paired_delta(
     replicates: usize,
     seed: u64,
 ) -> BTreeMap<String, Interval> {
-    let delta = |x: &[(String, Option<f64>)], y: &[(String, Option<f64>)]| -> Vec<Option<f64>> {
-        x.iter().zip(y).map(|(p, q)| Some(q.1? - p.1?)).collect()
+    let delta = |x: &[Option<f64>], y: &[Option<f64>]| -> Vec<Option<f64>> {
+        x.iter().zip(y).map(|(p, q)| Some((*q)? - (*p)?)).collect()
     };
-    let point_a = metrics(&a.total(), layout, true);
-    let point_b = metrics(&b.total(), layout, true);
-    let point = delta(&point_a, &point_b);
+    let point = delta(
+        &metric_values(&a.total(), layout, true),
+        &metric_values(&b.total(), layout, true),
+    );
     let samples: Vec<Vec<Option<f64>>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
             let d = draws(a.len(), seed, r);
             delta(
-                &metrics(&a.replicate(&d), layout, false),
-                &metrics(&b.replicate(&d), layout, false),
+                &metric_values(&a.replicate(&d), layout, false),
+                &metric_values(&b.replicate(&d), layout, false),
             )
         })
         .collect();
-    point_a
+    metric_names(layout)
         .into_iter()
         .enumerate()
-        .map(|(i, (name, _))| {
+        .map(|(i, name)| {
             let values: Vec<f64> = samples.iter().filter_map(|s| s[i]).collect();
             (name, percentile_interval(point[i], values, replicates))
         })
@@ -987,5 +1014,35 @@ mod cluster_tests {
         );
         let m = metrics(&units.total(), &layout, true);
         assert_eq!(m[0], ("json_valid_strict".to_owned(), Some(1.0 / 3.0)));
+    }
+
+    #[test]
+    fn replicate_values_line_up_with_names_named_once() {
+        let layout = Layout::build(
+            vec!["A".into(), "B".into()],
+            Kind {
+                has_player: false,
+                has_schema: false,
+                events: true,
+                single_label: false,
+                declared: false,
+            },
+        );
+        let mut sum = vec![0; layout.width()];
+        sum[UNITS] = 2;
+        sum[FIXED] = 2; // support of A
+        sum[FIXED + 1] = 1; // predicted A
+        sum[FIXED + 2] = 1; // tp A
+        let names = metric_names(&layout);
+        let values = metric_values(&sum, &layout, false);
+        assert_eq!(names.len(), values.len());
+        let at = |name: &str| values[names.iter().position(|n| n == name).unwrap()];
+        assert_eq!(at("classes.A.precision"), Some(1.0));
+        assert_eq!(at("classes.A.recall"), Some(0.5));
+        assert_eq!(at("classes.B.recall"), None, "B has no support");
+        assert_eq!(
+            metrics(&sum, &layout, false),
+            names.into_iter().zip(values).collect::<Vec<_>>()
+        );
     }
 }

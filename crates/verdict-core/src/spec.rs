@@ -439,13 +439,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         path: path.to_path_buf(),
         name,
         schema: raw.schema.map(|s| base.join(s)),
-        labels: raw.labels,
+        // Cut as the data's labels are, so a long declared label still names its class.
+        labels: raw
+            .labels
+            .into_iter()
+            .map(|l| crate::bounded::label(l.into()).into_owned())
+            .collect(),
         events: raw.events,
         label: raw.label,
         fields: raw.fields,
         paths: raw.paths,
         lists: raw.lists,
-        positive: raw.positive,
+        positive: raw
+            .positive
+            .map(|p| crate::bounded::label(p.into()).into_owned()),
         gates,
         tool_calls: raw.tool_calls,
     })

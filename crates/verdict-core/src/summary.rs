@@ -558,6 +558,14 @@ pub fn baseline_metrics() -> impl Iterator<Item = &'static str> {
         .map(|m| m.name)
 }
 
+/// The names [`values`] gives with `resampled_only`, in its order.
+pub fn resampled_names(task: &Task) -> impl Iterator<Item = &'static str> + '_ {
+    SUMMARY_METRICS
+        .iter()
+        .filter(|m| m.resampled && (m.applies)(task))
+        .map(|m| m.name)
+}
+
 /// Every headline metric of `task`, valued on `sums`, in table order; `None` for the metrics
 /// the task does not have. `resampled_only` leaves out those the bootstrap does not interval.
 pub fn values(task: &Task, sums: &Sums, resampled_only: bool) -> Vec<(&'static str, Option<f64>)> {

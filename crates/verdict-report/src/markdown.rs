@@ -16,10 +16,21 @@ use verdict_core::summary::metric;
 /// How many off-diagonal confusion cells the Markdown lists.
 const TOP_CONFUSIONS: usize = 10;
 
-/// A table cell: pipes escaped, line breaks folded, so a label cannot break the table, and
-/// what [`inline`] escapes.
+/// A table cell: pipes escaped, line breaks (Unicode's too) folded and other control
+/// characters written as `\xNN`, so a label cannot break the table or the line, and what
+/// [`inline`] escapes.
 fn cell(text: &str) -> String {
-    inline(&text.replace('\\', "\\\\").replace('|', "\\|")).replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(text.len());
+    for c in inline(&text.replace('\\', "\\\\").replace('|', "\\|")).chars() {
+        match c {
+            '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if c.is_control() && c != '\t' => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text from the data in a line of Markdown: HTML and link brackets escaped, so a label such
@@ -233,14 +244,10 @@ pub fn render(report: &Report) -> String {
             "lrrrrr",
             &rows,
         );
-        if let Some(note) = report.label_set_note() {
-            // The note quotes labels inside verdict's own text, which has code spans with
-            // brackets: only HTML is escaped here.
-            let html_safe = note
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;");
-            let _ = writeln!(out, "Note: {html_safe}.\n");
+        // The note quotes labels inside verdict's own text, which has code spans with
+        // brackets: the labels are escaped as cells are, the text around them is not.
+        if let Some(note) = report.label_set_note_quoting(&cell) {
+            let _ = writeln!(out, "Note: {note}.\n");
         }
     }
 
@@ -517,6 +524,15 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_keep_a_label_on_its_line_and_its_characters_visible() {
+        assert_eq!(
+            cell("a\nb\r\u{2028}c\u{85}d\u{1b}[2J|<x>\te"),
+            "a b  c d\\x1b\\[2J\\|&lt;x&gt;\te"
+        );
+        assert_eq!(cell("FG_MAKE"), "FG_MAKE");
+    }
 
     #[test]
     fn the_summary_table_shows_every_headline_metric_once() {

@@ -49,6 +49,10 @@ pub struct Report {
     /// The confusion matrix over the same labels, `(other)` when there are out-of-set
     /// predictions, and `∅`.
     pub confusion: Option<Confusion>,
+    /// Label occurrences (expected and predicted) longer than
+    /// [`MAX_LABEL_BYTES`](verdict_core::bounded::MAX_LABEL_BYTES), shown and counted cut
+    /// ([`verdict_core::bounded::label`]).
+    pub labels_cut: usize,
     /// What the event matcher worked with (`[events]` only).
     pub events: Option<EventCounts>,
     /// Timestamp error statistics over all pairs (`[events]` only).
@@ -332,11 +336,22 @@ impl Report {
     /// declared set, or, with none declared, the labels only ever predicted (each a class of
     /// its own in the averages) with the advice to declare `labels`.
     pub fn label_set_note(&self) -> Option<String> {
+        self.label_set_note_quoting(&str::to_owned)
+    }
+
+    /// [`Report::label_set_note`] with each label written by `label`, for a format that
+    /// must escape what came from the data but not its own markup.
+    pub fn label_set_note_quoting(&self, label: &dyn Fn(&str) -> String) -> Option<String> {
         let listed = |labels: Vec<String>| labels.join(", ");
         match &self.out_of_set {
             Some(outside) if !outside.is_empty() => Some(format!(
                 "out-of-set predictions (labels not in the spec's `labels`): {}; they are false positives of the micro average and fill the `{}` column of the confusion matrix, but no class of the macro or weighted averages",
-                listed(outside.iter().map(|(l, n)| format!("{l} {n}")).collect()),
+                listed(
+                    outside
+                        .iter()
+                        .map(|(l, n)| format!("{} {n}", label(l)))
+                        .collect()
+                ),
                 verdict_core::metrics::OTHER_LABEL,
             )),
             Some(_) => None,
@@ -345,7 +360,7 @@ impl Report {
                     .classes
                     .iter()
                     .filter(|c| c.support == 0 && c.predicted > 0)
-                    .map(|c| format!("{} {}", c.label, c.predicted))
+                    .map(|c| format!("{} {}", label(&c.label), c.predicted))
                     .collect();
                 (!only_predicted.is_empty()).then(|| {
                     format!(

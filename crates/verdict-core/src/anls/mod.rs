@@ -24,7 +24,7 @@ mod walk;
 
 use serde_json::Value;
 
-pub use levenshtein::THRESHOLD;
+pub use levenshtein::{MAX_CELLS, THRESHOLD};
 pub use tree::{LeafRule, Patterns};
 
 use tree::{Builder, same, size};
@@ -74,6 +74,18 @@ fn ratio(sum: f64, length: usize) -> f64 {
 /// Per leaf pattern (`/items/*/sku`): summed leaf scores and the number of leaves.
 pub type LeafScores = std::collections::BTreeMap<String, (f64, usize)>;
 
+/// The ANLS* scores of one pair ([`anls_scores_with`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairScores {
+    /// [`anls_star`]; `None` when the pair spans more than [`MAX_LEAVES`] leaves.
+    pub plain: Option<f64>,
+    /// The typed variant and its leaf scores by pattern; `None` as `plain` is.
+    pub typed: Option<(f64, LeafScores)>,
+    /// Text comparisons beyond [`MAX_CELLS`] whose similarity is a lower bound, not the
+    /// similarity: the scores are then lower bounds too.
+    pub approximated: usize,
+}
+
 /// [`anls_star`] and the typed ANLS* variant of one pair, both `None` when the pair spans more
 /// than [`MAX_LEAVES`] leaves.
 ///
@@ -86,17 +98,19 @@ pub fn anls_scores<'s>(
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
 ) -> (Option<f64>, Option<(f64, LeafScores)>) {
-    anls_scores_with(expected, predicted, rule, &mut Patterns::default())
+    let scores = anls_scores_with(expected, predicted, rule, &mut Patterns::default());
+    (scores.plain, scores.typed)
 }
 
 /// [`anls_scores`] with the patterns met in earlier pairs, scored by the same `rule`: a run's
-/// examples share a handful of patterns, found once rather than once per example.
+/// examples share a handful of patterns, found once rather than once per example. Says
+/// too how many text comparisons were bounded rather than computed ([`MAX_CELLS`]).
 pub fn anls_scores_with<'s>(
     expected: &Value,
     predicted: &Value,
     rule: &dyn Fn(&str) -> LeafRule<'s>,
     patterns: &mut Patterns<'s>,
-) -> (Option<f64>, Option<(f64, LeafScores)>) {
+) -> PairScores {
     scores(expected, predicted, rule, patterns, WALKS)
 }
 
@@ -121,9 +135,13 @@ fn scores<'s>(
     rule: &dyn Fn(&str) -> LeafRule<'s>,
     patterns: &mut Patterns<'s>,
     walks: Walks,
-) -> (Option<f64>, Option<(f64, LeafScores)>) {
+) -> PairScores {
     if size(expected) + size(predicted) > MAX_LEAVES {
-        return (None, None);
+        return PairScores {
+            plain: None,
+            typed: None,
+            approximated: 0,
+        };
     }
     patterns.start_pair();
     let mut builder = Builder::new(Some(rule), patterns);
@@ -148,13 +166,15 @@ fn scores<'s>(
     };
     let mut walker = Walker::new(chars, leaves.len(), variants, walks.shortcuts);
     let both = walker.score(&e, p, true);
+    let mut approximated = walker.approximated();
     let plain = alternatives.unwrap_or_else(|| {
         let (sum, length) = match variants {
             Variants::Both => both.plain,
             _ => {
-                Walker::new(chars, 0, Variants::Plain, walks.shortcuts)
-                    .score(&e, p, false)
-                    .plain
+                let mut plain_walker = Walker::new(chars, 0, Variants::Plain, walks.shortcuts);
+                let plain = plain_walker.score(&e, p, false).plain;
+                approximated += plain_walker.approximated();
+                plain
             }
         };
         ratio(sum, length)
@@ -165,10 +185,11 @@ fn scores<'s>(
         .filter(|(_, (_, count))| *count > 0)
         .map(|(pattern, score)| (pattern.clone(), score))
         .collect();
-    (
-        Some(plain),
-        Some((ratio(both.typed.0, both.typed.1), scores)),
-    )
+    PairScores {
+        plain: Some(plain),
+        typed: Some((ratio(both.typed.0, both.typed.1), scores)),
+        approximated,
+    }
 }
 
 #[cfg(test)]
@@ -283,7 +304,8 @@ mod tests {
 
     type Bits = (Option<u64>, Option<(u64, Vec<(String, u64, usize)>)>);
 
-    fn bits((plain, typed): (Option<f64>, Option<(f64, LeafScores)>)) -> Bits {
+    fn bits(scores: PairScores) -> Bits {
+        let PairScores { plain, typed, .. } = scores;
         (
             plain.map(f64::to_bits),
             typed.map(|(score, leaves)| {
@@ -374,7 +396,7 @@ mod tests {
         let mut fewer = shapes.clone();
         fewer.remove(7);
         for patterns in [&mut kept, &mut Patterns::default()] {
-            let (plain, typed) = anls_scores_with(
+            let PairScores { plain, typed, .. } = anls_scores_with(
                 &Value::Array(shapes.clone()),
                 &Value::Array(fewer.clone()),
                 &similarity,
@@ -386,6 +408,22 @@ mod tests {
             assert_eq!(leaves.len(), 30);
             assert_eq!(leaves["/*/a7"], (0.0, 1));
             assert_eq!(leaves["/*/a8"], (1.0, 1));
+        }
+    }
+
+    #[test]
+    fn long_keys_name_their_leaves_cut_and_apart() {
+        let (k1, k2) = (
+            format!("{}1", "k".repeat(300)),
+            format!("{}2", "k".repeat(300)),
+        );
+        let value = json!({ k1: "a", k2: "b" });
+        let (plain, typed) = anls_scores(&value, &value, &|_: &str| LeafRule::Similarity);
+        assert_eq!(plain, Some(1.0));
+        let leaves = typed.unwrap().1;
+        assert_eq!(leaves.len(), 2, "{leaves:?}");
+        for path in leaves.keys() {
+            assert!(path.starts_with(&format!("/{}…[+45 bytes, sha256 ", "k".repeat(256))));
         }
     }
 

@@ -142,10 +142,12 @@ pub(super) fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Appends `/key` (escaped as a JSON Pointer segment) to a pattern being built.
+/// Appends `/key` (escaped as a JSON Pointer segment) to a pattern being built. A key a model
+/// wrote may be long, and a pattern is kept for the run and named in `anls.fields`: it is cut
+/// as a long label is ([`crate::bounded::label`]), so keys that differ stay apart.
 fn push_key(pattern: &mut String, key: &str) {
     pattern.push('/');
-    for c in key.chars() {
+    for c in crate::bounded::label(key.into()).chars() {
         match c {
             '~' => pattern.push_str("~0"),
             '/' => pattern.push_str("~1"),

@@ -103,6 +103,11 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Text comparisons so far whose similarity is a lower bound ([`super::MAX_CELLS`]).
+    pub(super) fn approximated(&self) -> usize {
+        self.distance.approximated
+    }
+
     fn record(&mut self, node: &Node<'_, '_>, score: f64) {
         let entry = &mut self.scores[node.pattern];
         entry.0 += score;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::records::{ExampleLines, LineOrder, Part, read_records};
 use super::request::ScoreRequest;
 use verdict_core::accumulate::Accumulator;
+use verdict_core::bounded::MAX_LABEL_BYTES;
 use verdict_core::coverage::{Coverage, SpecCoverage, unseen_labels};
 use verdict_core::error::{Error, Result};
 use verdict_core::gate::{
@@ -94,6 +95,18 @@ pub fn finish(
     }
     warnings.extend(report.spec_coverage.warnings());
     warnings.extend(report.schema.warnings());
+    if report.anls.approximated > 0 {
+        warnings.push(format!(
+            "{} example(s) compare texts too long to compare exactly for ANLS* (over 2^24 cells of the distance matrix): their ANLS* scores are lower bounds (anls.approximated in report.json; docs/metrics.md, \"Long texts\")",
+            report.anls.approximated
+        ));
+    }
+    if report.labels_cut > 0 {
+        warnings.push(format!(
+            "{} label(s) longer than {MAX_LABEL_BYTES} bytes are shown and counted cut to their first {MAX_LABEL_BYTES} bytes and a digest of the whole (labels_cut in report.json; docs/metrics.md, \"Long labels\")",
+            report.labels_cut
+        ));
+    }
     let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
         warnings.push(format!(
             "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
@@ -484,6 +497,7 @@ pub fn build_report(request: &ScoreRequest, spec: &Spec, acc: &Accumulator, part
         averages,
         out_of_set,
         confusion,
+        labels_cut: totals.labels_cut(),
         events: event_counts,
         timestamps,
         fields,

@@ -12,6 +12,7 @@ use super::records::{LINES_FILE, LineOrder, Part, PartFiles, RECORDS_FILE};
 use super::request::{ScoreRequest, input_sizes};
 use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::anls::Patterns;
+use verdict_core::bounded::{MAX_WORST_ROWS, shown_value};
 use verdict_core::coverage::Coverage;
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::events::extract;
@@ -534,52 +535,69 @@ pub(super) fn worst_example(
     let parsed = classify(case.prediction.as_ref().map(|p| &p.output), spec.tool_calls);
     let exp = extract(Some(&case.example.expected), events_spec);
     let pred = extract(parsed.scored_value(use_repaired), events_spec);
-    let mut rows: Vec<(Option<i64>, AlignedRow)> = Vec::new();
-    for pair in &outcome.pairs {
-        let fields_right = pair
-            .fields
+    // Which rows, in time order, before any is built: an output of millions of events
+    // shows its first rows, and only those are copied.
+    let mut rows: Vec<(Option<i64>, Row)> = Vec::new();
+    rows.extend(
+        outcome
+            .pairs
             .iter()
-            .flatten()
-            .all(|o| *o == verdict_core::fields::Outcome::Correct);
-        let status = match (pair.same_label(), fields_right) {
-            (false, _) => "confused",
-            (true, false) => "field",
-            (true, true) => "match",
-        };
-        rows.push((
-            Some(pair.expected_time_us),
-            AlignedRow {
-                status: status.into(),
-                expected: Some(exp.events[pair.expected_index].value.clone()),
-                predicted: Some(pred.events[pair.predicted_index].value.clone()),
-                dt: Some(pair.dt_us as f64 / 1e6),
-            },
-        ));
-    }
-    for missed in &outcome.missed {
-        rows.push((
-            missed.time_us,
-            AlignedRow {
+            .enumerate()
+            .map(|(i, pair)| (Some(pair.expected_time_us), Row::Pair(i))),
+    );
+    rows.extend(
+        outcome
+            .missed
+            .iter()
+            .map(|m| (m.time_us, Row::Missed(m.index))),
+    );
+    rows.extend(
+        outcome
+            .spurious
+            .iter()
+            .map(|s| (s.time_us, Row::Spurious(s.index))),
+    );
+    // Events without a time go last.
+    rows.sort_by_key(|(time, _)| (time.is_none(), *time));
+    let rows_not_shown = rows.len().saturating_sub(MAX_WORST_ROWS);
+    rows.truncate(MAX_WORST_ROWS);
+    let shown = |value: &serde_json::Value| shown_value(value).0;
+    let rows = rows
+        .into_iter()
+        .map(|(_, row)| match row {
+            Row::Pair(i) => {
+                let pair = &outcome.pairs[i];
+                let fields_right = pair
+                    .fields
+                    .iter()
+                    .flatten()
+                    .all(|o| *o == verdict_core::fields::Outcome::Correct);
+                let status = match (pair.same_label(), fields_right) {
+                    (false, _) => "confused",
+                    (true, false) => "field",
+                    (true, true) => "match",
+                };
+                AlignedRow {
+                    status: status.into(),
+                    expected: Some(shown(exp.events[pair.expected_index].value)),
+                    predicted: Some(shown(pred.events[pair.predicted_index].value)),
+                    dt: Some(pair.dt_us as f64 / 1e6),
+                }
+            }
+            Row::Missed(index) => AlignedRow {
                 status: "missed".into(),
-                expected: Some(exp.events[missed.index].value.clone()),
+                expected: Some(shown(exp.events[index].value)),
                 predicted: None,
                 dt: None,
             },
-        ));
-    }
-    for spurious in &outcome.spurious {
-        rows.push((
-            spurious.time_us,
-            AlignedRow {
+            Row::Spurious(index) => AlignedRow {
                 status: "spurious".into(),
                 expected: None,
-                predicted: Some(pred.events[spurious.index].value.clone()),
+                predicted: Some(shown(pred.events[index].value)),
                 dt: None,
             },
-        ));
-    }
-    // Events without a time go last.
-    rows.sort_by_key(|(time, _)| (time.is_none(), *time));
+        })
+        .collect();
     let keys = &case.example.keys;
     WorstExample {
         id: keys.explicit.clone().or_else(|| keys.content.clone()),
@@ -588,8 +606,17 @@ pub(super) fn worst_example(
         tp: outcome.tp(),
         fp: outcome.fp(),
         fn_: outcome.fn_(),
-        rows: rows.into_iter().map(|(_, row)| row).collect(),
+        rows,
+        rows_not_shown,
     }
+}
+
+/// A row of a worst example before it is built: a pair (its position among the pairs), or a
+/// missed or spurious event (its index in its output).
+enum Row {
+    Pair(usize),
+    Missed(usize),
+    Spurious(usize),
 }
 
 #[cfg(test)]
