@@ -12,6 +12,7 @@ mod harness;
 mod hostile_output;
 mod labels;
 mod layering;
+mod long_lines;
 mod nothing_lost;
 mod out_dir;
 mod reference;

@@ -31,6 +31,8 @@ pub struct ValidateRequest {
     pub repair: bool,
     /// Gates on the report's numbers.
     pub gates: Vec<Gate>,
+    /// The longest line read, in bytes (`--max-line-bytes`).
+    pub max_line_bytes: usize,
 }
 
 /// `validation.json`.
@@ -91,7 +93,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let schema = request.schema.as_deref().map(Schema::load).transpose()?;
     let mut outputs: Vec<(Output, Option<String>)> = Vec::new();
     for file in expand_paths(&request.files)? {
-        read_jsonl(&file, |location, value| {
+        read_jsonl(&file, request.max_line_bytes, |location, value| {
             let p = predicted::detect(location, value)?;
             outputs.push((p.output, p.finish_reason));
             Ok(())

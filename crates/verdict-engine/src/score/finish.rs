@@ -277,7 +277,7 @@ pub fn layout(spec: &Spec, has_schema: bool, report: &Report) -> Layout {
 
 pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
     if path.is_dir() {
-        let run = crate::runs::load_baseline_run(path)?;
+        let run = crate::runs::load_baseline_run(path, request.max_line_bytes)?;
         return Ok(Baseline {
             file: display(path),
             report: run.report.clone(),
