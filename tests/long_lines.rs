@@ -1,5 +1,6 @@
-//! Lines longer than `--max-line-bytes`: an input error naming the file and line, found without
-//! holding the line, for every command that reads JSONL; and the flag's range.
+//! Long input: lines longer than `--max-line-bytes` are an input error naming the file and
+//! line, found without holding the line, for every command that reads JSONL (and the flag's
+//! range); values of a megabyte (an id, a key, a label) are quoted briefly in messages.
 
 use std::io::Write;
 use std::path::Path;
@@ -151,4 +152,90 @@ fn the_limit_is_range_checked_for_every_command() {
             );
         }
     }
+}
+
+/// Scores `expected` and `predictions` with `spec` (and `args`); the one error line, which must
+/// be short however long the values it quotes.
+fn short_error(spec: &str, expected: &str, predictions: &str, args: &[&str]) -> String {
+    let dir = tempdir();
+    write(dir.path(), "eval.toml", spec);
+    write(dir.path(), "expected.jsonl", expected);
+    write(dir.path(), "predictions.jsonl", predictions);
+    let data = dir.path().display().to_string();
+    let out = dir.path().join("out").display().to_string();
+    let run = verdict(&[&["score", data.as_str(), "--out", &out][..], args].concat());
+    run.assert_code(2);
+    let message = run.stderr.replace(&data, "DIR");
+    assert!(
+        message.len() < 1000,
+        "{} bytes: {message:.2000}",
+        message.len()
+    );
+    assert_eq!(message.lines().count(), 1, "{message:.2000}");
+    message
+}
+
+#[test]
+fn a_megabyte_of_id_key_or_label_is_quoted_briefly() {
+    let mega = "x".repeat(1 << 20);
+    let head = "x".repeat(64);
+    let line = |id: &str| format!("{{\"id\": \"{id}\", \"output\": \"[]\"}}\n");
+    let expected = format!("{{\"id\": \"{mega}\", \"expected\": []}}\n");
+    // A join key, twice.
+    let message = short_error(SPEC, &expected, &(line(&mega) + &line(&mega)), &[]);
+    assert_eq!(
+        message,
+        format!(
+            "verdict: error: DIR/predictions.jsonl:2: duplicate key \"{head}\"… (1048576 bytes) (first seen at DIR/predictions.jsonl:1)\n"
+        )
+    );
+    // A key of a line, twice in one object, then in a shape no reader knows.
+    let twice = format!("{{\"id\": 1, \"{mega}\": 1, \"{mega}\": 2}}\n");
+    let message = short_error(SPEC, EXPECTED, &twice, &[]);
+    assert!(
+        message.starts_with(&format!(
+            "verdict: error: DIR/predictions.jsonl:1: duplicate key \"{head}\"… (1048576 bytes) at line 1 column "
+        )),
+        "{message}"
+    );
+    let unknown = format!("{{\"{mega}\": 1, \"b\": 2}}\n");
+    let message = short_error(SPEC, EXPECTED, &unknown, &[]);
+    assert!(
+        message.ends_with(&format!(
+            "; found keys \"b\", \"{head}… (1048576 bytes)\"\n"
+        )),
+        "{message}"
+    );
+    // Ten thousand keys: the first twenty (in the order of their names) are listed.
+    let wide: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\": {i}")).collect();
+    let message = short_error(SPEC, EXPECTED, &format!("{{{}}}\n", wide.join(", ")), &[]);
+    assert!(
+        message.ends_with("; found keys \"k0\", \"k1\", \"k10\", \"k100\", \"k1000\", \"k1001\", \"k1002\", \"k1003\", \"k1004\", \"k1005\", \"k1006\", \"k1007\", \"k1008\", \"k1009\", \"k101\", \"k1010\", \"k1011\", \"k1012\", \"k1013\", \"k1014\", … (9980 more)\n"),
+        "{message}"
+    );
+    // An expected label outside the declared ones.
+    let labelled = format!(
+        "{{\"id\": 1, \"expected\": [{{\"t\": 1.0, \"c\": \"{mega}\"}}]}}\n{{\"id\": 2, \"expected\": []}}\n"
+    );
+    let spec = format!("labels = [\"A\", \"B\"]\n{SPEC}");
+    let message = short_error(&spec, &labelled, &(line("1") + &line("2")), &[]);
+    assert_eq!(
+        message,
+        format!(
+            "verdict: error: DIR/expected.jsonl:1: expected label `{head}… (1048576 bytes)` is not in the spec's `labels` [A, B]: declare it in `labels`, or correct the expected output\n"
+        )
+    );
+    // A cluster rule that does not match an id.
+    let message = short_error(
+        SPEC,
+        &expected,
+        &line(&mega),
+        &["--cluster-by", "id~^game-(\\d+)"],
+    );
+    assert_eq!(
+        message,
+        format!(
+            "verdict: error: DIR/expected.jsonl:1: --cluster-by id~^game-(\\d+): \"{head}\"… (1048576 bytes) does not match ^game-(\\d+)\n"
+        )
+    );
 }

@@ -405,7 +405,7 @@ fn observe_members(items: &[Value], name: &str, into: &mut Presence) {
 /// `(did you mean `x`?)`, or the names present, or nothing.
 fn hint(suggestion: Option<String>, present: &[String], more: bool) -> String {
     if let Some(s) = suggestion {
-        return format!(" (did you mean `{s}`?)");
+        return format!(" (did you mean `{}`?)", crate::quote::plain(&s));
     }
     if present.is_empty() {
         return String::new();
@@ -413,7 +413,7 @@ fn hint(suggestion: Option<String>, present: &[String], more: bool) -> String {
     let listed: Vec<String> = present
         .iter()
         .take(LISTED)
-        .map(|n| format!("`{n}`"))
+        .map(|n| format!("`{}`", crate::quote::plain(n)))
         .collect();
     let etc = if more || present.len() > LISTED {
         ", …"
@@ -541,11 +541,11 @@ impl UnseenLabel {
         let hint = self
             .did_you_mean
             .as_ref()
-            .map(|s| format!(" (did you mean `{s}`?)"))
+            .map(|s| format!(" (did you mean `{}`?)", crate::quote::plain(s)))
             .unwrap_or_default();
         format!(
-            "labels: {:?} never occurs in the expected outputs{hint}",
-            self.label
+            "labels: {} never occurs in the expected outputs{hint}",
+            crate::quote::quoted(&self.label)
         )
     }
 }

@@ -28,6 +28,7 @@ pub mod matching;
 pub mod metrics;
 pub mod objects;
 pub mod outcome;
+pub mod quote;
 pub mod repair;
 pub mod resample;
 pub mod rng;

@@ -54,7 +54,12 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
             path: report_path.clone(),
             message: format!(
                 "run.examples.kept is {}: expected \"all\", \"errors\" or \"none\"",
-                output.and_then(|o| o.get("kept")).unwrap_or(&Value::Null)
+                verdict_core::quote::plain(
+                    &output
+                        .and_then(|o| o.get("kept"))
+                        .unwrap_or(&Value::Null)
+                        .to_string()
+                )
             ),
         })?,
     };
@@ -78,7 +83,10 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
     if file.contains(['/', '\\']) || file.starts_with('.') {
         return Err(Error::Path {
             path: report_path,
-            message: format!("run.examples.file is {file:?}: expected a file name"),
+            message: format!(
+                "run.examples.file is {}: expected a file name",
+                verdict_core::quote::quoted(file)
+            ),
         });
     }
     let examples_path = dir.join(file);

@@ -22,7 +22,7 @@ pub struct Case {
 pub fn duplicate(location: &Location, first: &Location, key: &str, joined_by: JoinedBy) -> Error {
     let key = match joined_by {
         JoinedBy::RequestHash => format!("(request hash {key}: the same user turns)"),
-        _ => format!("{key:?}"),
+        _ => verdict_core::quote::quoted(key).to_string(),
     };
     Error::DuplicateKey {
         location: location.clone(),

@@ -17,6 +17,7 @@ pub use crate::lines::{
 };
 pub use crate::paths::{expand_paths, refuse_special_file};
 use verdict_core::error::{Error, Location, Result};
+use verdict_core::quote::quoted;
 
 /// Reads one JSONL file and hands every non-blank line, parsed, to `each` with its location.
 ///
@@ -136,7 +137,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
 }
 
 fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!("duplicate key {key:?}"))
+    E::custom(format_args!("duplicate key {}", quoted(key)))
 }
 
 impl<'de> serde::de::Visitor<'de> for UniqueKeys {

@@ -86,8 +86,9 @@ pub fn finish(
     }
     if let Some((_, location, reason)) = &acc.first_failed {
         warnings.push(format!(
-            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {reason})",
-            acc.validity.failed
+            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {})",
+            acc.validity.failed,
+            verdict_core::quote::plain(reason)
         ));
     }
     warnings.extend(report.spec_coverage.warnings());
