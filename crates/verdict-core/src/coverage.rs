@@ -437,7 +437,7 @@ impl Probe {
                 let present: Vec<String> = p.names.iter().cloned().collect();
                 let suggestion = closest(name, p.names.iter().map(String::as_str));
                 (
-                    format!("a member {name:?}"),
+                    format!("a member {}", crate::quote::quoted(name)),
                     hint(suggestion.map(str::to_owned), &present, more),
                 )
             }
@@ -467,7 +467,7 @@ impl Probe {
                     };
                 let kind = if *array { "an array" } else { "a value" };
                 (
-                    format!("{kind} at {:?}", self.value),
+                    format!("{kind} at {}", crate::quote::quoted(&self.value)),
                     hint(suggestion, &present, more),
                 )
             }
@@ -485,7 +485,7 @@ fn label(spec: &str, value: &str) -> String {
     if spec.starts_with("[fields.") || spec.starts_with("[paths.") {
         spec.to_owned()
     } else {
-        format!("{spec} = {value:?}")
+        format!("{spec} = {}", crate::quote::quoted(value))
     }
 }
 
