@@ -16,6 +16,7 @@ use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
 use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
+use verdict_input::read::{DEFAULT_MAX_LINE_BYTES, MAX_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES};
 use verdict_report::comparison::{self, Outcome};
 use verdict_report::{ExamplesOutput, Kept, REPORT_FILES, console, markdown, write_all};
 
@@ -138,9 +139,29 @@ struct MergeArgs {
     #[command(flatten)]
     examples: ExamplesArgs,
 
+    #[command(flatten)]
+    lines: LineArgs,
+
     /// No summary on stdout.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// How long a line of a JSONL file may be, for every command that reads one.
+#[derive(Debug, Args)]
+struct LineArgs {
+    /// The longest line read from a JSONL file (expected outputs, predictions, a run's
+    /// examples.jsonl), in bytes: a longer line is an input error naming it, and is never held
+    /// whole [default: 67108864, 64 MiB; at least 1024].
+    #[arg(long = "max-line-bytes", value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_BYTES as u64, hide_default_value = true, value_parser = clap::value_parser!(u64).range(MIN_MAX_LINE_BYTES as u64..=MAX_MAX_LINE_BYTES as u64), help_heading = "Input")]
+    max_line_bytes: u64,
+}
+
+impl LineArgs {
+    fn bytes(&self) -> usize {
+        // The range above keeps it within u32, so within usize.
+        self.max_line_bytes as usize
+    }
 }
 
 /// What to keep of the per-example lines, for `score` and `merge`.
@@ -213,6 +234,9 @@ struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
+    #[command(flatten)]
+    lines: LineArgs,
+
     /// No summary on stdout.
     #[arg(long, short)]
     quiet: bool,
@@ -259,6 +283,9 @@ struct CompareArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     threads: Option<u16>,
+
+    #[command(flatten)]
+    lines: LineArgs,
 
     /// No summary on stdout.
     #[arg(long, short)]
@@ -396,6 +423,9 @@ struct ScoreArgs {
 
     #[command(flatten)]
     examples: ExamplesArgs,
+
+    #[command(flatten)]
+    lines: LineArgs,
 
     /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
     #[arg(long, short, help_heading = "Output")]
@@ -550,6 +580,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         shard: args.shard,
         keep_run: false,
         examples: args.examples.output()?,
+        max_line_bytes: args.lines.bytes(),
     };
     if let Some(shard) = request.shard {
         if !request.gates.is_empty() || request.baseline.is_some() {
@@ -634,6 +665,7 @@ fn run_merge(args: MergeArgs) -> Result<u8> {
         max_drop_overrides,
         threads: args.threads.map(usize::from),
         examples: args.examples.output()?,
+        max_line_bytes: args.lines.bytes(),
     };
     let mut locked = None;
     if let Some(out) = &args.out {
@@ -727,6 +759,7 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
         files: args.files,
         repair: args.repair,
         gates: args.gates,
+        max_line_bytes: args.lines.bytes(),
     };
     let out = args
         .out
@@ -802,6 +835,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
                     bootstrap: Some(0),
                     seed: args.seed,
                     keep_run: true,
+                    max_line_bytes: args.lines.bytes(),
                     ..ScoreRequest::new(spec.clone(), expected.clone(), vec![predictions.clone()])
                 };
                 let scored = score(&request, &())?;
@@ -815,7 +849,7 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
         _ => args
             .runs
             .iter()
-            .map(|dir| load_run(dir))
+            .map(|dir| load_run(dir, args.lines.bytes()))
             .collect::<Result<_>>()?,
     };
     for warning in check_same_expected(&runs, args.allow_different_expected)? {

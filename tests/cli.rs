@@ -14,6 +14,7 @@ mod harness;
 mod hostile_output;
 mod labels;
 mod layering;
+mod long_lines;
 mod no_answer;
 mod nothing_lost;
 mod openai_shapes;

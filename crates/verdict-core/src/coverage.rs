@@ -405,7 +405,7 @@ fn observe_members(items: &[Value], name: &str, into: &mut Presence) {
 /// `(did you mean `x`?)`, or the names present, or nothing.
 fn hint(suggestion: Option<String>, present: &[String], more: bool) -> String {
     if let Some(s) = suggestion {
-        return format!(" (did you mean `{s}`?)");
+        return format!(" (did you mean `{}`?)", crate::quote::plain(&s));
     }
     if present.is_empty() {
         return String::new();
@@ -413,7 +413,7 @@ fn hint(suggestion: Option<String>, present: &[String], more: bool) -> String {
     let listed: Vec<String> = present
         .iter()
         .take(LISTED)
-        .map(|n| format!("`{n}`"))
+        .map(|n| format!("`{}`", crate::quote::plain(n)))
         .collect();
     let etc = if more || present.len() > LISTED {
         ", …"
@@ -437,7 +437,7 @@ impl Probe {
                 let present: Vec<String> = p.names.iter().cloned().collect();
                 let suggestion = closest(name, p.names.iter().map(String::as_str));
                 (
-                    format!("a member {name:?}"),
+                    format!("a member {}", crate::quote::quoted(name)),
                     hint(suggestion.map(str::to_owned), &present, more),
                 )
             }
@@ -467,7 +467,7 @@ impl Probe {
                     };
                 let kind = if *array { "an array" } else { "a value" };
                 (
-                    format!("{kind} at {:?}", self.value),
+                    format!("{kind} at {}", crate::quote::quoted(&self.value)),
                     hint(suggestion, &present, more),
                 )
             }
@@ -485,7 +485,7 @@ fn label(spec: &str, value: &str) -> String {
     if spec.starts_with("[fields.") || spec.starts_with("[paths.") {
         spec.to_owned()
     } else {
-        format!("{spec} = {value:?}")
+        format!("{spec} = {}", crate::quote::quoted(value))
     }
 }
 
@@ -541,11 +541,11 @@ impl UnseenLabel {
         let hint = self
             .did_you_mean
             .as_ref()
-            .map(|s| format!(" (did you mean `{s}`?)"))
+            .map(|s| format!(" (did you mean `{}`?)", crate::quote::plain(s)))
             .unwrap_or_default();
         format!(
-            "labels: {:?} never occurs in the expected outputs{hint}",
-            self.label
+            "labels: {} never occurs in the expected outputs{hint}",
+            crate::quote::quoted(&self.label)
         )
     }
 }

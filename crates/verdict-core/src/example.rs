@@ -246,8 +246,9 @@ pub fn undeclared_label_message(label: &str, declared: &[String]) -> String {
         .map(|(_, d)| format!(" (close to the declared `{d}`: is one of them misspelt?)"))
         .unwrap_or_default();
     format!(
-        "expected label `{label}` is not in the spec's `labels` [{}]{closest}: declare it in `labels`, or correct the expected output",
-        declared.join(", ")
+        "expected label `{}` is not in the spec's `labels` [{}]{closest}: declare it in `labels`, or correct the expected output",
+        crate::quote::plain(label),
+        crate::quote::list(declared.iter().map(|d| crate::quote::plain(d)))
     )
 }
 

@@ -51,14 +51,16 @@ impl FromStr for Gate {
         let Some(at) = at else {
             // `--gate macro_f1>=0.75` unquoted: the shell redirects into a file `=0.75` and
             // passes the metric alone.
+            let text = crate::quote::quoted(text);
             return Err(format!(
-                "gate {text:?} has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75' (unquoted, the shell takes > for a redirection, passes only the metric and creates a file named like =0.75)"
+                "gate {text} has no operator: quote the whole gate, as in --gate 'macro_f1>=0.75' (unquoted, the shell takes > for a redirection, passes only the metric and creates a file named like =0.75)"
             ));
         };
         let metric = text[..at].trim();
         if metric.is_empty() || metric.contains(char::is_whitespace) {
             return Err(format!(
-                "gate {text:?} must be METRIC OP NUMBER, as in \"macro_f1>=0.75\""
+                "gate {} must be METRIC OP NUMBER, as in \"macro_f1>=0.75\"",
+                crate::quote::quoted(text)
             ));
         }
         let (op, threshold) =
@@ -352,9 +354,10 @@ fn unknown_metric(report: &Value, metric: &str) -> Error {
             .flatten()
             .filter_map(|row| row.get("label").and_then(Value::as_str))
             .collect();
+        let (metric, label) = (crate::quote::plain(metric), crate::quote::plain(label));
         return Error::Usage(format!(
             "gate on `{metric}`: class `{label}` is neither declared in labels nor seen in this run, so the spec never produces it (classes: {})",
-            labels.join(", ")
+            crate::quote::list(labels.iter().map(|l| crate::quote::plain(l)))
         ));
     }
     let paths = metric_paths(report);
@@ -365,6 +368,7 @@ fn unknown_metric(report: &Value, metric: &str) -> Error {
         .filter(|(score, _)| *score >= 0.7)
         .map(|(_, p)| format!("; did you mean `{p}`?"))
         .unwrap_or_default();
+    let metric = crate::quote::plain(metric);
     Error::Usage(format!(
         "gate on unknown metric `{metric}`: name a number in report.json, such as `event_f1`, `timestamps.p90_abs` or `classes.LABEL.recall`{best}"
     ))
@@ -586,7 +590,8 @@ pub fn parse_max_drops(values: &[String]) -> Result<(f64, BTreeMap<String, f64>)
             .filter(|d: &f64| d.is_finite() && *d >= 0.0)
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "--max-drop {value:?}: expected a number >= 0 or METRIC=NUMBER"
+                    "--max-drop {}: expected a number >= 0 or METRIC=NUMBER",
+                    crate::quote::quoted(value)
                 ))
             })?;
         match metric {

@@ -931,16 +931,17 @@ impl ClusterBy {
         let raw = match &self.source {
             ClusterSource::Id => id.map(str::to_owned).ok_or("the example has no id")?,
             ClusterSource::Key(key) => text_of(line.and_then(|l| l.get(key)))
-                .ok_or_else(|| format!("the line has no {key:?}"))?,
+                .ok_or_else(|| format!("the line has no {}", crate::quote::quoted(key)))?,
             ClusterSource::Pointer(pointer) => text_of(line.and_then(|l| l.pointer(pointer)))
                 .ok_or_else(|| format!("nothing at {pointer}"))?,
         };
         match &self.regex {
             None => Ok(raw),
             Some(regex) => {
-                let captures = regex
-                    .captures(&raw)
-                    .ok_or_else(|| format!("{raw:?} does not match {}", regex.as_str()))?;
+                let captures = regex.captures(&raw).ok_or_else(|| {
+                    let raw = crate::quote::quoted(&raw);
+                    format!("{raw} does not match {}", regex.as_str())
+                })?;
                 Ok(captures
                     .get(1)
                     .or_else(|| captures.get(0))

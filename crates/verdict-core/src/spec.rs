@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::quote::{list, plain, quoted};
 use crate::summary::Task;
 use crate::tools::ToolCallForm;
 
@@ -239,12 +240,15 @@ pub(crate) fn parse_gate_in(
         "<" => GateOp::Lt,
         "" => {
             return Err(format!(
-                "gate {shown:?} must start with {GATE_OPERATORS}, as in {example}"
+                "gate {} must start with {GATE_OPERATORS}, as in {example}",
+                quoted(shown)
             ));
         }
         other => {
             return Err(format!(
-                "gate {shown:?}: `{other}` is not a gate operator; use {GATE_OPERATORS}, as in {example}"
+                "gate {}: `{}` is not a gate operator; use {GATE_OPERATORS}, as in {example}",
+                quoted(shown),
+                plain(other)
             ));
         }
     };
@@ -253,7 +257,10 @@ pub(crate) fn parse_gate_in(
         .parse()
         .ok()
         .filter(|t: &f64| t.is_finite())
-        .ok_or_else(|| format!("gate {shown:?}: {:?} is not a number", rest.trim()))?;
+        .ok_or_else(|| {
+            let (shown, rest) = (quoted(shown), quoted(rest.trim()));
+            format!("gate {shown}: {rest} is not a number")
+        })?;
     Ok((op, threshold))
 }
 
@@ -291,7 +298,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         return Err(spec_error(
             None,
             format!(
-                "name {name:?} must be a plain name, without /, \\, :, control characters, or . and .. on their own: it names the report directory reports/<name>/"
+                "name {} must be a plain name, without /, \\, :, control characters, or . and .. on their own: it names the report directory reports/<name>/",
+                quoted(name)
             ),
         ));
     }
@@ -300,8 +308,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
             return Err(spec_error(
                 None,
                 format!(
-                    "[events] pointer {:?} is not a JSON Pointer: use \"\" for the root or start with \"/\", as in \"/events\"",
-                    events.pointer
+                    "[events] pointer {} is not a JSON Pointer: use \"\" for the root or start with \"/\", as in \"/events\"",
+                    quoted(&events.pointer)
                 ),
             ));
         }
@@ -330,7 +338,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
             return Err(spec_error(
                 None,
                 format!(
-                    "label {pointer:?} is not a JSON Pointer: start it with \"/\", as in \"/intent\""
+                    "label {} is not a JSON Pointer: start it with \"/\", as in \"/intent\"",
+                    quoted(pointer)
                 ),
             ));
         }
@@ -353,7 +362,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
             return Err(spec_error(
                 None,
                 format!(
-                    "[paths] {pattern:?} is not a JSON Pointer pattern: start it with \"/\", as in \"/customer/name\" or \"/items/*/sku\""
+                    "[paths] {} is not a JSON Pointer pattern: start it with \"/\", as in \"/customer/name\" or \"/items/*/sku\"",
+                    quoted(pattern)
                 ),
             ));
         }
@@ -364,8 +374,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
             return Err(spec_error(
                 None,
                 format!(
-                    "[lists.{name}] pointer {:?} is not a JSON Pointer",
-                    list.pointer
+                    "[lists.{}] pointer {} is not a JSON Pointer",
+                    plain(name),
+                    quoted(&list.pointer)
                 ),
             ));
         }
@@ -400,8 +411,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec> {
         return Err(spec_error(
             None,
             format!(
-                "positive = {positive:?} is not one of labels [{}]{hint}",
-                raw.labels.join(", ")
+                "positive = {} is not one of labels [{}]{hint}",
+                quoted(positive),
+                list(raw.labels.iter().map(|l| plain(l)))
             ),
         ));
     }

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::series::{ColumnMap, Format, Point, Role, Series};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
+use verdict_core::quote::{list, plain};
 
 /// Column (and JSON key) names each role is recognised by, lower case, without Vertex's
 /// leading `/`.
@@ -298,8 +299,8 @@ fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileR
 fn parse_number(cell: &str) -> std::result::Result<f64, String> {
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("`{cell}` is not a finite number")),
-        Err(_) => Err(format!("`{cell}` is not a number")),
+        Ok(_) => Err(format!("`{}` is not a finite number", plain(cell))),
+        Err(_) => Err(format!("`{}` is not a number", plain(cell))),
     }
 }
 
@@ -405,8 +406,8 @@ fn read_csv(
                     1,
                     format!(
                         "columns `{}` and `{}` both read as {}: choose one with --map COL={}",
-                        headers[other],
-                        name,
+                        plain(&headers[other]),
+                        plain(name),
                         role.name(),
                         role.name()
                     ),
@@ -431,7 +432,7 @@ fn read_csv(
             1,
             format!(
                 "unknown columns ({}): not an OpenAI, Azure or Vertex AI export; say what the columns hold with --map COL=ROLE (roles: {})",
-                headers.join(", "),
+                list(headers.iter().map(|h| plain(h))),
                 roles.join(", ")
             ),
         ));
@@ -441,7 +442,7 @@ fn read_csv(
             1,
             format!(
                 "no step or epoch column among ({}): map one with --map COL=step",
-                headers.join(", ")
+                list(headers.iter().map(|h| plain(h)))
             ),
         ));
     }
@@ -453,7 +454,7 @@ fn read_csv(
             1,
             format!(
                 "no loss column among ({}): map one with --map COL=train_loss or COL=valid_loss",
-                headers.join(", ")
+                list(headers.iter().map(|h| plain(h)))
             ),
         ));
     }
@@ -480,12 +481,11 @@ fn read_csv(
                 continue;
             }
             let value = parse_number(cell)
-                .map_err(|m| src.at(line, format!("column `{}`: {m}", headers[col])))?;
+                .map_err(|m| src.at(line, format!("column `{}`: {m}", plain(&headers[col]))))?;
             if role == step_role {
-                step = Some(
-                    to_step(value)
-                        .map_err(|m| src.at(line, format!("column `{}`: {m}", headers[col])))?,
-                );
+                step = Some(to_step(value).map_err(|m| {
+                    src.at(line, format!("column `{}`: {m}", plain(&headers[col])))
+                })?);
             }
             if role != Role::Step {
                 point.set(role, Some(value));
@@ -514,7 +514,10 @@ fn json_number(value: &Value, at: &str, src: &Source<'_>) -> Result<Option<f64>>
             .filter(|v| v.is_finite())
             .map(Some)
             .ok_or_else(|| src.whole(format!("{at}: {n} is not a finite number"))),
-        other => Err(src.whole(format!("{at}: {other} is not a number"))),
+        other => Err(src.whole(format!(
+            "{at}: {} is not a number",
+            plain(&other.to_string())
+        ))),
     }
 }
 
@@ -624,7 +627,7 @@ fn read_checkpoints(items: &[Value], prefix: &str, src: &Source<'_>) -> Result<R
             if let Some(role) = known_role(key).filter(|r| *r != Role::Step) {
                 point.set(
                     role,
-                    json_number(value, &format!("{at}.metrics.{key}"), src)?,
+                    json_number(value, &format!("{at}.metrics.{}", plain(key)), src)?,
                 );
             }
         }
@@ -637,11 +640,11 @@ fn read_checkpoints(items: &[Value], prefix: &str, src: &Source<'_>) -> Result<R
 /// `[{"step": …, "value": …}, …]`.
 fn read_series(series: &Value, role: Role, key: &str, src: &Source<'_>) -> Result<Vec<Point>> {
     let Some(items) = series.as_array() else {
-        return Err(src.whole(format!("{key}: expected a list of [step, value]")));
+        return Err(src.whole(format!("{}: expected a list of [step, value]", plain(key))));
     };
     let mut points = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let at = format!("{key}[{index}]");
+        let at = format!("{}[{index}]", plain(key));
         let (step, value) = match item {
             Value::Array(cells) if cells.len() == 2 => (cells.first(), cells.get(1)),
             Value::Array(cells) if cells.len() == 3 => (cells.get(1), cells.get(2)),

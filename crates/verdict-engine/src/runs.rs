@@ -9,24 +9,25 @@ use verdict_core::error::{Error, Result};
 use verdict_core::resample::NamedCounts;
 use verdict_report::{EXAMPLES_JSONL, Kept};
 
-/// Reads a run directory written by `verdict score`, for `verdict compare`.
-pub fn load_run(dir: &Path) -> Result<Run> {
-    load_run_or(dir, "")
+/// Reads a run directory written by `verdict score`, for `verdict compare`; its per-example
+/// lines may be `max_line` bytes long.
+pub fn load_run(dir: &Path, max_line: usize) -> Result<Run> {
+    load_run_or(dir, max_line, "")
 }
 
 /// Reads a run directory given as `--baseline DIR`: a run that did not keep every example
 /// can still be a baseline through its report.json, and the message says so.
-pub fn load_baseline_run(dir: &Path) -> Result<Run> {
+pub fn load_baseline_run(dir: &Path, max_line: usize) -> Result<Run> {
     let alternative = format!(
         ", or give --baseline {} to gate on point estimates",
         dir.join("report.json").display()
     );
-    load_run_or(dir, &alternative)
+    load_run_or(dir, max_line, &alternative)
 }
 
 /// [`load_run`]; `alternative` ends the message when the run cannot be paired example by
 /// example.
-fn load_run_or(dir: &Path, alternative: &str) -> Result<Run> {
+fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(|e| {
         Error::io(
@@ -53,7 +54,12 @@ fn load_run_or(dir: &Path, alternative: &str) -> Result<Run> {
             path: report_path.clone(),
             message: format!(
                 "run.examples.kept is {}: expected \"all\", \"errors\" or \"none\"",
-                output.and_then(|o| o.get("kept")).unwrap_or(&Value::Null)
+                verdict_core::quote::plain(
+                    &output
+                        .and_then(|o| o.get("kept"))
+                        .unwrap_or(&Value::Null)
+                        .to_string()
+                )
             ),
         })?,
     };
@@ -77,12 +83,15 @@ fn load_run_or(dir: &Path, alternative: &str) -> Result<Run> {
     if file.contains(['/', '\\']) || file.starts_with('.') {
         return Err(Error::Path {
             path: report_path,
-            message: format!("run.examples.file is {file:?}: expected a file name"),
+            message: format!(
+                "run.examples.file is {}: expected a file name",
+                verdict_core::quote::quoted(file)
+            ),
         });
     }
     let examples_path = dir.join(file);
     let mut examples = Vec::new();
-    verdict_input::read::read_jsonl(&examples_path, |location, line| {
+    verdict_input::read::read_jsonl(&examples_path, max_line, |location, line| {
         let key = line
             .get("id")
             .and_then(Value::as_str)

@@ -31,6 +31,8 @@ pub struct ValidateRequest {
     pub repair: bool,
     /// Gates on the report's numbers.
     pub gates: Vec<Gate>,
+    /// The longest line read, in bytes (`--max-line-bytes`).
+    pub max_line_bytes: usize,
 }
 
 /// `validation.json`.
@@ -94,7 +96,7 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     let mut outputs: Vec<(Output, Option<String>)> = Vec::new();
     let mut reasoning = verdict_core::counts::ReasoningCounts::default();
     for file in expand_paths(&request.files)? {
-        read_jsonl(&file, |location, value| {
+        read_jsonl(&file, request.max_line_bytes, |location, value| {
             let p = predicted::detect(location, value)?;
             reasoning.outputs += usize::from(p.reasoning);
             outputs.push((p.output, p.finish_reason));

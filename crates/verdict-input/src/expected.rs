@@ -131,10 +131,10 @@ fn key_list(obj: &Map<String, Value>) -> String {
     if obj.is_empty() {
         return "none".into();
     }
-    obj.keys()
-        .map(|k| format!("\"{k}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    verdict_core::quote::list(
+        obj.keys()
+            .map(|k| format!("\"{}\"", verdict_core::quote::plain(k))),
+    )
 }
 
 #[cfg(test)]

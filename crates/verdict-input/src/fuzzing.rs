@@ -11,7 +11,8 @@ use std::path::{Component, Path};
 
 use serde_json::Value;
 
-use crate::read::{parse_line_unread, read_jsonl};
+use crate::lines::{RawLine, batches_from, too_long};
+use crate::read::{DEFAULT_MAX_LINE_BYTES, parse_line_unread, read_jsonl};
 use crate::{expected, predicted};
 use verdict_core::error::{Error, Location};
 use verdict_core::validity::{Tier, classify_text};
@@ -21,11 +22,12 @@ pub type Target = fn(&[u8]);
 
 /// The fuzz targets, by name: the name is also the directory of its corpus under
 /// `fuzz/corpus/`.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("classify", classify),
     ("repair", repair),
     ("line_shape", line_shape),
     ("jsonl", jsonl),
+    ("line_limit", line_limit),
     ("spec", spec),
     ("player", player),
     ("time", time),
@@ -178,7 +180,7 @@ pub fn jsonl(data: &[u8]) {
     let lines = data.split(|&b| b == b'\n').count();
     let prefix = format!("{}", path.display());
     let mut records = 0;
-    let result = read_jsonl(&path, |location, value| {
+    let result = read_jsonl(&path, DEFAULT_MAX_LINE_BYTES, |location, value| {
         records += 1;
         assert!(location.line >= records);
         expected::detect(location.clone(), value.clone())
@@ -192,6 +194,99 @@ pub fn jsonl(data: &[u8]) {
             assert!(n <= lines || data.starts_with(&[0x1f, 0x8b]));
         }
         Err(err) => assert_names_location(&err, &prefix),
+    }
+}
+
+/// The line reader with a small length limit: the first byte gives the limit (1 to 64 bytes),
+/// the second the size of the blocks read (1 to 32 bytes), the rest is the file. The first
+/// line longer than the limit (its line break left out) is refused by its number, after
+/// exactly the lines before it that a reading without a limit gives, and having read at most
+/// a block or one byte past the limit beyond the line's start; with no line over it, the
+/// reading is the one without a limit. A line that is not UTF-8 before it stays the error.
+pub fn line_limit(data: &[u8]) {
+    let Some((&[limit, block], file)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let max_line = 1 + usize::from(limit) % 64;
+    let block_bytes = 1 + usize::from(block) % 32;
+    let unlimited = split_lines(file, block_bytes, usize::MAX).0;
+    let (limited, taken) = split_lines(file, block_bytes, max_line);
+    let mut start = 0;
+    let over = file
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find_map(|(i, line)| {
+            let at = start;
+            start += line.len() + 1;
+            (line.len() > max_line).then_some((i + 1, at))
+        });
+    let Some((line, at)) = over else {
+        assert_eq!(limited, unlimited);
+        return;
+    };
+    let (lines, error) = unlimited;
+    if let Some(&(earlier, _)) = error.as_ref().filter(|(bad, _)| *bad < line) {
+        assert_eq!(
+            limited,
+            (lines, error),
+            "not UTF-8 at {earlier}, over at {line}"
+        );
+        return;
+    }
+    let before: Vec<_> = lines.into_iter().filter(|(n, _)| *n < line).collect();
+    let refused = too_long(Path::new("fuzz.jsonl"), line, max_line).to_string();
+    assert_eq!(limited, (before, Some((line, refused))));
+    assert!(
+        taken <= at + block_bytes.max(max_line + 1),
+        "{taken} bytes read for a line at byte {at}"
+    );
+}
+
+/// What a reading of lines gives: (line, text) of each non-blank line, and (line, message) of
+/// the error that ended it.
+type Split = (Vec<(usize, String)>, Option<(usize, String)>);
+
+/// The lines of `file`, read in blocks of `block_bytes` with lines of at most `max_line`
+/// bytes, and how many bytes were taken from the file.
+fn split_lines(file: &[u8], block_bytes: usize, max_line: usize) -> (Split, usize) {
+    let mut reader = Counted { file, taken: 0 };
+    let mut lines = Vec::new();
+    let read = batches_from(
+        &mut reader,
+        Path::new("fuzz.jsonl"),
+        (block_bytes, max_line),
+        2,
+        |batch: Vec<RawLine>| -> verdict_core::error::Result<()> {
+            lines.extend(batch.iter().map(|l| (l.line, l.text().to_owned())));
+            Ok(())
+        },
+    );
+    let error = match read {
+        Ok(count) => {
+            assert_eq!(count, lines.len());
+            None
+        }
+        Err(Error::Line { location, message }) => {
+            assert_eq!(location.path, Path::new("fuzz.jsonl"));
+            Some((location.line, format!("{location}: {message}")))
+        }
+        Err(other) => panic!("reading bytes in memory failed: {other}"),
+    };
+    ((lines, error), reader.taken)
+}
+
+/// A file in memory, counting the bytes read from it.
+struct Counted<'a> {
+    file: &'a [u8],
+    taken: usize,
+}
+
+impl std::io::Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.file.len() - self.taken);
+        buf[..n].copy_from_slice(&self.file[self.taken..self.taken + n]);
+        self.taken += n;
+        Ok(n)
     }
 }
 

@@ -88,9 +88,10 @@ fn a_ten_megabyte_line_is_one_clear_error() {
     ] {
         let path = dir.path().join("big.jsonl");
         std::fs::write(&path, &body).unwrap();
-        let err = crate::read::read_jsonl(&path, |_, _| Ok(()))
-            .unwrap_err()
-            .to_string();
+        let err =
+            crate::read::read_jsonl(&path, crate::read::DEFAULT_MAX_LINE_BYTES, |_, _| Ok(()))
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("big.jsonl:1: not valid JSON ("), "{err}");
         assert!(err.contains(want), "{err}");
     }

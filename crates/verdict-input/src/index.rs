@@ -129,9 +129,10 @@ pub struct PredictionIndex {
 
 impl PredictionIndex {
     /// Reads every prediction file (in order), parsing batches of lines on the current rayon
-    /// pool, and spills each line's prediction to a file in `spill_dir`.
-    pub fn build(files: &[PathBuf], spill_dir: &Path) -> Result<PredictionIndex> {
-        Self::build_reporting(files, spill_dir, &|_| {})
+    /// pool, and spills each line's prediction to a file in `spill_dir`. A line longer than
+    /// `max_line` bytes is an error naming it.
+    pub fn build(files: &[PathBuf], spill_dir: &Path, max_line: usize) -> Result<PredictionIndex> {
+        Self::build_reporting(files, spill_dir, max_line, &|_| {})
     }
 
     /// [`build`](Self::build), telling `read` after each batch about how many bytes of the
@@ -139,6 +140,7 @@ impl PredictionIndex {
     pub fn build_reporting(
         files: &[PathBuf],
         spill_dir: &Path,
+        max_line: usize,
         read: &dyn Fn(u64),
     ) -> Result<PredictionIndex> {
         let cannot_create = |e| Error::io(spill_dir, "cannot create a temporary file", e);
@@ -156,7 +158,7 @@ impl PredictionIndex {
         let mut tallies = Vec::with_capacity(files.len());
         for (file_index, file) in files.iter().enumerate() {
             let mut tally = Tally::default();
-            read_batches_ahead(file, BATCH_LINES, |batch| {
+            read_batches_ahead(file, BATCH_LINES, max_line, |batch| {
                 read(batch.iter().map(|raw| raw.text().len() as u64 + 1).sum());
                 // Of a prediction, only its keys (digested here too) and line stay beyond its
                 // worker: the rest, the output text above all, is dropped there, not one after

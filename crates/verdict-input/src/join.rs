@@ -26,7 +26,7 @@ pub const REQUESTS_HINT: &str = "To get a batch output that joins, send the requ
 pub fn duplicate(location: &Location, first: &Location, key: &str, joined_by: JoinedBy) -> Error {
     let key = match joined_by {
         JoinedBy::RequestHash => format!("(request hash {key}: the same user turns)"),
-        _ => format!("{key:?}"),
+        _ => verdict_core::quote::quoted(key).to_string(),
     };
     Error::DuplicateKey {
         location: location.clone(),

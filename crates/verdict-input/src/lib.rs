@@ -11,8 +11,9 @@
 //!
 //! - `looks`: what a file that is not JSON Lines looks like (an array, CSV, UTF-16), told
 //!   from the line that failed, for the messages.
-//! - [`read`]: the bytes of the files, split into lines and parsed (gzip, BOM, CRLF, blank
-//!   lines, duplicate keys, the parts of a line no reader looks at).
+//! - [`lines`]: the bytes of the files, split into lines (gzip, BOM, CRLF, blank lines, the
+//!   length limit).
+//! - [`read`]: the lines parsed (duplicate keys, the parts of a line no reader looks at).
 //! - `seed`: what every fast reader is built of, whatever its provider: parsing a line's text
 //!   into the few fields a reader looks at, and declining the rest.
 //! - [`prompt`]: what a test line asks the model (its system instruction and turns), as the
@@ -43,6 +44,7 @@ pub mod fuzzing;
 mod hostile;
 pub mod index;
 pub mod join;
+pub mod lines;
 mod looks;
 pub mod paths;
 pub mod predicted;

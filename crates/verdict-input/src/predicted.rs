@@ -162,10 +162,10 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
         let found = if obj.is_empty() {
             "none".to_owned()
         } else {
-            obj.keys()
-                .map(|k| format!("\"{k}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+            verdict_core::quote::list(
+                obj.keys()
+                    .map(|k| format!("\"{}\"", verdict_core::quote::plain(k))),
+            )
         };
         return Err(Error::line(
             location,

@@ -1,426 +1,42 @@
-//! Reading JSONL inputs: gzip, BOMs, CRLF and blank lines (the paths are expanded by
-//! [`crate::paths`]).
+//! Reading JSONL inputs: each line split off by [`crate::lines`] (gzip, BOMs, CRLF, blank
+//! lines, the length limit) and parsed here as JSON, with no object naming a key twice (the
+//! paths are expanded by [`crate::paths`]).
 //!
-//! Owns the byte-level reading of input files and nothing else: what a line *means* is decided
-//! by the shape detectors in [`super::expected`] and [`super::predicted`].
+//! What a line *means* is decided by the shape detectors in [`super::expected`] and
+//! [`super::predicted`].
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufReader, Read};
-use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use crate::lines::{
+    DEFAULT_MAX_LINE_BYTES, MAX_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES, RawLine, read_batches,
+    read_batches_ahead,
+};
 pub use crate::paths::{expand_paths, refuse_special_file};
 use verdict_core::error::{Error, Location, Result};
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Opens a file for reading, transparently decompressing gzip (recognised by its magic bytes,
-/// whatever the file is called). Unbuffered for a plain file: it is read a block at a time.
-fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
-    if path.is_dir() {
-        return Err(Error::Path {
-            path: path.to_path_buf(),
-            message: "is a directory, expected a JSONL file".into(),
-        });
-    }
-    let mut file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
-    let mut magic = [0u8; 2];
-    let read = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, "cannot read", e))?;
-    let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
-    if read == 2 && magic == GZIP_MAGIC {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(
-            file,
-        ))))
-    } else {
-        Ok(Box::new(file))
-    }
-}
-
-fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
-}
+use verdict_core::quote::quoted;
 
 /// Reads one JSONL file and hands every non-blank line, parsed, to `each` with its location.
 ///
 /// Lines may end in LF or CRLF; a UTF-8 byte-order mark at the start of the file is skipped;
 /// lines holding only white space are skipped but still counted, so line numbers match what an
-/// editor shows. Returns the number of non-blank lines. A line that is not UTF-8 or not JSON is
-/// an error naming the file and line.
+/// editor shows. Returns the number of non-blank lines. A line that is not UTF-8, not JSON or
+/// longer than `max_line` bytes is an error naming the file and line.
 pub fn read_jsonl(
     path: &Path,
+    max_line: usize,
     mut each: impl FnMut(Location, Value) -> Result<()>,
 ) -> Result<usize> {
-    read_batches(path, 1, |batch| -> Result<()> {
+    read_batches(path, 1, max_line, |batch| -> Result<()> {
         for line in batch {
             let location = line.location(path);
             let value = parse_line(&location, line.text())?;
             each(location, value)?;
         }
         Ok(())
-    })
-}
-
-const BATCH_CAPACITY: usize = 1 << 14;
-
-/// Bytes read from a file at a time (more when one line is longer).
-const BLOCK_BYTES: usize = 1 << 20;
-
-/// One non-blank line of a JSONL file, trimmed, not yet parsed.
-pub struct RawLine {
-    /// 1-based physical line number.
-    pub line: usize,
-    /// The text of the block the line was read in, shared by the block's lines rather than
-    /// copied out line by line.
-    block: Arc<String>,
-    /// Where the line's text, without surrounding white space, lies in the block.
-    span: Range<usize>,
-}
-
-impl std::fmt::Debug for RawLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawLine")
-            .field("line", &self.line)
-            .field("text", &self.text())
-            .finish()
-    }
-}
-
-impl RawLine {
-    /// The line's text without surrounding white space.
-    pub fn text(&self) -> &str {
-        &self.block[self.span.clone()]
-    }
-
-    /// Where this line was read.
-    pub fn location(&self, path: &Path) -> Location {
-        Location {
-            path: path.to_path_buf(),
-            line: self.line,
-        }
-    }
-}
-
-/// Whole lines of a file, as read: they end after a line break, or where the file ends.
-struct Block {
-    /// The 1-based number of the first line.
-    first_line: usize,
-    /// The lines' text, or their bytes where some line is not UTF-8.
-    text: std::result::Result<Arc<String>, Vec<u8>>,
-}
-
-impl Block {
-    fn new(first_line: usize, bytes: Vec<u8>) -> Block {
-        Block {
-            first_line,
-            text: String::from_utf8(bytes)
-                .map(Arc::new)
-                .map_err(std::string::FromUtf8Error::into_bytes),
-        }
-    }
-
-    /// The block's lines in order: `None` for a blank one, an error for one that is not UTF-8.
-    fn lines(&self, path: &Path) -> Vec<Option<Result<RawLine>>> {
-        let bytes = match &self.text {
-            Ok(text) => text.as_bytes(),
-            Err(bytes) => bytes,
-        };
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', bytes) {
-            lines.push(self.line(path, self.first_line + lines.len(), start..end));
-            start = end + 1;
-        }
-        if start < bytes.len() {
-            lines.push(self.line(path, self.first_line + lines.len(), start..bytes.len()));
-        }
-        lines
-    }
-
-    /// Line `line_no`, at `span` of the block (its line break left out).
-    fn line(&self, path: &Path, line_no: usize, span: Range<usize>) -> Option<Result<RawLine>> {
-        match &self.text {
-            Ok(text) => RawLine::at(line_no, text, span).map(Ok),
-            // Only this block's bad line is copied out of it, with the good lines around it.
-            Err(bytes) => match std::str::from_utf8(&bytes[span.clone()]) {
-                Ok(line) => {
-                    let len = line.len();
-                    RawLine::at(line_no, &Arc::new(line.to_owned()), 0..len).map(Ok)
-                }
-                Err(_) => Some(Err(not_utf8(path, line_no, &bytes[span]))),
-            },
-        }
-    }
-}
-
-impl RawLine {
-    /// Line `line_no` of `text`, at `span`: trimmed of white space (and of the byte-order mark
-    /// on the first line); `None` when that leaves nothing.
-    fn at(line_no: usize, text: &Arc<String>, span: Range<usize>) -> Option<RawLine> {
-        let mut line = &text[span.clone()];
-        if line_no == 1 {
-            line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        }
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        // Line breaks and the mark are ASCII and whole characters: the offsets fall between
-        // characters.
-        let start = span.end - line.len() + (line.len() - line.trim_start().len());
-        Some(RawLine {
-            line: line_no,
-            block: Arc::clone(text),
-            span: start..start + trimmed.len(),
-        })
-    }
-}
-
-/// Reads `reader`, the file at `path`, a block of whole lines (about `block_bytes`) at a time
-/// and hands each block to `each`.
-/// When reading fails, the whole lines read before go to `each` first, then the error names
-/// the last of them: a gzip file cut off in transfer reads fine up to there.
-fn read_blocks_from<E: From<Error>>(
-    mut reader: impl Read,
-    path: &Path,
-    block_bytes: usize,
-    mut each: impl FnMut(Block) -> std::result::Result<(), E>,
-) -> std::result::Result<(), E> {
-    let mut pending: Vec<u8> = Vec::with_capacity(block_bytes);
-    let mut next_line = 1;
-    loop {
-        let before = pending.len();
-        let want = block_bytes
-            .saturating_sub(before)
-            .max(block_bytes / 16)
-            .max(1) as u64;
-        match (&mut reader).take(want).read_to_end(&mut pending) {
-            Err(e) => {
-                let whole = memchr::memrchr(b'\n', &pending).map_or(0, |at| at + 1);
-                pending.truncate(whole);
-                let lines_read = next_line - 1 + memchr::memchr_iter(b'\n', &pending).count();
-                if whole > 0 {
-                    each(Block::new(next_line, pending))?;
-                }
-                let message = match lines_read {
-                    0 => "cannot read".to_owned(),
-                    n => format!("cannot read after line {n}"),
-                };
-                return Err(Error::io(path, message, e).into());
-            }
-            Ok(0) => {
-                if !pending.is_empty() {
-                    each(Block::new(next_line, pending))?;
-                }
-                return Ok(());
-            }
-            Ok(_) => {
-                // A line longer than a block is read on until it ends.
-                let Some(last) = memchr::memrchr(b'\n', &pending[before..]) else {
-                    continue;
-                };
-                let cut = before + last + 1;
-                let mut next = Vec::with_capacity(block_bytes.max(pending.len() - cut));
-                next.extend_from_slice(&pending[cut..]);
-                pending.truncate(cut);
-                let block = std::mem::replace(&mut pending, next);
-                let lines = memchr::memchr_iter(b'\n', &block).count();
-                each(Block::new(next_line, block))?;
-                next_line += lines;
-            }
-        }
-    }
-}
-
-/// The error for line `line_no`, whose `bytes` are not UTF-8.
-fn not_utf8(path: &Path, line_no: usize, bytes: &[u8]) -> Error {
-    let bytes = match line_no {
-        1 => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
-        _ => bytes,
-    };
-    let utf16 = line_no == 1 && (bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
-    let message = if utf16 {
-        "not valid UTF-8: the file starts with a UTF-16 byte-order mark; input files must be UTF-8 encoded (save it as UTF-8)".to_owned()
-    } else {
-        let valid = std::str::from_utf8(bytes)
-            .err()
-            .map_or(bytes.len(), |e| e.valid_up_to());
-        format!(
-            "not valid UTF-8 (invalid byte at column {}): input files must be UTF-8 encoded",
-            valid + 1
-        )
-    };
-    let location = Location {
-        path: path.to_path_buf(),
-        line: line_no,
-    };
-    Error::line(location, message)
-}
-
-/// Gathers lines into batches of `batch_lines` for `each`, across blocks.
-struct Batcher<F> {
-    batch: Vec<RawLine>,
-    batch_lines: usize,
-    records: usize,
-    each: F,
-}
-
-impl<E: From<Error>, F: FnMut(Vec<RawLine>) -> std::result::Result<(), E>> Batcher<F> {
-    fn new(batch_lines: usize, each: F) -> Self {
-        Batcher {
-            batch: Vec::with_capacity(batch_lines.min(BATCH_CAPACITY)),
-            batch_lines,
-            records: 0,
-            each,
-        }
-    }
-
-    /// Takes the lines of a block in order. The lines before a bad one are handed over first,
-    /// so the first error in the file is the one reported, whichever step finds it.
-    fn take(
-        &mut self,
-        lines: impl IntoIterator<Item = Option<Result<RawLine>>>,
-    ) -> std::result::Result<(), E> {
-        for line in lines.into_iter().flatten() {
-            let line = match line {
-                Ok(line) => line,
-                Err(e) => {
-                    self.flush()?;
-                    return Err(e.into());
-                }
-            };
-            self.records += 1;
-            self.batch.push(line);
-            if self.batch.len() >= self.batch_lines {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::result::Result<(), E> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let capacity = self.batch_lines.min(BATCH_CAPACITY);
-        (self.each)(std::mem::replace(
-            &mut self.batch,
-            Vec::with_capacity(capacity),
-        ))
-    }
-
-    /// Hands over the last lines; the number of non-blank lines.
-    fn finish(mut self) -> std::result::Result<usize, E> {
-        self.flush()?;
-        Ok(self.records)
-    }
-}
-
-/// Reads one JSONL file in batches of up to `batch_lines` non-blank lines, so that a caller
-/// can parse each batch on all threads while the file is never held whole. Byte-level
-/// problems (unreadable file, invalid UTF-8) are errors naming the file and line; parsing is
-/// left to [`parse_line`]. Returns the number of non-blank lines.
-pub fn read_batches<E: From<Error>>(
-    path: &Path,
-    batch_lines: usize,
-    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
-) -> std::result::Result<usize, E> {
-    batches_from(open(path)?, path, BLOCK_BYTES, batch_lines, each)
-}
-
-/// [`read_batches`] of `reader`, the file at `path`, read in blocks of about `block_bytes`.
-fn batches_from<E: From<Error>>(
-    reader: impl Read,
-    path: &Path,
-    block_bytes: usize,
-    batch_lines: usize,
-    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
-) -> std::result::Result<usize, E> {
-    let mut batcher = Batcher::new(batch_lines, each);
-    match read_blocks_from(reader, path, block_bytes, |block| {
-        batcher.take(block.lines(path))
-    }) {
-        Ok(()) => batcher.finish(),
-        // The lines read before a read error are handed over before it. (After any other
-        // error, the batch was handed over already.)
-        Err(e) => {
-            batcher.flush()?;
-            Err(e)
-        }
-    }
-}
-
-/// [`read_batches`] with the reading (the UTF-8 check and the splitting into lines too) done
-/// on a thread of its own, up to two blocks ahead of `each`, so that it overlaps with parsing
-/// and scoring the last lines.
-pub fn read_batches_ahead<E: From<Error>>(
-    path: &Path,
-    batch_lines: usize,
-    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
-) -> std::result::Result<usize, E> {
-    batches_ahead_from(open(path)?, path, BLOCK_BYTES, batch_lines, each)
-}
-
-/// [`read_batches_ahead`] of `reader`, the file at `path`, read in blocks of about
-/// `block_bytes`.
-fn batches_ahead_from<E: From<Error>>(
-    reader: impl Read + Send,
-    path: &Path,
-    block_bytes: usize,
-    batch_lines: usize,
-    each: impl FnMut(Vec<RawLine>) -> std::result::Result<(), E>,
-) -> std::result::Result<usize, E> {
-    /// A block's lines, split on the reading thread, or the error that ended the reading.
-    enum Message {
-        Lines(Vec<Option<Result<RawLine>>>),
-        Failed(Error),
-    }
-    /// Why the reading thread stopped early.
-    enum Stopped {
-        ReceiverGone,
-        Failed(Error),
-    }
-    impl From<Error> for Stopped {
-        fn from(e: Error) -> Stopped {
-            Stopped::Failed(e)
-        }
-    }
-    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let read = read_blocks_from(reader, path, block_bytes, |block| {
-                sender
-                    .send(Message::Lines(block.lines(path)))
-                    .map_err(|_| Stopped::ReceiverGone)
-            });
-            if let Err(Stopped::Failed(e)) = read {
-                // The receiver may be gone too; then nobody needs the error.
-                let _ = sender.send(Message::Failed(e));
-            }
-        });
-        let mut batcher = Batcher::new(batch_lines, each);
-        for message in receiver {
-            match message {
-                Message::Lines(lines) => batcher.take(lines)?,
-                Message::Failed(e) => {
-                    batcher.flush()?;
-                    return Err(e.into());
-                }
-            }
-        }
-        batcher.finish()
     })
 }
 
@@ -521,7 +137,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
 }
 
 fn duplicate_key<E: serde::de::Error>(key: &str) -> E {
-    E::custom(format_args!("duplicate key {key:?}"))
+    E::custom(format_args!("duplicate key {}", quoted(key)))
 }
 
 impl<'de> serde::de::Visitor<'de> for UniqueKeys {
@@ -726,7 +342,7 @@ mod tests {
 
     fn lines(path: &Path) -> Result<Vec<(usize, Value)>> {
         let mut out = Vec::new();
-        read_jsonl(path, |loc, v| {
+        read_jsonl(path, DEFAULT_MAX_LINE_BYTES, |loc, v| {
             out.push((loc.line, v));
             Ok(())
         })?;
@@ -804,127 +420,32 @@ mod tests {
         }
     }
 
-    /// The lines `reader` reads as, in blocks of about `block_bytes` and batches of 3: (line,
-    /// text) and the error that ended the reading, the same from both readers.
-    fn block_lines(
-        reader: impl Read + Send + Clone,
-        block_bytes: usize,
-    ) -> (Vec<(usize, String)>, Option<String>) {
-        let path = Path::new("f.jsonl");
-        let read = |ahead: bool| {
-            let mut lines = Vec::new();
-            let mut sizes = Vec::new();
-            let each = |batch: Vec<RawLine>| -> Result<()> {
-                sizes.push(batch.len());
-                lines.extend(batch.iter().map(|l| (l.line, l.text().to_owned())));
-                Ok(())
-            };
-            let read = match ahead {
-                false => batches_from(reader.clone(), path, block_bytes, 3, each),
-                true => batches_ahead_from(reader.clone(), path, block_bytes, 3, each),
-            };
-            if let Some((_, full)) = sizes.split_last() {
-                assert!(full.iter().all(|&n| n == 3), "batches of {sizes:?}");
-            }
-            if let Ok(count) = &read {
-                assert_eq!(*count, lines.len());
-            }
-            (lines, read.err().map(|e| e.to_string()))
-        };
-        let serial = read(false);
-        assert_eq!(read(true), serial, "blocks of {block_bytes} bytes");
-        serial
-    }
-
     #[test]
-    fn blocks_of_any_size_read_the_same_lines() {
-        let text =
-            "\u{feff}{\"a\": \"é\"}\r\n\n  \t \n {\"b\": \"日本\"}  \n\r\n{\"c\": [1,\n{\"d\": 2}";
-        let expected = vec![
-            (1, "{\"a\": \"é\"}".to_owned()),
-            (4, "{\"b\": \"日本\"}".to_owned()),
-            (6, "{\"c\": [1,".to_owned()),
-            (7, "{\"d\": 2}".to_owned()),
-        ];
-        for block_bytes in (1..=64).chain([BLOCK_BYTES]) {
-            assert_eq!(
-                block_lines(text.as_bytes(), block_bytes),
-                (expected.clone(), None),
-                "blocks of {block_bytes} bytes"
-            );
+    fn a_gzip_line_inflating_past_the_limit_is_refused_by_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"{\"a\":1}\n[").unwrap();
+        for _ in 0..1000 {
+            enc.write_all(&b"0,".repeat(5000)).unwrap();
         }
-        // A line that is not UTF-8 comes after the lines before it, in any block, a mark
-        // before them or not.
-        for bad in [
-            &b"{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n"[..],
-            b"\xEF\xBB\xBF{\"a\": 1}\n{\"b\": \"\xFF\"}\n{\"c\": 3}\n",
-        ] {
-            for block_bytes in [1, 5, 12, BLOCK_BYTES] {
-                let (lines, error) = block_lines(bad, block_bytes);
-                assert_eq!(lines, vec![(1, "{\"a\": 1}".to_owned())]);
-                assert_eq!(
-                    error.as_deref(),
-                    Some(
-                        "f.jsonl:2: not valid UTF-8 (invalid byte at column 8): input files must be UTF-8 encoded"
-                    )
-                );
-            }
-        }
-    }
-
-    /// Reads `data`, then fails.
-    #[derive(Clone)]
-    struct FailsAfter<'a> {
-        data: &'a [u8],
-    }
-
-    impl Read for FailsAfter<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.data.is_empty() {
-                return Err(std::io::Error::other("the disk went away"));
-            }
-            let n = buf.len().min(self.data.len()).min(3);
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn a_read_error_comes_after_the_whole_lines_before_it_and_names_the_last() {
-        for block_bytes in [1, 4, BLOCK_BYTES] {
-            let (lines, error) = block_lines(
-                FailsAfter {
-                    data: b"[1]\n\n[22]\n[33",
-                },
-                block_bytes,
-            );
-            assert_eq!(lines, vec![(1, "[1]".to_owned()), (3, "[22]".to_owned())]);
-            assert_eq!(
-                error.as_deref(),
-                Some("f.jsonl: cannot read after line 3: the disk went away")
-            );
-            let (lines, error) = block_lines(FailsAfter { data: b"[1" }, block_bytes);
-            assert!(lines.is_empty());
-            assert_eq!(
-                error.as_deref(),
-                Some("f.jsonl: cannot read: the disk went away")
-            );
-            // A line that is not UTF-8 before the failure is the first error in the file.
-            let (lines, error) = block_lines(
-                FailsAfter {
-                    data: b"[1]\n[\"\xFF\"]\n[3]\n[4",
-                },
-                block_bytes,
-            );
-            assert_eq!(lines, vec![(1, "[1]".to_owned())]);
-            assert_eq!(
-                error.as_deref(),
-                Some(
-                    "f.jsonl:2: not valid UTF-8 (invalid byte at column 3): input files must be UTF-8 encoded"
-                )
-            );
-        }
+        enc.write_all(b"0]\n{\"a\":3}\n").unwrap();
+        let path = write(dir.path(), "p.jsonl.gz", &enc.finish().unwrap());
+        let mut read = Vec::new();
+        let err = read_jsonl(&path, 1 << 20, |location, _| {
+            read.push(location.line);
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(read, [1]);
+        assert!(
+            err.ends_with(
+                "p.jsonl.gz:2: line is longer than the limit of 1048576 bytes (--max-line-bytes), so it was not read: a line must hold one JSON object of at most that size; give a larger --max-line-bytes if lines this long are meant"
+            ),
+            "{err}"
+        );
+        // The same 10 MB line reads under a limit that takes it.
+        assert_eq!(read_jsonl(&path, 16 << 20, |_, _| Ok(())).unwrap(), 3);
     }
 
     #[test]

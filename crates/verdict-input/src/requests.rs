@@ -136,10 +136,14 @@ pub fn write(
 ) -> Result<Written> {
     check_settings(provider, settings)?;
     let mut examples: Vec<(Example, Prompt)> = Vec::new();
-    read_jsonl(expected, |location, value| {
-        examples.push(expected::detect_with_prompt(location, value)?);
-        Ok(())
-    })?;
+    read_jsonl(
+        expected,
+        crate::lines::DEFAULT_MAX_LINE_BYTES,
+        |location, value| {
+            examples.push(expected::detect_with_prompt(location, value)?);
+            Ok(())
+        },
+    )?;
     if examples.is_empty() {
         return Err(Error::Path {
             path: expected.to_path_buf(),

@@ -89,8 +89,9 @@ pub fn finish(
     }
     if let Some((_, location, reason)) = &acc.first_failed {
         warnings.push(format!(
-            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {reason})",
-            acc.validity.failed
+            "{} request(s) failed or were blocked and score as empty outputs (first: {location}: {})",
+            acc.validity.failed,
+            verdict_core::quote::plain(reason)
         ));
     }
     warnings.extend(report.spec_coverage.warnings());
@@ -293,7 +294,7 @@ pub fn layout(spec: &Spec, has_schema: bool, report: &Report) -> Layout {
 
 pub(super) fn load_baseline(path: &Path, request: &ScoreRequest) -> Result<Baseline> {
     if path.is_dir() {
-        let run = crate::runs::load_baseline_run(path)?;
+        let run = crate::runs::load_baseline_run(path, request.max_line_bytes)?;
         return Ok(Baseline {
             file: display(path),
             report: run.report.clone(),

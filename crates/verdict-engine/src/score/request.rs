@@ -12,7 +12,7 @@ use verdict_core::resample::ClusterBy;
 use verdict_core::schema::Schema;
 use verdict_core::spec::Spec;
 use verdict_input::join::JoinMode;
-use verdict_input::read::expand_paths;
+use verdict_input::read::{DEFAULT_MAX_LINE_BYTES, expand_paths};
 use verdict_report::ExamplesOutput;
 
 /// What `verdict score` was asked to do, free of any command-line types.
@@ -51,11 +51,14 @@ pub struct ScoreRequest {
     pub keep_run: bool,
     /// Which examples the per-example file keeps, and whether it is compressed.
     pub examples: ExamplesOutput,
+    /// The longest line read from any JSONL file, in bytes (`--max-line-bytes`).
+    pub max_line_bytes: usize,
 }
 
 impl ScoreRequest {
     /// A request with the defaults of `verdict score`: keyed join, no repair, default threads,
-    /// no gates or baseline, default intervals with seed 0, no clusters, no shard.
+    /// no gates or baseline, default intervals with seed 0, no clusters, no shard, lines of up
+    /// to [`DEFAULT_MAX_LINE_BYTES`].
     pub fn new(spec: PathBuf, expected: PathBuf, predictions: Vec<PathBuf>) -> ScoreRequest {
         ScoreRequest {
             spec,
@@ -74,6 +77,7 @@ impl ScoreRequest {
             shard: None,
             keep_run: false,
             examples: ExamplesOutput::default(),
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -120,7 +124,7 @@ impl std::str::FromStr for Shard {
 }
 
 /// What `verdict merge` applies to the whole run: the settings a shard does not take.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WholeRun {
     /// Gates from the command line.
     pub gates: Vec<Gate>,
@@ -134,6 +138,8 @@ pub struct WholeRun {
     pub threads: Option<usize>,
     /// Which examples the per-example file keeps, and whether it is compressed.
     pub examples: ExamplesOutput,
+    /// The longest line read from a `--baseline DIR`'s examples.jsonl, in bytes.
+    pub max_line_bytes: usize,
 }
 
 /// Loads the spec and its schema.

@@ -465,6 +465,7 @@ pub fn load_parts(
         shard: None,
         keep_run: false,
         examples: whole_run.examples,
+        max_line_bytes: whole_run.max_line_bytes,
     };
     let parts = slots
         .into_iter()

@@ -90,16 +90,20 @@ pub(super) fn read_example(
 /// The error for inputs no kind of key joins: the first line of each side lacking each key.
 pub(super) fn unjoinable(request: &ScoreRequest, index: &PredictionIndex) -> Result<Error> {
     let (mut no_id, mut no_hash) = (None, None);
-    read_jsonl(&request.expected, |location, value| {
-        let example = expected::detect(location, value)?;
-        if example.keys.explicit.is_none() && no_id.is_none() {
-            no_id = Some(example.location.clone());
-        }
-        if example.keys.content.is_none() && no_hash.is_none() {
-            no_hash = Some(example.location);
-        }
-        Ok(())
-    })?;
+    read_jsonl(
+        &request.expected,
+        request.max_line_bytes,
+        |location, value| {
+            let example = expected::detect(location, value)?;
+            if example.keys.explicit.is_none() && no_id.is_none() {
+                no_id = Some(example.location.clone());
+            }
+            if example.keys.content.is_none() && no_hash.is_none() {
+                no_hash = Some(example.location);
+            }
+            Ok(())
+        },
+    )?;
     let gaps = KeyGaps {
         expected_no_id: no_id.as_ref(),
         predicted_no_id: index.first_without(JoinedBy::ExplicitKey),
@@ -137,7 +141,9 @@ pub(super) fn score_part_in_batches(
     // would be if it were read before the predictions. It is read twice (checked for an
     // example, then streamed), so a pipe is refused by name.
     verdict_input::read::refuse_special_file(&request.expected)?;
-    match read_batches(&request.expected, 1, |_| Err(Stop::Fallback)) {
+    match read_batches(&request.expected, 1, request.max_line_bytes, |_| {
+        Err(Stop::Fallback)
+    }) {
         Ok(_) => return Err(no_examples(&request.expected)),
         Err(Stop::Input(e)) => return Err(e),
         Err(Stop::Fallback) => {}
@@ -147,7 +153,9 @@ pub(super) fn score_part_in_batches(
     let prediction_bytes = inputs.iter().skip(1).map(|(_, size)| size).sum();
     progress.phase(Phase::ReadingPredictions, prediction_bytes);
     let mut index =
-        PredictionIndex::build_reporting(&files, dir, &|bytes| progress.advance(bytes))?;
+        PredictionIndex::build_reporting(&files, dir, request.max_line_bytes, &|bytes| {
+            progress.advance(bytes)
+        })?;
     if index.is_empty() {
         let path = request.predictions.first().cloned().unwrap_or_default();
         return Err(Error::Path {
@@ -269,176 +277,182 @@ pub(super) fn stream_expected(
     // A shard's examples are not all of the file's; its order is made when the parts merge.
     let mut line_order = request.shard.is_none().then(|| LineOrder::new(1, 0));
     let expected_path = &request.expected;
-    read_batches_ahead(expected_path, batch_lines, |batch| {
-        // By value, here and below, so that each line and example is dropped on the thread
-        // that was working on it, not one after another on this one; and the key digested
-        // there, so that this one only looks it up.
-        let parsed: Vec<_> = batch
-            .into_par_iter()
-            .map(
-                |raw| -> Result<(Example, Option<String>, Option<KeyDigest>)> {
-                    let (mut example, cluster) =
-                        read_example(request, raw.location(expected_path), raw.text())?;
-                    example.form_calls(spec.tool_calls);
-                    let key = match kind {
-                        JoinedBy::LineOrder => None,
-                        _ => key_of(&example.keys, kind).map(digest),
-                    };
-                    Ok((example, cluster, key))
-                },
-            )
-            .collect();
-        let mut pending = Vec::new();
-        for item in parsed {
-            let (example, cluster, key_digest) = item?;
-            let slot = match kind {
-                JoinedBy::LineOrder => {
-                    check_line_pair(index, &mut line_keys, ordinal, &example)?;
-                    index.claim_at(ordinal)
-                }
-                _ => {
-                    let (Some(key), Some(key_digest)) = (key_of(&example.keys, kind), key_digest)
-                    else {
-                        return Err(Stop::Fallback);
-                    };
-                    if first_example.is_none() {
-                        first_example = Some((example.location.clone(), key.to_owned()));
+    read_batches_ahead(
+        expected_path,
+        batch_lines,
+        request.max_line_bytes,
+        |batch| {
+            // By value, here and below, so that each line and example is dropped on the thread
+            // that was working on it, not one after another on this one; and the key digested
+            // there, so that this one only looks it up.
+            let parsed: Vec<_> = batch
+                .into_par_iter()
+                .map(
+                    |raw| -> Result<(Example, Option<String>, Option<KeyDigest>)> {
+                        let (mut example, cluster) =
+                            read_example(request, raw.location(expected_path), raw.text())?;
+                        example.form_calls(spec.tool_calls);
+                        let key = match kind {
+                            JoinedBy::LineOrder => None,
+                            _ => key_of(&example.keys, kind).map(digest),
+                        };
+                        Ok((example, cluster, key))
+                    },
+                )
+                .collect();
+            let mut pending = Vec::new();
+            for item in parsed {
+                let (example, cluster, key_digest) = item?;
+                let slot = match kind {
+                    JoinedBy::LineOrder => {
+                        check_line_pair(index, &mut line_keys, ordinal, &example)?;
+                        index.claim_at(ordinal)
                     }
-                    // A key a prediction has is checked for duplicates by its claim; only keys
-                    // without a prediction (few, in a usable run) need a set of their own.
-                    let first = match index.claim(kind, key_digest, example.location.line) {
-                        Claim::Slot(slot) => Ok(Some(slot)),
-                        Claim::Taken(first) => Err(first),
-                        Claim::None => match seen.insert(key_digest, example.location.line) {
-                            Some(first) => Err(first),
-                            None => Ok(None),
-                        },
-                    };
-                    match first {
-                        Ok(slot) => slot,
-                        Err(first) => {
-                            let first = Location {
-                                path: expected_path.clone(),
-                                line: first,
-                            };
-                            if expected_duplicate.is_none() {
-                                expected_duplicate =
-                                    Some(duplicate(&example.location, &first, key, kind));
+                    _ => {
+                        let (Some(key), Some(key_digest)) =
+                            (key_of(&example.keys, kind), key_digest)
+                        else {
+                            return Err(Stop::Fallback);
+                        };
+                        if first_example.is_none() {
+                            first_example = Some((example.location.clone(), key.to_owned()));
+                        }
+                        // A key a prediction has is checked for duplicates by its claim; only keys
+                        // without a prediction (few, in a usable run) need a set of their own.
+                        let first = match index.claim(kind, key_digest, example.location.line) {
+                            Claim::Slot(slot) => Ok(Some(slot)),
+                            Claim::Taken(first) => Err(first),
+                            Claim::None => match seen.insert(key_digest, example.location.line) {
+                                Some(first) => Err(first),
+                                None => Ok(None),
+                            },
+                        };
+                        match first {
+                            Ok(slot) => slot,
+                            Err(first) => {
+                                let first = Location {
+                                    path: expected_path.clone(),
+                                    line: first,
+                                };
+                                if expected_duplicate.is_none() {
+                                    expected_duplicate =
+                                        Some(duplicate(&example.location, &first, key, kind));
+                                }
+                                None
                             }
-                            None
                         }
                     }
+                };
+                claimed_any |= slot.is_some();
+                if owns(ordinal) && !check_only && expected_duplicate.is_none() {
+                    pending.push((ordinal, example, slot, cluster));
                 }
-            };
-            claimed_any |= slot.is_some();
-            if owns(ordinal) && !check_only && expected_duplicate.is_none() {
-                pending.push((ordinal, example, slot, cluster));
+                ordinal += 1;
             }
-            ordinal += 1;
-        }
-        let index = &*index;
-        let cases: Vec<(usize, Case, Option<String>)> = pending
-            .into_par_iter()
-            .map(|(ordinal, example, slot, cluster)| {
-                let prediction = slot.map(|s| index.fetch(s)).transpose()?;
-                let case = Case {
-                    example,
-                    prediction,
-                };
-                Ok((ordinal, case, cluster))
-            })
-            .collect::<Result<_>>()?;
-        let mut scored: Vec<Scored1> = cases
-            .par_iter()
-            .map_init(Patterns::default, |patterns, (ordinal, case, cluster)| {
-                let score = scorer.score_with(
-                    &case.example.expected,
-                    case.prediction.as_ref().map(Prediction::answer),
-                    patterns,
-                );
-                let counts = NamedCounts::of(&score, &players);
-                let (line, errors, exact) =
-                    crate::examples::render_line(case, &score, cluster.as_deref(), &counts);
-                let (expected_events, predicted_events) = score
-                    .events
-                    .as_ref()
-                    .map(verdict_core::accumulate::outcome_events)
-                    .unwrap_or_default();
-                let keys = &case.example.keys;
-                let rank = (errors, exact);
-                let record = Record {
-                    ordinal: *ordinal,
-                    key: keys
-                        .explicit
-                        .clone()
-                        .or_else(|| keys.content.clone())
-                        .unwrap_or_else(|| case.example.location.to_string()),
-                    cluster: cluster.clone(),
-                    counts,
-                    errors,
-                    exact,
-                    expected_events,
-                    predicted_events,
-                    line_len: line.len() as u64,
-                };
-                Scored1 {
-                    score,
-                    line,
-                    record: record.frame(),
-                    rank,
-                }
-            })
-            .collect();
-        // The declared labels are the task's label set: an expected label outside it is a
-        // mistake in the spec or the data, and a class invented by either would skew the
-        // averages.
-        let undeclared = cases.iter().zip(&scored).find_map(|((_, case, _), one)| {
-            let label = one.score.undeclared_expected_label(&spec.labels)?;
-            Some((case, label))
-        });
-        if let Some((case, label)) = undeclared {
-            return Err(Error::line(
-                case.example.location.clone(),
-                verdict_core::example::undeclared_label_message(label, &spec.labels),
-            )
-            .into());
-        }
-        let (line_parts, record_parts) = cases
-            .iter()
-            .zip(&mut scored)
-            .map(|((ordinal, ..), one)| {
-                if let Some(line_order) = &mut line_order {
-                    let (errors, exact) = one.rank;
-                    line_order.push(*ordinal, errors, exact, one.line.len() as u64);
-                }
-                let line = std::mem::take(&mut one.line).into_bytes();
-                (line, std::mem::take(&mut one.record))
-            })
-            .unzip();
-        lines.write(line_parts)?;
-        records.write(record_parts)?;
-        progress.advance(cases.len() as u64);
-        // Every sum is order-free, so the batch is folded on all threads.
-        let folded = cases
-            .into_par_iter()
-            .zip(scored)
-            .fold(
-                || Accumulator::new(spec.paths.len(), spec.lists.len()),
-                |mut acc, ((ordinal, case, _), one)| {
-                    let by = (spec, &coverage);
-                    fold_one(&mut acc, by, request.repair, ordinal, &case, &one.score);
-                    acc
-                },
-            )
-            .reduce_with(|mut a, b| {
-                a.merge(&b);
-                a
+            let index = &*index;
+            let cases: Vec<(usize, Case, Option<String>)> = pending
+                .into_par_iter()
+                .map(|(ordinal, example, slot, cluster)| {
+                    let prediction = slot.map(|s| index.fetch(s)).transpose()?;
+                    let case = Case {
+                        example,
+                        prediction,
+                    };
+                    Ok((ordinal, case, cluster))
+                })
+                .collect::<Result<_>>()?;
+            let mut scored: Vec<Scored1> = cases
+                .par_iter()
+                .map_init(Patterns::default, |patterns, (ordinal, case, cluster)| {
+                    let score = scorer.score_with(
+                        &case.example.expected,
+                        case.prediction.as_ref().map(Prediction::answer),
+                        patterns,
+                    );
+                    let counts = NamedCounts::of(&score, &players);
+                    let (line, errors, exact) =
+                        crate::examples::render_line(case, &score, cluster.as_deref(), &counts);
+                    let (expected_events, predicted_events) = score
+                        .events
+                        .as_ref()
+                        .map(verdict_core::accumulate::outcome_events)
+                        .unwrap_or_default();
+                    let keys = &case.example.keys;
+                    let rank = (errors, exact);
+                    let record = Record {
+                        ordinal: *ordinal,
+                        key: keys
+                            .explicit
+                            .clone()
+                            .or_else(|| keys.content.clone())
+                            .unwrap_or_else(|| case.example.location.to_string()),
+                        cluster: cluster.clone(),
+                        counts,
+                        errors,
+                        exact,
+                        expected_events,
+                        predicted_events,
+                        line_len: line.len() as u64,
+                    };
+                    Scored1 {
+                        score,
+                        line,
+                        record: record.frame(),
+                        rank,
+                    }
+                })
+                .collect();
+            // The declared labels are the task's label set: an expected label outside it is a
+            // mistake in the spec or the data, and a class invented by either would skew the
+            // averages.
+            let undeclared = cases.iter().zip(&scored).find_map(|((_, case, _), one)| {
+                let label = one.score.undeclared_expected_label(&spec.labels)?;
+                Some((case, label))
             });
-        if let Some(folded) = folded {
-            acc.merge(&folded);
-        }
-        Ok(())
-    })?;
+            if let Some((case, label)) = undeclared {
+                return Err(Error::line(
+                    case.example.location.clone(),
+                    verdict_core::example::undeclared_label_message(label, &spec.labels),
+                )
+                .into());
+            }
+            let (line_parts, record_parts) = cases
+                .iter()
+                .zip(&mut scored)
+                .map(|((ordinal, ..), one)| {
+                    if let Some(line_order) = &mut line_order {
+                        let (errors, exact) = one.rank;
+                        line_order.push(*ordinal, errors, exact, one.line.len() as u64);
+                    }
+                    let line = std::mem::take(&mut one.line).into_bytes();
+                    (line, std::mem::take(&mut one.record))
+                })
+                .unzip();
+            lines.write(line_parts)?;
+            records.write(record_parts)?;
+            progress.advance(cases.len() as u64);
+            // Every sum is order-free, so the batch is folded on all threads.
+            let folded = cases
+                .into_par_iter()
+                .zip(scored)
+                .fold(
+                    || Accumulator::new(spec.paths.len(), spec.lists.len()),
+                    |mut acc, ((ordinal, case, _), one)| {
+                        let by = (spec, &coverage);
+                        fold_one(&mut acc, by, request.repair, ordinal, &case, &one.score);
+                        acc
+                    },
+                )
+                .reduce_with(|mut a, b| {
+                    a.merge(&b);
+                    a
+                });
+            if let Some(folded) = folded {
+                acc.merge(&folded);
+            }
+            Ok(())
+        },
+    )?;
     let written = match (records.finish()?, lines.finish()?) {
         (Some(records), Some(lines)) => Some(PartFiles { records, lines }),
         _ => None,
