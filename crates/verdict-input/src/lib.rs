@@ -60,6 +60,9 @@ pub struct Keys {
     pub explicit: Option<String>,
     /// A stable hash of the user turns of the request, where the line carries them.
     pub content: Option<String>,
+    /// A stable hash of the user turns and the system instruction of the request, where the
+    /// line carries both: joined by when every line on both sides has one.
+    pub system: Option<String>,
 }
 
 /// One example of the expected file: the output the model should have produced.

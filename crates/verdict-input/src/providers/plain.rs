@@ -44,6 +44,7 @@ fn prediction_line(
         Keys {
             explicit,
             content: None,
+            system: None,
         },
         output,
         finish,
