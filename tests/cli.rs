@@ -20,4 +20,5 @@ mod sample;
 mod score;
 mod shard;
 mod spec_values;
+mod test_sets;
 mod validate;

@@ -28,3 +28,16 @@ pub enum JoinedBy {
     /// Line order (`--join line`).
     LineOrder,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_by_system_instruction_is_reported_and_read_back_as_a_request_hash() {
+        let text = serde_json::to_string(&JoinedBy::RequestAndSystemHash).unwrap();
+        assert_eq!(text, "\"request_hash\"");
+        let back: JoinedBy = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, JoinedBy::RequestHash);
+    }
+}
