@@ -13,9 +13,10 @@
 //! Declining every line with `custom_id` also leaves to the full reading the OpenAI Batch
 //! lines that detection tries before the Vertex AI shape.
 //!
-//! The rules mirror `gemini_user_turns`, `gemini_part`, `vertex_batch` and `tuning_line`
-//! (`gemini.rs`); the tests below and the `line_shape` fuzz target check the two readings
-//! against each other.
+//! The rules mirror `gemini_user_turns`, `gemini_system`, `gemini_part`, `vertex_batch` and
+//! `tuning_line` (`gemini.rs`); the system instruction is read as a turn whose parts are hashed
+//! like a user turn's, straight from the text; the tests below and the `line_shape` fuzz
+//! target check the two readings against each other.
 
 use std::borrow::Cow;
 
