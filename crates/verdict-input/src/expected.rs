@@ -23,18 +23,19 @@ use verdict_core::error::{Error, Location, Result};
 ///
 /// The shapes with `messages` come before OpenAI's, which would take their lines: Nova's by its
 /// `schemaVersion`, Gemini 1.0's by its `model` role, Bedrock Claude's by its `system`. The
-/// plain form stays last: a line with `expected` and another shape's keys is read by the other
-/// shape.
+/// plain form comes before the shapes added after it: a line that states its `expected` output
+/// beside a `completion` or an `output` (often the model's, logged with the test) is read as
+/// it was before they were, by its `expected`.
 const SHAPES: [ExpectedShape; 9] = [
     gemini::TUNING_LINE,
     bedrock_tuning::NOVA_LINE,
     gemini_legacy::MESSAGES_LINE,
     bedrock_tuning::CLAUDE_LINE,
     openai::CHAT_LINE,
+    plain::EXPECTED_LINE,
     sharegpt::LINE,
     alpaca::LINE,
     prompt_completion::LINE,
-    plain::EXPECTED_LINE,
 ];
 
 /// What no shape's reader looks at in an expected line: nothing since the system instruction
@@ -172,6 +173,17 @@ mod tests {
     }
 
     #[test]
+    fn a_stated_expected_output_wins_over_a_logged_completion_or_output() {
+        for line in [
+            json!({"id": 1, "prompt": "q", "completion": "[2]", "expected": [1]}),
+            json!({"id": 1, "instruction": "q", "output": "[2]", "expected": [1]}),
+            json!({"id": 1, "conversations": [], "expected": [1]}),
+        ] {
+            assert_eq!(detect(loc(), line).unwrap().expected, json!([1]));
+        }
+    }
+
+    #[test]
     fn the_accepted_shapes_are_listed_in_the_table_order() {
         // The list is built from the names in the table: pinned here, so that the messages
         // change only on purpose (a new shape adds its name here too).
@@ -181,10 +193,10 @@ mod tests {
             "a Gemini 1.0 tuning line {\"messages\": [{\"role\": \"model\", ...}]}, ",
             "a Bedrock Claude fine-tuning line {\"system\", \"messages\": [...]}, ",
             "an OpenAI chat line {\"messages\": [...]}, ",
+            "{\"id\": ..., \"expected\": ...}, ",
             "a ShareGPT line {\"conversations\": [...]}, ",
-            "an Alpaca line {\"instruction\", \"input\", \"output\"}, ",
-            "a prompt/completion line {\"prompt\", \"completion\"} ",
-            "or {\"id\": ..., \"expected\": ...}"
+            "an Alpaca line {\"instruction\", \"input\", \"output\"} ",
+            "or a prompt/completion line {\"prompt\", \"completion\"}"
         );
         assert_eq!(shape_list(), listed);
         let err = detect(loc(), json!([1])).unwrap_err().to_string();
