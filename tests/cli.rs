@@ -28,4 +28,5 @@ mod schema_limits;
 mod score;
 mod shard;
 mod spec_values;
+mod test_sets;
 mod validate;

@@ -19,6 +19,25 @@ pub enum JoinedBy {
     ExplicitKey,
     /// The hash of the request's user turns.
     RequestHash,
+    /// The hash of the request's user turns and system instruction, when every line on both
+    /// sides carries one. Reported as `request_hash` (the system instruction is part of the
+    /// request), so a report says the same of a run whose lines all carry one as it did before
+    /// the system instruction joined; read back, it is [`JoinedBy::RequestHash`].
+    #[serde(rename(serialize = "request_hash"), skip_deserializing)]
+    RequestAndSystemHash,
     /// Line order (`--join line`).
     LineOrder,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_by_system_instruction_is_reported_and_read_back_as_a_request_hash() {
+        let text = serde_json::to_string(&JoinedBy::RequestAndSystemHash).unwrap();
+        assert_eq!(text, "\"request_hash\"");
+        let back: JoinedBy = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, JoinedBy::RequestHash);
+    }
 }

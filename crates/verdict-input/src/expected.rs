@@ -1,15 +1,19 @@
 //! Recognises the shape of each expected-file line and extracts the expected output: the
 //! dispatch over the providers' expected-line shapes (`SHAPES`).
 //!
-//! Three shapes are accepted, detected per line: the Gemini / Vertex AI tuning format
-//! (`contents`), the OpenAI chat fine-tuning format (`messages`) and the plain
-//! `{"id", "expected"}` form. Each is read by its provider's module (`providers/`). The
+//! The shapes accepted, detected per line: the Gemini / Vertex AI tuning format (`contents`)
+//! and its Gemini 1.0 `messages` form, the OpenAI chat fine-tuning format (`messages`), Amazon
+//! Bedrock's Claude and Nova fine-tuning formats, the open-model tuning formats (ShareGPT,
+//! Alpaca, prompt/completion) and the plain `{"id", "expected"}` form. Each is read by its provider's module (`providers/`). The
 //! expected output is ground truth, so it must be valid JSON.
 
 use serde_json::{Map, Value};
 
 use crate::prompt::Prompt;
-use crate::providers::{ExpectedShape, gemini, openai, plain};
+use crate::providers::{
+    ExpectedShape, RequestHashes, alpaca, bedrock_tuning, gemini, gemini_legacy, openai, plain,
+    prompt_completion, sharegpt,
+};
 use crate::read::{Unread, parse_line_unread};
 use crate::{Example, Keys, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
@@ -17,13 +21,29 @@ use verdict_core::error::{Error, Location, Result};
 /// The expected-line shapes, tried in this order: the fast paths first, straight from the
 /// text, then the first shape whose `matches` takes the parsed line. Their names, in this
 /// order, are the list of accepted shapes in messages. A new shape is one line here.
-const SHAPES: [ExpectedShape; 3] = [gemini::TUNING_LINE, openai::CHAT_LINE, plain::EXPECTED_LINE];
+///
+/// The shapes with `messages` come before OpenAI's, which would take their lines: Nova's by its
+/// `schemaVersion`, Gemini 1.0's by its `model` role, Bedrock Claude's by its `system`. The
+/// plain form comes before the shapes added after it: a line that states its `expected` output
+/// beside a `completion` or an `output` (often the model's, logged with the test) is read as
+/// it was before they were, by its `expected`.
+const SHAPES: [ExpectedShape; 9] = [
+    gemini::TUNING_LINE,
+    bedrock_tuning::NOVA_LINE,
+    gemini_legacy::MESSAGES_LINE,
+    bedrock_tuning::CLAUDE_LINE,
+    openai::CHAT_LINE,
+    plain::EXPECTED_LINE,
+    sharegpt::LINE,
+    alpaca::LINE,
+    prompt_completion::LINE,
+];
 
-/// What no shape's reader looks at in an expected line: a Gemini tuning line's system
-/// instruction (the join hashes the user turns only). A `--cluster-by` key or pointer may name
-/// any part of the line, so it is read in full then. A key skipped here must be one no shape's
+/// What no shape's reader looks at in an expected line: nothing since the system instruction
+/// became part of the join (a test line is small next to its batch output line). Kept so that
+/// a part no reader looks at can be skipped again: a key skipped here must be one no shape's
 /// reader looks at.
-pub const UNREAD: Unread = Unread::Keys(&[("systemInstruction", Unread::All)]);
+pub const UNREAD: Unread = Unread::Nothing;
 
 /// Reads one expected line: the common shapes straight from their text (the shapes' fast
 /// paths), any other line parsed (without its [`UNREAD`] parts) and detected.
@@ -83,10 +103,18 @@ fn detect_object(
             ),
         ));
     };
-    let (content, expected, expected_calls) = (shape.read)(&location, obj)?;
+    let (hashes, expected, expected_calls) = (shape.read)(&location, obj)?;
+    let (content, system) = match hashes {
+        Some(RequestHashes { content, system }) => (Some(content), system),
+        None => (None, None),
+    };
     let example = Example {
         location,
-        keys: Keys { explicit, content },
+        keys: Keys {
+            explicit,
+            content,
+            system,
+        },
         expected,
         expected_calls,
     };
@@ -182,10 +210,31 @@ mod tests {
     }
 
     #[test]
+    fn a_stated_expected_output_wins_over_a_logged_completion_or_output() {
+        for line in [
+            json!({"id": 1, "prompt": "q", "completion": "[2]", "expected": [1]}),
+            json!({"id": 1, "instruction": "q", "output": "[2]", "expected": [1]}),
+            json!({"id": 1, "conversations": [], "expected": [1]}),
+        ] {
+            assert_eq!(detect(loc(), line).unwrap().expected, json!([1]));
+        }
+    }
+
+    #[test]
     fn the_accepted_shapes_are_listed_in_the_table_order() {
         // The list is built from the names in the table: pinned here, so that the messages
         // change only on purpose (a new shape adds its name here too).
-        let listed = "a Gemini tuning line {\"contents\": [...]}, an OpenAI chat line {\"messages\": [...]} or {\"id\": ..., \"expected\": ...}";
+        let listed = concat!(
+            "a Gemini tuning line {\"contents\": [...]}, ",
+            "a Bedrock Nova line {\"schemaVersion\": \"bedrock-conversation-2024\", ...}, ",
+            "a Gemini 1.0 tuning line {\"messages\": [{\"role\": \"model\", ...}]}, ",
+            "a Bedrock Claude fine-tuning line {\"system\", \"messages\": [...]}, ",
+            "an OpenAI chat line {\"messages\": [...]}, ",
+            "{\"id\": ..., \"expected\": ...}, ",
+            "a ShareGPT line {\"conversations\": [...]}, ",
+            "an Alpaca line {\"instruction\", \"input\", \"output\"} ",
+            "or a prompt/completion line {\"prompt\", \"completion\"}"
+        );
         assert_eq!(shape_list(), listed);
         let err = detect(loc(), json!([1])).unwrap_err().to_string();
         assert_eq!(

@@ -108,11 +108,11 @@ impl KeyMap {
 }
 
 /// What of a prediction line stays beyond the worker that parsed it: where it was read, its
-/// keys and their digests (explicit, content), and its spill record.
+/// keys and their digests (explicit, content, system), and its spill record.
 struct Indexed {
     location: Location,
     keys: Keys,
-    digests: [Option<KeyDigest>; 2],
+    digests: [Option<KeyDigest>; 3],
     record: Vec<u8>,
     no_answer: Option<NoAnswer>,
     shape: Option<ShapeId>,
@@ -124,6 +124,7 @@ pub struct PredictionIndex {
     slots: Vec<Slot>,
     explicit: KeyMap,
     content: KeyMap,
+    system: KeyMap,
     files: Vec<PathBuf>,
 }
 
@@ -152,6 +153,7 @@ impl PredictionIndex {
             slots: Vec::new(),
             explicit: KeyMap::default(),
             content: KeyMap::default(),
+            system: KeyMap::default(),
             files: files.to_vec(),
         };
         let mut offset = 0u64;
@@ -176,8 +178,8 @@ impl PredictionIndex {
                             shape,
                             ..
                         } = prediction;
-                        let digests =
-                            [&keys.explicit, &keys.content].map(|key| key.as_deref().map(digest));
+                        let digests = [&keys.explicit, &keys.content, &keys.system]
+                            .map(|key| key.as_deref().map(digest));
                         Ok(Indexed {
                             location,
                             keys,
@@ -193,7 +195,7 @@ impl PredictionIndex {
                     let Indexed {
                         location,
                         keys,
-                        digests: [explicit, content],
+                        digests: [explicit, content, system],
                         record,
                         no_answer,
                         shape,
@@ -213,6 +215,8 @@ impl PredictionIndex {
                     index.explicit.add(explicit, slot, &location);
                     let content = keys.content.as_deref().zip(content);
                     index.content.add(content, slot, &location);
+                    let system = keys.system.as_deref().zip(system);
+                    index.system.add(system, slot, &location);
                 }
                 writer.write(spilled)?;
                 Ok(())
@@ -245,11 +249,17 @@ impl PredictionIndex {
         self.slots.is_empty()
     }
 
-    /// The first prediction without an explicit key / without a request hash.
+    /// The first prediction without the key `kind` joins by: an explicit key, a request hash
+    /// with a system instruction, a request hash.
     pub fn first_without(&self, kind: JoinedBy) -> Option<&Location> {
+        self.map(kind).first_missing.as_ref()
+    }
+
+    fn map(&self, kind: JoinedBy) -> &KeyMap {
         match kind {
-            JoinedBy::ExplicitKey => self.explicit.first_missing.as_ref(),
-            _ => self.content.first_missing.as_ref(),
+            JoinedBy::ExplicitKey => &self.explicit,
+            JoinedBy::RequestAndSystemHash => &self.system,
+            _ => &self.content,
         }
     }
 
@@ -257,6 +267,7 @@ impl PredictionIndex {
     pub fn duplicate_error(&mut self, kind: JoinedBy) -> Option<Error> {
         let map = match kind {
             JoinedBy::ExplicitKey => &mut self.explicit,
+            JoinedBy::RequestAndSystemHash => &mut self.system,
             _ => &mut self.content,
         };
         let (location, first, key) = map.duplicate.take()?;
@@ -297,11 +308,7 @@ impl PredictionIndex {
     /// Claims the prediction whose key under `kind` has digest `key` for the expected line
     /// `by_line`.
     pub fn claim(&mut self, kind: JoinedBy, key: KeyDigest, by_line: usize) -> Claim {
-        let map = match kind {
-            JoinedBy::ExplicitKey => &self.explicit,
-            _ => &self.content,
-        };
-        let Some(&slot) = map.slots.get(&key) else {
+        let Some(&slot) = self.map(kind).slots.get(&key) else {
             return Claim::None;
         };
         let s = &mut self.slots[slot as usize];
@@ -371,6 +378,7 @@ fn encode(p: &Prediction, file: u32, out: &mut Vec<u8>) {
     out.extend_from_slice(&(p.location.line as u64).to_le_bytes());
     put_opt(out, p.keys.explicit.as_deref());
     put_opt(out, p.keys.content.as_deref());
+    put_opt(out, p.keys.system.as_deref());
     match &p.output {
         Output::Text(t) => {
             out.push(0);
@@ -437,6 +445,7 @@ fn decode(bytes: &[u8], files: &[PathBuf]) -> Prediction {
     let line = r.u64() as usize;
     let explicit = r.opt();
     let content = r.opt();
+    let system = r.opt();
     let output = match r.take(1)[0] {
         0 => Output::Text(r.text()),
         1 => Output::Value(serde_json::from_str(&r.text()).expect("spilled JSON parses")),
@@ -463,7 +472,11 @@ fn decode(bytes: &[u8], files: &[PathBuf]) -> Prediction {
             path: files[file].clone(),
             line,
         },
-        keys: Keys { explicit, content },
+        keys: Keys {
+            explicit,
+            content,
+            system,
+        },
         output,
         finish_reason: r.opt(),
         reasoning: r.take(1)[0] == 1,
@@ -504,6 +517,7 @@ mod tests {
                 keys: Keys {
                     explicit: (i % 2 == 0).then(|| format!("id-{i}")),
                     content: Some("0123456789abcdef".into()),
+                    system: (i == 1).then(|| "fedcba9876543210".into()),
                 },
                 output,
                 finish_reason: (i != 2).then(|| "STOP".into()),

@@ -1,8 +1,9 @@
 //! Joins predictions to the expected examples they answer.
 //!
 //! By default lines join by key: by the explicit keys (`id`, `key`, `custom_id`) when every
-//! line on both sides has one, otherwise by the hash of the request's user turns when every
-//! line on both sides carries them. `--join line` pairs them by position instead. Provider
+//! line on both sides has one, otherwise by the hash of the request's user turns and system
+//! instruction when every line on both sides carries both, otherwise by the hash of the user
+//! turns alone when every line on both sides carries them. `--join line` pairs them by position instead. Provider
 //! outputs come in any order, so position is used only when asked for.
 
 use super::{Example, Prediction};
@@ -26,6 +27,9 @@ pub const REQUESTS_HINT: &str = "To get a batch output that joins, send the requ
 pub fn duplicate(location: &Location, first: &Location, key: &str, joined_by: JoinedBy) -> Error {
     let key = match joined_by {
         JoinedBy::RequestHash => format!("(request hash {key}: the same user turns)"),
+        JoinedBy::RequestAndSystemHash => {
+            format!("(request hash {key}: the same user turns and system instruction)")
+        }
         _ => verdict_core::quote::quoted(key).to_string(),
     };
     Error::DuplicateKey {
@@ -91,12 +95,16 @@ pub fn nothing_joined(
     example: (&Location, &str),
     orphan: (&Location, &str),
 ) -> Error {
-    let what = match joined_by {
-        JoinedBy::ExplicitKey => "explicit key",
-        _ => "request hash",
+    let (what, check) = match joined_by {
+        JoinedBy::ExplicitKey => ("explicit key", "describe the same requests"),
+        JoinedBy::RequestAndSystemHash => (
+            "request hash (user turns and system instruction: every line on both sides carries one, so it is part of the join)",
+            "describe the same requests with the same system instruction",
+        ),
+        _ => ("request hash", "describe the same requests"),
     };
     Error::Join(format!(
-        "no prediction matches any expected example by {what}: {} has key {:?}, {} has key {:?}; check that both files describe the same requests. {REQUESTS_HINT}; or join by line order with --join line",
+        "no prediction matches any expected example by {what}: {} has key {:?}, {} has key {:?}; check that both files {check}. {REQUESTS_HINT}; or join by line order with --join line",
         example.0, example.1, orphan.0, orphan.1,
     ))
 }
@@ -105,6 +113,7 @@ pub fn nothing_joined(
 pub fn key_of(keys: &super::Keys, joined_by: JoinedBy) -> Option<&str> {
     match joined_by {
         JoinedBy::ExplicitKey => keys.explicit.as_deref(),
+        JoinedBy::RequestAndSystemHash => keys.system.as_deref(),
         _ => keys.content.as_deref(),
     }
 }

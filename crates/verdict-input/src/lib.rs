@@ -20,8 +20,10 @@
 //!   expected shapes read it for `verdict requests`.
 //! - `providers`: one module a provider, each owning its line shapes, their readers and its
 //!   fast path: `gemini` (Vertex AI and the Gemini API; its fast path in `gemini/fast.rs`),
-//!   `openai` and `plain`. `providers.rs` holds what they share: the types that describe a
-//!   shape, and the request hash.
+//!   `gemini_legacy` (Gemini 1.0 tuning), `openai`, `bedrock_tuning` (Bedrock's Claude and
+//!   Nova fine-tuning lines), `sharegpt`, `alpaca`, `prompt_completion` and `plain`.
+//!   `providers.rs` holds what they share: the types that describe a shape, and the request
+//!   hashes.
 //! - [`expected`] and [`predicted`]: the dispatch. Each has a table of the providers' shapes
 //!   (`SHAPES`): their fast paths are tried first, straight from the text, then the first shape
 //!   that matches the parsed line reads it. A new provider is a new file under `providers/`,
@@ -70,6 +72,9 @@ pub struct Keys {
     pub explicit: Option<String>,
     /// A stable hash of the user turns of the request, where the line carries them.
     pub content: Option<String>,
+    /// A stable hash of the user turns and the system instruction of the request, where the
+    /// line carries both: joined by when every line on both sides has one.
+    pub system: Option<String>,
 }
 
 /// One example of the expected file: the output the model should have produced.

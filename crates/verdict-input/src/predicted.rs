@@ -41,18 +41,15 @@ const SHAPES: [PredictedShape; 9] = [
 const LISTED: &str = "a Vertex AI batch output line {\"request\", \"response\"}, an OpenAI Batch output line {\"custom_id\", \"response\"}, an Anthropic Message Batches result line {\"custom_id\", \"result\"}, an AWS Bedrock batch inference output line {\"recordId\", \"modelInput\", \"modelOutput\"} or {\"id\": ..., \"output\": ...}";
 
 /// What no shape's reader looks at in a prediction line: a Vertex AI batch line's
-/// processing time, its request's settings and system instruction, and its response's model
-/// version, token counts and per-candidate scores. The request's user turns (hashed for the
+/// processing time, its request's settings, and its response's model version, token counts
+/// and per-candidate scores. The request's user turns and system instruction (hashed for the
 /// join), `key`, `status` and `error`, and every part of a line of any other shape are read. A
 /// key skipped here must be one no shape's reader looks at.
 pub const UNREAD: Unread = Unread::Keys(&[
     ("processed_time", Unread::All),
     (
         "request",
-        Unread::Keys(&[
-            ("generationConfig", Unread::All),
-            ("systemInstruction", Unread::All),
-        ]),
+        Unread::Keys(&[("generationConfig", Unread::All)]),
     ),
     (
         "response",

@@ -1,18 +1,26 @@
 //! The line shapes of each provider, one module a provider: [`anthropic`] (Message Batches and
-//! Claude on Vertex AI), [`bedrock`] (AWS Bedrock batch inference), [`gemini`] (Vertex AI and
-//! the Gemini API), [`openai`], and [`plain`] (verdict's own forms). Each owns its shapes' readers
+//! Claude on Vertex AI), [`bedrock`] (AWS Bedrock batch inference) and [`bedrock_tuning`]
+//! (Bedrock's fine-tuning shapes), [`gemini`] (Vertex AI and the Gemini API) and
+//! [`gemini_legacy`] (Gemini 1.0 tuning), [`openai`], the open-model tuning shapes
+//! ([`sharegpt`], [`alpaca`], [`prompt_completion`]), and [`plain`] (verdict's own forms).
+//! Each owns its shapes' readers
 //! and fast path, and describes each shape as an [`ExpectedShape`] or a [`PredictedShape`]
 //! that the tables of [`crate::expected`] and [`crate::predicted`] register.
 //!
 //! What the providers share is here: the entry types, the request hash of the shapes that
-//! carry their request ([`content_hash`]: one request gives one hash whichever provider's shape
-//! carries it), and the small readers of an answer's text and of a failure's reason.
+//! carry their request ([`content_hash`], [`request_hashes`]: one request gives one hash
+//! whichever provider's shape carries it), and the small readers of an answer's text and of a failure's reason.
 
+pub(crate) mod alpaca;
 pub(crate) mod anthropic;
 pub(crate) mod bedrock;
+pub(crate) mod bedrock_tuning;
 pub(crate) mod gemini;
+pub(crate) mod gemini_legacy;
 pub(crate) mod openai;
 pub(crate) mod plain;
+pub(crate) mod prompt_completion;
+pub(crate) mod sharegpt;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -30,7 +38,7 @@ pub(crate) struct ExpectedShape {
     /// Whether a line object is of this shape. Shapes are tried in the order of the table, and
     /// the first that matches reads the line: a shape may take lines a later one would match.
     pub matches: fn(&Map<String, Value>) -> bool,
-    /// The request hash (if the shape carries the request) and the expected output of a line
+    /// The request hashes (if the shape carries the request) and the expected output of a line
     /// [`Self::matches`] took. The explicit key (`id`, `key` or `custom_id`) is read before, for
     /// every shape alike.
     pub read: ReadExpected,
@@ -69,10 +77,13 @@ pub(crate) struct PredictedShape {
     pub fast: Option<FastPredicted>,
 }
 
-/// The reader of an expected shape: the request hash, the expected output of a line and, when
-/// the expected answer is tool calls, the calls (the output is then their arguments).
-pub(crate) type ReadExpected =
-    fn(&Location, &Map<String, Value>) -> Result<(Option<String>, Value, Option<ExpectedCalls>)>;
+/// The reader of an expected shape: the request hashes (if the line carries its request), the
+/// expected output of a line and, when the expected answer is tool calls, the calls (the
+/// output is then their arguments).
+pub(crate) type ReadExpected = fn(
+    &Location,
+    &Map<String, Value>,
+) -> Result<(Option<RequestHashes>, Value, Option<ExpectedCalls>)>;
 
 /// Expected tool calls: each call's name and arguments, in order.
 pub(crate) type ExpectedCalls = Vec<(String, Value)>;
@@ -145,6 +156,15 @@ pub(crate) enum UserPart<'a> {
     Other(&'a Value),
 }
 
+/// The request hashes of a line that carries its request (see [`request_hashes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RequestHashes {
+    /// The hash of the user turns alone.
+    pub content: String,
+    /// The hash of the user turns and the system instruction, when the line carries one.
+    pub system: Option<String>,
+}
+
 /// Hashes the user turns of a request so that a tuning-format test line and the batch output
 /// line echoing its request get the same key with no ids at all.
 ///
@@ -152,25 +172,51 @@ pub(crate) enum UserPart<'a> {
 /// only thing that tells two requests apart) and, for any other part, its JSON. The hash is the
 /// first 16 hex digits of SHA-256, stable across platforms and versions.
 pub(crate) fn content_hash(turns: &[Vec<UserPart<'_>>]) -> String {
+    request_hashes(None, turns).content
+}
+
+/// The hash of the user turns ([`content_hash`]) and, when the line carries a system
+/// instruction (`system`, its parts; none and empty are told apart), the hash of the user turns
+/// followed by it. Two requests that differ only by their system instructions get one content
+/// hash and two system hashes: the join takes the system hash when every line on both sides has
+/// one, so a test set and batch requests sent with another (or no) instruction still join by
+/// their user turns.
+pub(crate) fn request_hashes(
+    system: Option<&[UserPart<'_>]>,
+    turns: &[Vec<UserPart<'_>>],
+) -> RequestHashes {
     let mut hasher = Sha256::new();
     for turn in turns {
         hasher.update(b"turn\n");
-        for part in turn {
-            let json;
-            let (tag, body): (&[u8], &str) = match part {
-                UserPart::Text(t) => (b"text", t),
-                UserPart::File(uri) => (b"file", uri),
-                UserPart::Other(v) => {
-                    json = v.to_string();
-                    (b"json", &json)
-                }
-            };
-            hasher.update(tag);
-            hasher.update((body.len() as u64).to_le_bytes());
-            hasher.update(body.as_bytes());
-        }
+        hash_parts(&mut hasher, turn);
     }
-    hex(&hasher.finalize()[..8])
+    let system = system.map(|parts| {
+        let mut hasher = hasher.clone();
+        hasher.update(b"system\n");
+        hash_parts(&mut hasher, parts);
+        hex(&hasher.finalize()[..8])
+    });
+    RequestHashes {
+        content: hex(&hasher.finalize()[..8]),
+        system,
+    }
+}
+
+fn hash_parts(hasher: &mut Sha256, parts: &[UserPart<'_>]) {
+    for part in parts {
+        let json;
+        let (tag, body): (&[u8], &str) = match part {
+            UserPart::Text(t) => (b"text", t),
+            UserPart::File(uri) => (b"file", uri),
+            UserPart::Other(v) => {
+                json = v.to_string();
+                (b"json", &json)
+            }
+        };
+        hasher.update(tag);
+        hasher.update((body.len() as u64).to_le_bytes());
+        hasher.update(body.as_bytes());
+    }
 }
 
 /// The expected output in the text of an answer (`what` names it for the message). The

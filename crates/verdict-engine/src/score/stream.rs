@@ -167,10 +167,14 @@ pub(super) fn score_part_in_batches(
     }
     let kinds: Vec<JoinedBy> = match request.join {
         JoinMode::Line => vec![JoinedBy::LineOrder],
-        JoinMode::Key => [JoinedBy::ExplicitKey, JoinedBy::RequestHash]
-            .into_iter()
-            .filter(|&kind| index.first_without(kind).is_none())
-            .collect(),
+        JoinMode::Key => [
+            JoinedBy::ExplicitKey,
+            JoinedBy::RequestAndSystemHash,
+            JoinedBy::RequestHash,
+        ]
+        .into_iter()
+        .filter(|&kind| index.first_without(kind).is_none())
+        .collect(),
     };
     for kind in kinds {
         // A duplicate key only matters once this key is the one joined by: a later expected

@@ -17,7 +17,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    Answered, PredictedShape, UserPart, calls_or_text, content_hash, non_empty_str, parsed_call,
+    Answered, PredictedShape, RequestHashes, UserPart, calls_or_text, non_empty_str, parsed_call,
+    request_hashes,
 };
 use crate::{Keys, Output, explicit_key, kind_of};
 use verdict_core::error::{Error, Location, Result};
@@ -104,6 +105,7 @@ fn batch_result(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, 
     let keys = Keys {
         explicit,
         content: None,
+        system: None,
     };
     Ok((keys, answered))
 }
@@ -139,14 +141,13 @@ fn error_detail(error: &Value) -> String {
 }
 
 /// The keys, output and stop reason of a Claude batch line of Vertex AI: `custom_id` as its
-/// explicit key, the hash of the request's user turns as its content key.
+/// explicit key, the hashes of the request's user turns and system prompt as its content keys.
 fn vertex_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["custom_id"], location)?;
-    let content = obj
+    let (content, system) = obj
         .get("request")
-        .and_then(|r| r.get("messages"))
-        .and_then(Value::as_array)
-        .map(|messages| content_hash(&user_turns(messages)));
+        .and_then(messages_hashes)
+        .map_or((None, None), |h| (Some(h.content), h.system));
     let response = obj
         .get("response")
         .filter(|r| r.as_object().is_some_and(|o| !o.is_empty()));
@@ -159,7 +160,27 @@ fn vertex_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, A
             Answered::plain(Output::Failed(reason), None)
         }
     };
-    Ok((Keys { explicit, content }, answered))
+    Ok((
+        Keys {
+            explicit,
+            content,
+            system,
+        },
+        answered,
+    ))
+}
+
+/// The request hashes of a Messages API request (Anthropic's, or a Bedrock Claude or Nova
+/// `modelInput`): its `messages`' user turns, and its top-level `system` (a string or blocks)
+/// as the system instruction, read as the test-set shapes with a `system` read it. `None`
+/// when it has no `messages`.
+pub(crate) fn messages_hashes(request: &Value) -> Option<RequestHashes> {
+    let messages = request.get("messages")?.as_array()?;
+    let system = request
+        .get("system")
+        .filter(|s| !s.is_null())
+        .map(super::openai::openai_user_parts);
+    Some(request_hashes(system.as_deref(), &user_turns(messages)))
 }
 
 /// The answer and stop reason of an Anthropic Messages API response (`{"type": "message",
@@ -409,7 +430,9 @@ mod tests {
         assert_eq!(p.keys.content, chat.keys.content);
         let blocks = json!([{"role": "user", "content": [{"type": "text", "text": "Hello!"}]}]);
         assert_eq!(
-            Some(content_hash(&user_turns(blocks.as_array().unwrap()))),
+            Some(crate::providers::content_hash(&user_turns(
+                blocks.as_array().unwrap()
+            ))),
             chat.keys.content
         );
     }

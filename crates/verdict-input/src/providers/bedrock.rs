@@ -51,14 +51,22 @@ const BLOCKED: [&str; 3] = [
 ];
 
 /// The keys, output and finish reason of a Bedrock batch output line: `recordId` as its
-/// explicit key, the hash of `modelInput`'s user turns as its content key.
+/// explicit key, the hashes of `modelInput`'s user turns (and of its `system`, for a
+/// messages request) as its content keys.
 fn batch_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["recordId"], location)?;
-    let content = obj
-        .get("modelInput")
-        .and_then(model_input_turns)
-        .map(|turns| content_hash(&turns));
-    let keys = Keys { explicit, content };
+    let (content, system) = match obj.get("modelInput") {
+        Some(input) if input.get("messages").is_some() => {
+            anthropic::messages_hashes(input).map_or((None, None), |h| (Some(h.content), h.system))
+        }
+        Some(input) => (model_input_turns(input).map(|t| content_hash(&t)), None),
+        None => (None, None),
+    };
+    let keys = Keys {
+        explicit,
+        content,
+        system,
+    };
     if let Some(error) = obj.get("error").filter(|e| !e.is_null()) {
         return Ok((
             keys,

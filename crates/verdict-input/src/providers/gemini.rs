@@ -23,8 +23,8 @@ pub(crate) use fast::GEMINI_BLOCKED;
 use serde_json::{Map, Value};
 
 use super::{
-    Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, calls_or_text, content_hash,
-    non_empty_str, parse_answer, parsed_call,
+    Answered, ExpectedCalls, ExpectedShape, PredictedShape, RequestHashes, UserPart, calls_or_text,
+    non_empty_str, parse_answer, parsed_call, request_hashes,
 };
 use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
@@ -81,7 +81,7 @@ pub(crate) const KEYED_BATCH_LINE: PredictedShape = PredictedShape {
 fn tuning_line(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Option<String>, Value, Option<ExpectedCalls>)> {
+) -> Result<(Option<RequestHashes>, Value, Option<ExpectedCalls>)> {
     let contents = &obj["contents"];
     let turns = contents.as_array().ok_or_else(|| {
         Error::line(
@@ -108,11 +108,33 @@ fn tuning_line(
         })
         .unwrap_or_default();
     let expected = parse_answer(location, &text, "the last model turn")?;
-    Ok((
-        Some(content_hash(&gemini_user_turns(turns))),
-        expected,
-        None,
-    ))
+    Ok((Some(gemini_request_hashes(obj, turns)), expected, None))
+}
+
+/// The request hashes of a Gemini request object (a tuning line, or a batch line's `request`)
+/// whose `contents` are `turns`.
+fn gemini_request_hashes(request: &Map<String, Value>, turns: &[Value]) -> RequestHashes {
+    let system = gemini_system(request);
+    request_hashes(system.as_deref(), &gemini_user_turns(turns))
+}
+
+/// The parts of a request's system instruction (`systemInstruction`, or `system_instruction`
+/// as the Gemini API's JSON also spells it), `None` when it has none. A `Content` gives its
+/// parts (its `role` is ignored, as the API ignores it); anything else is hashed as it is.
+/// Mirrored by the fast reader of [`fast`]: change both together.
+fn gemini_system(request: &Map<String, Value>) -> Option<Vec<UserPart<'_>>> {
+    let system = request
+        .get("systemInstruction")
+        .or_else(|| request.get("system_instruction"))
+        .filter(|s| !s.is_null())?;
+    Some(match system {
+        Value::Object(content) => content
+            .get("parts")
+            .and_then(Value::as_array)
+            .map(|parts| parts.iter().map(gemini_part).collect())
+            .unwrap_or_default(),
+        other => vec![UserPart::Other(other)],
+    })
 }
 
 /// What a Gemini tuning line asks: the text of its `systemInstruction`, and the turns before
@@ -196,16 +218,26 @@ fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt
 
 /// The keys, output and finish reason of a Vertex AI or Gemini API batch output line: the
 /// first of `key`, `custom_id` and `id` as its explicit key (the Gemini API's own key, then
-/// sibling keys a Vertex AI job passed through from its input), the hash of
-/// `request.contents` as its content key.
+/// sibling keys a Vertex AI job passed through from its input), the hashes of
+/// `request.contents` and its system instruction as its content keys.
 fn batch_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, Answered)> {
     let explicit = explicit_key(obj, &["key", "custom_id", "id"], location)?;
-    let content = obj
-        .get("request")
-        .and_then(|r| r.get("contents"))
-        .and_then(Value::as_array)
-        .map(|turns| content_hash(&gemini_user_turns(turns)));
-    Ok((Keys { explicit, content }, vertex_batch(obj)))
+    let hashes = obj.get("request").and_then(Value::as_object).and_then(|r| {
+        let turns = r.get("contents").and_then(Value::as_array)?;
+        Some(gemini_request_hashes(r, turns))
+    });
+    let (content, system) = match hashes {
+        Some(RequestHashes { content, system }) => (Some(content), system),
+        None => (None, None),
+    };
+    Ok((
+        Keys {
+            explicit,
+            content,
+            system,
+        },
+        vertex_batch(obj),
+    ))
 }
 
 /// The output of a Vertex AI batch line. Mirrored by [`fast::vertex_prediction`]:
@@ -373,7 +405,8 @@ mod tests {
         let a = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/1.mp4","mimeType":"video/mp4"}},{"text":"List events"}]}]);
         let b = json!([{"role":"user","parts":[{"file_data":{"file_uri":"gs://b/1.mp4"}},{"text":"List events"}]}]);
         let c = json!([{"role":"user","parts":[{"fileData":{"fileUri":"gs://b/2.mp4"}},{"text":"List events"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        let hash =
+            |v: &Value| crate::providers::content_hash(&gemini_user_turns(v.as_array().unwrap()));
         assert_eq!(hash(&a), hash(&b));
         assert_ne!(hash(&a), hash(&c));
         assert_eq!(hash(&a).len(), 16);
@@ -384,7 +417,8 @@ mod tests {
         let a = json!([{"parts": [{"text": "clip one"}]}]);
         let b = json!([{"parts": [{"text": "clip two"}]}]);
         let with_role = json!([{"role": "user", "parts": [{"text": "clip one"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        let hash =
+            |v: &Value| crate::providers::content_hash(&gemini_user_turns(v.as_array().unwrap()));
         assert_ne!(hash(&a), hash(&b));
         assert_eq!(hash(&a), hash(&with_role));
     }
@@ -393,7 +427,8 @@ mod tests {
     fn content_hash_ignores_model_turns() {
         let with_answer = json!([{"role":"user","parts":[{"text":"q"}]},{"role":"model","parts":[{"text":"[]"}]}]);
         let request = json!([{"role":"user","parts":[{"text":"q"}]}]);
-        let hash = |v: &Value| content_hash(&gemini_user_turns(v.as_array().unwrap()));
+        let hash =
+            |v: &Value| crate::providers::content_hash(&gemini_user_turns(v.as_array().unwrap()));
         assert_eq!(hash(&with_answer), hash(&request));
     }
 
@@ -419,6 +454,31 @@ mod tests {
         assert_eq!(ex.expected, json!([{"a": 2}]));
         assert_eq!(ex.keys.explicit, None);
         assert!(ex.keys.content.is_some());
+    }
+
+    #[test]
+    fn the_system_instruction_is_a_second_hash_shared_by_a_tuning_line_and_its_batch_line() {
+        let user = json!([{"role": "user", "parts": [{"text": "q"}]}]);
+        let tuning = |system: &str| {
+            json!({"systemInstruction": {"role": "system", "parts": [{"text": system}]},
+                   "contents": [user[0], {"role": "model", "parts": [{"text": "[]"}]}]})
+        };
+        let a = detect(loc(), tuning("annotate")).unwrap().keys;
+        let b = detect(loc(), tuning("summarise")).unwrap().keys;
+        assert_eq!(a.content, b.content);
+        assert!(a.system.is_some() && a.system != b.system);
+        // Snake case, as the Gemini API's JSON also spells it, on the batch side.
+        let batch = detect_ok(json!({
+            "request": {"contents": user, "system_instruction": {"parts": [{"text": "annotate"}]}},
+            "response": {"candidates": []}
+        }));
+        assert_eq!(batch.keys.content, a.content);
+        assert_eq!(batch.keys.system, a.system);
+        let without = detect(
+            loc(),
+            json!({"contents": [user[0], {"role": "model", "parts": [{"text": "[]"}]}]}),
+        );
+        assert_eq!(without.unwrap().keys.system, None);
     }
 
     fn detect_ok(line: Value) -> Prediction {

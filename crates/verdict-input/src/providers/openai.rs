@@ -27,8 +27,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    Answered, ExpectedCalls, ExpectedShape, PredictedShape, UserPart, content_hash, non_empty_str,
-    parse_answer, text_answer,
+    Answered, ExpectedCalls, ExpectedShape, PredictedShape, RequestHashes, UserPart, non_empty_str,
+    parse_answer, request_hashes, text_answer,
 };
 use crate::prompt::{Family, Part, Prompt, Turn};
 use crate::{Keys, Output, explicit_key, kind_of};
@@ -121,7 +121,7 @@ fn is_completion(body: &Value) -> bool {
 fn chat_line(
     location: &Location,
     obj: &Map<String, Value>,
-) -> Result<(Option<String>, Value, Option<ExpectedCalls>)> {
+) -> Result<(Option<RequestHashes>, Value, Option<ExpectedCalls>)> {
     let messages = &obj["messages"];
     let messages = messages.as_array().ok_or_else(|| {
         Error::line(
@@ -134,12 +134,7 @@ fn chat_line(
         .rev()
         .find(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))
         .ok_or_else(|| Error::line(location.clone(), "\"messages\" has no message with role \"assistant\": the last assistant message holds the expected output"))?;
-    let user_turns: Vec<Vec<UserPart<'_>>> = messages
-        .iter()
-        .filter(|m| m.get("role").and_then(Value::as_str) == Some("user"))
-        .map(|m| openai_user_parts(m.get("content").unwrap_or(&Value::Null)))
-        .collect();
-    let hash = Some(content_hash(&user_turns));
+    let hash = Some(chat_hashes(messages, None));
     if let Some(calls) = expected_calls(location, answer)? {
         let expected = expected_value(&calls, ToolCallForm::default());
         return Ok((hash, expected, Some(calls)));
@@ -147,6 +142,29 @@ fn chat_line(
     let text = openai_text(answer.get("content").unwrap_or(&Value::Null));
     let expected = parse_answer(location, &text, "the last assistant message")?;
     Ok((hash, expected, None))
+}
+
+/// The request hashes of a list of chat `messages` (`{"role", "content"}`): the `user`
+/// messages' contents, and the `system` (or `developer`) messages' as the system instruction,
+/// after `system`, one given beside the messages (Anthropic's and Bedrock's top-level
+/// `system`). A request with neither has no system instruction.
+pub(crate) fn chat_hashes(messages: &[Value], system: Option<&Value>) -> RequestHashes {
+    let with_role = |role: &'static [&'static str]| {
+        messages.iter().filter(move |m| {
+            m.get("role")
+                .and_then(Value::as_str)
+                .is_some_and(|r| role.contains(&r))
+        })
+    };
+    let user_turns: Vec<Vec<UserPart<'_>>> = with_role(&["user"])
+        .map(|m| openai_user_parts(m.get("content").unwrap_or(&Value::Null)))
+        .collect();
+    let mut system_parts: Option<Vec<UserPart<'_>>> = system.map(openai_user_parts);
+    for message in with_role(&["system", "developer"]) {
+        let parts = openai_user_parts(message.get("content").unwrap_or(&Value::Null));
+        system_parts.get_or_insert_with(Vec::new).extend(parts);
+    }
+    request_hashes(system_parts.as_deref(), &user_turns)
 }
 
 /// The calls of an expected assistant message (`tool_calls`, or the legacy `function_call`),
@@ -277,7 +295,7 @@ fn openai_prompt_parts(content: &Value) -> Vec<Part> {
 }
 
 /// The text of an OpenAI message `content`: a string, or an array of `{"type": "text"}` parts.
-fn openai_text(content: &Value) -> String {
+pub(crate) fn openai_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts
@@ -288,7 +306,9 @@ fn openai_text(content: &Value) -> String {
     }
 }
 
-fn openai_user_parts(content: &Value) -> Vec<UserPart<'_>> {
+/// A message `content` as hashable parts: a string, or an array of parts whose `text` is a
+/// text, whose `image_url.url` a file, and anything else its JSON.
+pub(crate) fn openai_user_parts(content: &Value) -> Vec<UserPart<'_>> {
     match content {
         Value::String(s) => vec![UserPart::Text(s)],
         Value::Array(parts) => parts
@@ -315,6 +335,7 @@ fn batch_line(location: &Location, obj: &Map<String, Value>) -> Result<(Keys, An
         Keys {
             explicit,
             content: None,
+            system: None,
         },
         openai_batch(obj),
     ))

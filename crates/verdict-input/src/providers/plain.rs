@@ -1,6 +1,8 @@
 //! The plain forms, no provider's: verdict's own `{"id", "expected"}` test-set line and
 //! `{"id", "output", "finish_reason"}` prediction line (`docs/input-formats.md`), for outputs
-//! gathered by any other means. Tried last on each side.
+//! gathered by any other means. Tried last on the prediction side; on the expected side, after
+//! the shapes with `contents` or `messages` and before the open-model tuning shapes (see
+//! `expected::SHAPES`).
 
 use serde_json::{Map, Value};
 
@@ -44,6 +46,7 @@ fn prediction_line(location: &Location, obj: &Map<String, Value>) -> Result<(Key
         Keys {
             explicit,
             content: None,
+            system: None,
         },
         Answered {
             output,

@@ -15,15 +15,16 @@
 //! without one has no `request.contents` and is declined for that. A part holding a
 //! `functionCall` is declined too: the call, not the text, is then the answer.
 //!
-//! The rules mirror `gemini_user_turns`, `gemini_part`, `vertex_batch` and `tuning_line`
-//! (`gemini.rs`); the tests below and the `line_shape` fuzz target check the two readings
-//! against each other.
+//! The rules mirror `gemini_user_turns`, `gemini_system`, `gemini_part`, `vertex_batch` and
+//! `tuning_line` (`gemini.rs`); the system instruction is read as a turn whose parts are hashed
+//! like a user turn's, straight from the text; the tests below and the `line_shape` fuzz
+//! target check the two readings against each other.
 
 use std::borrow::Cow;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::providers::{UserPart, content_hash, parse_answer, text_answer};
+use crate::providers::{RequestHashes, UserPart, parse_answer, request_hashes, text_answer};
 use crate::read::Unbuilt;
 use crate::seed::{Flag, Text, decline, entries, parse};
 use crate::{Example, Keys, Output, Prediction};
@@ -53,7 +54,7 @@ pub(crate) fn vertex_prediction(
     let (Some(turns), Some(candidate)) = (line.turns, line.candidate) else {
         return Err(location);
     };
-    let Some(content) = user_turns_hash(&turns) else {
+    let Some(hashes) = hashes(&turns, line.system.as_ref()) else {
         return Err(location);
     };
     let finish_reason = candidate.finish_reason.map(Cow::into_owned);
@@ -79,7 +80,8 @@ pub(crate) fn vertex_prediction(
         location,
         keys: Keys {
             explicit: None,
-            content: Some(content),
+            content: Some(hashes.content),
+            system: hashes.system,
         },
         output,
         finish_reason,
@@ -108,7 +110,7 @@ pub(crate) fn gemini_example(
     else {
         return Err(location);
     };
-    let Some(content) = user_turns_hash(&turns) else {
+    let Some(hashes) = hashes(&turns, line.system.as_ref()) else {
         return Err(location);
     };
     let answer: String = answer
@@ -124,31 +126,38 @@ pub(crate) fn gemini_example(
         location,
         keys: Keys {
             explicit: None,
-            content: Some(content),
+            content: Some(hashes.content),
+            system: hashes.system,
         },
         expected,
         expected_calls: None,
     }))
 }
 
-/// The request hash of the user turns (a role of `user` or none), or `None` for a part that
-/// is neither a text nor a file.
-fn user_turns_hash(turns: &[Turn<'_>]) -> Option<String> {
+/// The request hashes of the user turns (a role of `user` or none) and of the system
+/// instruction, or `None` for a part that is neither a text nor a file.
+fn hashes(turns: &[Turn<'_>], system: Option<&Turn<'_>>) -> Option<RequestHashes> {
     let user_turns = turns
         .iter()
         .filter(|t| matches!(t.role.as_deref(), Some("user") | None))
-        .map(|t| {
-            t.parts
-                .iter()
-                .map(|p| match (&p.text, &p.file_uri, &p.file_uri_snake) {
-                    (Some(text), _, _) => Some(UserPart::Text(text)),
-                    (None, Some(uri), _) | (None, None, Some(uri)) => Some(UserPart::File(uri)),
-                    (None, None, None) => None,
-                })
-                .collect::<Option<Vec<_>>>()
-        })
+        .map(|t| user_parts(&t.parts))
         .collect::<Option<Vec<_>>>()?;
-    Some(content_hash(&user_turns))
+    let system = match system {
+        Some(s) => Some(user_parts(&s.parts)?),
+        None => None,
+    };
+    Some(request_hashes(system.as_deref(), &user_turns))
+}
+
+fn user_parts<'a>(parts: &'a [Part<'_>]) -> Option<Vec<UserPart<'a>>> {
+    parts
+        .iter()
+        .map(|p| match (&p.text, &p.file_uri, &p.file_uri_snake) {
+            (Some(text), _, _) => Some(UserPart::Text(text)),
+            (None, Some(uri), _) | (None, None, Some(uri)) => Some(UserPart::File(uri)),
+            (None, None, None) => None,
+        })
+        .collect()
 }
 
 /// What the readers take from a line.
@@ -156,6 +165,8 @@ fn user_turns_hash(turns: &[Turn<'_>]) -> Option<String> {
 struct Fields<'de> {
     /// `contents` of a tuning line, `request.contents` of a batch line.
     turns: Option<Vec<Turn<'de>>>,
+    /// `systemInstruction` of a tuning line or of a batch line's request, read as a turn.
+    system: Option<Turn<'de>>,
     /// The first of `response.candidates` (batch lines only).
     candidate: Option<Candidate<'de>>,
 }
@@ -234,7 +245,8 @@ impl<'de> Visitor<'de> for Shape {
                     return Err(decline());
                 }
                 (Shape::Prediction, "request") => {
-                    read.turns = map.next_value_seed(Seed::Request)?.turns;
+                    let request = map.next_value_seed(Seed::Request)?;
+                    (read.turns, read.system) = (request.turns, request.system);
                 }
                 (Shape::Prediction, "response") => {
                     read.candidate = map.next_value_seed(Seed::Response)?.candidate;
@@ -242,6 +254,13 @@ impl<'de> Visitor<'de> for Shape {
                 (Shape::Example, "contents") => {
                     read.turns = map.next_value_seed(Seed::Turns)?.turns;
                 }
+                // A system instruction is read as a turn (its role ignored); null, or the
+                // snake-case spelling (which the full reading weighs against the other), is
+                // left to the full reading.
+                (Shape::Example, "systemInstruction") => {
+                    read.system = Some(map.next_value_seed(Seed::Turn)?.turn);
+                }
+                (Shape::Example, "system_instruction") => return Err(decline()),
                 _ => map.next_value_seed(Unbuilt)?,
             }
             Ok(())
@@ -254,6 +273,8 @@ impl<'de> Visitor<'de> for Shape {
 #[derive(Default)]
 struct Taken<'de> {
     turns: Option<Vec<Turn<'de>>>,
+    /// A request's `systemInstruction`.
+    system: Option<Turn<'de>>,
     turn: Turn<'de>,
     parts: Vec<Part<'de>>,
     part: Part<'de>,
@@ -314,6 +335,10 @@ impl<'de> Visitor<'de> for Seed {
                 (Seed::Request, "contents") => {
                     taken.turns = map.next_value_seed(Seed::Turns)?.turns;
                 }
+                (Seed::Request, "systemInstruction") => {
+                    taken.system = Some(map.next_value_seed(Seed::Turn)?.turn);
+                }
+                (Seed::Request, "system_instruction") => return Err(decline()),
                 (Seed::Response, "candidates") => {
                     taken.candidate = map.next_value_seed(Seed::Candidates)?.candidate;
                 }
@@ -671,9 +696,39 @@ mod tests {
             )
         }
 
+        /// A system instruction, under either spelling: mostly a usual one, two apart by their
+        /// text, now and then an odd one.
+        pub fn system() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> {
+            let value = maybe(
+                0.6,
+                vec![
+                    json!({"parts": [{"text": "s"}]}),
+                    json!({"role": "system", "parts": [{"text": "t"}, {"fileData": {"fileUri": "gs://b/s.pdf"}}]}),
+                    json!({"parts": []}),
+                    json!({}),
+                ],
+                vec![
+                    json!(null),
+                    json!("s"),
+                    json!({"parts": [{"inlineData": {}}]}),
+                    json!({"parts": "s"}),
+                    json!({"role": 1, "parts": [{"text": "s"}]}),
+                ],
+            );
+            let snake = prop::option::weighted(
+                0.05,
+                one_of(vec![json!({"parts": [{"text": "s"}]}), json!(null)]),
+            );
+            (value, snake)
+                .prop_map(|(v, s)| vec![("systemInstruction", v), ("system_instruction", s)])
+        }
+
         pub fn prediction() -> impl Strategy<Value = Value> {
             let request = prop_oneof![
-                20 => turns().prop_map(|t| Some(object(vec![("contents", t), ("generationConfig", Some(json!({"temperature": 0.0})))]))),
+                20 => (turns(), system()).prop_map(|(t, mut system)| {
+                    system.extend([("contents", t), ("generationConfig", Some(json!({"temperature": 0.0})))]);
+                    Some(object(system))
+                }),
                 1 => prop::option::of(one_of(vec![json!(null), json!("request")])),
             ];
             let response = prop_oneof![
@@ -701,17 +756,16 @@ mod tests {
         }
 
         pub fn example() -> impl Strategy<Value = Value> {
-            let system = prop::option::of(Just(json!({"parts": [{"text": "s"}]})));
             let messages = prop::option::weighted(0.05, one_of(vec![json!([]), json!("m")]));
-            (turns(), system, key(), key(), messages).prop_map(
-                |(contents, system, id, key, messages)| {
-                    object(vec![
+            (turns(), system(), key(), key(), messages).prop_map(
+                |(contents, mut line, id, key, messages)| {
+                    line.extend([
                         ("contents", contents),
-                        ("systemInstruction", system),
                         ("id", id),
                         ("key", key),
                         ("messages", messages),
-                    ])
+                    ]);
+                    object(line)
                 },
             )
         }
