@@ -779,3 +779,92 @@ fn every_test_set_shape_round_trips_through_openai_chat_by_its_derived_key() {
         score_shape(dir.path(), shape, &outputs);
     }
 }
+
+#[test]
+fn a_system_instruction_in_pieces_is_written_as_parts_and_joins_vertex_by_it() {
+    // A ShareGPT line with a top-level `system` and a `system` turn (LLaMA-Factory's
+    // `system` column; axolotl's optional first `system` turn): the test line hashes the
+    // two pieces one after the other, so the request gives them as two parts.
+    let dir = tempdir();
+    let test_set = write(
+        dir.path(),
+        "pieces.jsonl",
+        concat!(
+            r#"{"system": "Classify the support ticket.", "conversations": [{"from": "system", "value": "Answer as JSON with intent and priority."}, {"from": "human", "value": "Ticket 1: my parcel has not arrived"}, {"from": "gpt", "value": "{\"intent\": \"shipping\", \"priority\": \"high\"}"}]}"#,
+            "\n",
+            r#"{"system": "Classify the support ticket.", "conversations": [{"from": "system", "value": "Answer as JSON with intent and priority."}, {"from": "human", "value": "Ticket 2: I was charged twice for one order"}, {"from": "gpt", "value": "{\"intent\": \"billing\", \"priority\": \"medium\"}"}]}"#,
+            "\n",
+        ),
+    );
+    let test_set = test_set.display().to_string();
+    let out = dir.path().join("requests.jsonl");
+    let run = verdict(&[
+        "requests",
+        &test_set,
+        "--provider",
+        "vertex",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(0);
+    let lines: Vec<Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["request"]["systemInstruction"],
+        json!({"parts": [{"text": "Classify the support ticket."}, {"text": "Answer as JSON with intent and priority."}]})
+    );
+    let outputs: String = lines
+        .iter()
+        .rev()
+        .map(|line| {
+            let user = line["request"]["contents"][0]["parts"][0]["text"].as_str().unwrap();
+            let output = json!({"status": "", "request": line["request"], "response": {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": ticket_answer(user)}]}, "finishReason": "STOP"}]}});
+            format!("{output}\n")
+        })
+        .collect();
+    let predictions = write(dir.path(), "predictions.jsonl", outputs);
+    let (_, report) = score_ok(
+        &[
+            "--spec",
+            SHAPE_SPEC,
+            "--expected",
+            &test_set,
+            "--predictions",
+            &predictions.display().to_string(),
+        ],
+        &dir.path().join("report"),
+    );
+    // Ticket 1 right, ticket 2 with the wrong priority: exact 1/2, ANLS* (1 + 1/2) / 2.
+    assert_eq!(report["run"]["joined_by"], "request_hash");
+    assert_eq!(report["summary"]["missing_predictions"], 0);
+    assert_eq!(report["summary"]["exact_match"], 0.5);
+    assert_eq!(report["summary"]["anls_star"], 0.75);
+    // Bedrock Claude takes the pieces as text blocks, as Anthropic does.
+    let run = verdict(&[
+        "requests",
+        &test_set,
+        "--provider",
+        "bedrock-claude",
+        "--max-tokens",
+        "100",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(0);
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["modelInput"]["system"],
+        json!([{"type": "text", "text": "Classify the support ticket."}, {"type": "text", "text": "Answer as JSON with intent and priority."}])
+    );
+}

@@ -270,7 +270,7 @@ mod tests {
     fn keys_through_prompt(line: Value) -> (Keys, Keys) {
         let (example, prompt) = detect_with_prompt(loc(), line).unwrap();
         let mut messages = Vec::new();
-        if let Some(system) = &prompt.system {
+        for system in &prompt.system {
             messages.push(json!({"role": "system", "content": system}));
         }
         for turn in &prompt.turns {
@@ -296,6 +296,14 @@ mod tests {
             json!({"system": "s", "conversations": [{"from": "human", "value": "q1"},
                 {"from": "gpt", "value": "a1"}, {"from": "human", "value": "q2"},
                 {"from": "function_call", "value": "{\"name\": \"f\", \"arguments\": {}}"}]}),
+            // A system instruction in two pieces: one system message each.
+            json!({"system": "s", "conversations": [{"from": "system", "value": "t"},
+                {"from": "human", "value": "q"}, {"from": "gpt", "value": "[]"}]}),
+            json!({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "s"}, {"text": "t"}],
+                "messages": [{"role": "user", "content": [{"text": "q"}]},
+                {"role": "assistant", "content": [{"text": "[]"}]}]}),
+            json!({"systemInstruction": {"parts": [{"text": "s"}, {"text": "t"}]},
+                "contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}]}),
             json!({"instruction": "Extract", "input": "Bo, 3", "output": "[]", "system": "s",
                 "history": [["q1", "a1"]]}),
             json!({"prompt": "q", "completion": "[]"}),

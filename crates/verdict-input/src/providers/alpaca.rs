@@ -137,7 +137,7 @@ fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
         parts: vec![Part::Text(fields.prompt)],
     });
     Ok(Prompt {
-        system: fields.system.map(str::to_owned),
+        system: fields.system.map(str::to_owned).into_iter().collect(),
         turns,
     })
 }
@@ -193,7 +193,7 @@ mod tests {
             "system": "s", "history": [["q1", "a1"]]}),
         )
         .unwrap();
-        assert_eq!(p.system.as_deref(), Some("s"));
+        assert_eq!(p.system, ["s"]);
         let texts: Vec<_> = p
             .turns
             .iter()

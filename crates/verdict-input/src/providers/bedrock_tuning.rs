@@ -18,7 +18,7 @@
 
 use serde_json::{Map, Value};
 
-use super::openai::{before_answer, chat_hashes, messages_prompt, openai_text, text_parts};
+use super::openai::{before_answer, chat_hashes, messages_prompt, openai_text, text_parts, texts};
 use super::{ExpectedCalls, ExpectedShape, RequestHashes, UserPart, parse_answer, request_hashes};
 use crate::kind_of;
 use crate::prompt::{Part, Prompt};
@@ -185,12 +185,8 @@ fn claude_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt
         .unwrap_or_default();
     let system = match obj.get("system") {
         None | Some(Value::Null) => Vec::new(),
-        Some(system) => {
-            let parts = text_parts(system, "block").map_err(|why| {
-                Error::line(location.clone(), format!("{PREFIX}\"system\" {why}"))
-            })?;
-            vec![prompt_text(&parts)]
-        }
+        Some(system) => texts(system, "block")
+            .map_err(|why| Error::line(location.clone(), format!("{PREFIX}\"system\" {why}")))?,
     };
     let before = before_answer(location, PREFIX, messages, "assistant")?;
     messages_prompt(
@@ -213,9 +209,9 @@ fn nova_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> 
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let blocks = |value: &Value| -> std::result::Result<Vec<Part>, String> {
+    let blocks = |value: &Value| -> std::result::Result<Vec<String>, String> {
         match value {
-            Value::Array(_) => text_parts(value, "block"),
+            Value::Array(_) => texts(value, "block"),
             other => Err(format!(
                 "must be an array of content blocks, found {}",
                 kind_of(other)
@@ -224,12 +220,8 @@ fn nova_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> 
     };
     let system = match obj.get("system") {
         None | Some(Value::Null) => Vec::new(),
-        Some(system) => {
-            let parts = blocks(system).map_err(|why| {
-                Error::line(location.clone(), format!("{PREFIX}\"system\" {why}"))
-            })?;
-            vec![prompt_text(&parts)]
-        }
+        Some(system) => blocks(system)
+            .map_err(|why| Error::line(location.clone(), format!("{PREFIX}\"system\" {why}")))?,
     };
     let before = before_answer(location, PREFIX, messages, "assistant")?;
     messages_prompt(
@@ -238,19 +230,8 @@ fn nova_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> 
         before,
         system,
         "assistant",
-        |content, _| blocks(content),
+        |content, _| Ok(blocks(content)?.into_iter().map(Part::Text).collect()),
     )
-}
-
-/// The text of text parts, joined as the system instruction's parts are.
-fn prompt_text(parts: &[Part]) -> String {
-    parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Text(t) => Some(t.as_str()),
-            Part::Native(..) => None,
-        })
-        .collect()
 }
 
 /// A Converse content block as a hashable part: its text, an image's or video's S3 URI, or
@@ -378,7 +359,7 @@ mod tests {
             {"role": "user", "content": [{"type": "text", "text": "q2"}]},
             {"role": "assistant", "content": "[]"}]});
         let p = prompt(claude).unwrap();
-        assert_eq!(p.system.as_deref(), Some("s"));
+        assert_eq!(p.system, ["s"]);
         assert_eq!(
             p.turns.iter().map(|t| t.assistant).collect::<Vec<_>>(),
             [false, true, false]

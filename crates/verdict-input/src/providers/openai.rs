@@ -269,8 +269,8 @@ pub(crate) fn before_answer<'a>(
     Ok(&messages[..answer])
 }
 
-/// What a list of chat messages asks: `system` (given beside the messages) and the `system`
-/// and `developer` messages' texts as the system instruction, joined by a blank line; `user`
+/// What a list of chat messages asks: `system` (given beside the messages) and the texts of
+/// the `system` and `developer` messages as the system instruction's pieces; `user`
 /// and `model` messages as turns, their contents as `parts` (given whether the model said it)
 /// makes them or refuses them with the reason. Any other role is refused, and the last turn
 /// must be the user's.
@@ -289,7 +289,9 @@ pub(crate) fn messages_prompt(
         let role = role(message);
         let assistant = match role.as_str() {
             "system" | "developer" => {
-                system.push(openai_text(content));
+                let pieces = texts(content, "part")
+                    .map_err(|why| fail(format!("a message with role {role:?} {why}")))?;
+                system.extend(pieces);
                 continue;
             }
             "user" => false,
@@ -309,10 +311,7 @@ pub(crate) fn messages_prompt(
             "no user message comes right before the last {model} message: a request needs the user's turn"
         )));
     }
-    Ok(Prompt {
-        system: (!system.is_empty()).then(|| system.join("\n\n")),
-        turns,
-    })
+    Ok(Prompt { system, turns })
 }
 
 /// A message's role, empty when it has none.
@@ -328,6 +327,11 @@ fn role(message: &Value) -> String {
 /// a string, or an array of parts (`noun` names them: "part", "block") each with a `text`; the
 /// reason, naming the part, otherwise.
 pub(crate) fn text_parts(content: &Value, noun: &str) -> std::result::Result<Vec<Part>, String> {
+    Ok(texts(content, noun)?.into_iter().map(Part::Text).collect())
+}
+
+/// The texts of a `content` that must be text alone, as [`text_parts`] reads it.
+pub(crate) fn texts(content: &Value, noun: &str) -> std::result::Result<Vec<String>, String> {
     let other = |part: &Value| {
         format!(
             "has a {noun} other than text ({}): verdict requests carries only text from this shape",
@@ -335,11 +339,11 @@ pub(crate) fn text_parts(content: &Value, noun: &str) -> std::result::Result<Vec
         )
     };
     match content {
-        Value::String(s) => Ok(vec![Part::Text(s.clone())]),
+        Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(parts) => parts
             .iter()
             .map(|p| match p.get("text").and_then(Value::as_str) {
-                Some(text) => Ok(Part::Text(text.to_owned())),
+                Some(text) => Ok(text.to_owned()),
                 None => Err(other(p)),
             })
             .collect(),
@@ -644,7 +648,7 @@ mod tests {
             {"role": "assistant", "content": "{\"a\": 1}"}
         ]}))
         .unwrap();
-        assert_eq!(prompt.system.as_deref(), Some("s1\n\ns2"));
+        assert_eq!(prompt.system, ["s1", "s2"]);
         assert_eq!(prompt.turns.len(), 3);
         assert!(prompt.turns[1].assistant);
         assert_eq!(prompt.turns[1].parts, vec![Part::Text("{\"a\": 0}".into())]);

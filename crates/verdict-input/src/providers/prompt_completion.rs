@@ -101,7 +101,7 @@ fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
             },
         ),
         prompt => Ok(Prompt {
-            system: None,
+            system: Vec::new(),
             turns: vec![Turn {
                 assistant: false,
                 parts: vec![Part::Text(prompt.as_str().unwrap_or_default().to_owned())],

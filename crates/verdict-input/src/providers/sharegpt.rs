@@ -184,7 +184,7 @@ fn part(turn: &Value) -> Vec<UserPart<'_>> {
 }
 
 /// What a ShareGPT line asks: its system instruction (the top-level `system`, then any
-/// `system` turns, joined by a blank line) and the `human` and `gpt` turns before its answer.
+/// `system` turns, a piece each) and the `human` and `gpt` turns before its answer.
 /// A turn after the answer, or a tool call or its result before it, is refused: the request
 /// written would not be the line's.
 fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
@@ -251,7 +251,7 @@ fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
             "no \"human\" turn comes right before the last model turn: a request needs the user's turn",
         ));
     }
-    prompt.system = (!system.is_empty()).then(|| system.join("\n\n"));
+    prompt.system = system;
     Ok(prompt)
 }
 
@@ -384,7 +384,7 @@ mod tests {
             {"from": "human", "value": "q1"}, {"from": "gpt", "value": "a1"},
             {"from": "human", "value": "q2"}, {"from": "gpt", "value": "[]"}]});
         let p = prompt(line).unwrap();
-        assert_eq!(p.system.as_deref(), Some("s\n\nt"));
+        assert_eq!(p.system, ["s", "t"]);
         let turn = |assistant, text: &str| Turn {
             assistant,
             parts: vec![Part::Text(text.into())],
