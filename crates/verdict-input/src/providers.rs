@@ -293,6 +293,36 @@ fn after_reasoning(text: &str) -> Option<&str> {
     Some(rest)
 }
 
+/// A tool call whose arguments the provider carries parsed (Anthropic `input`, Bedrock
+/// `toolUse.input`, Gemini `args`) at `arguments`: a call without them has an empty object.
+pub(crate) fn parsed_call(call: &Value, arguments: &str) -> ToolCall {
+    ToolCall {
+        name: call
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        arguments: Arguments::Value(
+            call.get(arguments)
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        ),
+    }
+}
+
+/// The answer of a response holding `calls` and `text`: the calls when there is at least one,
+/// whatever the text beside them (a forced tool call is how JSON is asked for, and text next to
+/// it is a preamble); else the text, [`Output::Empty`] when it is blank. Every provider's
+/// reader decides by this one rule. The text's reasoning is removed as [`text_answer`]
+/// removes it; whether there was some comes back beside the output.
+pub(crate) fn calls_or_text(calls: Vec<ToolCall>, text: String) -> (Output, bool) {
+    if calls.is_empty() {
+        text_answer(text)
+    } else {
+        (Output::ToolCalls(calls), false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,35 +366,5 @@ mod tests {
         let text = "[1] <think>x</think>";
         assert_eq!(answer(text), (Output::Text(text.into()), false));
         assert_eq!(answer("  "), (Output::Empty, false));
-    }
-}
-
-/// A tool call whose arguments the provider carries parsed (Anthropic `input`, Bedrock
-/// `toolUse.input`, Gemini `args`) at `arguments`: a call without them has an empty object.
-pub(crate) fn parsed_call(call: &Value, arguments: &str) -> ToolCall {
-    ToolCall {
-        name: call
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        arguments: Arguments::Value(
-            call.get(arguments)
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Map::new())),
-        ),
-    }
-}
-
-/// The answer of a response holding `calls` and `text`: the calls when there is at least one,
-/// whatever the text beside them (a forced tool call is how JSON is asked for, and text next to
-/// it is a preamble); else the text, [`Output::Empty`] when it is blank. Every provider's
-/// reader decides by this one rule. The text's reasoning is removed as [`text_answer`]
-/// removes it; whether there was some comes back beside the output.
-pub(crate) fn calls_or_text(calls: Vec<ToolCall>, text: String) -> (Output, bool) {
-    if calls.is_empty() {
-        text_answer(text)
-    } else {
-        (Output::ToolCalls(calls), false)
     }
 }

@@ -154,7 +154,7 @@ pub(super) fn score_part_in_batches(
     progress.phase(Phase::ReadingPredictions, prediction_bytes);
     let mut index =
         PredictionIndex::build_reporting(&files, dir, request.max_line_bytes, &|bytes| {
-            progress.advance(bytes)
+            progress.advance(bytes);
         })?;
     if index.is_empty() {
         let path = request.predictions.first().cloned().unwrap_or_default();
