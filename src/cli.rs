@@ -61,8 +61,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct RequestsArgs {
-    /// The test set: Gemini tuning lines or OpenAI chat lines (the plain {"id", "expected"}
-    /// form holds no request).
+    /// The test set: lines of any test-set shape that carries its turns (docs/requests.md);
+    /// the plain {"id", "expected"} form gives only the expected output and is refused.
     #[arg(value_name = "EXPECTED")]
     expected: PathBuf,
 

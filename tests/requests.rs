@@ -424,7 +424,7 @@ fn requests_refuses_what_it_cannot_write() {
         "{}",
         run.stderr
     );
-    // The plain form holds no request.
+    // The plain form gives only the expected output: no request to write.
     let plain = write(dir.path(), "plain.jsonl", "{\"id\": 1, \"expected\": {}}\n");
     let run = verdict(&[
         "requests",
@@ -437,8 +437,35 @@ fn requests_refuses_what_it_cannot_write() {
     run.assert_code(2);
     assert!(
         run.stderr.contains(
-            "plain.jsonl:1: this line is {\"id\": ..., \"expected\": ...}, which holds no request"
+            "plain.jsonl:1: this line is {\"id\": ..., \"expected\": ...}, which gives only the expected output: verdict requests needs the system and user turns of each example, which every other test-set shape carries (a Gemini tuning line {\"contents\": [...]}, "
         ),
+        "{}",
+        run.stderr
+    );
+    // A Bedrock Nova image in S3 is no part of any request shape verdict writes.
+    let nova = write(
+        dir.path(),
+        "nova.jsonl",
+        concat!(
+            r#"{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "Classify this photo of a ticket."}, {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://tickets/1.png", "bucketOwner": "123456789012"}}}}]}, {"role": "assistant", "content": [{"text": "{\"intent\": \"refund\"}"}]}]}"#,
+            "\n"
+        ),
+    );
+    let run = verdict(&[
+        "requests",
+        &nova.display().to_string(),
+        "--provider",
+        "vertex",
+        "--out",
+        &out,
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains(
+            "nova.jsonl:1: Bedrock Nova line: a message with role \"user\" has a block other than text ({\"image\":"
+        ) && run
+            .stderr
+            .contains("verdict requests carries only text from this shape"),
         "{}",
         run.stderr
     );
@@ -549,4 +576,295 @@ fn bedrock_claude_round_trip_joins_by_record_id() {
         })
         .collect();
     score_round_trip(dir.path(), outputs, "request_hash");
+}
+
+/// The test sets of tests/fixtures/test-sets, one a shape, each holding the same three tickets
+/// with no ids; all but prompt/completion carry a system instruction.
+const SHAPE_SETS: [&str; 6] = [
+    "sharegpt.jsonl",
+    "alpaca.jsonl",
+    "prompt-completion.jsonl",
+    "gemini-1.0.jsonl",
+    "bedrock-claude.jsonl",
+    "bedrock-nova.jsonl",
+];
+const SHAPE_SPEC: &str = "tests/fixtures/test-sets/eval.toml";
+const SHAPE_SYSTEM: &str = "Classify the support ticket as JSON with intent and priority.";
+
+/// The answer to a ticket, found by its number in the user turn (the answers of
+/// tests/fixtures/test-sets/predictions-plain.jsonl): ticket 1 right, ticket 2 with the wrong
+/// priority, ticket 3 in prose.
+fn ticket_answer(user: &str) -> &'static str {
+    if user.contains("Ticket 1:") {
+        r#"{"intent": "shipping", "priority": "high"}"#
+    } else if user.contains("Ticket 2:") {
+        r#"{"intent": "billing", "priority": "high"}"#
+    } else if user.contains("Ticket 3:") {
+        "Sure, this one is a refund."
+    } else {
+        panic!("no ticket in {user:?}")
+    }
+}
+
+/// Runs `verdict requests` on one of [`SHAPE_SETS`] and returns its request lines.
+#[track_caller]
+fn shape_requests(dir: &Path, shape: &str, args: &[&str]) -> Vec<Value> {
+    let test_set = format!("tests/fixtures/test-sets/{shape}");
+    let out = dir.join(format!("{shape}.requests.jsonl"));
+    let out_arg = out.display().to_string();
+    let mut full = vec!["requests", &test_set];
+    full.extend(args);
+    full.extend(["--out", &out_arg]);
+    let run = verdict(&full);
+    run.assert_code(0);
+    std::fs::read_to_string(&out)
+        .expect("requests written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a request line is JSON"))
+        .collect()
+}
+
+/// Scores the outputs (written last first) against the shape's test set: the known numbers,
+/// each answer joined to its own ticket, and how the join went.
+#[track_caller]
+fn score_shape(dir: &Path, shape: &str, outputs: &[Value]) -> Value {
+    let text: String = outputs.iter().rev().map(|l| format!("{l}\n")).collect();
+    let predictions = write(dir, &format!("{shape}.predictions.jsonl"), text);
+    let out = dir.join(format!("{shape}.report"));
+    let (_, report) = score_ok(
+        &[
+            "--spec",
+            SHAPE_SPEC,
+            "--expected",
+            &format!("tests/fixtures/test-sets/{shape}"),
+            "--predictions",
+            &predictions.display().to_string(),
+        ],
+        &out,
+    );
+    let summary = &report["summary"];
+    // Worked by hand (as in tests/test_sets.rs): ticket 1 exact; ticket 2 one field of two
+    // (ANLS* 1/2); ticket 3 prose, nothing. Exact 1/3, ANLS* (1 + 1/2 + 0) / 3 = 0.5.
+    assert_eq!(summary["examples"], 3, "{shape}");
+    assert_eq!(summary["missing_predictions"], 0, "{shape}");
+    assert_eq!(summary["orphan_predictions"], 0, "{shape}");
+    assert_eq!(summary["exact_match"], json!(1.0 / 3.0), "{shape}");
+    assert_eq!(summary["anls_star"], 0.5, "{shape}");
+    assert_eq!(report["run"]["joined_by"], "request_hash", "{shape}");
+    // The output came back reversed: expected line k is answered by prediction line 4 − k.
+    let examples = std::fs::read_to_string(out.join("examples.jsonl")).expect("examples.jsonl");
+    let line = |e: &Value, key: &str| -> u64 {
+        let at = e[key].as_str().unwrap();
+        at.rsplit(':').next().unwrap().parse().unwrap()
+    };
+    let mut pairs: Vec<(u64, u64)> = examples
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|e| (line(&e, "expected_line"), line(&e, "prediction_line")))
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, [(1, 3), (2, 2), (3, 1)], "{shape}");
+    report
+}
+
+#[test]
+fn every_test_set_shape_round_trips_through_vertex_by_the_echoed_request_and_its_system() {
+    let dir = tempdir();
+    for shape in SHAPE_SETS {
+        let lines = shape_requests(dir.path(), shape, &["--provider", "vertex"]);
+        assert_eq!(lines.len(), 3, "{shape}");
+        let request = &lines[1]["request"];
+        // Alpaca's user turn is its instruction and input joined by a line break, as the
+        // trainers join them; the other shapes hold that text as one user turn.
+        assert_eq!(
+            request["contents"],
+            json!([{"role": "user", "parts": [{"text": "Classify this ticket.\nTicket 2: I was charged twice for one order"}]}]),
+            "{shape}"
+        );
+        let system = match shape {
+            "prompt-completion.jsonl" => Value::Null,
+            _ => json!({"parts": [{"text": SHAPE_SYSTEM}]}),
+        };
+        assert_eq!(request["systemInstruction"], system, "{shape}");
+        let outputs: Vec<Value> = lines
+            .iter()
+            .map(|line| {
+                let user = line["request"]["contents"][0]["parts"][0]["text"].as_str().unwrap();
+                json!({
+                    "status": "",
+                    "processed_time": "2026-11-20T09:12:44.031+00:00",
+                    "request": line["request"],
+                    "response": {
+                        "candidates": [{"content": {"role": "model", "parts": [{"text": ticket_answer(user)}]},
+                                        "finishReason": "STOP", "avgLogprobs": -0.04}],
+                        "usageMetadata": {"promptTokenCount": 31, "candidatesTokenCount": 12, "totalTokenCount": 43},
+                        "modelVersion": "gemini-2.0-flash-001@default"
+                    }
+                })
+            })
+            .collect();
+        score_shape(dir.path(), shape, &outputs);
+        if shape == "sharegpt.jsonl" {
+            // The echoed system instruction is part of the join: another one joins nothing.
+            let other: Vec<Value> = outputs
+                .iter()
+                .map(|o| {
+                    let mut o = o.clone();
+                    o["request"]["systemInstruction"]["parts"][0]["text"] = json!("Be brief.");
+                    o
+                })
+                .collect();
+            let text: String = other.iter().map(|l| format!("{l}\n")).collect();
+            let predictions = write(dir.path(), "other-system.jsonl", text);
+            let run = verdict(&[
+                "score",
+                "--spec",
+                SHAPE_SPEC,
+                "--expected",
+                "tests/fixtures/test-sets/sharegpt.jsonl",
+                "--predictions",
+                &predictions.display().to_string(),
+                "--out",
+                &dir.path().join("other-system").display().to_string(),
+            ]);
+            run.assert_code(2);
+            assert!(
+                run.stderr.contains("no prediction matches any expected example by request hash (user turns and system instruction"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn every_test_set_shape_round_trips_through_openai_chat_by_its_derived_key() {
+    let dir = tempdir();
+    for shape in SHAPE_SETS {
+        let lines = shape_requests(
+            dir.path(),
+            shape,
+            &["--provider", "openai-chat", "--model", "gpt-4o-mini"],
+        );
+        let mut expected_messages = Vec::new();
+        if shape != "prompt-completion.jsonl" {
+            expected_messages.push(json!({"role": "system", "content": SHAPE_SYSTEM}));
+        }
+        expected_messages.push(json!({"role": "user", "content": "Classify this ticket.\nTicket 1: my parcel has not arrived"}));
+        assert_eq!(
+            lines[0]["body"]["messages"],
+            json!(expected_messages),
+            "{shape}"
+        );
+        let outputs: Vec<Value> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, request)| {
+                let key = request["custom_id"].as_str().unwrap();
+                assert!(key.starts_with("verdict") && key.len() == 23, "{key}");
+                json!({
+                    "id": format!("batch_req_{i}"),
+                    "custom_id": key,
+                    "response": {"status_code": 200, "request_id": format!("req_{i}"), "body": {
+                        "id": format!("chatcmpl-{i}"), "object": "chat.completion", "created": 1_711_652_795,
+                        "model": "gpt-4o-mini-2024-07-18",
+                        "choices": [{"index": 0, "message": {"role": "assistant",
+                            "content": ticket_answer(user_text(&request["body"]["messages"])), "refusal": null},
+                            "logprobs": null, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 22, "completion_tokens": 12, "total_tokens": 34}}},
+                    "error": null
+                })
+            })
+            .collect();
+        score_shape(dir.path(), shape, &outputs);
+    }
+}
+
+#[test]
+fn a_system_instruction_in_pieces_is_written_as_parts_and_joins_vertex_by_it() {
+    // A ShareGPT line with a top-level `system` and a `system` turn (LLaMA-Factory's
+    // `system` column; axolotl's optional first `system` turn): the test line hashes the
+    // two pieces one after the other, so the request gives them as two parts.
+    let dir = tempdir();
+    let test_set = write(
+        dir.path(),
+        "pieces.jsonl",
+        concat!(
+            r#"{"system": "Classify the support ticket.", "conversations": [{"from": "system", "value": "Answer as JSON with intent and priority."}, {"from": "human", "value": "Ticket 1: my parcel has not arrived"}, {"from": "gpt", "value": "{\"intent\": \"shipping\", \"priority\": \"high\"}"}]}"#,
+            "\n",
+            r#"{"system": "Classify the support ticket.", "conversations": [{"from": "system", "value": "Answer as JSON with intent and priority."}, {"from": "human", "value": "Ticket 2: I was charged twice for one order"}, {"from": "gpt", "value": "{\"intent\": \"billing\", \"priority\": \"medium\"}"}]}"#,
+            "\n",
+        ),
+    );
+    let test_set = test_set.display().to_string();
+    let out = dir.path().join("requests.jsonl");
+    let run = verdict(&[
+        "requests",
+        &test_set,
+        "--provider",
+        "vertex",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(0);
+    let lines: Vec<Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["request"]["systemInstruction"],
+        json!({"parts": [{"text": "Classify the support ticket."}, {"text": "Answer as JSON with intent and priority."}]})
+    );
+    let outputs: String = lines
+        .iter()
+        .rev()
+        .map(|line| {
+            let user = line["request"]["contents"][0]["parts"][0]["text"].as_str().unwrap();
+            let output = json!({"status": "", "request": line["request"], "response": {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": ticket_answer(user)}]}, "finishReason": "STOP"}]}});
+            format!("{output}\n")
+        })
+        .collect();
+    let predictions = write(dir.path(), "predictions.jsonl", outputs);
+    let (_, report) = score_ok(
+        &[
+            "--spec",
+            SHAPE_SPEC,
+            "--expected",
+            &test_set,
+            "--predictions",
+            &predictions.display().to_string(),
+        ],
+        &dir.path().join("report"),
+    );
+    // Ticket 1 right, ticket 2 with the wrong priority: exact 1/2, ANLS* (1 + 1/2) / 2.
+    assert_eq!(report["run"]["joined_by"], "request_hash");
+    assert_eq!(report["summary"]["missing_predictions"], 0);
+    assert_eq!(report["summary"]["exact_match"], 0.5);
+    assert_eq!(report["summary"]["anls_star"], 0.75);
+    // Bedrock Claude takes the pieces as text blocks, as Anthropic does.
+    let run = verdict(&[
+        "requests",
+        &test_set,
+        "--provider",
+        "bedrock-claude",
+        "--max-tokens",
+        "100",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    run.assert_code(0);
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["modelInput"]["system"],
+        json!([{"type": "text", "text": "Classify the support ticket."}, {"type": "text", "text": "Answer as JSON with intent and priority."}])
+    );
 }

@@ -294,9 +294,16 @@ fn a_known_shape_whose_answer_cannot_be_read_is_refused_naming_the_shape() {
         (
             json!({"id": 1, "conversations": [
                 {"from": "human", "value": "How old am I, born 1990-05-15?"},
-                {"from": "function_call", "value": "{\"name\": \"calculate_age\", \"arguments\": {\"birthdate\": \"1990-05-15\"}}"}
+                {"from": "function_call", "value": "{\"name\": \"calculate_age\", \"arguments\": \"{\\\"birthdate\\\": \\\"1990-05-15\\\"}\"}"}
             ]}),
-            "ShareGPT line: the last model turn is a \"function_call\" turn (a tool call): tool-call answers are not read from test sets yet; give the expected output as a \"gpt\" turn".to_owned(),
+            "ShareGPT line: the \"arguments\" of call 1 of the last \"function_call\" turn must be a JSON object, found a string: expected {\"name\": \"...\", \"arguments\": {...}}".to_owned(),
+        ),
+        (
+            json!({"id": 1, "schemaVersion": "bedrock-conversation-2024", "messages": [
+                {"role": "user", "content": [{"text": "What is the weather in Seattle?"}]},
+                {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_1", "input": {"city": "Seattle"}}}]}
+            ]}),
+            "Bedrock Nova line: toolUse block 1 of the last assistant message has no tool name: expected {\"toolUse\": {\"toolUseId\": \"...\", \"name\": \"...\", \"input\": {...}}}".to_owned(),
         ),
         (
             json!({"id": 1, "messages": [
@@ -347,4 +354,46 @@ fn different_system_instructions_on_both_sides_join_nothing_loudly() {
         "{}",
         run.stderr
     );
+}
+
+/// A test set whose answers are tool calls: a ShareGPT `function_call` turn (LLaMA-Factory's
+/// `data/README.md` and its `glaive_toolcall` demo: `{"name", "arguments"}` as JSON text) and a
+/// Bedrock Nova `toolUse` block (`{"toolUseId", "name", "input"}`, the Converse API's shape).
+const TOOL_CALL_TEST_SET: &str = concat!(
+    r#"{"id": "t1", "conversations": [{"from": "human", "value": "How old is someone born on 1990-05-15?"}, {"from": "function_call", "value": "{\"name\": \"calculate_age\", \"arguments\": {\"birthdate\": \"1990-05-15\"}}"}], "tools": "[{\"name\": \"calculate_age\", \"parameters\": {\"type\": \"object\", \"properties\": {\"birthdate\": {\"type\": \"string\"}}}}]"}"#,
+    "\n",
+    r#"{"id": "t2", "schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "What is the weather in Seattle?"}]}, {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Seattle"}}}]}]}"#,
+    "\n",
+);
+
+#[test]
+fn tool_call_answers_in_sharegpt_and_nova_test_sets_are_scored() {
+    let score = |spec: &str, predictions: &str| -> Value {
+        let data = dataset(TOOL_CALL_TEST_SET, predictions);
+        write(data.path(), "eval.toml", spec);
+        let out = tempdir();
+        let (_, report) = score_ok(&[data.path().to_str().unwrap()], out.path());
+        assert_eq!(report["run"]["joined_by"], "explicit_key");
+        assert_eq!(report["summary"]["examples"], 2);
+        report["summary"]["exact_match"].clone()
+    };
+    // The arguments (the default form): both calls' arguments answered right.
+    let arguments = concat!(
+        r#"{"id": "t1", "output": "{\"birthdate\": \"1990-05-15\"}"}"#,
+        "\n",
+        r#"{"id": "t2", "output": "{\"city\": \"Seattle\"}"}"#,
+        "\n",
+    );
+    assert_eq!(score("name = \"tools\"\n", arguments), 1.0);
+    // The calls: t1 right; t2 the right arguments under the wrong name, which now counts.
+    let calls = concat!(
+        r#"{"id": "t1", "output": "{\"name\": \"calculate_age\", \"arguments\": {\"birthdate\": \"1990-05-15\"}}"}"#,
+        "\n",
+        r#"{"id": "t2", "output": "{\"name\": \"get_time\", \"arguments\": {\"city\": \"Seattle\"}}"}"#,
+        "\n",
+    );
+    let spec = "name = \"tools\"\ntool_calls = \"calls\"\n";
+    assert_eq!(score(spec, calls), 0.5);
+    // Bare arguments are not the calls the spec asks for.
+    assert_eq!(score(spec, arguments), 0.0);
 }

@@ -122,8 +122,8 @@ fn detect_object(
 }
 
 /// An example and what its line asks the model (for `verdict requests`): the line is read in
-/// full, its system instruction included. A shape that does not carry its request (the plain
-/// form) is an error naming it.
+/// full, its system instruction included. The one shape that does not carry its request (the
+/// plain form, which gives only the expected output) is an error naming it.
 pub fn detect_with_prompt(location: Location, line: Value) -> Result<(Example, Prompt)> {
     let Value::Object(obj) = line else {
         return Err(not_an_object(location, &line));
@@ -133,9 +133,9 @@ pub fn detect_with_prompt(location: Location, line: Value) -> Result<(Example, P
         return Err(Error::line(
             example.location,
             format!(
-                "this line is {}, which holds no request: verdict requests needs the system and user turns of each example ({})",
+                "this line is {}, which gives only the expected output: verdict requests needs the system and user turns of each example, which every other test-set shape carries ({})",
                 shape.name,
-                shape_list()
+                prompt_shape_list()
             ),
         ));
     };
@@ -145,10 +145,25 @@ pub fn detect_with_prompt(location: Location, line: Value) -> Result<(Example, P
 
 /// The names of [`SHAPES`] in order: "a, b or c".
 fn shape_list() -> String {
+    names(SHAPES.iter().collect())
+}
+
+/// The names of the [`SHAPES`] that carry their request, in order.
+fn prompt_shape_list() -> String {
+    names(
+        SHAPES
+            .iter()
+            .filter(|shape| shape.prompt.is_some())
+            .collect(),
+    )
+}
+
+fn names(shapes: Vec<&ExpectedShape>) -> String {
+    let count = shapes.len();
     let mut list = String::new();
-    for (i, shape) in SHAPES.iter().enumerate() {
+    for (i, shape) in shapes.into_iter().enumerate() {
         if i > 0 {
-            list.push_str(if i + 1 == SHAPES.len() { " or " } else { ", " });
+            list.push_str(if i + 1 == count { " or " } else { ", " });
         }
         list.push_str(shape.name);
     }
@@ -247,6 +262,83 @@ mod tests {
             format!(
                 "expected.jsonl:3: unrecognised line shape: expected {listed}; found keys none"
             )
+        );
+    }
+
+    /// The prompt a line gives, written back as an OpenAI chat line (the shape whose hashes
+    /// the others agree with), and the prompt's keys beside the line's own.
+    fn keys_through_prompt(line: Value) -> (Keys, Keys) {
+        let (example, prompt) = detect_with_prompt(loc(), line).unwrap();
+        let mut messages = Vec::new();
+        for system in &prompt.system {
+            messages.push(json!({"role": "system", "content": system}));
+        }
+        for turn in &prompt.turns {
+            let text: String = turn
+                .parts
+                .iter()
+                .map(|p| match p {
+                    crate::prompt::Part::Text(t) => t.as_str(),
+                    crate::prompt::Part::Native(..) => panic!("{p:?}"),
+                })
+                .collect();
+            let role = if turn.assistant { "assistant" } else { "user" };
+            messages.push(json!({"role": role, "content": text}));
+        }
+        messages.push(json!({"role": "assistant", "content": "[]"}));
+        let chat = detect(loc(), json!({ "messages": messages })).unwrap();
+        (example.keys, chat.keys)
+    }
+
+    #[test]
+    fn every_shape_with_turns_gives_a_prompt_that_hashes_as_its_line() {
+        let lines = [
+            json!({"system": "s", "conversations": [{"from": "human", "value": "q1"},
+                {"from": "gpt", "value": "a1"}, {"from": "human", "value": "q2"},
+                {"from": "function_call", "value": "{\"name\": \"f\", \"arguments\": {}}"}]}),
+            // A system instruction in two pieces: one system message each.
+            json!({"system": "s", "conversations": [{"from": "system", "value": "t"},
+                {"from": "human", "value": "q"}, {"from": "gpt", "value": "[]"}]}),
+            json!({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "s"}, {"text": "t"}],
+                "messages": [{"role": "user", "content": [{"text": "q"}]},
+                {"role": "assistant", "content": [{"text": "[]"}]}]}),
+            json!({"systemInstruction": {"parts": [{"text": "s"}, {"text": "t"}]},
+                "contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "[]"}]}]}),
+            json!({"instruction": "Extract", "input": "Bo, 3", "output": "[]", "system": "s",
+                "history": [["q1", "a1"]]}),
+            json!({"prompt": "q", "completion": "[]"}),
+            json!({"prompt": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}],
+                "completion": [{"role": "assistant", "content": "[]"}]}),
+            json!({"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"},
+                {"role": "model", "content": "[]"}]}),
+            json!({"system": "s", "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]},
+                {"role": "assistant", "content": "[]"}]}),
+            json!({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "s"}],
+                "messages": [{"role": "user", "content": [{"text": "q"}]},
+                {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t", "name": "f", "input": {}}}]}]}),
+        ];
+        for line in lines {
+            let (own, through) = keys_through_prompt(line.clone());
+            assert_eq!(own, through, "{line}");
+        }
+    }
+
+    #[test]
+    fn only_the_plain_form_has_no_prompt() {
+        let err = detect_with_prompt(loc(), json!({"id": 1, "expected": []}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("expected.jsonl:3: this line is {\"id\": ..., \"expected\": ...}, which gives only the expected output: verdict requests needs the system and user turns of each example, which every other test-set shape carries (a Gemini tuning line"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("{\"id\": ..., \"expected\": ...}, a ShareGPT"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("or a prompt/completion line {\"prompt\", \"completion\"})"),
+            "{err}"
         );
     }
 }

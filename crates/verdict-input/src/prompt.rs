@@ -49,8 +49,11 @@ pub struct Turn {
 /// What a test line asks: its system instruction and the turns before its expected answer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Prompt {
-    /// The system instruction's text (several system messages joined by a blank line).
-    pub system: Option<String>,
+    /// The system instruction's pieces, in order (none: the line has no system instruction):
+    /// one for each part the test line's request hash covers (a system message, a text part of
+    /// `systemInstruction`, a Nova `system` block), so that a request giving them as parts
+    /// echoes the same hash.
+    pub system: Vec<String>,
     /// The turns before the expected answer, in order; the last is the user's.
     pub turns: Vec<Turn>,
 }

@@ -288,7 +288,7 @@ fn request_line(
     match provider {
         Provider::OpenAiChat => {
             let mut messages = Vec::new();
-            if let Some(system) = &prompt.system {
+            for system in &prompt.system {
                 messages.push(json!({"role": "system", "content": system}));
             }
             for turn in &prompt.turns {
@@ -318,8 +318,8 @@ fn request_line(
             }
             let mut body = Map::new();
             body.insert("model".into(), json!(model));
-            if let Some(system) = &prompt.system {
-                body.insert("instructions".into(), json!(system));
+            if !prompt.system.is_empty() {
+                body.insert("instructions".into(), json!(prompt.system.join("\n\n")));
             }
             body.insert("input".into(), Value::Array(input));
             settings_into(&mut body, settings, "max_output_tokens", "temperature");
@@ -336,11 +336,9 @@ fn request_line(
             }
             let mut request = Map::new();
             request.insert("contents".into(), Value::Array(contents));
-            if let Some(system) = &prompt.system {
-                request.insert(
-                    "systemInstruction".into(),
-                    json!({"parts": [{"text": system}]}),
-                );
+            if !prompt.system.is_empty() {
+                let parts: Vec<Value> = prompt.system.iter().map(|t| json!({"text": t})).collect();
+                request.insert("systemInstruction".into(), json!({ "parts": parts }));
             }
             let mut config = Map::new();
             settings_into(&mut config, settings, "maxOutputTokens", "temperature");
@@ -360,8 +358,18 @@ fn request_line(
                 body.insert("model".into(), json!(model));
             }
             body.insert("max_tokens".into(), json!(settings.max_tokens));
-            if let Some(system) = &prompt.system {
-                body.insert("system".into(), json!(system));
+            match prompt.system.as_slice() {
+                [] => {}
+                [one] => {
+                    body.insert("system".into(), json!(one));
+                }
+                several => {
+                    let blocks: Vec<Value> = several
+                        .iter()
+                        .map(|t| json!({"type": "text", "text": t}))
+                        .collect();
+                    body.insert("system".into(), Value::Array(blocks));
+                }
             }
             let mut messages = Vec::new();
             for turn in &prompt.turns {
@@ -453,7 +461,7 @@ mod tests {
 
     fn prompt() -> Prompt {
         Prompt {
-            system: Some("Answer in JSON.".into()),
+            system: vec!["Answer in JSON.".into()],
             turns: vec![Turn {
                 assistant: false,
                 parts: vec![Part::Text("Order 17 arrived broken.".into())],
@@ -558,7 +566,7 @@ mod tests {
     fn a_part_crosses_only_to_its_own_family() {
         let video = json!({"fileData": {"fileUri": "gs://b/1.mp4", "mimeType": "video/mp4"}});
         let prompt = Prompt {
-            system: None,
+            system: Vec::new(),
             turns: vec![Turn {
                 assistant: false,
                 parts: vec![

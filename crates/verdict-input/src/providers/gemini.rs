@@ -169,10 +169,9 @@ fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt
     };
     let mut prompt = Prompt::default();
     if let Some(instruction) = obj.get("systemInstruction").filter(|v| !v.is_null()) {
-        let mut text = String::new();
         for part in parts_of(instruction) {
             match part.get("text").and_then(Value::as_str) {
-                Some(t) => text.push_str(t),
+                Some(t) => prompt.system.push(t.to_owned()),
                 None => {
                     return Err(Error::line(
                         location.clone(),
@@ -183,7 +182,6 @@ fn tuning_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt
                 }
             }
         }
-        prompt.system = Some(text);
     }
     for turn in &turns[..answer] {
         let assistant = match role(turn).as_deref() {
@@ -367,7 +365,7 @@ mod tests {
             ]
         }))
         .unwrap();
-        assert_eq!(prompt.system.as_deref(), Some("You annotate clips."));
+        assert_eq!(prompt.system, ["You annotate ", "clips."]);
         assert_eq!(
             prompt.turns,
             vec![Turn {

@@ -10,8 +10,9 @@
 
 use serde_json::{Map, Value};
 
-use super::openai::{chat_hashes, openai_text};
+use super::openai::{before_answer, chat_hashes, messages_prompt, openai_text, text_parts};
 use super::{ExpectedCalls, ExpectedShape, RequestHashes, parse_answer};
+use crate::prompt::Prompt;
 use verdict_core::error::{Location, Result};
 
 /// A Gemini 1.0 tuning line: `messages` with a `model` message and no `assistant` one. The
@@ -31,7 +32,7 @@ pub(crate) const MESSAGES_LINE: ExpectedShape = ExpectedShape {
     },
     read,
     fast: None,
-    prompt: None,
+    prompt: Some(prompt),
 };
 
 /// The request hashes and expected output of a Gemini 1.0 tuning line, which
@@ -57,6 +58,25 @@ fn read(
         "the last model message of the Gemini 1.0 tuning line",
     )?;
     Ok((Some(chat_hashes(messages, None)), expected, None))
+}
+
+/// What a Gemini 1.0 tuning line asks: its `system` message and the `user` and `model`
+/// messages before its last `model` message, whose contents are text.
+fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    const PREFIX: &str = "Gemini 1.0 tuning line: ";
+    let messages = obj["messages"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let before = before_answer(location, PREFIX, messages, "model")?;
+    messages_prompt(
+        location,
+        PREFIX,
+        before,
+        Vec::new(),
+        "model",
+        |content, _| text_parts(content, "part"),
+    )
 }
 
 #[cfg(test)]

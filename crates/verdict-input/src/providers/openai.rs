@@ -223,64 +223,136 @@ fn chat_prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> 
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let role = |m: &Value| {
-        m.get("role")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    let Some(answer) = messages.iter().rposition(|m| role(m) == "assistant") else {
+    let before = before_answer(location, "", messages, "assistant")?;
+    messages_prompt(
+        location,
+        "",
+        before,
+        Vec::new(),
+        "assistant",
+        |content, assistant| {
+            Ok(if assistant {
+                vec![Part::Text(openai_text(content))]
+            } else {
+                openai_prompt_parts(content)
+            })
+        },
+    )
+}
+
+/// The messages (`{"role", "content"}`) before the last one with role `model`, which holds the
+/// expected answer; a message after it is refused, as the request written would not be the
+/// line's. `prefix` names the shape in messages (empty for OpenAI's, the first of them).
+pub(crate) fn before_answer<'a>(
+    location: &Location,
+    prefix: &str,
+    messages: &'a [Value],
+    model: &str,
+) -> Result<&'a [Value]> {
+    let Some(answer) = messages.iter().rposition(|m| role(m) == model) else {
         return Err(Error::line(
             location.clone(),
-            "\"messages\" has no message with role \"assistant\": the last assistant message holds the expected output",
+            format!(
+                "{prefix}\"messages\" has no message with role \"{model}\": the last {model} message holds the expected output"
+            ),
         ));
     };
     if let Some(after) = messages.get(answer + 1) {
         return Err(Error::line(
             location.clone(),
             format!(
-                "a message with role {:?} follows the last assistant message (the expected output): a request cannot be built from this line",
+                "{prefix}a message with role {:?} follows the last {model} message (the expected output): a request cannot be built from this line",
                 role(after)
             ),
         ));
     }
-    let mut system: Vec<String> = Vec::new();
-    let mut turns = Vec::new();
-    for message in &messages[..answer] {
-        let content = message.get("content").unwrap_or(&Value::Null);
-        match role(message).as_str() {
-            "system" | "developer" => system.push(openai_text(content)),
-            "user" => turns.push(Turn {
-                assistant: false,
-                parts: openai_prompt_parts(content),
-            }),
-            "assistant" => turns.push(Turn {
-                assistant: true,
-                parts: vec![Part::Text(openai_text(content))],
-            }),
-            other => {
-                return Err(Error::line(
-                    location.clone(),
-                    format!(
-                        "a message with role {other:?} comes before the expected output: verdict requests carries system, developer, user and assistant messages only"
-                    ),
-                ));
-            }
-        }
-    }
-    if turns.last().is_none_or(|t| t.assistant) {
-        return Err(Error::line(
-            location.clone(),
-            "no user message comes right before the last assistant message: a request needs the user's turn",
-        ));
-    }
-    Ok(Prompt {
-        system: (!system.is_empty()).then(|| system.join("\n\n")),
-        turns,
-    })
+    Ok(&messages[..answer])
 }
 
-fn openai_prompt_parts(content: &Value) -> Vec<Part> {
+/// What a list of chat messages asks: `system` (given beside the messages) and the texts of
+/// the `system` and `developer` messages as the system instruction's pieces; `user`
+/// and `model` messages as turns, their contents as `parts` (given whether the model said it)
+/// makes them or refuses them with the reason. Any other role is refused, and the last turn
+/// must be the user's.
+pub(crate) fn messages_prompt(
+    location: &Location,
+    prefix: &str,
+    messages: &[Value],
+    mut system: Vec<String>,
+    model: &str,
+    parts: impl Fn(&Value, bool) -> std::result::Result<Vec<Part>, String>,
+) -> Result<Prompt> {
+    let fail = |message: String| Error::line(location.clone(), format!("{prefix}{message}"));
+    let mut turns = Vec::new();
+    for message in messages {
+        let content = message.get("content").unwrap_or(&Value::Null);
+        let role = role(message);
+        let assistant = match role.as_str() {
+            "system" | "developer" => {
+                let pieces = texts(content, "part")
+                    .map_err(|why| fail(format!("a message with role {role:?} {why}")))?;
+                system.extend(pieces);
+                continue;
+            }
+            "user" => false,
+            r if r == model => true,
+            other => {
+                return Err(fail(format!(
+                    "a message with role {other:?} comes before the expected output: verdict requests carries system, developer, user and {model} messages only"
+                )));
+            }
+        };
+        let parts = parts(content, assistant)
+            .map_err(|why| fail(format!("a message with role {role:?} {why}")))?;
+        turns.push(Turn { assistant, parts });
+    }
+    if turns.last().is_none_or(|t| t.assistant) {
+        return Err(fail(format!(
+            "no user message comes right before the last {model} message: a request needs the user's turn"
+        )));
+    }
+    Ok(Prompt { system, turns })
+}
+
+/// A message's role, empty when it has none.
+fn role(message: &Value) -> String {
+    message
+        .get("role")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The parts of a message `content` of a shape whose other parts no request family carries:
+/// a string, or an array of parts (`noun` names them: "part", "block") each with a `text`; the
+/// reason, naming the part, otherwise.
+pub(crate) fn text_parts(content: &Value, noun: &str) -> std::result::Result<Vec<Part>, String> {
+    Ok(texts(content, noun)?.into_iter().map(Part::Text).collect())
+}
+
+/// The texts of a `content` that must be text alone, as [`text_parts`] reads it.
+pub(crate) fn texts(content: &Value, noun: &str) -> std::result::Result<Vec<String>, String> {
+    let other = |part: &Value| {
+        format!(
+            "has a {noun} other than text ({}): verdict requests carries only text from this shape",
+            verdict_core::quote::plain(&part.to_string())
+        )
+    };
+    match content {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p.get("text").and_then(Value::as_str) {
+                Some(text) => Ok(text.to_owned()),
+                None => Err(other(p)),
+            })
+            .collect(),
+        other_content => Err(other(other_content)),
+    }
+}
+
+/// An OpenAI message `content` as prompt parts: texts, and its other parts verbatim.
+pub(crate) fn openai_prompt_parts(content: &Value) -> Vec<Part> {
     match content {
         Value::String(s) => vec![Part::Text(s.clone())],
         Value::Array(parts) => parts
@@ -576,7 +648,7 @@ mod tests {
             {"role": "assistant", "content": "{\"a\": 1}"}
         ]}))
         .unwrap();
-        assert_eq!(prompt.system.as_deref(), Some("s1\n\ns2"));
+        assert_eq!(prompt.system, ["s1", "s2"]);
         assert_eq!(prompt.turns.len(), 3);
         assert!(prompt.turns[1].assistant);
         assert_eq!(prompt.turns[1].parts, vec![Part::Text("{\"a\": 0}".into())]);

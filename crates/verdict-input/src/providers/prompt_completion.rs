@@ -11,9 +11,10 @@
 
 use serde_json::{Map, Value};
 
-use super::openai::{chat_hashes, openai_text};
+use super::openai::{chat_hashes, messages_prompt, openai_prompt_parts, openai_text};
 use super::{ExpectedCalls, ExpectedShape, RequestHashes, UserPart, content_hash, parse_answer};
 use crate::kind_of;
+use crate::prompt::{Part, Prompt, Turn};
 use verdict_core::error::{Error, Location, Result};
 
 /// A prompt/completion line, recognised by its `prompt` and `completion`.
@@ -22,7 +23,7 @@ pub(crate) const LINE: ExpectedShape = ExpectedShape {
     matches: |obj| obj.contains_key("prompt") && obj.contains_key("completion"),
     read,
     fast: None,
-    prompt: None,
+    prompt: Some(prompt),
 };
 
 /// The request hashes and expected output of a prompt/completion line.
@@ -78,6 +79,35 @@ fn read(
         }
     };
     Ok((Some(hashes), expected, None))
+}
+
+/// What a prompt/completion line asks: a string `prompt` as one user turn, a list of
+/// messages as an OpenAI chat request's messages (all of them come before the answer, which
+/// is the `completion`).
+fn prompt(location: &Location, obj: &Map<String, Value>) -> Result<Prompt> {
+    match &obj["prompt"] {
+        Value::Array(messages) => messages_prompt(
+            location,
+            "prompt/completion line: ",
+            messages,
+            Vec::new(),
+            "assistant",
+            |content, assistant| {
+                Ok(if assistant {
+                    vec![Part::Text(openai_text(content))]
+                } else {
+                    openai_prompt_parts(content)
+                })
+            },
+        ),
+        prompt => Ok(Prompt {
+            system: Vec::new(),
+            turns: vec![Turn {
+                assistant: false,
+                parts: vec![Part::Text(prompt.as_str().unwrap_or_default().to_owned())],
+            }],
+        }),
+    }
 }
 
 #[cfg(test)]
