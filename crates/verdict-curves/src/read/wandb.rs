@@ -1,0 +1,158 @@
+//! Weights & Biases run-history CSV export (a chart's "Export CSV"): the x axis first
+//! (`Step`), then per run `<run> - <metric>` with `<run> - <metric>__MIN` and `__MAX` beside
+//! it. Several runs in one file are several runs; `__MIN`/`__MAX` are the range W&B drew when
+//! it sampled the history down, not series of their own.
+
+use crate::series::{Point, Role};
+use verdict_core::error::Result;
+use verdict_core::quote::{list, plain};
+
+use super::{Source, csv_error, line_of, parse_number, to_step};
+
+/// The separator W&B puts between a run's name and a metric's.
+const SEPARATOR: &str = " - ";
+
+fn is_range(header: &str) -> bool {
+    header.ends_with("__MIN") || header.ends_with("__MAX")
+}
+
+/// Whether a CSV header is a W&B export: a column `<run> - <metric>` whose metric verdict
+/// reads, or W&B's `__MIN`/`__MAX` columns.
+pub(super) fn is_wandb(headers: &[String], role: impl Fn(&str) -> Option<Role>) -> bool {
+    headers.iter().any(|h| {
+        (is_range(h) && h.contains(SEPARATOR))
+            || h.rsplit_once(SEPARATOR)
+                .is_some_and(|(run, metric)| !run.trim().is_empty() && role(metric).is_some())
+    })
+}
+
+/// One run of the export and its points, in row order.
+pub(super) struct WandbRun {
+    pub run: String,
+    pub points: Vec<Point>,
+}
+
+/// Reads every run of a W&B export. `role` resolves a metric name to a role.
+pub(super) fn read_wandb(
+    text: &str,
+    src: &Source<'_>,
+    role: impl Fn(&str) -> Option<Role>,
+) -> Result<Vec<WandbRun>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(src, &e))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let x_role = headers.first().and_then(|h| role(h));
+    if !matches!(x_role, Some(Role::Step | Role::Epoch)) {
+        return Err(src.at(
+            1,
+            format!(
+                "a W&B export's first column is its x axis: expected Step (or epoch), found `{}`",
+                plain(headers.first().map_or("", String::as_str))
+            ),
+        ));
+    }
+
+    // (run index, role) of each column read; runs in the order they first appear.
+    let mut runs: Vec<WandbRun> = Vec::new();
+    let mut columns: Vec<(usize, usize, Role)> = Vec::new();
+    for (col, header) in headers.iter().enumerate().skip(1) {
+        if is_range(header) {
+            continue;
+        }
+        let Some((run, metric)) = header.rsplit_once(SEPARATOR) else {
+            continue;
+        };
+        // The x axis is the first column; a run's own `_step` or `epoch` is not a series.
+        let Some(r) = role(metric).filter(|r| !matches!(r, Role::Step | Role::Epoch)) else {
+            continue;
+        };
+        let run = run.trim();
+        let index = match runs.iter().position(|w| w.run == run) {
+            Some(i) => i,
+            None => {
+                runs.push(WandbRun {
+                    run: run.to_owned(),
+                    points: Vec::new(),
+                });
+                runs.len() - 1
+            }
+        };
+        if let Some(&(other, _, _)) = columns.iter().find(|(_, i, c)| *i == index && *c == r) {
+            return Err(src.at(
+                1,
+                format!(
+                    "columns `{}` and `{}` both read as {} of run {}",
+                    plain(&headers[other]),
+                    plain(header),
+                    r.name(),
+                    plain(run)
+                ),
+            ));
+        }
+        columns.push((col, index, r));
+    }
+    if runs.is_empty() {
+        return Err(src.at(
+            1,
+            format!(
+                "a W&B export with no metric verdict reads among ({}): export a loss chart (train/loss, eval/loss, ...)",
+                list(headers.iter().map(|h| plain(h)))
+            ),
+        ));
+    }
+
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(src, &e))?;
+        let line = line_of(&record);
+        let x = record.get(0).unwrap_or("").trim();
+        let mut step = None;
+        for &(col, index, r) in &columns {
+            let cell = record.get(col).unwrap_or("").trim();
+            if cell.is_empty() {
+                continue;
+            }
+            let value = parse_number(cell)
+                .map_err(|m| src.at(line, format!("column `{}`: {m}", plain(&headers[col]))))?;
+            let at = match step {
+                Some(at) => at,
+                None => {
+                    let number = parse_number(x).map_err(|m| {
+                        src.at(line, format!("column `{}`: {m}", plain(&headers[0])))
+                    })?;
+                    let at = to_step(number).map_err(|m| {
+                        src.at(line, format!("column `{}`: {m}", plain(&headers[0])))
+                    })?;
+                    step = Some(at);
+                    at
+                }
+            };
+            let run = &mut runs[index];
+            let mut point = Point {
+                step: at,
+                ..Point::default()
+            };
+            if x_role == Some(Role::Epoch) {
+                point.epoch = Some(number_of(at));
+            }
+            point.set(r, Some(value));
+            run.points.push(point);
+        }
+    }
+    runs.retain(|r| !r.points.is_empty());
+    if runs.is_empty() {
+        return Err(src.at(1, "no data rows: the file has a header but no values"));
+    }
+    Ok(runs)
+}
+
+/// A step as the epoch it stands for (the x axis was the epoch).
+fn number_of(step: u64) -> f64 {
+    // Steps come from whole numbers below 2^53, so the conversion is exact.
+    step as f64
+}
