@@ -17,6 +17,8 @@ use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 use verdict_core::quote::{list, plain};
 
+#[cfg(test)]
+mod exports_tests;
 mod names;
 mod wandb;
 

@@ -156,3 +156,93 @@ fn number_of(step: u64) -> f64 {
     // Steps come from whole numbers below 2^53, so the conversion is exact.
     step as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    use super::super::known_role as role;
+
+    fn read(text: &str) -> Result<Vec<WandbRun>> {
+        let src = Source {
+            path: Path::new("export.csv"),
+            base64: false,
+        };
+        read_wandb(text, &src, role)
+    }
+
+    #[test]
+    fn header_is_told_apart_by_run_columns_and_ranges() {
+        let h = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        assert!(is_wandb(&h(&["Step", "a - train/loss"]), role));
+        assert!(is_wandb(&h(&["Step", "a - lr", "a - lr__MIN"]), role));
+        assert!(!is_wandb(&h(&["step", "train_loss"]), role));
+        // A dash inside a name is not W&B's separator.
+        assert!(!is_wandb(&h(&["step", "train-loss"]), role));
+    }
+
+    #[test]
+    fn runs_are_split_and_ranges_skipped() {
+        let text = "\"Step\",\"a - train/loss\",\"a - train/loss__MIN\",\"a - train/loss__MAX\",\"b - eval/loss\",\"b - _step\"\n\
+            0,2.0,1.5,2.5,,0\n\
+            1,1.8,1.8,1.8,2.1,1\n";
+        let runs = read(text).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].run, "a");
+        assert_eq!(runs[0].points.len(), 2);
+        assert_eq!(runs[0].points[0].train_loss, Some(2.0), "not the __MIN");
+        assert_eq!(runs[1].run, "b");
+        assert_eq!(
+            runs[1].points.len(),
+            1,
+            "an empty cell is missing, not zero"
+        );
+        assert_eq!(runs[1].points[0].step, 1);
+        assert_eq!(runs[1].points[0].valid_loss, Some(2.1));
+    }
+
+    #[test]
+    fn bad_exports_name_the_line() {
+        let e = read("\"Wall\",\"a - train/loss\"\n1,2\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("export.csv:1: a W&B export's first column is its x axis: expected Step (or epoch), found `Wall`"),
+            "{e}"
+        );
+        let e = read("Step,a - train/loss,a - train_loss\n1,2,3\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains(
+                "columns `a - train/loss` and `a - train_loss` both read as train_loss of run a"
+            ),
+            "{e}"
+        );
+        let e = read("Step,a - train/loss\n1.5,2\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("export.csv:2: column `Step`: `1.5` is not a step"),
+            "{e}"
+        );
+        let e = read("Step,a - train/loss\n1,x\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("export.csv:2: column `a - train/loss`: `x` is not a number"),
+            "{e}"
+        );
+        let e = read("Step,a - lr\n1,0.1\n").err().unwrap().to_string();
+        assert!(
+            e.contains("a W&B export with no metric verdict reads among (Step, a - lr)"),
+            "{e}"
+        );
+    }
+}
