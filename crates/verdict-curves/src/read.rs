@@ -17,11 +17,13 @@ use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 use verdict_core::quote::{list, plain};
 
+mod cells;
 #[cfg(test)]
 mod exports_tests;
 mod names;
 mod wandb;
 
+use cells::{Source, csv_error, line_of, parse_number, to_step};
 use names::NamedTag;
 
 /// Column (and JSON key) names each role is recognised by, lower case, without Vertex's
@@ -93,36 +95,6 @@ fn per_tag(format: Format) -> bool {
 fn is_vertex_tag(name: &str) -> bool {
     let name = normalise(name);
     VERTEX_TAGS.iter().any(|(t, _)| *t == name)
-}
-
-/// Where values come from, for messages: the file and whether its text was base64-decoded
-/// (line numbers then count lines of the decoded text).
-struct Source<'a> {
-    path: &'a Path,
-    base64: bool,
-}
-
-impl Source<'_> {
-    fn at(&self, line: usize, message: impl Into<String>) -> Error {
-        let mut message = message.into();
-        if self.base64 {
-            message.push_str(" (line of the base64-decoded text)");
-        }
-        Error::line(
-            Location {
-                path: self.path.to_path_buf(),
-                line,
-            },
-            message,
-        )
-    }
-
-    fn whole(&self, message: impl Into<String>) -> Error {
-        Error::Path {
-            path: self.path.to_path_buf(),
-            message: message.into(),
-        }
-    }
 }
 
 /// One file as read, before files of the same run are merged.
@@ -332,13 +304,6 @@ fn tag_in_name(path: &Path) -> Option<NamedTag> {
     names::tag_in_name(path, &VERTEX_TAGS, known_role)
 }
 
-/// The line a CSV record starts on.
-fn line_of(record: &csv::StringRecord) -> usize {
-    record
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
-}
-
 fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<FileRead>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let mut src = Source {
@@ -391,38 +356,6 @@ fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<F
         base64: src.base64,
         points,
     }])
-}
-
-/// A cell as a number: finite, or an input error saying why not.
-fn parse_number(cell: &str) -> std::result::Result<f64, String> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("`{}` is not a finite number", plain(cell))),
-        Err(_) => Err(format!("`{}` is not a number", plain(cell))),
-    }
-}
-
-/// A step (or an epoch used as the step): a whole number >= 0.
-fn to_step(value: f64) -> std::result::Result<u64, String> {
-    // 2^53: above it not every whole number is representable, and no run is that long.
-    if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
-        Ok(value as u64)
-    } else {
-        Err(format!("`{value}` is not a step (a whole number >= 0)"))
-    }
-}
-
-fn csv_error(src: &Source<'_>, error: &csv::Error) -> Error {
-    let line = error
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-    let message = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields where the header has {expected_len}"),
-        _ => format!("not CSV: {error}"),
-    };
-    src.at(line, message)
 }
 
 type Read = (Format, Vec<Point>, bool);
