@@ -80,6 +80,31 @@ fn curves_tensorboard_downloads_of_one_run_are_read_as_one() {
 }
 
 #[test]
+fn curves_keras_train_and_validation_runs_are_one_fit() {
+    let out = tempdir();
+    curves(&[&format!("{DIR}/keras")], out.path()).assert_code(0);
+    let runs = runs(out.path());
+    assert_eq!(
+        runs.len(),
+        1,
+        "the train and validation runs are the halves of one fit"
+    );
+    let run = &runs[0];
+    assert_eq!(run["name"], format!("{DIR}/keras"));
+    assert_eq!(run["format"], "tensorboard");
+    assert_eq!(run["files"].as_array().unwrap().len(), 4);
+    let s = &run["summary"];
+    // validation epoch_loss 0.60 0.45 0.40 0.38 0.39 0.43 at epochs 0..5: best 0.38 at 3;
+    // 0.43 / 0.38 = 1.1316, within 1.05–1.2 while training loss kept falling: valid_rising.
+    assert_eq!(s["best_step"], 3);
+    assert!(close(&s["final_over_best"], 1.1316), "{s}");
+    assert!(close(&s["final_valid_accuracy"], 0.86), "{s}");
+    // 0.43 / 0.17.
+    assert!(close(&s["ratio"], 2.5294), "{s}");
+    assert_eq!(warnings(run), ["generalisation", "valid_rising"]);
+}
+
+#[test]
 fn curves_a_folder_of_files_named_by_the_tag_is_one_run() {
     let out = tempdir();
     curves(&[&format!("{DIR}/vertex-folder")], out.path()).assert_code(0);

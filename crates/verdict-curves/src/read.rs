@@ -194,38 +194,34 @@ fn add_run(
     read: FileRead,
 ) -> Result<()> {
     let file = public_path(&path.to_string_lossy());
-    {
-        match runs.iter_mut().find(|(s, _)| s.name == read.run) {
-            // Only per-tag files share a run name; anything else is a file given twice.
-            Some((series, steps))
-                if per_tag(series.format)
-                    && per_tag(read.format)
-                    && !series.files.contains(&file) =>
-            {
-                series.files.push(file);
-                series.base64 |= read.base64;
-                merge_points(steps, read.points);
-            }
-            Some(_) => {
-                return Err(Error::Path {
-                    path: path.to_path_buf(),
-                    message: format!("run {} is given twice", read.run),
-                });
-            }
-            None => {
-                let mut steps = BTreeMap::new();
-                merge_points(&mut steps, read.points);
-                runs.push((
-                    Series {
-                        name: read.run,
-                        files: vec![file],
-                        format: read.format,
-                        base64: read.base64,
-                        points: Vec::new(),
-                    },
-                    steps,
-                ));
-            }
+    match runs.iter_mut().find(|(s, _)| s.name == read.run) {
+        // Only per-tag files share a run name; anything else is a file given twice.
+        Some((series, steps))
+            if per_tag(series.format) && per_tag(read.format) && !series.files.contains(&file) =>
+        {
+            series.files.push(file);
+            series.base64 |= read.base64;
+            merge_points(steps, read.points);
+        }
+        Some(_) => {
+            return Err(Error::Path {
+                path: path.to_path_buf(),
+                message: format!("run {} is given twice", read.run),
+            });
+        }
+        None => {
+            let mut steps = BTreeMap::new();
+            merge_points(&mut steps, read.points);
+            runs.push((
+                Series {
+                    name: read.run,
+                    files: vec![file],
+                    format: read.format,
+                    base64: read.base64,
+                    points: Vec::new(),
+                },
+                steps,
+            ));
         }
     }
     Ok(())

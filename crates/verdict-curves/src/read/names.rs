@@ -93,8 +93,31 @@ fn run_name(path: &Path, rest: &str) -> String {
     public_path(&name)
 }
 
+/// Keras's TensorBoard callback logs the training and validation halves of one fit as two
+/// TensorBoard runs, `train` and `validation`, under the same tags (`epoch_loss`,
+/// `epoch_accuracy`): the run name says which half, the tag what it is. Both halves are one
+/// verdict run (the log folder).
+fn keras_split(run: &str, tag: &str) -> Option<Role> {
+    let tag = canonical(tag);
+    let metric = tag
+        .strip_prefix("epoch_")
+        .or_else(|| tag.strip_prefix("batch_"))
+        .unwrap_or(&tag);
+    let run = canonical(run);
+    let train = matches!(run.as_str(), "train" | "training");
+    let valid = matches!(run.as_str(), "validation" | "valid" | "val" | "eval");
+    match metric {
+        "loss" if train => Some(Role::TrainLoss),
+        "loss" if valid => Some(Role::ValidLoss),
+        "accuracy" | "acc" if train => Some(Role::TrainAccuracy),
+        "accuracy" | "acc" if valid => Some(Role::ValidAccuracy),
+        _ => None,
+    }
+}
+
 /// Reads a per-tag file's name, in this order:
-/// 1. TensorBoard's download, `run-<run>-tag-<tag>` (`.` is the log folder's root run);
+/// 1. TensorBoard's download, `run-<run>-tag-<tag>` (`.` is the log folder's root run;
+///    Keras's `train` and `validation` runs of `epoch_loss` are the two halves of one run);
 /// 2. a name holding a Vertex tag (`job.train_total_loss`): the run is the rest;
 /// 3. a name that is a tag by itself (`val_loss`): the run is the folder.
 ///
@@ -112,6 +135,13 @@ pub(super) fn tag_in_name(
         let run = &stem[4..4 + at];
         let tag = &stem[4 + at + 5..];
         let run = if run == "." { "" } else { run };
+        if let Some(split) = keras_split(run, tag) {
+            return Some(NamedTag {
+                tag: tag.to_owned(),
+                role: Some(split),
+                run: run_name(path, ""),
+            });
+        }
         return Some(NamedTag {
             tag: tag.to_owned(),
             role: role(&canonical(tag)),
@@ -169,6 +199,16 @@ mod tests {
             ("val_loss", Some(Role::ValidLoss), "version_0")
         );
         // A tag verdict does not read is still named, so that it can be reported.
+        // Keras: the run says which half of the fit, and both halves are the folder's run.
+        let n = named("keras/run-train-tag-epoch_loss.csv").unwrap();
+        assert_eq!((n.role, n.run.as_str()), (Some(Role::TrainLoss), "keras"));
+        let n = named("keras/run-validation-tag-epoch_accuracy.csv").unwrap();
+        assert_eq!(
+            (n.role, n.run.as_str()),
+            (Some(Role::ValidAccuracy), "keras")
+        );
+        let n = named("run-other-tag-epoch_loss.csv").unwrap();
+        assert_eq!(n.role, None, "epoch_loss of a run that is neither half");
         let n = named("run-.-tag-learning_rate.csv").unwrap();
         assert_eq!(
             (n.tag.as_str(), n.role, n.run.as_str()),
