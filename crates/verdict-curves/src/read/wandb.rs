@@ -144,9 +144,18 @@ pub(super) fn read_wandb(
             run.points.push(point);
         }
     }
-    runs.retain(|r| !r.points.is_empty());
-    if runs.is_empty() {
+    if runs.iter().all(|r| r.points.is_empty()) {
         return Err(src.at(1, "no data rows: the file has a header but no values"));
+    }
+    // A run named in the header is never dropped without a word.
+    if let Some(empty) = runs.iter().find(|r| r.points.is_empty()) {
+        return Err(src.at(
+            1,
+            format!(
+                "run {} has columns but no values: export the chart with its data, or hide the run before exporting",
+                plain(&empty.run)
+            ),
+        ));
     }
     Ok(runs)
 }
@@ -246,6 +255,14 @@ mod tests {
             .to_string();
         assert!(
             e.contains("export.csv:2: column `a - train/loss`: `x` is not a number"),
+            "{e}"
+        );
+        let e = read("Step,a - train/loss,b - train/loss\n1,2,\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("export.csv:1: run b has columns but no values"),
             "{e}"
         );
         let e = read("Step,a - lr\n1,0.1\n").err().unwrap().to_string();
