@@ -8,6 +8,7 @@ mod browser;
 mod compare;
 mod contract;
 mod curves;
+mod curves_exports;
 mod errors;
 mod exact_gates;
 mod harness;

@@ -17,6 +17,15 @@ use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 use verdict_core::quote::{list, plain};
 
+mod cells;
+#[cfg(test)]
+mod exports_tests;
+mod names;
+mod wandb;
+
+use cells::{Source, csv_error, line_of, parse_number, to_step};
+use names::NamedTag;
+
 /// Column (and JSON key) names each role is recognised by, lower case, without Vertex's
 /// leading `/`.
 const KNOWN: &[(&str, Role)] = &[
@@ -64,47 +73,28 @@ const VERTEX_TAGS: [(&str, Role); 4] = [
 const AZURE_MARKER: &str = "validation_mean_token_accuracy";
 
 fn normalise(name: &str) -> String {
-    name.trim().trim_start_matches('/').to_ascii_lowercase()
+    names::canonical(name)
 }
 
+/// The role a column, key or tag is recognised by: the providers' names first, then the
+/// common names of Lightning, W&B and TensorBoard logs.
 fn known_role(name: &str) -> Option<Role> {
     let name = normalise(name);
-    KNOWN.iter().find(|(k, _)| *k == name).map(|(_, r)| *r)
+    KNOWN
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, r)| *r)
+        .or_else(|| names::alias(&name))
+}
+
+/// Whether a format is a per-tag TensorBoard download, whose files of one run are merged.
+fn per_tag(format: Format) -> bool {
+    matches!(format, Format::VertexTensorboard | Format::Tensorboard)
 }
 
 fn is_vertex_tag(name: &str) -> bool {
     let name = normalise(name);
     VERTEX_TAGS.iter().any(|(t, _)| *t == name)
-}
-
-/// Where values come from, for messages: the file and whether its text was base64-decoded
-/// (line numbers then count lines of the decoded text).
-struct Source<'a> {
-    path: &'a Path,
-    base64: bool,
-}
-
-impl Source<'_> {
-    fn at(&self, line: usize, message: impl Into<String>) -> Error {
-        let mut message = message.into();
-        if self.base64 {
-            message.push_str(" (line of the base64-decoded text)");
-        }
-        Error::line(
-            Location {
-                path: self.path.to_path_buf(),
-                line,
-            },
-            message,
-        )
-    }
-
-    fn whole(&self, message: impl Into<String>) -> Error {
-        Error::Path {
-            path: self.path.to_path_buf(),
-            message: message.into(),
-        }
-    }
 }
 
 /// One file as read, before files of the same run are merged.
@@ -115,54 +105,46 @@ struct FileRead {
     points: Vec<Point>,
 }
 
+/// Which `--map`s matched a column, and every CSV column seen (for a suggestion when one
+/// did not).
+struct MapUse {
+    used: Vec<bool>,
+    columns: Vec<String>,
+}
+
 /// Reads every file (a directory stands for its files, in name order) and returns one
-/// [`Series`] per run, in the order runs first appear. Vertex per-tag files whose names differ
-/// only by the tag are one run. A `--map` that no file's header has is a usage error.
+/// [`Series`] per run, in the order runs first appear. Per-tag TensorBoard files of one run
+/// (`run-<run>-tag-<tag>`, names that differ only by the tag, or files named by the tag in
+/// one folder) are one run; a W&B export holds as many runs as it names. A `--map` that no
+/// file's header has is a usage error.
 pub fn read_all(paths: &[PathBuf], maps: &[ColumnMap]) -> Result<Vec<Series>> {
-    let mut used = vec![false; maps.len()];
+    let mut use_ = MapUse {
+        used: vec![false; maps.len()],
+        columns: Vec::new(),
+    };
     let mut runs: Vec<(Series, BTreeMap<u64, Point>)> = Vec::new();
     for path in expand(paths)? {
-        let read = read_file(&path, maps, &mut used)?;
-        let file = public_path(&path.to_string_lossy());
-        match runs.iter_mut().find(|(s, _)| s.name == read.run) {
-            // Only per-tag Vertex files share a run name; anything else is a file given twice.
-            Some((series, steps))
-                if series.format == Format::VertexTensorboard
-                    && read.format == Format::VertexTensorboard
-                    && !series.files.contains(&file) =>
-            {
-                series.files.push(file);
-                series.base64 |= read.base64;
-                merge_points(steps, read.points);
-            }
-            Some(_) => {
-                return Err(Error::Path {
-                    path,
-                    message: format!("run {} is given twice", read.run),
-                });
-            }
-            None => {
-                let mut steps = BTreeMap::new();
-                merge_points(&mut steps, read.points);
-                runs.push((
-                    Series {
-                        name: read.run,
-                        files: vec![file],
-                        format: read.format,
-                        base64: read.base64,
-                        points: Vec::new(),
-                    },
-                    steps,
-                ));
-            }
+        for read in read_file(&path, maps, &mut use_)? {
+            add_run(&mut runs, &path, read)?;
         }
     }
-    if let Some(unused) = maps.iter().zip(&used).find(|(_, used)| !**used) {
+    if let Some(unused) = maps.iter().zip(&use_.used).find(|(_, used)| !**used) {
+        return Err(Error::Usage(unused_map(
+            &unused.0.column,
+            unused.0.role,
+            &use_.columns,
+        )));
+    }
+    let loss = [Role::TrainLoss, Role::ValidLoss, Role::FullValidLoss];
+    if let Some((series, _)) = runs.iter().find(|(_, steps)| {
+        !steps
+            .values()
+            .any(|p| loss.iter().any(|r| p.get(*r).is_some()))
+    }) {
         return Err(Error::Usage(format!(
-            "--map {}={}: no CSV input has a column named {:?}",
-            unused.0.column,
-            unused.0.role.name(),
-            unused.0.column
+            "run {}: no loss among its files ({}): a run needs a training or validation loss tag (train_total_loss, eval_total_loss, train_loss, val_loss, ...)",
+            series.name,
+            list(series.files.iter().map(|f| plain(f)))
         )));
     }
     Ok(runs
@@ -172,6 +154,77 @@ pub fn read_all(paths: &[PathBuf], maps: &[ColumnMap]) -> Result<Vec<Series>> {
             series
         })
         .collect())
+}
+
+/// The message for a `--map` column no input has: the closest column seen, if one is close,
+/// else the columns there are.
+fn unused_map(column: &str, role: Role, columns: &[String]) -> String {
+    let hint = match closest(column, columns) {
+        Some(c) => format!("; did you mean --map {}={}?", plain(c), role.name()),
+        None if columns.is_empty() => String::new(),
+        None => format!(
+            "; the columns are ({})",
+            list(columns.iter().map(|c| plain(c)))
+        ),
+    };
+    format!(
+        "--map {}={}: no CSV input has a column named {:?}{hint}",
+        column,
+        role.name(),
+        column
+    )
+}
+
+/// The column most like `column` (Jaro-Winkler similarity ≥ 0.8, ignoring case: a typo or a
+/// left-out letter), if any.
+fn closest<'a>(column: &str, columns: &'a [String]) -> Option<&'a String> {
+    let wanted = column.trim().to_ascii_lowercase();
+    columns
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&wanted, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Adds one file's run: a new run, or more tags of a per-tag TensorBoard run already read.
+fn add_run(
+    runs: &mut Vec<(Series, BTreeMap<u64, Point>)>,
+    path: &Path,
+    read: FileRead,
+) -> Result<()> {
+    let file = public_path(&path.to_string_lossy());
+    match runs.iter_mut().find(|(s, _)| s.name == read.run) {
+        // Only per-tag files share a run name; anything else is a file given twice.
+        Some((series, steps))
+            if per_tag(series.format) && per_tag(read.format) && !series.files.contains(&file) =>
+        {
+            series.files.push(file);
+            series.base64 |= read.base64;
+            merge_points(steps, read.points);
+        }
+        Some(_) => {
+            return Err(Error::Path {
+                path: path.to_path_buf(),
+                message: format!("run {} is given twice", read.run),
+            });
+        }
+        None => {
+            let mut steps = BTreeMap::new();
+            merge_points(&mut steps, read.points);
+            runs.push((
+                Series {
+                    name: read.run,
+                    files: vec![file],
+                    format: read.format,
+                    base64: read.base64,
+                    points: Vec::new(),
+                },
+                steps,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Later values for a step fill in or replace earlier ones (TensorBoard logs a step again
@@ -242,26 +295,12 @@ pub fn decode_base64(text: &str) -> Option<String> {
     (decoded.contains(',') || trimmed.starts_with(['{', '['])).then_some(decoded)
 }
 
-/// A Vertex tag named in a file's name, and the run name that is left without it:
-/// `vertex.train_total_loss.csv` → (`train_loss`, `vertex`).
-fn tag_in_name(path: &Path) -> Option<(Role, String)> {
-    let stem = path.file_stem()?.to_string_lossy().into_owned();
-    let lower = stem.to_ascii_lowercase();
-    let (tag, role) = VERTEX_TAGS.iter().find(|(t, _)| lower.contains(t))?;
-    let at = lower.find(tag)?;
-    let rest = format!("{}{}", &stem[..at], &stem[at + tag.len()..]);
-    let rest = rest.trim_matches(|c: char| c == '-' || c == '_' || c == '.' || c == ' ');
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let name = match (parent, rest.is_empty()) {
-        (Some(parent), true) => parent.to_string_lossy().into_owned(),
-        (Some(parent), false) => parent.join(rest).to_string_lossy().into_owned(),
-        (None, true) => ".".to_owned(),
-        (None, false) => rest.to_owned(),
-    };
-    Some((*role, public_path(&name)))
+/// The tag a per-tag file's name gives (see [`names::tag_in_name`]).
+fn tag_in_name(path: &Path) -> Option<NamedTag> {
+    names::tag_in_name(path, &VERTEX_TAGS, known_role)
 }
 
-fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileRead> {
+fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<FileRead>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let mut src = Source {
         path,
@@ -278,53 +317,41 @@ fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileR
         src.base64 = true;
     }
     let tag = tag_in_name(path);
+    let file = public_path(&path.to_string_lossy());
+    if !text.trim_start().starts_with(['{', '['])
+        && let Some(header) = text.lines().next()
+    {
+        let headers: Vec<String> = csv::Reader::from_reader(header.as_bytes())
+            .headers()
+            .map(|h| h.iter().map(|c| c.trim().to_owned()).collect())
+            .unwrap_or_default();
+        if wandb::is_wandb(&headers, known_role) {
+            return Ok(wandb::read_wandb(&text, &src, known_role)?
+                .into_iter()
+                .map(|w| FileRead {
+                    run: format!("{file}:{}", w.run),
+                    format: Format::WandbHistory,
+                    base64: src.base64,
+                    points: w.points,
+                })
+                .collect());
+        }
+    }
     let (format, points, used_tag) = if text.trim_start().starts_with(['{', '[']) {
-        read_json(&text, &src, tag.as_ref().map(|t| t.0))?
+        read_json(&text, &src, tag.as_ref())?
     } else {
-        read_csv(&text, &src, maps, used, tag.as_ref().map(|t| t.0))?
+        read_csv(&text, &src, maps, use_, tag.as_ref())?
     };
     let run = match tag.filter(|_| used_tag) {
-        Some((_, name)) => name,
-        None => public_path(&path.to_string_lossy()),
+        Some(named) => named.run,
+        None => file,
     };
-    Ok(FileRead {
+    Ok(vec![FileRead {
         run,
         format,
         base64: src.base64,
         points,
-    })
-}
-
-/// A cell as a number: finite, or an input error saying why not.
-fn parse_number(cell: &str) -> std::result::Result<f64, String> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("`{}` is not a finite number", plain(cell))),
-        Err(_) => Err(format!("`{}` is not a number", plain(cell))),
-    }
-}
-
-/// A step (or an epoch used as the step): a whole number >= 0.
-fn to_step(value: f64) -> std::result::Result<u64, String> {
-    // 2^53: above it not every whole number is representable, and no run is that long.
-    if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
-        Ok(value as u64)
-    } else {
-        Err(format!("`{value}` is not a step (a whole number >= 0)"))
-    }
-}
-
-fn csv_error(src: &Source<'_>, error: &csv::Error) -> Error {
-    let line = error
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-    let message = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields where the header has {expected_len}"),
-        _ => format!("not CSV: {error}"),
-    };
-    src.at(line, message)
+    }])
 }
 
 type Read = (Format, Vec<Point>, bool);
@@ -333,8 +360,8 @@ fn read_csv(
     text: &str,
     src: &Source<'_>,
     maps: &[ColumnMap],
-    used: &mut [bool],
-    file_tag: Option<Role>,
+    use_: &mut MapUse,
+    file_tag: Option<&NamedTag>,
 ) -> Result<Read> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -345,6 +372,11 @@ fn read_csv(
         .iter()
         .map(str::to_owned)
         .collect();
+    for header in &headers {
+        if !use_.columns.contains(header) {
+            use_.columns.push(header.clone());
+        }
+    }
     let lower: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let mut roles: Vec<Option<Role>> = vec![None; headers.len()];
     let mut mapped = vec![false; headers.len()];
@@ -366,7 +398,7 @@ fn read_csv(
         }
         roles[col] = Some(map.role);
         mapped[col] = true;
-        used[index] = true;
+        use_.used[index] = true;
     }
 
     // TensorBoard's scalar download: `Wall time,Step,Value` (or just `step,value`), one tag
@@ -377,17 +409,12 @@ fn read_csv(
             .map(String::as_str)
             .collect::<Vec<_>>()
             .as_slice(),
-        ["step", "value"] | ["wall time" | "wall_time", "step", "value"]
+        ["step", "value"] | ["wall_time", "step", "value"]
     );
     if narrow {
         let value = headers.len() - 1;
         if roles[value].is_none() {
-            roles[value] = Some(file_tag.ok_or_else(|| {
-                src.at(
-                    1,
-                    "a step,value series must name its tag in the file name (train_total_loss, eval_total_loss, train_fraction_of_correct_next_step_preds or eval_fraction_of_correct_next_step_preds), or be mapped with --map value=ROLE",
-                )
-            })?);
+            roles[value] = Some(tag_role(file_tag, |m| src.at(1, m))?);
         }
     }
 
@@ -418,21 +445,41 @@ fn read_csv(
     }
 
     let has = |role: Role| roles.contains(&Some(role));
-    let format = if narrow || lower.iter().any(|h| is_vertex_tag(h)) {
+    let format = if narrow {
+        tag_format(file_tag)
+    } else if lower.iter().any(|h| is_vertex_tag(h)) {
         Format::VertexTensorboard
     } else if lower.iter().any(|h| h == AZURE_MARKER) {
         Format::AzureResults
+    } else if !mapped.contains(&true) && has(Role::Step) && lower.iter().any(|h| h == "epoch") {
+        // OpenAI and Azure result files have no epoch column; Lightning's CSVLogger always
+        // writes one beside the step.
+        Format::LightningCsv
     } else if lower.iter().any(|h| h == "train_loss") && has(Role::Step) {
         Format::OpenaiResults
     } else if mapped.contains(&true) {
         Format::Mapped
     } else {
+        // A mistyped --map is the likelier cause than a file verdict does not know.
+        if let Some(map) = maps
+            .iter()
+            .zip(&use_.used)
+            .find(|(m, used)| !**used && closest(&m.column, &headers).is_some())
+        {
+            return Err(Error::Usage(unused_map(
+                &map.0.column,
+                map.0.role,
+                &headers,
+            )));
+        }
+        let hint = map_hint(&headers, &roles_found(&roles));
         let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
         return Err(src.at(
             1,
             format!(
-                "unknown columns ({}): not an OpenAI, Azure or Vertex AI export; say what the columns hold with --map COL=ROLE (roles: {})",
+                "unknown columns ({}): not an export verdict recognises (OpenAI, Azure, Vertex AI, TensorBoard, W&B, Lightning); say what the columns hold with --map COL=ROLE{} (roles: {})",
                 list(headers.iter().map(|h| plain(h))),
+                hint,
                 roles.join(", ")
             ),
         ));
@@ -446,9 +493,11 @@ fn read_csv(
             ),
         ));
     }
-    if ![Role::TrainLoss, Role::ValidLoss, Role::FullValidLoss]
-        .into_iter()
-        .any(has)
+    // A per-tag file holds one series; whether its run has a loss is checked on the run.
+    if !narrow
+        && ![Role::TrainLoss, Role::ValidLoss, Role::FullValidLoss]
+            .into_iter()
+            .any(has)
     {
         return Err(src.at(
             1,
@@ -467,9 +516,7 @@ fn read_csv(
     let mut points = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(src, &e))?;
-        let line = record
-            .position()
-            .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        let line = line_of(&record);
         let mut point = Point::default();
         let mut step = None;
         let mut any = false;
@@ -530,7 +577,7 @@ fn json_step(value: Option<&Value>, at: &str, src: &Source<'_>) -> Result<u64> {
     to_step(number).map_err(|m| src.whole(format!("{at}: {m}")))
 }
 
-fn read_json(text: &str, src: &Source<'_>, file_tag: Option<Role>) -> Result<Read> {
+fn read_json(text: &str, src: &Source<'_>, file_tag: Option<&NamedTag>) -> Result<Read> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(whole) => {
@@ -580,15 +627,66 @@ fn read_json(text: &str, src: &Source<'_>, file_tag: Option<Role>) -> Result<Rea
             finish_json(points, Format::VertexTensorboard, false, src)
         }
         Value::Array(_) => {
-            let role = file_tag.ok_or_else(|| {
-                src.whole("a JSON list of [wall time, step, value] must name its Vertex tag (train_total_loss, eval_total_loss, ...) in the file name")
-            })?;
+            let role = tag_role(file_tag, |m| src.whole(m))?;
             let points = read_series(&value, role, "", src)?;
-            finish_json(points, Format::VertexTensorboard, true, src)
+            finish_json(points, tag_format(file_tag), true, src)
         }
         _ => Err(src.whole(
             "unknown JSON shape: expected an OpenAI checkpoint list ({\"data\": [{\"step_number\": …, \"metrics\": {…}}]}) or Vertex AI TensorBoard series ({\"/train_total_loss\": [[step, value], …], …})",
         )),
+    }
+}
+
+/// The role of a per-tag file's values, from the tag in its name; a file whose name gives no
+/// tag, or a tag verdict does not read, is an error (never a series silently dropped).
+fn tag_role(file_tag: Option<&NamedTag>, error: impl Fn(String) -> Error) -> Result<Role> {
+    let known = "train_total_loss, eval_total_loss, train_fraction_of_correct_next_step_preds, eval_fraction_of_correct_next_step_preds, train_loss, val_loss, eval_loss, train_acc, val_acc, and the others docs/curves.md lists";
+    match file_tag {
+        Some(NamedTag {
+            role: Some(role), ..
+        }) => Ok(*role),
+        Some(named) => Err(error(format!(
+            "tag `{}` (from the file name) is not a series verdict reads: expected a loss or accuracy tag ({known}); leave the file out, or rename it after what it holds",
+            plain(&named.tag)
+        ))),
+        None => Err(error(format!(
+            "a single series (step, value) must name its tag in the file name, as TensorBoard's download does (run-<run>-tag-<tag>.csv) or as <tag>.csv ({known}), or be mapped with --map value=ROLE"
+        ))),
+    }
+}
+
+/// A per-tag file's format: Vertex AI's when the tag is one of Vertex's, else TensorBoard's.
+fn tag_format(file_tag: Option<&NamedTag>) -> Format {
+    if file_tag.is_some_and(|t| is_vertex_tag(&t.tag)) {
+        Format::VertexTensorboard
+    } else {
+        Format::Tensorboard
+    }
+}
+
+/// The roles already given to columns, so that a hint does not suggest them twice.
+fn roles_found(roles: &[Option<Role>]) -> Vec<Role> {
+    roles.iter().flatten().copied().collect()
+}
+
+/// ` (e.g. --map iteration=step --map loss=train_loss)`: a guess, from the names, of what the
+/// columns verdict does not know could be mapped to; empty when nothing can be guessed.
+fn map_hint(headers: &[String], taken: &[Role]) -> String {
+    let mut taken = taken.to_vec();
+    let mut hints = Vec::new();
+    for header in headers {
+        if known_role(header).is_some() {
+            continue;
+        }
+        if let Some(role) = names::guess(header).filter(|r| !taken.contains(r)) {
+            taken.push(role);
+            hints.push(format!("--map {}={}", plain(header), role.name()));
+        }
+    }
+    if hints.is_empty() {
+        String::new()
+    } else {
+        format!(", e.g. {}", hints.join(" "))
     }
 }
 
@@ -827,7 +925,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("series.csv:1: a step,value series must name its tag"),
+            e.contains("series.csv:1: a single series (step, value) must name its tag"),
             "{e}"
         );
     }

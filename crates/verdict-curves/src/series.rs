@@ -113,6 +113,12 @@ pub enum Format {
     AzureResults,
     /// Vertex AI tuning series exported from TensorBoard (`/train_total_loss`, ...).
     VertexTensorboard,
+    /// TensorBoard scalar downloads of other tags (`run-<run>-tag-<tag>.csv`, `val_loss.csv`).
+    Tensorboard,
+    /// Weights & Biases run-history CSV export (`Step`, `<run> - train/loss`, ...).
+    WandbHistory,
+    /// PyTorch Lightning `CSVLogger` `metrics.csv` (`epoch`, `step`, `train_loss`, `val_loss`).
+    LightningCsv,
     /// Any CSV read through `--map`.
     Mapped,
 }
@@ -125,6 +131,9 @@ impl Format {
             Format::OpenaiCheckpoints => "OpenAI checkpoints",
             Format::AzureResults => "Azure results",
             Format::VertexTensorboard => "Vertex TensorBoard",
+            Format::Tensorboard => "TensorBoard download",
+            Format::WandbHistory => "W&B export",
+            Format::LightningCsv => "Lightning metrics.csv",
             Format::Mapped => "mapped CSV",
         }
     }

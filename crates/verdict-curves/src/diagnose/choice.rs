@@ -90,7 +90,16 @@ pub(super) fn deployability(
             rule: DeployRule::Listed,
             count: None,
         },
-        (None, Format::VertexTensorboard | Format::Mapped) => Deployable {
+        // TensorBoard, W&B and Lightning logs do not say which checkpoints were saved: every
+        // one is taken as deployable, as for a mapped file (--deployable-last narrows it).
+        (
+            None,
+            Format::VertexTensorboard
+            | Format::Tensorboard
+            | Format::WandbHistory
+            | Format::LightningCsv
+            | Format::Mapped,
+        ) => Deployable {
             rule: DeployRule::All,
             count: None,
         },
