@@ -12,7 +12,9 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use crate::series::{ColumnMap, Format, Point, Role, Series};
+mod trainer;
+
+use crate::series::{ColumnMap, Format, Point, Role, Series, TrainerState};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 use verdict_core::quote::{list, plain};
@@ -113,6 +115,7 @@ struct FileRead {
     format: Format,
     base64: bool,
     points: Vec<Point>,
+    trainer: Option<TrainerState>,
 }
 
 /// Reads every file (a directory stands for its files, in name order) and returns one
@@ -121,8 +124,13 @@ struct FileRead {
 pub fn read_all(paths: &[PathBuf], maps: &[ColumnMap]) -> Result<Vec<Series>> {
     let mut used = vec![false; maps.len()];
     let mut runs: Vec<(Series, BTreeMap<u64, Point>)> = Vec::new();
-    for path in expand(paths)? {
-        let read = read_file(&path, maps, &mut used)?;
+    for (path, read) in expand(paths)?
+        .into_iter()
+        .map(|path| read_file(&path, maps, &mut used).map(|reads| (path, reads)))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flat_map(|(path, reads)| reads.into_iter().map(move |r| (path.clone(), r)))
+    {
         let file = public_path(&path.to_string_lossy());
         match runs.iter_mut().find(|(s, _)| s.name == read.run) {
             // Only per-tag Vertex files share a run name; anything else is a file given twice.
@@ -151,6 +159,7 @@ pub fn read_all(paths: &[PathBuf], maps: &[ColumnMap]) -> Result<Vec<Series>> {
                         format: read.format,
                         base64: read.base64,
                         points: Vec::new(),
+                        trainer: read.trainer,
                     },
                     steps,
                 ));
@@ -188,7 +197,13 @@ fn merge_points(steps: &mut BTreeMap<u64, Point>, points: Vec<Point>) {
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        if path.is_dir() {
+        // A Trainer's checkpoint folder or run directory stands for its trainer_state.json
+        // alone: the weights beside it are not metrics.
+        if path.is_dir()
+            && let Some(state) = trainer::state_in(path)
+        {
+            files.push(state);
+        } else if path.is_dir() {
             let entries =
                 std::fs::read_dir(path).map_err(|e| Error::io(path, "cannot list directory", e))?;
             let mut inside: Vec<PathBuf> = entries
@@ -261,7 +276,7 @@ fn tag_in_name(path: &Path) -> Option<(Role, String)> {
     Some((*role, public_path(&name)))
 }
 
-fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileRead> {
+fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<Vec<FileRead>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let mut src = Source {
         path,
@@ -277,6 +292,9 @@ fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileR
         text = decoded.trim_start_matches('\u{feff}').to_owned();
         src.base64 = true;
     }
+    if let Some(reads) = read_trainer(&text, &src)? {
+        return Ok(reads);
+    }
     let tag = tag_in_name(path);
     let (format, points, used_tag) = if text.trim_start().starts_with(['{', '[']) {
         read_json(&text, &src, tag.as_ref().map(|t| t.0))?
@@ -287,12 +305,40 @@ fn read_file(path: &Path, maps: &[ColumnMap], used: &mut [bool]) -> Result<FileR
         Some((_, name)) => name,
         None => public_path(&path.to_string_lossy()),
     };
-    Ok(FileRead {
+    Ok(vec![FileRead {
         run,
         format,
         base64: src.base64,
         points,
-    })
+        trainer: None,
+    }])
+}
+
+/// A Trainer state, when `text` is one: one run per evaluation set, named by the file (and
+/// the set, when there are several).
+fn read_trainer(text: &str, src: &Source<'_>) -> Result<Option<Vec<FileRead>>> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return Ok(None);
+    };
+    if !trainer::is_state(&map) {
+        return Ok(None);
+    }
+    let (runs, state) = trainer::read(&map, src)?;
+    let file = public_path(&src.path.to_string_lossy());
+    Ok(Some(
+        runs.into_iter()
+            .map(|run| FileRead {
+                run: match run.eval_set {
+                    Some(set) => format!("{file} [eval set {set}]"),
+                    None => file.clone(),
+                },
+                format: Format::HfTrainerState,
+                base64: src.base64,
+                points: run.points,
+                trainer: Some(state.clone()),
+            })
+            .collect(),
+    ))
 }
 
 /// A cell as a number: finite, or an input error saying why not.

@@ -113,6 +113,8 @@ pub enum Format {
     AzureResults,
     /// Vertex AI tuning series exported from TensorBoard (`/train_total_loss`, ...).
     VertexTensorboard,
+    /// Hugging Face Trainer `trainer_state.json` (also TRL, Unsloth, Axolotl, LLaMA-Factory).
+    HfTrainerState,
     /// Any CSV read through `--map`.
     Mapped,
 }
@@ -125,6 +127,7 @@ impl Format {
             Format::OpenaiCheckpoints => "OpenAI checkpoints",
             Format::AzureResults => "Azure results",
             Format::VertexTensorboard => "Vertex TensorBoard",
+            Format::HfTrainerState => "Hugging Face trainer_state.json",
             Format::Mapped => "mapped CSV",
         }
     }
@@ -207,4 +210,21 @@ pub struct Series {
     pub base64: bool,
     /// The points, sorted by step, steps unique.
     pub points: Vec<Point>,
+    /// What a Hugging Face Trainer recorded about its checkpoints; `None` for other sources.
+    pub trainer: Option<TrainerState>,
+}
+
+/// What a `trainer_state.json` says about checkpoints, beside its logged values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainerState {
+    /// The steps a checkpoint was saved at: the `checkpoint-N` folders beside the state, or
+    /// else every `save_steps` and the last step; `None` when neither is known.
+    pub saved_steps: Option<Vec<u64>>,
+    /// Whether `saved_steps` comes from `checkpoint-N` folders found on disk.
+    pub saved_from_folders: bool,
+    /// The Trainer's own best checkpoint (`best_global_step`, or the `N` of
+    /// `best_model_checkpoint`).
+    pub best_step: Option<u64>,
+    /// Its `best_metric` (by `metric_for_best_model`, `eval_loss` unless set otherwise).
+    pub best_metric: Option<f64>,
 }

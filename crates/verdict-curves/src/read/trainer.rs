@@ -1,0 +1,248 @@
+//! Hugging Face Trainer (and TRL, Unsloth, Axolotl, LLaMA-Factory) `trainer_state.json`: the
+//! `log_history` list of training and evaluation entries, and what the Trainer recorded about
+//! its checkpoints (`save_steps`, `global_step`, `best_global_step`, `best_model_checkpoint`).
+//!
+//! Which checkpoints exist is read from the `checkpoint-N` folders beside the state when there
+//! are any (the Trainer deletes old ones under `save_total_limit`), else from `save_steps`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{Source, json_number, json_step};
+use crate::series::{Point, TrainerState};
+use verdict_core::error::Result;
+use verdict_core::quote::plain;
+
+/// The file name the Trainer writes into each checkpoint folder and the run directory.
+pub const STATE_FILE: &str = "trainer_state.json";
+
+/// Whether a JSON object is a Trainer state: it has a `log_history` key.
+pub fn is_state(map: &Map<String, Value>) -> bool {
+    map.contains_key("log_history")
+}
+
+/// One evaluation set of a run: its name (`None` for the Trainer's single `eval_loss`) and
+/// the points, training values included.
+pub struct EvalRun {
+    pub eval_set: Option<String>,
+    pub points: Vec<Point>,
+}
+
+/// The number `N` of a folder named `checkpoint-N`.
+pub fn checkpoint_number(path: &Path) -> Option<u64> {
+    path.file_name()?
+        .to_str()?
+        .strip_prefix("checkpoint-")?
+        .parse()
+        .ok()
+}
+
+/// The `trainer_state.json` a directory stands for: its own, or else the one of its
+/// `checkpoint-N` folder with the largest `N` (the latest state holds the whole history).
+pub fn state_in(dir: &Path) -> Option<std::path::PathBuf> {
+    let own = dir.join(STATE_FILE);
+    if own.is_file() {
+        return Some(own);
+    }
+    checkpoint_folders(dir)
+        .into_iter()
+        .next_back()
+        .map(|(_, folder)| folder.join(STATE_FILE))
+        .filter(|state| state.is_file())
+}
+
+fn checkpoint_folders(dir: &Path) -> Vec<(u64, std::path::PathBuf)> {
+    let mut found: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| checkpoint_number(&p).map(|n| (n, p)))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The `checkpoint-N` folders beside a state file: in its own folder, or, when that folder
+/// is itself a checkpoint, in the run directory above it.
+fn saved_on_disk(path: &Path) -> Vec<u64> {
+    let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return checkpoint_folders(Path::new("."))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+    };
+    let run_dir = match checkpoint_number(folder) {
+        Some(_) => folder.parent().unwrap_or(folder),
+        None => folder,
+    };
+    let run_dir = if run_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        run_dir
+    };
+    checkpoint_folders(run_dir)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+fn whole_step(map: &Map<String, Value>, key: &str, src: &Source<'_>) -> Result<Option<u64>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        value => json_step(value, key, src).map(Some),
+    }
+}
+
+/// Reads a Trainer state. Returns one run per evaluation set (`eval_loss`, or each
+/// `eval_<name>_loss`), each with the training values, and what the Trainer recorded.
+pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>, TrainerState)> {
+    let Some(history) = map["log_history"].as_array() else {
+        return Err(src.whole("log_history: expected a list of logged entries"));
+    };
+    let mut train = Vec::new();
+    // Evaluation points per set, by the set's name ("" for the plain `eval_loss`).
+    let mut evals: std::collections::BTreeMap<String, Vec<Point>> = Default::default();
+    for (index, entry) in history.iter().enumerate() {
+        let at = format!("log_history[{index}]");
+        let Some(entry) = entry.as_object() else {
+            return Err(src.whole(format!("{at}: expected an object")));
+        };
+        // The summary the Trainer logs when training ends: `train_loss` there is the mean
+        // over the whole run, not a value at that step.
+        if entry.contains_key("train_runtime") {
+            continue;
+        }
+        let step = json_step(entry.get("step"), &format!("{at}.step"), src)?;
+        let epoch = match entry.get("epoch") {
+            Some(v) => json_number(v, &format!("{at}.epoch"), src)?,
+            None => None,
+        };
+        let number = |key: &str| match entry.get(key) {
+            Some(v) => json_number(v, &format!("{at}.{}", plain(key)), src),
+            None => Ok(None),
+        };
+        let loss = number("loss")?;
+        if loss.is_some() {
+            train.push(Point {
+                step,
+                epoch,
+                train_loss: loss,
+                train_accuracy: number("mean_token_accuracy")?,
+                ..Point::default()
+            });
+        }
+        for key in entry.keys() {
+            let Some(name) = eval_set(key) else {
+                continue;
+            };
+            let accuracy_key = if name.is_empty() {
+                "eval_mean_token_accuracy".to_owned()
+            } else {
+                format!("eval_{name}_mean_token_accuracy")
+            };
+            evals.entry(name.to_owned()).or_default().push(Point {
+                step,
+                epoch,
+                valid_loss: number(key)?,
+                valid_accuracy: number(&accuracy_key)?,
+                ..Point::default()
+            });
+        }
+    }
+    if train.is_empty() && evals.is_empty() {
+        return Err(
+            src.whole("log_history has no `loss` and no `eval_loss` (or `eval_<name>_loss`) entry")
+        );
+    }
+    let runs = if evals.is_empty() {
+        vec![EvalRun {
+            eval_set: None,
+            points: train,
+        }]
+    } else {
+        evals
+            .into_iter()
+            .map(|(name, points)| EvalRun {
+                eval_set: Some(name).filter(|n| !n.is_empty()),
+                points: train.iter().cloned().chain(points).collect(),
+            })
+            .collect()
+    };
+    let global_step = whole_step(map, "global_step", src)?;
+    let save_steps = whole_step(map, "save_steps", src)?;
+    let on_disk = saved_on_disk(src.path);
+    let from_folders = !on_disk.is_empty();
+    let saved: Option<BTreeSet<u64>> = if from_folders {
+        Some(on_disk.into_iter().collect())
+    } else {
+        // Every `save_steps` steps, and at the end of training.
+        match (save_steps.filter(|s| *s > 0), global_step) {
+            (Some(every), Some(last)) => Some(
+                (1..=last / every)
+                    .map(|k| k * every)
+                    .chain(std::iter::once(last))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    let best_checkpoint = match map.get("best_model_checkpoint") {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let best_step = match whole_step(map, "best_global_step", src)? {
+        Some(step) => Some(step),
+        None => best_checkpoint
+            .as_deref()
+            .and_then(|c| checkpoint_number(Path::new(c))),
+    };
+    let best_metric = match map.get("best_metric") {
+        Some(v) => json_number(v, "best_metric", src)?,
+        None => None,
+    };
+    Ok((
+        runs,
+        TrainerState {
+            saved_steps: saved.map(|s| s.into_iter().collect()),
+            saved_from_folders: from_folders,
+            best_step,
+            best_metric,
+        },
+    ))
+}
+
+/// The evaluation set a key holds the loss of: `""` for `eval_loss`, `name` for
+/// `eval_<name>_loss`.
+fn eval_set(key: &str) -> Option<&str> {
+    if key == "eval_loss" {
+        return Some("");
+    }
+    key.strip_prefix("eval_")?
+        .strip_suffix("_loss")
+        .filter(|name| !name.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eval_sets_are_named_by_their_loss_key() {
+        assert_eq!(eval_set("eval_loss"), Some(""));
+        assert_eq!(eval_set("eval_code_loss"), Some("code"));
+        assert_eq!(eval_set("eval_runtime"), None);
+        assert_eq!(eval_set("loss"), None);
+    }
+
+    #[test]
+    fn checkpoint_folders_give_their_step() {
+        assert_eq!(
+            checkpoint_number(Path::new("out/checkpoint-120")),
+            Some(120)
+        );
+        assert_eq!(checkpoint_number(Path::new("out/checkpoint-best")), None);
+    }
+}
