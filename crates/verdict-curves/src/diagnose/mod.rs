@@ -250,10 +250,17 @@ pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>
         f.series = f.series.or_else(|| series_of(f.rule, validation));
     }
 
+    // The pattern describes the curve the checkpoints are judged on; a swinging batch
+    // estimate beside an accurate full pass is a warning of its own, not the run's shape.
+    let on_checkpoints: Vec<Finding> = findings
+        .iter()
+        .filter(|f| !(f.rule == Rule::Oscillation && f.series != validation))
+        .cloned()
+        .collect();
     let last = checkpoints.last();
     let best_c = best.map(|b| &checkpoints[b]);
     let summary = RunSummary {
-        pattern: pattern(&findings, validation.is_some()),
+        pattern: pattern(&on_checkpoints, validation.is_some()),
         checkpoints: checkpoints.len(),
         last_step: series.points.last().map(|p| p.step),
         best_step: best_c.map(|c| c.step),
