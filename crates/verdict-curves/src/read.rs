@@ -323,7 +323,7 @@ fn read_trainer(text: &str, src: &Source<'_>) -> Result<Option<Vec<FileRead>>> {
     if !trainer::is_state(&map) {
         return Ok(None);
     }
-    let (runs, state) = trainer::read(&map, src)?;
+    let (runs, state) = trainer::read(&map, src.path).map_err(|m| src.whole(m))?;
     let file = public_path(&src.path.to_string_lossy());
     Ok(Some(
         runs.into_iter()

@@ -10,10 +10,44 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{Source, json_number, json_step};
 use crate::series::{Point, TrainerState};
-use verdict_core::error::Result;
 use verdict_core::quote::plain;
+
+/// A reading failure: the message, without the file (the caller names it).
+type Result<T> = std::result::Result<T, String>;
+
+/// A JSON number, `None` for `null`; anything else is an error naming `at`.
+fn json_number(value: &Value, at: &str) -> Result<Option<f64>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(|| format!("{at}: {n} is not a finite number")),
+        other => Err(format!(
+            "{at}: {} is not a number",
+            plain(&other.to_string())
+        )),
+    }
+}
+
+/// A step: a whole number >= 0.
+fn json_step(value: Option<&Value>, at: &str) -> Result<u64> {
+    let number = value
+        .map(|v| json_number(v, at))
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| format!("{at}: no step"))?;
+    // 2^53: above it not every whole number is representable, and no run is that long.
+    if number >= 0.0 && number.fract() == 0.0 && number <= 9_007_199_254_740_992.0 {
+        Ok(number as u64)
+    } else {
+        Err(format!(
+            "{at}: `{number}` is not a step (a whole number >= 0)"
+        ))
+    }
+}
 
 /// The file name the Trainer writes into each checkpoint folder and the run directory.
 pub const STATE_FILE: &str = "trainer_state.json";
@@ -89,18 +123,19 @@ fn saved_on_disk(path: &Path) -> Vec<u64> {
         .collect()
 }
 
-fn whole_step(map: &Map<String, Value>, key: &str, src: &Source<'_>) -> Result<Option<u64>> {
+fn whole_step(map: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        value => json_step(value, key, src).map(Some),
+        value => json_step(value, key).map(Some),
     }
 }
 
 /// Reads a Trainer state. Returns one run per evaluation set (`eval_loss`, or each
 /// `eval_<name>_loss`), each with the training values, and what the Trainer recorded.
-pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>, TrainerState)> {
+/// `path` is the state file, beside which the `checkpoint-N` folders are looked for.
+pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, TrainerState)> {
     let Some(history) = map["log_history"].as_array() else {
-        return Err(src.whole("log_history: expected a list of logged entries"));
+        return Err("log_history: expected a list of logged entries".into());
     };
     let mut train = Vec::new();
     // Evaluation points per set, by the set's name ("" for the plain `eval_loss`).
@@ -108,20 +143,20 @@ pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>,
     for (index, entry) in history.iter().enumerate() {
         let at = format!("log_history[{index}]");
         let Some(entry) = entry.as_object() else {
-            return Err(src.whole(format!("{at}: expected an object")));
+            return Err(format!("{at}: expected an object"));
         };
         // The summary the Trainer logs when training ends: `train_loss` there is the mean
         // over the whole run, not a value at that step.
         if entry.contains_key("train_runtime") {
             continue;
         }
-        let step = json_step(entry.get("step"), &format!("{at}.step"), src)?;
+        let step = json_step(entry.get("step"), &format!("{at}.step"))?;
         let epoch = match entry.get("epoch") {
-            Some(v) => json_number(v, &format!("{at}.epoch"), src)?,
+            Some(v) => json_number(v, &format!("{at}.epoch"))?,
             None => None,
         };
         let number = |key: &str| match entry.get(key) {
-            Some(v) => json_number(v, &format!("{at}.{}", plain(key)), src),
+            Some(v) => json_number(v, &format!("{at}.{}", plain(key))),
             None => Ok(None),
         };
         let loss = number("loss")?;
@@ -154,7 +189,7 @@ pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>,
     }
     if train.is_empty() && evals.is_empty() {
         return Err(
-            src.whole("log_history has no `loss` and no `eval_loss` (or `eval_<name>_loss`) entry")
+            "log_history has no `loss` and no `eval_loss` (or `eval_<name>_loss`) entry".into(),
         );
     }
     let runs = if evals.is_empty() {
@@ -171,9 +206,9 @@ pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>,
             })
             .collect()
     };
-    let global_step = whole_step(map, "global_step", src)?;
-    let save_steps = whole_step(map, "save_steps", src)?;
-    let on_disk = saved_on_disk(src.path);
+    let global_step = whole_step(map, "global_step")?;
+    let save_steps = whole_step(map, "save_steps")?;
+    let on_disk = saved_on_disk(path);
     let from_folders = !on_disk.is_empty();
     let saved: Option<BTreeSet<u64>> = if from_folders {
         Some(on_disk.into_iter().collect())
@@ -193,14 +228,14 @@ pub fn read(map: &Map<String, Value>, src: &Source<'_>) -> Result<(Vec<EvalRun>,
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
-    let best_step = match whole_step(map, "best_global_step", src)? {
+    let best_step = match whole_step(map, "best_global_step")? {
         Some(step) => Some(step),
         None => best_checkpoint
             .as_deref()
             .and_then(|c| checkpoint_number(Path::new(c))),
     };
     let best_metric = match map.get("best_metric") {
-        Some(v) => json_number(v, "best_metric", src)?,
+        Some(v) => json_number(v, "best_metric")?,
         None => None,
     };
     Ok((
