@@ -472,6 +472,7 @@ fn curves_trainer_state_is_read_without_map() {
     let curve = r["train_curve"].as_array().unwrap();
     assert_eq!(curve.len(), 24);
     assert_eq!(curve.last().unwrap()["loss"], 0.02474079728126526);
+    assert_eq!(curve[0]["learning_rate"], 6.666666666666667e-06);
     // save_steps 20 up to global_step 120: every evaluated step was saved.
     assert_eq!(r["deployable"]["rule"], "saved");
     assert!(
@@ -602,6 +603,7 @@ fn curves_trainer_eval_sets_are_several_validation_curves() {
     assert_eq!(chat["checkpoints"][1]["valid_loss"], 1.4);
     assert_eq!(chat["checkpoints"][1]["valid_accuracy"], 0.61);
     assert_eq!(chat["checkpoints"][1]["train_accuracy"], 0.6);
+    assert_eq!(chat["train_curve"][1]["learning_rate"], 1e-5);
     assert_eq!(code["checkpoints"][1]["valid_loss"], 1.9);
     assert_eq!(code["checkpoints"][1]["train_loss"], 1.5);
     assert_eq!(code["summary"]["trainer_best_step"], Value::Null);

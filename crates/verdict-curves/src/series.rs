@@ -152,6 +152,9 @@ pub struct Point {
     pub full_valid_loss: Option<f64>,
     /// Full-pass validation token accuracy.
     pub full_valid_accuracy: Option<f64>,
+    /// The learning rate at this step (Hugging Face Trainer's `learning_rate`). Not a
+    /// [`Role`]: it is shown beside the training loss, never diagnosed.
+    pub learning_rate: Option<f64>,
 }
 
 impl Point {
@@ -187,6 +190,7 @@ impl Point {
 
     /// Fills every value `other` has; `other` wins where both have one.
     pub fn merge(&mut self, other: &Point) {
+        self.learning_rate = other.learning_rate.or(self.learning_rate);
         for role in Role::ALL {
             if role != Role::Step
                 && let Some(value) = other.get(role)

@@ -166,6 +166,7 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
                 epoch,
                 train_loss: loss,
                 train_accuracy: number("mean_token_accuracy")?,
+                learning_rate: number("learning_rate")?,
                 ..Point::default()
             });
         }
