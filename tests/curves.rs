@@ -559,6 +559,15 @@ fn curves_trainer_run_directory_uses_the_latest_checkpoint_and_its_folders() {
         assert_eq!(r["summary"]["recommended_step"], 120, "{given}");
     }
 
+    // Given by its absolute path, the run is still named by the checkpoint folder it used.
+    let out = tempdir();
+    let run = curves(&[dir.path().join("run").to_str().unwrap()], out.path());
+    run.assert_code(0);
+    assert_eq!(
+        read_json(out.path())["runs"][0]["name"],
+        "checkpoint-120/trainer_state.json"
+    );
+
     // A Trainer that chose by another metric recorded step 100: verdict says they differ.
     let mut state = trainer_state();
     state["best_global_step"] = json!(null);

@@ -324,7 +324,18 @@ fn read_trainer(text: &str, src: &Source<'_>) -> Result<Option<Vec<FileRead>>> {
         return Ok(None);
     }
     let (runs, state) = trainer::read(&map, src.path).map_err(|m| src.whole(m))?;
-    let file = public_path(&src.path.to_string_lossy());
+    let mut file = public_path(&src.path.to_string_lossy());
+    // An absolute path is shown by its file name only; the checkpoint folder still says which
+    // checkpoint's state this is.
+    if src.path.is_absolute()
+        && let Some(folder) = src
+            .path
+            .parent()
+            .filter(|f| trainer::checkpoint_number(f).is_some())
+        && let Some(name) = folder.file_name()
+    {
+        file = format!("{}/{file}", name.to_string_lossy());
+    }
     Ok(Some(
         runs.into_iter()
             .map(|run| FileRead {
