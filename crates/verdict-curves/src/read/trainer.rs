@@ -209,22 +209,6 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
     };
     let global_step = whole_step(map, "global_step")?;
     let save_steps = whole_step(map, "save_steps")?;
-    let on_disk = saved_on_disk(path);
-    let from_folders = !on_disk.is_empty();
-    let saved: Option<BTreeSet<u64>> = if from_folders {
-        Some(on_disk.into_iter().collect())
-    } else {
-        // Every `save_steps` steps, and at the end of training.
-        match (save_steps.filter(|s| *s > 0), global_step) {
-            (Some(every), Some(last)) => Some(
-                (1..=last / every)
-                    .map(|k| k * every)
-                    .chain(std::iter::once(last))
-                    .collect(),
-            ),
-            _ => None,
-        }
-    };
     let best_checkpoint = match map.get("best_model_checkpoint") {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
@@ -234,6 +218,13 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
         None => best_checkpoint
             .as_deref()
             .and_then(|c| checkpoint_number(Path::new(c))),
+    };
+    let on_disk = saved_on_disk(path);
+    let from_folders = !on_disk.is_empty();
+    let saved: Option<BTreeSet<u64>> = if from_folders {
+        Some(on_disk.into_iter().collect())
+    } else {
+        by_save_steps(save_steps, global_step, best_step)
     };
     let best_metric = match map.get("best_metric") {
         Some(v) => json_number(v, "best_metric")?,
@@ -248,6 +239,26 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
             best_metric,
         },
     ))
+}
+
+/// The steps a Trainer saving every `save_steps` steps and at the end saved. The Trainer
+/// records `save_steps` whatever its `save_strategy` (default 500), so the schedule is trusted
+/// only where it shows: it must save before the last step, and at the Trainer's own best
+/// checkpoint when there is one (that is always a saved one). Otherwise `None`: not known.
+fn by_save_steps(
+    save_steps: Option<u64>,
+    global_step: Option<u64>,
+    best_step: Option<u64>,
+) -> Option<BTreeSet<u64>> {
+    let every = save_steps.filter(|s| *s > 0)?;
+    let last = global_step.filter(|last| every < *last)?;
+    let saved: BTreeSet<u64> = (1..=last / every)
+        .map(|k| k * every)
+        .chain(std::iter::once(last))
+        .collect();
+    best_step
+        .is_none_or(|b| saved.contains(&b))
+        .then_some(saved)
 }
 
 /// The evaluation set a key holds the loss of: `""` for `eval_loss`, `name` for
@@ -271,6 +282,20 @@ mod tests {
         assert_eq!(eval_set("eval_code_loss"), Some("code"));
         assert_eq!(eval_set("eval_runtime"), None);
         assert_eq!(eval_set("loss"), None);
+    }
+
+    #[test]
+    fn save_steps_are_trusted_only_where_they_show() {
+        let steps = |s: Option<BTreeSet<u64>>| s.map(|s| s.into_iter().collect::<Vec<_>>());
+        assert_eq!(
+            steps(by_save_steps(Some(20), Some(130), Some(120))),
+            Some(vec![20, 40, 60, 80, 100, 120, 130])
+        );
+        // The default 500 on a 120-step run: saved by epoch, or only at the end; not known.
+        assert_eq!(by_save_steps(Some(500), Some(120), None), None);
+        // The Trainer's best was saved, so a schedule that misses it is not the schedule.
+        assert_eq!(by_save_steps(Some(50), Some(120), Some(40)), None);
+        assert_eq!(by_save_steps(None, Some(120), None), None);
     }
 
     #[test]
