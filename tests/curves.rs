@@ -616,6 +616,25 @@ fn curves_trainer_eval_sets_are_several_validation_curves() {
     assert_eq!(code["checkpoints"][1]["valid_loss"], 1.9);
     assert_eq!(code["checkpoints"][1]["train_loss"], 1.5);
     assert_eq!(code["summary"]["trainer_best_step"], Value::Null);
+    assert_eq!(code["deployable"]["rule"], "saved");
+
+    // save_steps left at its default 500 on a 20-step run does not show what was saved.
+    let mut state = state;
+    state["save_steps"] = json!(500);
+    write(dir.path(), "trainer_state.json", state.to_string());
+    let run = crate::harness::verdict_in(
+        dir.path(),
+        &["curves", "trainer_state.json", "--out", "out"],
+    );
+    run.assert_code(0);
+    let json = read_json(&dir.path().join("out"));
+    assert_eq!(json["runs"][0]["deployable"]["rule"], "unknown");
+    assert_eq!(json["runs"][0]["checkpoints"][0]["deployable"], Value::Null);
+    assert!(
+        run.stdout.contains("which checkpoints the Trainer saved is not known (no checkpoint-N folders beside the state, and save_steps does not show the schedule); the recommendation is the best of all checkpoints"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

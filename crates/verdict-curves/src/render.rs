@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Curves;
 use super::diagnose::{Action, Checkpoint, DeployRule, Finding, Rule, Run, Severity};
-use super::series::Role;
+use super::series::{Format, Role};
 use verdict_core::error::Result;
 use verdict_core::output::Staged;
 
@@ -96,6 +96,10 @@ fn deploy_text(run: &Run) -> String {
             format!("only the last {n} checkpoints are deployable (--deployable-last)")
         }
         DeployRule::Saved => "only the checkpoints the Trainer saved are deployable".to_owned(),
+        DeployRule::Unknown if run.format == Format::HfTrainerState => {
+            "which checkpoints the Trainer saved is not known (no checkpoint-N folders beside the state, and save_steps does not show the schedule)"
+                .to_owned()
+        }
         DeployRule::Unknown => {
             "which checkpoints the provider kept is not known (the file marks no epoch ends)"
                 .to_owned()
