@@ -224,8 +224,6 @@ pub struct TrainerState {
     /// The steps a checkpoint was saved at: the `checkpoint-N` folders beside the state, or
     /// else every `save_steps` and the last step; `None` when neither is known.
     pub saved_steps: Option<Vec<u64>>,
-    /// Whether `saved_steps` comes from `checkpoint-N` folders found on disk.
-    pub saved_from_folders: bool,
     /// The Trainer's own best checkpoint (`best_global_step`, or the `N` of
     /// `best_model_checkpoint`).
     pub best_step: Option<u64>,

@@ -102,12 +102,7 @@ fn checkpoint_folders(dir: &Path) -> Vec<(u64, std::path::PathBuf)> {
 /// The `checkpoint-N` folders beside a state file: in its own folder, or, when that folder
 /// is itself a checkpoint, in the run directory above it.
 fn saved_on_disk(path: &Path) -> Vec<u64> {
-    let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
-        return checkpoint_folders(Path::new("."))
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-    };
+    let folder = path.parent().unwrap_or(Path::new(""));
     let run_dir = match checkpoint_number(folder) {
         Some(_) => folder.parent().unwrap_or(folder),
         None => folder,
@@ -220,8 +215,7 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
             .and_then(|c| checkpoint_number(Path::new(c))),
     };
     let on_disk = saved_on_disk(path);
-    let from_folders = !on_disk.is_empty();
-    let saved: Option<BTreeSet<u64>> = if from_folders {
+    let saved: Option<BTreeSet<u64>> = if !on_disk.is_empty() {
         Some(on_disk.into_iter().collect())
     } else {
         by_save_steps(save_steps, global_step, best_step)
@@ -234,7 +228,6 @@ pub fn read(map: &Map<String, Value>, path: &Path) -> Result<(Vec<EvalRun>, Trai
         runs,
         TrainerState {
             saved_steps: saved.map(|s| s.into_iter().collect()),
-            saved_from_folders: from_folders,
             best_step,
             best_metric,
         },
