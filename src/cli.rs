@@ -295,8 +295,9 @@ struct CompareArgs {
 #[derive(Debug, Args)]
 struct CurvesArgs {
     /// Metrics exports: OpenAI result files (plain or base64) or checkpoint lists, Azure
-    /// results.csv, Vertex AI TensorBoard series, or any CSV with --map. A directory stands for
-    /// its files. Several runs are compared.
+    /// results.csv, Vertex AI TensorBoard series, Hugging Face trainer_state.json (or its
+    /// checkpoint folder, or a run directory of checkpoint-N folders), or any CSV with --map. A
+    /// directory stands for its files. Several runs are compared.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 

@@ -139,3 +139,76 @@ fn html_report_renders_in_a_browser_with_the_right_numbers() {
         );
     }
 }
+
+#[test]
+fn curves_page_of_a_trainer_run_renders_in_a_browser() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (.ci/run does)"
+        );
+        eprintln!("skipping: no chromium here (apt-get install chromium, or set VERDICT_CHROMIUM)");
+        return;
+    };
+    let out = tempdir();
+    verdict(&[
+        "curves",
+        "tests/fixtures/curves/trainer/trainer_state.json",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .assert_code(0);
+    let page = format!("file://{}", out.path().join("curves.html").display());
+    let (dom, console) = browse(&chromium, &page, &["--dump-dom"]);
+    assert!(
+        console.is_empty(),
+        "the page wrote to the console: {console:#?}"
+    );
+    // Training loss (smoothed, with the raw values behind it) and validation loss are drawn.
+    assert!(
+        dom.contains(r#"<polyline class="raw""#),
+        "raw training loss"
+    );
+    assert!(dom.contains(r#"<polyline class="train""#), "training loss");
+    assert!(
+        dom.contains(r#"<polyline class="valid""#),
+        "validation loss"
+    );
+    // Step 120 is both the best and the recommended checkpoint: one ring that says so.
+    let ring = dom
+        .find(r#"<circle class="best""#)
+        .expect("best checkpoint ringed");
+    let title = &dom[ring..ring + 300];
+    assert!(
+        title.contains("step 120 · valid 0.0494 · train 0.0515 · best, recommended"),
+        "{title}"
+    );
+    assert!(
+        dom.contains("the Trainer recorded step 120 as its best checkpoint (best_metric 0.0494)"),
+        "the Trainer's own choice is on the page"
+    );
+    assert!(
+        dom.contains("Hugging Face trainer_state.json"),
+        "format named"
+    );
+
+    let artifacts = root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("curves-trainer-desktop.png");
+    let _ = std::fs::remove_file(&shot);
+    let (_, console) = browse(
+        &chromium,
+        &page,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2400",
+            "--hide-scrollbars",
+        ],
+    );
+    assert!(console.is_empty(), "{console:#?}");
+    assert!(
+        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000),
+        "the screenshot was not written"
+    );
+}

@@ -79,7 +79,13 @@ fn curves_every_sample_pattern_is_diagnosed() {
     run.assert_code(0);
     let json = read_json(out.path());
     let expect = [
-        ("openai-healthy.csv", "openai-results", "healthy", vec![]),
+        // Its batch validation loss swings by 11-36 % between the full passes.
+        (
+            "openai-healthy.csv",
+            "openai-results",
+            "healthy",
+            vec!["oscillation"],
+        ),
         (
             "openai-overfit-base64.csv",
             "openai-results",
@@ -89,6 +95,7 @@ fn curves_every_sample_pattern_is_diagnosed() {
                 "gap",
                 "not_deployable",
                 "final_above_best",
+                "oscillation",
             ],
         ),
         (
@@ -416,4 +423,290 @@ fn curves_outputs_are_byte_stable_and_hold_no_absolute_path() {
         !html.contains("http://") && !html.contains("https://"),
         "no network"
     );
+}
+
+/// The real `trainer_state.json` of the fixtures (see tests/fixtures/curves/README.md).
+const TRAINER_STATE: &str = "tests/fixtures/curves/trainer/trainer_state.json";
+
+fn trainer_state() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(crate::harness::root().join(TRAINER_STATE)).unwrap(),
+    )
+    .unwrap()
+}
+
+/// The state as the Trainer wrote it into `checkpoint-STEP`: the history up to that step.
+fn state_at(step: u64) -> String {
+    let mut state = trainer_state();
+    state["log_history"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["step"].as_u64().unwrap() <= step && e.get("train_runtime").is_none());
+    state["global_step"] = json!(step);
+    state["best_global_step"] = json!(step);
+    state["best_model_checkpoint"] = json!(format!("saves/checkpoint-{step}"));
+    state.to_string()
+}
+
+#[test]
+fn curves_trainer_state_is_read_without_map() {
+    let out = tempdir();
+    let run = curves(&[TRAINER_STATE], out.path());
+    run.assert_code(0);
+    let json = read_json(out.path());
+    let r = run_named(&json, TRAINER_STATE);
+    assert_eq!(r["format"], "hf-trainer-state");
+    assert_eq!(r["validation"], "valid_loss");
+    // eval_loss every 20 steps; `loss` every 5 steps is smoothed.
+    let steps: Vec<u64> = r["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["step"].as_u64().unwrap())
+        .collect();
+    assert_eq!(steps, [20, 40, 60, 80, 100, 120]);
+    assert_eq!(r["checkpoints"][0]["valid_loss"], 0.10790343582630157);
+    assert_eq!(r["checkpoints"][0]["epoch"], 0.5);
+    assert_eq!(r["train_smoothed"], true);
+    // The end-of-training summary's `train_loss` (the run's mean, 0.119) is no step value.
+    let curve = r["train_curve"].as_array().unwrap();
+    assert_eq!(curve.len(), 24);
+    assert_eq!(curve.last().unwrap()["loss"], 0.02474079728126526);
+    assert_eq!(curve[0]["learning_rate"], 6.666666666666667e-06);
+    // save_steps 20 up to global_step 120: every evaluated step was saved.
+    assert_eq!(r["deployable"]["rule"], "saved");
+    assert!(
+        r["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["deployable"] == true)
+    );
+    assert_eq!(r["summary"]["recommended_step"], 120);
+    assert_eq!(r["summary"]["trainer_best_step"], 120);
+    assert_eq!(r["summary"]["agrees_with_trainer"], true);
+    assert_eq!(r["summary"]["pattern"], "healthy");
+    let line = "the Trainer recorded step 120 as its best checkpoint (best_metric 0.0494): verdict's recommendation, step 120, agrees [valid_loss]";
+    assert!(run.stdout.contains(line), "{}", run.stdout);
+    let html = std::fs::read_to_string(out.path().join("curves.html")).unwrap();
+    assert!(
+        html.contains(line.replace('\'', "&#x27;").as_str()),
+        "HTML line"
+    );
+}
+
+#[test]
+fn curves_trainer_run_directory_uses_the_latest_checkpoint_and_its_folders() {
+    let dir = tempdir();
+    for folder in ["run/checkpoint-60", "run/checkpoint-120", "other"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    // save_total_limit kept two checkpoints: 60 and 120.
+    write(
+        &dir.path().join("run/checkpoint-60"),
+        "trainer_state.json",
+        state_at(60),
+    );
+    let real = std::fs::read(crate::harness::root().join(TRAINER_STATE)).unwrap();
+    write(
+        &dir.path().join("run/checkpoint-120"),
+        "trainer_state.json",
+        &real,
+    );
+    write(
+        &dir.path().join("run/checkpoint-120"),
+        "model.safetensors",
+        [0u8, 159, 146, 150],
+    );
+    for given in [
+        "run",
+        "run/checkpoint-120",
+        "run/checkpoint-120/trainer_state.json",
+    ] {
+        let run = crate::harness::verdict_in(dir.path(), &["curves", given, "--out", "out"]);
+        run.assert_code(0);
+        let json = read_json(&dir.path().join("out"));
+        let r = &json["runs"][0];
+        assert_eq!(json["runs"].as_array().unwrap().len(), 1, "{given}");
+        // The latest checkpoint's state, named so that it says which.
+        assert_eq!(
+            r["name"], "run/checkpoint-120/trainer_state.json",
+            "{given}"
+        );
+        let deployable: Vec<(u64, bool)> = r["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["step"].as_u64().unwrap(),
+                    c["deployable"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            deployable,
+            [
+                (20, false),
+                (40, false),
+                (60, true),
+                (80, false),
+                (100, false),
+                (120, true)
+            ],
+            "{given}"
+        );
+        assert_eq!(r["summary"]["recommended_step"], 120, "{given}");
+    }
+
+    // Given by its absolute path, the run is still named by the checkpoint folder it used.
+    let out = tempdir();
+    let run = curves(&[dir.path().join("run").to_str().unwrap()], out.path());
+    run.assert_code(0);
+    assert_eq!(
+        read_json(out.path())["runs"][0]["name"],
+        "checkpoint-120/trainer_state.json"
+    );
+
+    // A Trainer that chose by another metric recorded step 100: verdict says they differ.
+    let mut state = trainer_state();
+    state["best_global_step"] = json!(null);
+    state["best_model_checkpoint"] = json!("saves/checkpoint-100");
+    state["best_metric"] = json!(0.91);
+    write(dir.path(), "other/trainer_state.json", state.to_string());
+    let run = crate::harness::verdict_in(dir.path(), &["curves", "other", "--out", "out2"]);
+    run.assert_code(0);
+    let json = read_json(&dir.path().join("out2"));
+    assert_eq!(json["runs"][0]["summary"]["trainer_best_step"], 100);
+    assert_eq!(json["runs"][0]["summary"]["agrees_with_trainer"], false);
+    assert!(
+        run.stdout.contains("the Trainer recorded step 100 as its best checkpoint (best_metric 0.9100): verdict's recommendation, step 120, differs"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn curves_trainer_eval_sets_are_several_validation_curves() {
+    let dir = tempdir();
+    let state = json!({
+        "global_step": 20, "save_steps": 10, "best_global_step": null,
+        "log_history": [
+            {"epoch": 0.5, "loss": 1.9, "mean_token_accuracy": 0.52, "learning_rate": 2e-5, "grad_norm": 3.1, "step": 10},
+            {"epoch": 0.5, "eval_chat_loss": 1.7, "eval_chat_mean_token_accuracy": 0.55, "eval_chat_runtime": 1.2, "step": 10},
+            {"epoch": 0.5, "eval_code_loss": 2.1, "eval_code_mean_token_accuracy": 0.49, "eval_code_runtime": 1.4, "step": 10},
+            {"epoch": 1.0, "loss": 1.5, "mean_token_accuracy": 0.6, "learning_rate": 1e-5, "grad_norm": 2.0, "step": 20},
+            {"epoch": 1.0, "eval_chat_loss": 1.4, "eval_chat_mean_token_accuracy": 0.61, "eval_chat_runtime": 1.2, "step": 20},
+            {"epoch": 1.0, "eval_code_loss": 1.9, "eval_code_mean_token_accuracy": 0.52, "eval_code_runtime": 1.4, "step": 20}
+        ]
+    });
+    write(dir.path(), "trainer_state.json", state.to_string());
+    let run = crate::harness::verdict_in(
+        dir.path(),
+        &["curves", "trainer_state.json", "--out", "out"],
+    );
+    run.assert_code(0);
+    let json = read_json(&dir.path().join("out"));
+    let chat = run_named(&json, "trainer_state.json [eval set chat]");
+    let code = run_named(&json, "trainer_state.json [eval set code]");
+    assert_eq!(chat["checkpoints"][1]["valid_loss"], 1.4);
+    assert_eq!(chat["checkpoints"][1]["valid_accuracy"], 0.61);
+    assert_eq!(chat["checkpoints"][1]["train_accuracy"], 0.6);
+    assert_eq!(chat["train_curve"][1]["learning_rate"], 1e-5);
+    assert_eq!(code["checkpoints"][1]["valid_loss"], 1.9);
+    assert_eq!(code["checkpoints"][1]["train_loss"], 1.5);
+    assert_eq!(code["summary"]["trainer_best_step"], Value::Null);
+    assert_eq!(code["deployable"]["rule"], "saved");
+
+    // save_steps left at its default 500 on a 20-step run does not show what was saved.
+    let mut state = state;
+    state["save_steps"] = json!(500);
+    write(dir.path(), "trainer_state.json", state.to_string());
+    let run = crate::harness::verdict_in(
+        dir.path(),
+        &["curves", "trainer_state.json", "--out", "out"],
+    );
+    run.assert_code(0);
+    let json = read_json(&dir.path().join("out"));
+    assert_eq!(json["runs"][0]["deployable"]["rule"], "unknown");
+    assert_eq!(json["runs"][0]["checkpoints"][0]["deployable"], Value::Null);
+    assert!(
+        run.stdout.contains("which checkpoints the Trainer saved is not known (no checkpoint-N folders beside the state, and save_steps does not show the schedule); the recommendation is the best of all checkpoints"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn curves_trainer_state_errors_name_the_entry() {
+    let dir = tempdir();
+    let out = tempdir();
+    let bad = write(
+        dir.path(),
+        "trainer_state.json",
+        r#"{"log_history": {"loss": 1}}"#,
+    );
+    let run = curves(&[bad.to_str().unwrap()], out.path());
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("trainer_state.json: log_history: expected a list of logged entries"),
+        "{}",
+        run.stderr
+    );
+    let bad = write(
+        dir.path(),
+        "trainer_state.json",
+        r#"{"log_history": [{"loss": 1.2, "step": 5}, {"loss": "nan?", "step": 10}]}"#,
+    );
+    let run = curves(&[bad.to_str().unwrap()], out.path());
+    run.assert_code(2);
+    assert!(run.stderr.contains("log_history[1].loss"), "{}", run.stderr);
+    let bad = write(
+        dir.path(),
+        "trainer_state.json",
+        r#"{"log_history": [{"loss": 1.2}]}"#,
+    );
+    let run = curves(&[bad.to_str().unwrap()], out.path());
+    run.assert_code(2);
+    assert!(run.stderr.contains("log_history[0].step"), "{}", run.stderr);
+    assert!(!out.path().join("curves.json").exists());
+}
+
+#[test]
+fn curves_oscillation_is_found_on_the_dense_validation_series() {
+    let out = tempdir();
+    let file = "tests/fixtures/curves/dense-oscillation.csv";
+    let run = curves(&[file], out.path());
+    run.assert_code(0);
+    let json = read_json(out.path());
+    let r = run_named(&json, file);
+    // The best checkpoint and the ratio still come from the accurate full pass ...
+    assert_eq!(r["validation"], "full_valid_loss");
+    assert_eq!(r["summary"]["best_step"], 240);
+    assert_eq!(r["summary"]["checkpoints"], 3);
+    // ... while the batch estimate, swinging 12-15 % at each of its 12 evaluations, shows
+    // 10 reversals in 10 possible places.
+    let osc: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "oscillation")
+        .collect();
+    assert_eq!(osc.len(), 1);
+    assert_eq!(osc[0]["series"], "valid_loss");
+    assert_eq!(osc[0]["value"], 10.0);
+    // The shape of the run is that of the curve its checkpoints are judged on.
+    assert_eq!(r["summary"]["pattern"], "healthy");
+    assert_eq!(r["summary"]["warnings"], 1);
+    // Every finding names its series.
+    for f in r["findings"].as_array().unwrap() {
+        assert!(f["series"].is_string(), "{f}");
+    }
+    let line = "the batch validation loss (logged between the full passes) oscillates: 10 reversals of direction among its moves larger than 5% [valid_loss]";
+    assert!(run.stdout.contains(line), "{}", run.stdout);
+    let html = std::fs::read_to_string(out.path().join("curves.html")).unwrap();
+    assert!(html.contains(line), "HTML line");
+    let md = std::fs::read_to_string(out.path().join("curves.md")).unwrap();
+    assert!(md.contains(line), "markdown line");
 }

@@ -19,7 +19,7 @@ pub mod read;
 pub mod render;
 pub mod series;
 
-pub use series::{ColumnMap, Format, Point, Role, Series};
+pub use series::{ColumnMap, Format, Point, Role, Series, TrainerState};
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -12,7 +12,9 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use crate::series::{ColumnMap, Format, Point, Role, Series};
+mod trainer;
+
+use crate::series::{ColumnMap, Format, Point, Role, Series, TrainerState};
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::files::public_path;
 use verdict_core::quote::{list, plain};
@@ -103,6 +105,7 @@ struct FileRead {
     format: Format,
     base64: bool,
     points: Vec<Point>,
+    trainer: Option<TrainerState>,
 }
 
 /// Which `--map`s matched a column, and every CSV column seen (for a suggestion when one
@@ -219,6 +222,7 @@ fn add_run(
                     format: read.format,
                     base64: read.base64,
                     points: Vec::new(),
+                    trainer: read.trainer,
                 },
                 steps,
             ));
@@ -241,7 +245,13 @@ fn merge_points(steps: &mut BTreeMap<u64, Point>, points: Vec<Point>) {
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        if path.is_dir() {
+        // A Trainer's checkpoint folder or run directory stands for its trainer_state.json
+        // alone: the weights beside it are not metrics.
+        if path.is_dir()
+            && let Some(state) = trainer::state_in(path)
+        {
+            files.push(state);
+        } else if path.is_dir() {
             let entries =
                 std::fs::read_dir(path).map_err(|e| Error::io(path, "cannot list directory", e))?;
             let mut inside: Vec<PathBuf> = entries
@@ -316,6 +326,9 @@ fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<F
         text = decoded.trim_start_matches('\u{feff}').to_owned();
         src.base64 = true;
     }
+    if let Some(reads) = read_trainer(&text, &src)? {
+        return Ok(reads);
+    }
     let tag = tag_in_name(path);
     let file = public_path(&path.to_string_lossy());
     if !text.trim_start().starts_with(['{', '['])
@@ -333,6 +346,7 @@ fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<F
                     format: Format::WandbHistory,
                     base64: src.base64,
                     points: w.points,
+                    trainer: None,
                 })
                 .collect());
         }
@@ -351,7 +365,46 @@ fn read_file(path: &Path, maps: &[ColumnMap], use_: &mut MapUse) -> Result<Vec<F
         format,
         base64: src.base64,
         points,
+        trainer: None,
     }])
+}
+
+/// A Trainer state, when `text` is one: one run per evaluation set, named by the file (and
+/// the set, when there are several).
+fn read_trainer(text: &str, src: &Source<'_>) -> Result<Option<Vec<FileRead>>> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return Ok(None);
+    };
+    if !trainer::is_state(&map) {
+        return Ok(None);
+    }
+    let (runs, state) = trainer::read(&map, src.path).map_err(|m| src.whole(m))?;
+    let mut file = public_path(&src.path.to_string_lossy());
+    // An absolute path is shown by its file name only; the checkpoint folder still says which
+    // checkpoint's state this is.
+    if src.path.is_absolute()
+        && let Some(folder) = src
+            .path
+            .parent()
+            .filter(|f| trainer::checkpoint_number(f).is_some())
+        && let Some(name) = folder.file_name()
+    {
+        file = format!("{}/{file}", name.to_string_lossy());
+    }
+    Ok(Some(
+        runs.into_iter()
+            .map(|run| FileRead {
+                run: match run.eval_set {
+                    Some(set) => format!("{file} [eval set {set}]"),
+                    None => file.clone(),
+                },
+                format: Format::HfTrainerState,
+                base64: src.base64,
+                points: run.points,
+                trainer: Some(state.clone()),
+            })
+            .collect(),
+    ))
 }
 
 type Read = (Format, Vec<Point>, bool);

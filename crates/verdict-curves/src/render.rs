@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::Curves;
 use super::diagnose::{Action, Checkpoint, DeployRule, Finding, Rule, Run, Severity};
+use super::series::{Format, Role};
 use verdict_core::error::Result;
 use verdict_core::output::Staged;
 
@@ -94,6 +95,11 @@ fn deploy_text(run: &Run) -> String {
         DeployRule::OptionLast => {
             format!("only the last {n} checkpoints are deployable (--deployable-last)")
         }
+        DeployRule::Saved => "only the checkpoints the Trainer saved are deployable".to_owned(),
+        DeployRule::Unknown if run.format == Format::HfTrainerState => {
+            "which checkpoints the Trainer saved is not known (no checkpoint-N folders beside the state, and save_steps does not show the schedule)"
+                .to_owned()
+        }
         DeployRule::Unknown => {
             "which checkpoints the provider kept is not known (the file marks no epoch ends)"
                 .to_owned()
@@ -101,8 +107,16 @@ fn deploy_text(run: &Run) -> String {
     }
 }
 
-/// A finding as one sentence.
+/// A finding as one sentence, ending with the series it was read from.
 pub fn finding_text(f: &Finding, run: &Run) -> String {
+    let text = finding_sentence(f, run);
+    match f.series {
+        Some(series) => format!("{text} [{}]", series.name()),
+        None => text,
+    }
+}
+
+fn finding_sentence(f: &Finding, run: &Run) -> String {
     let s = step(f.step);
     let c = step(f.compare_step);
     let v = f.value.unwrap_or_default();
@@ -136,7 +150,13 @@ pub fn finding_text(f: &Finding, run: &Run) -> String {
             v * 100.0
         ),
         Rule::Oscillation => format!(
-            "validation loss oscillates: {v:.0} reversals of direction among its moves larger than 5%"
+            "{} oscillates: {v:.0} reversals of direction among its moves larger than 5%",
+            match f.series {
+                Some(Role::ValidLoss) if run.validation == Some(Role::FullValidLoss) => {
+                    "the batch validation loss (logged between the full passes)"
+                }
+                _ => "validation loss",
+            }
         ),
         Rule::TrainCollapse => format!(
             "training loss collapsed to {v:.4} at step {s} (≤ 0.05): the model is memorising its training data"
@@ -164,6 +184,15 @@ pub fn finding_text(f: &Finding, run: &Run) -> String {
                 }
             )
         }
+        Rule::TrainerBest => format!(
+            "the Trainer recorded step {s} as its best checkpoint (best_metric {}): verdict's recommendation, step {c}, {}",
+            opt(f.value, 4),
+            if f.band == Some("agrees") {
+                "agrees"
+            } else {
+                "differs"
+            }
+        ),
         Rule::NoValidation => {
             "no validation loss in the file: generalisation cannot be judged".to_owned()
         }

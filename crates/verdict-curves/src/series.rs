@@ -119,6 +119,8 @@ pub enum Format {
     WandbHistory,
     /// PyTorch Lightning `CSVLogger` `metrics.csv` (`epoch`, `step`, `train_loss`, `val_loss`).
     LightningCsv,
+    /// Hugging Face Trainer `trainer_state.json` (also TRL, Unsloth, Axolotl, LLaMA-Factory).
+    HfTrainerState,
     /// Any CSV read through `--map`.
     Mapped,
 }
@@ -134,6 +136,7 @@ impl Format {
             Format::Tensorboard => "TensorBoard download",
             Format::WandbHistory => "W&B export",
             Format::LightningCsv => "Lightning metrics.csv",
+            Format::HfTrainerState => "Hugging Face trainer_state.json",
             Format::Mapped => "mapped CSV",
         }
     }
@@ -158,6 +161,9 @@ pub struct Point {
     pub full_valid_loss: Option<f64>,
     /// Full-pass validation token accuracy.
     pub full_valid_accuracy: Option<f64>,
+    /// The learning rate at this step (Hugging Face Trainer's `learning_rate`). Not a
+    /// [`Role`]: it is shown beside the training loss, never diagnosed.
+    pub learning_rate: Option<f64>,
 }
 
 impl Point {
@@ -193,6 +199,7 @@ impl Point {
 
     /// Fills every value `other` has; `other` wins where both have one.
     pub fn merge(&mut self, other: &Point) {
+        self.learning_rate = other.learning_rate.or(self.learning_rate);
         for role in Role::ALL {
             if role != Role::Step
                 && let Some(value) = other.get(role)
@@ -216,4 +223,19 @@ pub struct Series {
     pub base64: bool,
     /// The points, sorted by step, steps unique.
     pub points: Vec<Point>,
+    /// What a Hugging Face Trainer recorded about its checkpoints; `None` for other sources.
+    pub trainer: Option<TrainerState>,
+}
+
+/// What a `trainer_state.json` says about checkpoints, beside its logged values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainerState {
+    /// The steps a checkpoint was saved at: the `checkpoint-N` folders beside the state, or
+    /// else every `save_steps` and the last step; `None` when neither is known.
+    pub saved_steps: Option<Vec<u64>>,
+    /// The Trainer's own best checkpoint (`best_global_step`, or the `N` of
+    /// `best_model_checkpoint`).
+    pub best_step: Option<u64>,
+    /// Its `best_metric` (by `metric_for_best_model`, `eval_loss` unless set otherwise).
+    pub best_metric: Option<f64>,
 }

@@ -23,6 +23,9 @@ pub enum DeployRule {
     ProviderLast,
     /// `--deployable-last`.
     OptionLast,
+    /// The checkpoints a Hugging Face Trainer saved: its `checkpoint-N` folders, or every
+    /// `save_steps` and the last step.
+    Saved,
     /// The file does not mark epoch ends, so which checkpoints are kept is not known.
     Unknown,
 }
@@ -65,6 +68,7 @@ pub(super) fn deployability(
     format: Format,
     validation: Option<Role>,
     option: Option<usize>,
+    saved: Option<&[u64]>,
 ) -> Deployable {
     match (option, format) {
         (Some(n), _) => Deployable {
@@ -90,6 +94,14 @@ pub(super) fn deployability(
             rule: DeployRule::Listed,
             count: None,
         },
+        (None, Format::HfTrainerState) => Deployable {
+            rule: if saved.is_some() {
+                DeployRule::Saved
+            } else {
+                DeployRule::Unknown
+            },
+            count: None,
+        },
         // TensorBoard, W&B and Lightning logs do not say which checkpoints were saved: every
         // one is taken as deployable, as for a mapped file (--deployable-last narrows it).
         (
@@ -106,11 +118,16 @@ pub(super) fn deployability(
     }
 }
 
-pub(super) fn mark_deployable(checkpoints: &mut [Checkpoint], deployable: Deployable) {
+pub(super) fn mark_deployable(
+    checkpoints: &mut [Checkpoint],
+    deployable: Deployable,
+    saved: Option<&[u64]>,
+) {
     let n = checkpoints.len();
     for (i, c) in checkpoints.iter_mut().enumerate() {
         c.deployable = match (deployable.rule, deployable.count) {
             (DeployRule::Unknown, _) => None,
+            (DeployRule::Saved, _) => saved.map(|s| s.binary_search(&c.step).is_ok()),
             (DeployRule::ProviderLast | DeployRule::OptionLast, Some(k)) => Some(i + k >= n),
             _ => Some(true),
         };

@@ -57,6 +57,8 @@ pub struct TrainPoint {
     pub loss: f64,
     /// Debiased EMA up to and including this step.
     pub smoothed: f64,
+    /// The learning rate logged with it (Hugging Face Trainer); `null` when not logged.
+    pub learning_rate: Option<f64>,
 }
 
 /// Debiased exponential moving average: `s_i = w·s_(i−1) + (1−w)·x_i`, divided by `1 − w^i`
@@ -89,19 +91,20 @@ fn at_or_before<T>(items: &[T], step: u64, key: impl Fn(&T) -> u64) -> Option<&T
 pub(super) fn checkpoints(
     series: &Series,
 ) -> (Vec<Checkpoint>, Vec<TrainPoint>, bool, Option<Role>) {
-    let train: Vec<(u64, f64)> = series
+    let train: Vec<(u64, f64, Option<f64>)> = series
         .points
         .iter()
-        .filter_map(|p| p.train_loss.map(|l| (p.step, l)))
+        .filter_map(|p| p.train_loss.map(|l| (p.step, l, p.learning_rate)))
         .collect();
     let smoothed = ema(&train.iter().map(|t| t.1).collect::<Vec<_>>(), EMA_WEIGHT);
     let curve: Vec<TrainPoint> = train
         .iter()
         .zip(&smoothed)
-        .map(|(&(step, loss), &smoothed)| TrainPoint {
+        .map(|(&(step, loss, learning_rate), &smoothed)| TrainPoint {
             step,
             loss,
             smoothed,
+            learning_rate,
         })
         .collect();
     // The full pass is the more accurate number, measured at epoch ends; the batch estimate

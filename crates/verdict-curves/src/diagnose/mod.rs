@@ -108,6 +108,11 @@ pub struct RunSummary {
     pub early_stop_step: Option<u64>,
     /// The best checkpoint by the task metric (`--scores`).
     pub metric_best_step: Option<u64>,
+    /// The best checkpoint the Hugging Face Trainer recorded (`best_global_step`); `null`
+    /// for other sources and when it recorded none.
+    pub trainer_best_step: Option<u64>,
+    /// Whether `recommended_step` is the Trainer's best; `null` without both.
+    pub agrees_with_trainer: Option<bool>,
     /// Alerts among the findings.
     pub alerts: usize,
     /// Warnings among the findings.
@@ -149,8 +154,12 @@ pub struct Run {
 /// Diagnoses one run.
 pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>) -> Run {
     let (mut checkpoints, curve, smoothed, validation) = checkpoints(series);
-    let deployable = deployability(series.format, validation, deployable_last);
-    mark_deployable(&mut checkpoints, deployable);
+    let saved = series
+        .trainer
+        .as_ref()
+        .and_then(|t| t.saved_steps.as_deref());
+    let deployable = deployability(series.format, validation, deployable_last, saved);
+    mark_deployable(&mut checkpoints, deployable, saved);
     let best = best_index(&checkpoints);
     if let Some(b) = best {
         checkpoints[b].best = true;
@@ -197,7 +206,9 @@ pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>
         findings.extend(rule_final_above_best(&checkpoints, b));
         findings.extend(rule_valid_rising(&checkpoints, b));
         findings.extend(rule_plateau(&checkpoints, b));
-        findings.extend(rule_oscillation(&checkpoints));
+        let values: Vec<f64> = checkpoints.iter().map(|c| c.valid_loss).collect();
+        findings.extend(validation.and_then(|v| rule_oscillation(&values, v)));
+        findings.extend(dense_oscillation(series, validation, values.len()));
         if sees_start {
             findings.extend(rule_gap_from_start(first));
         }
@@ -223,15 +234,38 @@ pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>
         });
     }
 
+    let trainer_best = series.trainer.as_ref().and_then(|t| t.best_step);
+    let recommended_step = recommended.map(|r| checkpoints[r].step);
+    let agrees = trainer_best.zip(recommended_step).map(|(t, r)| t == r);
+    if let (Some(t), Some(r), Some(same)) = (trainer_best, recommended_step, agrees) {
+        findings.push(Finding {
+            step: Some(t),
+            compare_step: Some(r),
+            value: series.trainer.as_ref().and_then(|t| t.best_metric),
+            band: Some(if same { "agrees" } else { "differs" }),
+            ..Finding::new(Rule::TrainerBest, Severity::Info)
+        });
+    }
+    for f in &mut findings {
+        f.series = f.series.or_else(|| series_of(f.rule, validation));
+    }
+
+    // The pattern describes the curve the checkpoints are judged on; a swinging batch
+    // estimate beside an accurate full pass is a warning of its own, not the run's shape.
+    let on_checkpoints: Vec<Finding> = findings
+        .iter()
+        .filter(|f| !(f.rule == Rule::Oscillation && f.series != validation))
+        .cloned()
+        .collect();
     let last = checkpoints.last();
     let best_c = best.map(|b| &checkpoints[b]);
     let summary = RunSummary {
-        pattern: pattern(&findings, validation.is_some()),
+        pattern: pattern(&on_checkpoints, validation.is_some()),
         checkpoints: checkpoints.len(),
         last_step: series.points.last().map(|p| p.step),
         best_step: best_c.map(|c| c.step),
         best_valid_loss: best_c.map(|c| c.valid_loss),
-        recommended_step: recommended.map(|r| checkpoints[r].step),
+        recommended_step,
         recommended_valid_loss: recommended.map(|r| checkpoints[r].valid_loss),
         final_step: last.map(|c| c.step),
         final_train_loss: final_train.map(|t| t.1),
@@ -248,6 +282,8 @@ pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>
             .map(|(l, b)| l.valid_loss / b.valid_loss),
         early_stop_step: early.as_ref().and_then(|e| e.stop_step),
         metric_best_step: None,
+        trainer_best_step: trainer_best,
+        agrees_with_trainer: agrees,
         alerts: count(&findings, Severity::Alert),
         warnings: count(&findings, Severity::Warning),
     };
@@ -265,6 +301,30 @@ pub fn diagnose(series: &Series, patience: usize, deployable_last: Option<usize>
         findings,
         early_stopping: early,
         task_metric: None,
+    }
+}
+
+/// The oscillation rule on the batch validation loss, when the checkpoints use the sparser
+/// full pass: a batch estimate logged every few steps shows swings that a few epoch-end
+/// values cannot, and the run's choice of checkpoint still rests on the accurate series.
+fn dense_oscillation(series: &Series, validation: Option<Role>, used: usize) -> Option<Finding> {
+    if validation != Some(Role::FullValidLoss) {
+        return None;
+    }
+    let dense: Vec<f64> = series.points.iter().filter_map(|p| p.valid_loss).collect();
+    if dense.len() <= used {
+        return None;
+    }
+    rule_oscillation(&dense, Role::ValidLoss)
+}
+
+/// The series a rule reads: the validation column for the rules on checkpoints, the training
+/// loss for the training-only rules, none for findings about the file.
+fn series_of(rule: Rule, validation: Option<Role>) -> Option<Role> {
+    match rule {
+        Rule::TrainCollapse | Rule::TrainStalled => Some(Role::TrainLoss),
+        Rule::DeployableUnknown | Rule::NoValidation => None,
+        _ => validation,
     }
 }
 
@@ -359,6 +419,7 @@ mod tests {
             files: vec!["r".into()],
             format,
             base64: false,
+            trainer: None,
             points: pairs
                 .iter()
                 .enumerate()
@@ -462,6 +523,39 @@ mod tests {
     }
 
     #[test]
+    fn oscillation_is_also_looked_for_on_the_dense_batch_series() {
+        // The full pass falls steadily at three epoch ends; the batch estimate between them
+        // swings by more than 10 % every time.
+        let mut series = run_of(Format::OpenaiResults, &[(1.9, 1.6), (1.5, 1.4), (1.2, 1.3)]);
+        let swings = [1.8, 1.55, 1.8, 1.5, 1.75, 1.45, 1.7, 1.4];
+        for (i, v) in swings.iter().enumerate() {
+            let step = 5 + 5 * i as u64;
+            match series.points.iter_mut().find(|p| p.step == step) {
+                Some(p) => p.valid_loss = Some(*v),
+                None => series.points.push(Point {
+                    step,
+                    valid_loss: Some(*v),
+                    ..Point::default()
+                }),
+            }
+        }
+        series.points.sort_by_key(|p| p.step);
+        let run = diagnose(&series, 2, None);
+        assert_eq!(run.validation, Some(Role::FullValidLoss));
+        let osc: Vec<&Finding> = run
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::Oscillation)
+            .collect();
+        assert_eq!(osc.len(), 1);
+        assert_eq!(osc[0].series, Some(Role::ValidLoss));
+        assert_eq!(osc[0].value, Some(6.0));
+        // Every other finding names the series it read.
+        assert!(run.findings.iter().all(|f| f.series.is_some()));
+        assert_eq!(run.summary.best_step, Some(30));
+    }
+
+    #[test]
     fn oscillation_counts_reversals_of_large_moves() {
         let run = mapped(&[
             (2.0, 2.0),
@@ -471,11 +565,13 @@ mod tests {
             (1.3, 1.7),
             (1.2, 1.2),
         ]);
-        assert_eq!(reversals(&run.checkpoints), (4, 4));
+        let values =
+            |run: &Run| -> Vec<f64> { run.checkpoints.iter().map(|c| c.valid_loss).collect() };
+        assert_eq!(reversals(&values(&run)), (4, 4));
         assert_eq!(run.summary.pattern, Pattern::Oscillating);
         // Small wiggles (< 5 %) are not moves.
         let wiggle = mapped(&[(1.0, 1.0), (1.0, 0.98), (1.0, 1.0), (1.0, 0.98), (1.0, 1.0)]);
-        assert_eq!(reversals(&wiggle.checkpoints).0, 0);
+        assert_eq!(reversals(&values(&wiggle)).0, 0);
     }
 
     #[test]
@@ -587,6 +683,7 @@ mod tests {
             files: vec![],
             format: Format::Mapped,
             base64: false,
+            trainer: None,
             points,
         };
         let run = diagnose(&series, 2, None);
@@ -610,6 +707,7 @@ mod tests {
             files: vec![],
             format: Format::Mapped,
             base64: false,
+            trainer: None,
             points: vec![Point {
                 step: 1,
                 train_loss: Some(1.0),

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::measures::{Checkpoint, TrainPoint};
+use crate::series::Role;
 
 /// Ratio (valid / train) below this is healthy.
 pub const RATIO_HEALTHY: f64 = 1.2;
@@ -162,6 +163,8 @@ pub enum Rule {
     NoValidation,
     /// The task metric and validation loss pick different checkpoints.
     LossMetricDisagree,
+    /// The Hugging Face Trainer's own best checkpoint beside verdict's recommendation.
+    TrainerBest,
 }
 
 /// What to do about a finding.
@@ -211,6 +214,9 @@ pub struct Finding {
     pub threshold: Option<f64>,
     /// What to do, most direct first.
     pub actions: Vec<Action>,
+    /// The series the finding was read from (`valid_loss`, `full_valid_loss`, `train_loss`);
+    /// `null` for findings about the file rather than a curve.
+    pub series: Option<Role>,
 }
 
 impl Finding {
@@ -224,6 +230,7 @@ impl Finding {
             value: None,
             threshold: None,
             actions: Vec::new(),
+            series: None,
         }
     }
 }
@@ -343,11 +350,11 @@ pub fn rule_plateau(checkpoints: &[Checkpoint], best: usize) -> Option<Finding> 
 
 /// Reversals of direction among the validation loss's significant moves (those larger than
 /// [`OSCILLATION_MOVE`] of the value moved from), and how many reversals were possible.
-pub fn reversals(checkpoints: &[Checkpoint]) -> (usize, usize) {
-    let signs: Vec<bool> = checkpoints
+pub fn reversals(values: &[f64]) -> (usize, usize) {
+    let signs: Vec<bool> = values
         .windows(2)
         .filter_map(|w| {
-            let (a, b) = (w[0].valid_loss, w[1].valid_loss);
+            let (a, b) = (w[0], w[1]);
             ((b - a).abs() > OSCILLATION_MOVE * a.abs()).then_some(b > a)
         })
         .collect();
@@ -355,10 +362,11 @@ pub fn reversals(checkpoints: &[Checkpoint]) -> (usize, usize) {
     (reversals, signs.len().saturating_sub(1))
 }
 
-/// Validation loss goes up and down: at least [`OSCILLATION_MIN_REVERSALS`] reversals,
-/// and at least [`OSCILLATION_SHARE`] of those possible.
-pub fn rule_oscillation(checkpoints: &[Checkpoint]) -> Option<Finding> {
-    let (count, possible) = reversals(checkpoints);
+/// A validation loss series goes up and down: at least [`OSCILLATION_MIN_REVERSALS`]
+/// reversals, and at least [`OSCILLATION_SHARE`] of those possible. `values` are the series'
+/// values in step order, `series` the column they come from.
+pub fn rule_oscillation(values: &[f64], series: Role) -> Option<Finding> {
+    let (count, possible) = reversals(values);
     // The share is compared as count / possible >= share, without a division by zero.
     let fires =
         count >= OSCILLATION_MIN_REVERSALS && (count as f64) >= OSCILLATION_SHARE * possible as f64;
@@ -370,6 +378,7 @@ pub fn rule_oscillation(checkpoints: &[Checkpoint]) -> Option<Finding> {
             Action::AuditData,
             Action::LowerLearningRate,
         ],
+        series: Some(series),
         ..Finding::new(Rule::Oscillation, Severity::Warning)
     })
 }
