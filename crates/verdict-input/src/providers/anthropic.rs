@@ -459,4 +459,53 @@ mod tests {
         let p = detect_ok(vertex(None, ""));
         assert_eq!(p.output, Output::Failed("no response".into()));
     }
+
+    #[test]
+    fn a_system_prompt_beside_the_messages_is_hashed_as_a_chat_test_lines() {
+        let expected = |system: &str| {
+            crate::expected::detect(
+                Location {
+                    path: "e.jsonl".into(),
+                    line: 1,
+                },
+                json!({"messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": "{}"}
+                ]}),
+            )
+            .unwrap()
+            .keys
+        };
+        let vertex = |system: Value| {
+            detect_ok(json!({"custom_id": "c1",
+                "request": {"anthropic_version": "vertex-2023-10-16", "system": system,
+                            "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}]},
+                "response": {"type": "message", "role": "assistant",
+                             "content": [{"type": "text", "text": "{}"}], "stop_reason": "end_turn"}}))
+            .keys
+        };
+        let (a, b) = (expected("Be brief."), expected("Be thorough."));
+        // A string and a list of text blocks are the same system prompt.
+        for system in [
+            json!("Be brief."),
+            json!([{"type": "text", "text": "Be brief."}]),
+        ] {
+            let keys = vertex(system);
+            assert_eq!(keys.content, a.content);
+            assert_eq!(keys.system, a.system);
+            assert_ne!(keys.system, b.system);
+        }
+        let bedrock = crate::predicted::detect(
+            Location {
+                path: "p.jsonl".into(),
+                line: 1,
+            },
+            json!({"recordId": "r1", "modelInput": {"anthropic_version": "bedrock-2023-05-31",
+                "max_tokens": 9, "system": "Be thorough.",
+                "messages": [{"role": "user", "content": "q"}]}}),
+        )
+        .unwrap();
+        assert_eq!(bedrock.keys.system, b.system);
+    }
 }
