@@ -397,3 +397,84 @@ fn tool_call_answers_in_sharegpt_and_nova_test_sets_are_scored() {
     // Bare arguments are not the calls the spec asks for.
     assert_eq!(score(spec, arguments), 0.0);
 }
+
+#[test]
+fn examples_told_apart_by_their_system_instruction_stay_apart_in_compare_and_line_order() {
+    let high = json!({"intent": "other", "priority": "high"});
+    let low = json!({"intent": "other", "priority": "low"});
+    let expected = format!(
+        "{}\n{}\n",
+        chat_line(STRICT, QUESTION, &high),
+        chat_line(LENIENT, QUESTION, &low)
+    );
+    // Run A answers "high" to both requests (right under STRICT only), run B "low" to both
+    // (right under LENIENT only): each is right once, so their exact match is equal.
+    let answering = |answer: &Value| {
+        format!(
+            "{}\n{}\n",
+            vertex_line(Some(STRICT), QUESTION, answer),
+            vertex_line(Some(LENIENT), QUESTION, answer)
+        )
+    };
+    let a = dataset(&expected, &answering(&high));
+    let b = dataset(&expected, &answering(&low));
+    let (out_a, out_b, compared) = (tempdir(), tempdir(), tempdir());
+    let (_, report_a) = score_ok(&[a.path().to_str().unwrap()], out_a.path());
+    let (_, report_b) = score_ok(&[b.path().to_str().unwrap()], out_b.path());
+    assert_eq!(report_a["summary"]["exact_match"], 0.5);
+    assert_eq!(report_b["summary"]["exact_match"], 0.5);
+    // Each example is known by its system hash, so the two keep apart across runs.
+    let ids: Vec<Value> = examples(out_a.path())
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    let run = verdict(&[
+        "compare",
+        out_a.path().to_str().unwrap(),
+        out_b.path().to_str().unwrap(),
+        "--out",
+        compared.path().to_str().unwrap(),
+        "--quiet",
+    ]);
+    run.assert_code(0);
+    let comparison: Value = serde_json::from_str(
+        &std::fs::read_to_string(compared.path().join("compare.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(comparison["shared_examples"], 2, "{comparison}");
+    assert_eq!(comparison["mcnemar"]["a_only"], 1, "{comparison}");
+    assert_eq!(comparison["mcnemar"]["b_only"], 1, "{comparison}");
+    let exact = comparison["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "exact_match")
+        .unwrap();
+    assert_eq!(exact["b"], 0.5, "{comparison}");
+    assert_eq!(exact["delta"]["value"], 0.0, "{comparison}");
+    // The same requests answered in the other order: pairing by line would swap them.
+    let swapped = format!(
+        "{}\n{}\n",
+        vertex_line(Some(LENIENT), QUESTION, &low),
+        vertex_line(Some(STRICT), QUESTION, &high)
+    );
+    let data = dataset(&expected, &swapped);
+    let out = tempdir();
+    let run = verdict(&[
+        "score",
+        data.path().to_str().unwrap(),
+        "--join",
+        "line",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--quiet",
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("carries the same request and system instruction"),
+        "{}",
+        run.stderr
+    );
+}

@@ -284,6 +284,7 @@ impl PredictionIndex {
     pub fn position_of(&self, kind: JoinedBy, key: KeyDigest) -> Option<usize> {
         let map = match kind {
             JoinedBy::ExplicitKey => &self.explicit,
+            JoinedBy::RequestAndSystemHash => &self.system,
             _ => &self.content,
         };
         if map.duplicate.is_some() {

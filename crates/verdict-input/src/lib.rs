@@ -77,6 +77,20 @@ pub struct Keys {
     pub system: Option<String>,
 }
 
+impl Keys {
+    /// Makes the request hash the join used the one the example is known by (its `id` in
+    /// examples.jsonl, its key when runs are compared): after a join by user turns and system
+    /// instruction, the user-turn hash alone may be shared by several examples, the system
+    /// hash is not.
+    pub fn known_by(&mut self, joined_by: verdict_core::joining::JoinedBy) {
+        if joined_by == verdict_core::joining::JoinedBy::RequestAndSystemHash
+            && self.system.is_some()
+        {
+            self.content = self.system.clone();
+        }
+    }
+}
+
 /// One example of the expected file: the output the model should have produced.
 #[derive(Debug, Clone)]
 pub struct Example {

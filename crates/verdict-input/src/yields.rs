@@ -133,13 +133,23 @@ impl Tally {
 
     /// The rule the lines break, with the reasons verdict gave itself only (a file's check) or
     /// with every reason (a run's), and its most common such reason (ties: the one seen first).
+    /// No line answered breaks the first rule only when every line has such a reason.
     pub fn broken(&self, stated_too: bool) -> Option<(Broken, &Reason)> {
         let top = self
             .reasons
             .values()
             .filter(|r| stated_too || !r.stated)
             .max_by_key(|r| (r.count, std::cmp::Reverse(r.first_slot)))?;
-        if self.answered == 0 {
+        // A file's check takes no answer for a misreading only when verdict found nothing on
+        // every line: a file of failures the provider stated (an error file), with a few lines
+        // left empty, is data.
+        let counted: u64 = self
+            .reasons
+            .values()
+            .filter(|r| stated_too || !r.stated)
+            .map(|r| r.count)
+            .sum();
+        if self.answered == 0 && counted == self.lines {
             return Some((Broken::NoAnswer, top));
         }
         let most =
@@ -227,6 +237,14 @@ mod tests {
         let mut run = tally(&vec![Output::Text("{}".into()); 3]);
         run.merge(&t);
         assert!(run.broken(true).is_none());
+        // Stated failures and one empty answer: still a file of failures, not a misreading.
+        let t = tally(&[
+            failed("429 RESOURCE_EXHAUSTED"),
+            failed("429 RESOURCE_EXHAUSTED"),
+            Output::Empty,
+        ]);
+        assert!(t.broken(false).is_none());
+        assert_eq!(t.broken(true).unwrap().0, Broken::NoAnswer);
     }
 
     #[test]

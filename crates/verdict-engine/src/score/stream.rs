@@ -271,7 +271,7 @@ pub(super) fn stream_expected(
     let mut seen: HashMap<KeyDigest, usize> = HashMap::new();
     // With --join line: the expected keys seen so far, per kind (a key some lines share does
     // not tell where its answer is).
-    let mut line_keys: [HashMap<KeyDigest, usize>; 2] = Default::default();
+    let mut line_keys: [HashMap<KeyDigest, usize>; 3] = Default::default();
     let mut first_example: Option<(Location, String)> = None;
     let mut claimed_any = false;
     // The first duplicate expected key, reported once the pass shows this key is joined by.
@@ -349,6 +349,8 @@ pub(super) fn stream_expected(
                 };
                 claimed_any |= slot.is_some();
                 if owns(ordinal) && !check_only && expected_duplicate.is_none() {
+                    let mut example = example;
+                    example.keys.known_by(kind);
                     pending.push((ordinal, example, slot, cluster));
                 }
                 ordinal += 1;
@@ -500,11 +502,17 @@ pub(super) fn stream_expected(
 /// by position would score each answer against another example's expected output.
 fn check_line_pair(
     index: &PredictionIndex,
-    seen: &mut [HashMap<KeyDigest, usize>; 2],
+    seen: &mut [HashMap<KeyDigest, usize>; 3],
     ordinal: usize,
     example: &Example,
 ) -> Result<()> {
-    let kinds = [JoinedBy::ExplicitKey, JoinedBy::RequestHash];
+    // With the system instruction too: two examples whose user turns are equal share a request
+    // hash, which then tells nothing, but their system hashes still tell them apart.
+    let kinds = [
+        JoinedBy::ExplicitKey,
+        JoinedBy::RequestHash,
+        JoinedBy::RequestAndSystemHash,
+    ];
     for (kind, seen) in kinds.into_iter().zip(seen.iter_mut()) {
         let Some(key) = key_of(&example.keys, kind) else {
             continue;
@@ -528,6 +536,9 @@ fn check_line_pair(
         );
         let key = match kind {
             JoinedBy::ExplicitKey => format!("the same key {key:?}"),
+            JoinedBy::RequestAndSystemHash => {
+                format!("the same request and system instruction (request hash {key})")
+            }
             _ => format!("the same request (request hash {key})"),
         };
         return Err(Error::Join(format!(
