@@ -868,3 +868,55 @@ fn a_system_instruction_in_pieces_is_written_as_parts_and_joins_vertex_by_it() {
         json!([{"type": "text", "text": "Classify the support ticket."}, {"type": "text", "text": "Answer as JSON with intent and priority."}])
     );
 }
+
+#[test]
+fn equal_user_turns_under_two_system_instructions_are_two_vertex_requests_but_one_derived_key() {
+    let dir = tempdir();
+    let line = |system: &str, answer: &str| {
+        json!({"messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": "Classify: hello"},
+            {"role": "assistant", "content": answer}
+        ]})
+        .to_string()
+    };
+    let expected = dir.path().join("expected.jsonl");
+    std::fs::write(
+        &expected,
+        format!(
+            "{}\n{}\n",
+            line("Answer in French.", "{\"label\": \"a\"}"),
+            line("Answer in English.", "{\"label\": \"b\"}")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("vertex.jsonl");
+    let run = verdict(&[
+        "requests",
+        expected.to_str().unwrap(),
+        "--provider",
+        "vertex",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+    // A derived key covers the user turns only: the two answers could not be told apart.
+    let run = verdict(&[
+        "requests",
+        expected.to_str().unwrap(),
+        "--provider",
+        "openai-chat",
+        "--model",
+        "m",
+        "--out",
+        dir.path().join("chat.jsonl").to_str().unwrap(),
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("duplicate key (request hash")
+            && run.stderr.contains("the same user turns)"),
+        "{}",
+        run.stderr
+    );
+}

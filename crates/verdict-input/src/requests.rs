@@ -218,8 +218,9 @@ fn check_settings(provider: Provider, settings: &Settings) -> Result<()> {
 }
 
 /// The key of each example's request: its id, or its derived key; `None` for Vertex AI,
-/// whose lines carry none. Two examples with the same key (the same id, or the same request)
-/// are an error naming both lines, as they would be when joining.
+/// whose lines carry none. Two examples with the same key (the same id, or the same request:
+/// for Vertex AI, the same user turns and system instruction) are an error naming both lines,
+/// as they would be when joining.
 fn keys_of(
     examples: &[(Example, Prompt)],
     keyed_by: KeyedBy,
@@ -230,6 +231,12 @@ fn keys_of(
     for (example, _) in examples {
         let (joined_by, key) = match keyed_by {
             KeyedBy::Ids => (JoinedBy::ExplicitKey, example.keys.explicit.as_deref()),
+            // Vertex AI echoes the request, system instruction included: two examples whose
+            // user turns are equal but whose instructions differ join apart, as in `score`.
+            KeyedBy::RequestEcho if example.keys.system.is_some() => (
+                JoinedBy::RequestAndSystemHash,
+                example.keys.system.as_deref(),
+            ),
             _ => (JoinedBy::RequestHash, example.keys.content.as_deref()),
         };
         let Some(key) = key else {
