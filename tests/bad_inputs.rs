@@ -159,7 +159,7 @@ const CASES: &[(&str, i32, &str)] = &[
     (
         "empty-predictions-directory",
         2,
-        "{dir}/predictions: directory holds no .jsonl or .jsonl.gz file",
+        "{dir}/predictions: directory holds no .jsonl, .jsonl.gz or .jsonl.out file",
     ),
     (
         "empty-expected",

@@ -214,3 +214,35 @@ fn a_spec_asking_for_calls_scores_the_function_name_too() {
     let ex = examples_by_line(out.path());
     assert_eq!(ex[&1]["exact"], true);
 }
+
+#[test]
+fn a_bedrock_output_folder_is_read_as_s3_leaves_it() {
+    // Bedrock writes `<input>.jsonl.out` per input file and a `manifest.json.out` summary.
+    let fixture = "tests/fixtures/providers/bedrock";
+    let folder = tempdir();
+    std::fs::copy(
+        format!("{fixture}/predictions.jsonl"),
+        folder.path().join("records.jsonl.out"),
+    )
+    .unwrap();
+    write(
+        folder.path(),
+        "manifest.json.out",
+        "{\"totalRecordCount\": 7, \"processedRecordCount\": 7, \"successRecordCount\": 6, \"errorRecordCount\": 1, \"inputTokenCount\": 70, \"outputTokenCount\": 42}\n",
+    );
+    let from_folder = tempdir();
+    let args = [
+        "--spec".to_owned(),
+        format!("{fixture}/eval.toml"),
+        "--expected".to_owned(),
+        format!("{fixture}/expected.jsonl"),
+        "--predictions".to_owned(),
+        folder.path().display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = score_ok(&args, from_folder.path()).1;
+    let from_file = tempdir();
+    let direct = score_fixture("bedrock", from_file.path());
+    assert_eq!(report["summary"], direct["summary"]);
+    assert_eq!(report["validity"], direct["validity"]);
+}

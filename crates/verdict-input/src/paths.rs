@@ -7,7 +7,8 @@ use verdict_core::error::{Error, Result};
 
 /// Expands the paths a user gave into the list of files to read, in a stable order.
 ///
-/// A file is taken as is; a directory contributes its `*.jsonl` and `*.jsonl.gz` files (not
+/// A file is taken as is; a directory contributes its `*.jsonl`, `*.jsonl.gz` and
+/// `*.jsonl.out` (AWS Bedrock's batch output) files (not
 /// recursively) sorted by name; a path that does not exist but contains `*`, `?` or `[` is a
 /// glob pattern, expanded and sorted. Anything else that does not exist is an error.
 pub fn expand_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -41,7 +42,9 @@ fn has_jsonl_name(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz")
+    // `.jsonl.out`: AWS Bedrock names each batch output file after its input file (beside a
+    // `manifest.json.out` summary, which is not predictions).
+    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.out")
 }
 
 /// Checks that `path` is not a special file or a link to nothing. verdict reads an input more
@@ -104,7 +107,7 @@ fn jsonl_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
     if files.is_empty() {
         return Err(Error::Path {
             path: dir.to_path_buf(),
-            message: "directory holds no .jsonl or .jsonl.gz file".into(),
+            message: "directory holds no .jsonl, .jsonl.gz or .jsonl.out file".into(),
         });
     }
     files.sort();
