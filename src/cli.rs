@@ -472,7 +472,7 @@ fn run_requests(args: RequestsArgs) -> Result<u8> {
     if !args.quiet {
         let keyed = match written.keyed_by {
             KeyedBy::Ids => "keyed by the examples' ids",
-            KeyedBy::Derived => "keyed by their request hashes (the test set has no ids)",
+            KeyedBy::Derived => "keyed by their request hashes (not every example has an id)",
             KeyedBy::RequestEcho => "no keys: the output echoes each request, which joins it",
         };
         print_stdout(&format!(
