@@ -15,7 +15,7 @@ use crate::providers::{
     prompt_completion, sharegpt,
 };
 use crate::read::{Unread, parse_line_unread};
-use crate::{Example, Keys, explicit_key, kind_of};
+use crate::{Example, Keys, explicit_key, key_list, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The expected-line shapes, tried in this order: the fast paths first, straight from the
@@ -63,7 +63,8 @@ pub(crate) fn read_fast(
     location: Location,
     text: &str,
 ) -> std::result::Result<Result<Example>, Location> {
-    crate::providers::first_fast(SHAPES.iter().filter_map(|s| s.fast), location, text)
+    crate::providers::first_fast(SHAPES.iter().map(|s| s.fast), location, text)
+        .map(|(_, example)| example)
 }
 
 /// Turns one parsed line of the expected file into an [`Example`].
@@ -168,16 +169,6 @@ fn names(shapes: Vec<&ExpectedShape>) -> String {
         list.push_str(shape.name);
     }
     list
-}
-
-fn key_list(obj: &Map<String, Value>) -> String {
-    if obj.is_empty() {
-        return "none".into();
-    }
-    verdict_core::quote::list(
-        obj.keys()
-            .map(|k| format!("\"{}\"", verdict_core::quote::plain(k))),
-    )
 }
 
 #[cfg(test)]

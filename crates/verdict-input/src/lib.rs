@@ -180,6 +180,18 @@ fn explicit_key(
     Ok(None)
 }
 
+/// The keys of a line object, as messages list them: each quoted and bounded, at most 20 of
+/// them; `none` for an empty object.
+pub(crate) fn key_list(obj: &serde_json::Map<String, Value>) -> String {
+    if obj.is_empty() {
+        return "none".into();
+    }
+    verdict_core::quote::list(
+        obj.keys()
+            .map(|k| format!("\"{}\"", verdict_core::quote::plain(k))),
+    )
+}
+
 /// The JSON type of a value, for messages.
 pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::providers::{PredictedShape, anthropic, bedrock, gemini, openai, plain};
 use crate::read::{Unread, parse_line_unread};
-use crate::{Prediction, ShapeId, kind_of};
+use crate::{Prediction, ShapeId, key_list, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// The prediction-line shapes, tried in this order: the fast paths first, straight from the
@@ -87,15 +87,8 @@ pub(crate) fn read_fast(
     location: Location,
     text: &str,
 ) -> std::result::Result<Prediction, Location> {
-    let mut location = location;
-    for (index, shape) in SHAPES.iter().enumerate() {
-        let Some(fast) = shape.fast else { continue };
-        match fast(location, text) {
-            Ok(prediction) => return Ok(identified(prediction, index)),
-            Err(declined) => location = declined,
-        }
-    }
-    Err(location)
+    crate::providers::first_fast(SHAPES.iter().map(|s| s.fast), location, text)
+        .map(|(index, prediction)| identified(prediction, index))
 }
 
 impl ShapeId {
@@ -156,17 +149,12 @@ pub fn detect(location: Location, line: Value) -> Result<Prediction> {
         .enumerate()
         .find(|(_, shape)| (shape.matches)(&obj))
     else {
-        let found = if obj.is_empty() {
-            "none".to_owned()
-        } else {
-            verdict_core::quote::list(
-                obj.keys()
-                    .map(|k| format!("\"{}\"", verdict_core::quote::plain(k))),
-            )
-        };
         return Err(Error::line(
             location,
-            format!("unrecognised line shape: expected {LISTED}; found keys {found}"),
+            format!(
+                "unrecognised line shape: expected {LISTED}; found keys {}",
+                key_list(&obj)
+            ),
         ));
     };
     let (keys, answered) = (shape.read)(&location, &obj)?;

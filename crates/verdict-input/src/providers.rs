@@ -122,16 +122,18 @@ impl Answered {
 /// The fast path of a prediction shape: the prediction, or the location back to decline.
 pub(crate) type FastPredicted = fn(Location, &str) -> std::result::Result<Prediction, Location>;
 
-/// The first of the `fast` readers that accepts the line `text`, tried in table order; the
-/// location back when every one declines. Both shape tables read their fast paths this way.
+/// The first of the `fast` readers that accepts the line `text`, tried in table order (a shape
+/// without one is `None`), with its place in the table; the location back when every one
+/// declines. Both shape tables read their fast paths this way.
 pub(crate) fn first_fast<T>(
-    fast: impl Iterator<Item = fn(Location, &str) -> std::result::Result<T, Location>>,
+    fast: impl Iterator<Item = Option<fn(Location, &str) -> std::result::Result<T, Location>>>,
     mut location: Location,
     text: &str,
-) -> std::result::Result<T, Location> {
-    for read in fast {
+) -> std::result::Result<(usize, T), Location> {
+    for (index, read) in fast.enumerate() {
+        let Some(read) = read else { continue };
         match read(location, text) {
-            Ok(read) => return Ok(read),
+            Ok(read) => return Ok((index, read)),
             Err(declined) => location = declined,
         }
     }

@@ -22,7 +22,7 @@ use super::{
     Answered, PredictedShape, UserPart, anthropic, calls_or_text, content_hash, non_empty_str,
     parsed_call, text_answer,
 };
-use crate::{Keys, Output, explicit_key, kind_of};
+use crate::{Keys, Output, explicit_key, key_list, kind_of};
 use verdict_core::error::{Error, Location, Result};
 
 /// A Bedrock batch inference output line, recognised by its `modelInput` or `modelOutput`, or
@@ -159,13 +159,7 @@ fn model_output(location: &Location, body: &Value) -> Result<Answered> {
     }
     let found = match body {
         Value::Object(o) if o.is_empty() => "no keys".to_owned(),
-        Value::Object(o) => format!(
-            "keys {}",
-            o.keys()
-                .map(|k| format!("\"{k}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Value::Object(o) => format!("keys {}", key_list(o)),
         other => kind_of(other).to_owned(),
     };
     Err(Error::line(
