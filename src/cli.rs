@@ -555,6 +555,7 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
         spec: args
             .spec
             .map_or_else(|| dataset_file(dir, "eval.toml", "spec"), Ok)?,
+        spec_text: None,
         expected: args
             .expected
             .map_or_else(|| dataset_file(dir, "expected.jsonl", "expected"), Ok)?,

@@ -18,8 +18,14 @@ use verdict_report::ExamplesOutput;
 /// What `verdict score` was asked to do, free of any command-line types.
 #[derive(Debug, Clone)]
 pub struct ScoreRequest {
-    /// The spec file (`eval.toml`).
+    /// The spec file (`eval.toml`): where its text is read from, unless [`spec_text`] holds
+    /// it, and in any case the path its messages name and its relative paths start from.
+    ///
+    /// [`spec_text`]: ScoreRequest::spec_text
     pub spec: PathBuf,
+    /// The spec's TOML text, for a spec that is not a file of its own (the Python bindings
+    /// take a dict of its keys): `spec` is then only its name, and nothing is read from it.
+    pub spec_text: Option<String>,
     /// The expected file.
     pub expected: PathBuf,
     /// Prediction files, directories or glob patterns.
@@ -62,6 +68,7 @@ impl ScoreRequest {
     pub fn new(spec: PathBuf, expected: PathBuf, predictions: Vec<PathBuf>) -> ScoreRequest {
         ScoreRequest {
             spec,
+            spec_text: None,
             expected,
             predictions,
             join: JoinMode::Key,
@@ -166,7 +173,10 @@ pub(super) type SpecTexts = (String, Option<String>);
 pub(super) fn load_spec_and_texts(
     request: &ScoreRequest,
 ) -> Result<(Spec, Option<Schema>, SpecTexts)> {
-    let spec_text = verdict_core::spec::read_text(&request.spec)?;
+    let spec_text = match &request.spec_text {
+        Some(text) => text.clone(),
+        None => verdict_core::spec::read_text(&request.spec)?,
+    };
     let spec = verdict_core::spec::parse(&request.spec, &spec_text)?;
     // Before any scoring: a gate the spec can never pass is a mistake to fix now, not after
     // the whole run.
@@ -206,4 +216,32 @@ pub(super) fn file_size(path: &Path) -> Result<u64> {
     Ok(std::fs::metadata(path)
         .map_err(|e| Error::io(path, "cannot read", e))?
         .len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A spec given as text is never looked for on disk, yet its messages name `spec`.
+    #[test]
+    fn spec_text_is_used_instead_of_the_file() {
+        let nowhere = PathBuf::from("<spec dict>");
+        let request = ScoreRequest {
+            spec_text: Some("name = \"from-text\"\nlabel = \"/intent\"\n".into()),
+            ..ScoreRequest::new(nowhere.clone(), "e.jsonl".into(), vec!["p.jsonl".into()])
+        };
+        let (spec, schema) = load_spec(&request).unwrap();
+        assert_eq!(
+            (spec.name.as_str(), spec.path.as_path()),
+            ("from-text", nowhere.as_path())
+        );
+        assert!(schema.is_none());
+
+        let bad = ScoreRequest {
+            spec_text: Some("name = \"from-text\"\nlabel = 3\n".into()),
+            ..request
+        };
+        let message = load_spec(&bad).unwrap_err().to_string();
+        assert!(message.starts_with("<spec dict>:2: "), "{message}");
+    }
 }

@@ -441,6 +441,7 @@ pub fn load_parts(
     let spec = verdict_core::spec::parse(&s.spec, &s.spec_text)?;
     let request = ScoreRequest {
         spec: s.spec.clone(),
+        spec_text: None,
         expected: s.expected.clone(),
         predictions: s.predictions.clone(),
         join: if s.join_by_line {

@@ -4,5 +4,7 @@ The same engine as the ``verdict`` command (a Rust extension module, ``verdict._
 """
 
 from verdict._native import VerdictError, __version__
+from verdict._api import compare, curves, score, validate
+from verdict._report import Report
 
-__all__ = ["VerdictError", "__version__"]
+__all__ = ["VerdictError", "__version__", "score", "compare", "curves", "validate", "Report"]

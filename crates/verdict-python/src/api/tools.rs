@@ -1,0 +1,261 @@
+//! `compare`, `curves` and `validate`, each the command's run with its defaults, returning the
+//! JSON text the command writes (compare.json, curves.json, validation.json); with `out`, the
+//! command's files are written there too, as one set.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use verdict_core::compare::{
+    Run as CompareRun, check_same_expected, compare as pair, leaderboard, main_metric,
+};
+use verdict_core::error::{Error, Result};
+use verdict_core::output::OutputDir;
+use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
+use verdict_engine::runs::load_run;
+use verdict_engine::score::{ScoreRequest, score};
+use verdict_engine::validate::{ValidateRequest, validate as run_validate};
+use verdict_report::comparison::{self, Outcome};
+
+use super::{
+    Relabel, Rows, check_bootstrap, check_line_bytes, check_threads, parse_all, parse_gates, usage,
+};
+use crate::spec::SpecSource;
+
+pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(curves_of, module)?)?;
+    module.add_function(wrap_pyfunction!(validate, module)?)?;
+    Ok(())
+}
+
+/// Pretty JSON and a final line break, as the command writes its JSON files.
+fn json_text(json: serde_json::Result<String>) -> Result<String> {
+    json.map(|text| text + "\n")
+        .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// `verdict compare`: compare.json's text and the warnings the command prints.
+#[pyfunction]
+#[pyo3(signature = (
+    runs, *, spec, expected, metric, allow_different_expected, bootstrap, seed, out, threads,
+    max_line_bytes
+))]
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    py: Python<'_>,
+    runs: Vec<PathBuf>,
+    spec: Option<&Bound<'_, PyAny>>,
+    expected: Option<PathBuf>,
+    metric: Option<String>,
+    allow_different_expected: bool,
+    bootstrap: usize,
+    seed: u64,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    max_line_bytes: usize,
+) -> PyResult<(String, Vec<String>)> {
+    if runs.len() < 2 {
+        return Err(usage("runs", "expected at least two runs to compare"));
+    }
+    let bootstrap = check_bootstrap(bootstrap, 1)?;
+    let threads = check_threads(threads)?;
+    let max_line_bytes = check_line_bytes(max_line_bytes)?;
+    let source = match (spec, &expected) {
+        (Some(spec), Some(_)) => {
+            let source = SpecSource::from_py(spec)?;
+            source.load()?;
+            Some(source)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(usage(
+                "spec",
+                "spec and expected go together: give both or neither",
+            ));
+        }
+    };
+    let relabel = Relabel {
+        dict_spec: source.as_ref().is_some_and(SpecSource::is_dict),
+        ..Relabel::default()
+    };
+    let mut dir = match &out {
+        Some(out) => {
+            let dir = OutputDir::lock(out).map_err(|e| relabel.error(e))?;
+            dir.check(&COMPARE_FILES).map_err(|e| relabel.error(e))?;
+            Some(dir)
+        }
+        None => None,
+    };
+    py.detach(|| -> Result<(String, Vec<String>)> {
+        let runs: Vec<CompareRun> = match (&source, &expected) {
+            (Some(source), Some(expected)) => runs
+                .iter()
+                .map(|predictions| {
+                    let request = ScoreRequest {
+                        spec_text: Some(source.text.clone()),
+                        threads,
+                        bootstrap: Some(0),
+                        seed,
+                        keep_run: true,
+                        max_line_bytes,
+                        ..ScoreRequest::new(
+                            source.path.clone(),
+                            expected.clone(),
+                            vec![predictions.clone()],
+                        )
+                    };
+                    let scored = score(&request, &())?;
+                    let json = serde_json::to_value(&scored.report)
+                        .map_err(|e| Error::Usage(e.to_string()))?;
+                    let mut run = scored.current_run(&json);
+                    run.name = predictions.display().to_string();
+                    Ok(run)
+                })
+                .collect::<Result<_>>()?,
+            _ => runs
+                .iter()
+                .map(|dir| load_run(dir, max_line_bytes))
+                .collect::<Result<_>>()?,
+        };
+        let warnings = check_same_expected(&runs, allow_different_expected)?;
+        let metric = metric.unwrap_or_else(|| main_metric(&runs[0].report).to_owned());
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = threads {
+            pool = pool.num_threads(n);
+        }
+        let pool = pool
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+        let outcome = pool.install(|| -> Result<Outcome> {
+            Ok(if runs.len() == 2 {
+                Outcome::Pair(pair(&runs[0], &runs[1], bootstrap, seed)?)
+            } else {
+                Outcome::Leaderboard(leaderboard(&runs, &metric, bootstrap, seed)?)
+            })
+        })?;
+        let json = json_text(serde_json::to_string_pretty(&outcome))?;
+        if let Some(dir) = &mut dir {
+            let mut set = dir.stage(&COMPARE_FILES)?;
+            set.write(comparison::COMPARE_MD, &comparison::markdown(&outcome))?;
+            set.write(comparison::COMPARE_HTML, &comparison::html(&outcome))?;
+            set.write(comparison::COMPARE_JSON, &json)?;
+            set.commit()?;
+        }
+        Ok((json, warnings))
+    })
+    .map_err(|e| relabel.error(e))
+}
+
+/// The files `verdict compare` writes, `compare.json` last.
+const COMPARE_FILES: [&str; 3] = [
+    comparison::COMPARE_MD,
+    comparison::COMPARE_HTML,
+    comparison::COMPARE_JSON,
+];
+
+/// `verdict curves`: curves.json's text.
+#[pyfunction]
+#[pyo3(name = "curves", signature = (
+    files, *, maps, patience, deployable_last, scores, metric, gates, out
+))]
+#[allow(clippy::too_many_arguments)]
+fn curves_of(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    maps: Vec<String>,
+    patience: usize,
+    deployable_last: Option<usize>,
+    scores: Vec<String>,
+    metric: String,
+    gates: Vec<String>,
+    out: Option<PathBuf>,
+) -> PyResult<String> {
+    if files.is_empty() {
+        return Err(usage("paths", "expected at least one metrics file"));
+    }
+    let request = CurvesRequest {
+        files,
+        maps: parse_all::<ColumnMap>("maps", &maps)?,
+        patience,
+        deployable_last,
+        scores: parse_all::<ScoreRef>("scores", &scores)?,
+        metric,
+        gates: parse_gates(gates)?,
+    };
+    let mut dir = match &out {
+        Some(out) => {
+            let dir = OutputDir::lock(out).map_err(crate::errors::to_py)?;
+            dir.check(&curves::render::CURVES_FILES)
+                .map_err(crate::errors::to_py)?;
+            Some(dir)
+        }
+        None => None,
+    };
+    py.detach(|| -> Result<String> {
+        let analysed = curves::analyse(&request)?;
+        if let Some(dir) = &mut dir {
+            let mut set = dir.stage(&curves::render::CURVES_FILES)?;
+            curves::render::write_all(&mut set, &analysed)?;
+            set.commit()?;
+        }
+        Ok(analysed.to_json())
+    })
+    .map_err(crate::errors::to_py)
+}
+
+/// `verdict validate`: validation.json's text. `rows` names the scratch files that hold
+/// in-memory outputs, with their role.
+#[pyfunction]
+#[pyo3(signature = (files, *, schema, repair, gates, out, max_line_bytes, rows))]
+#[allow(clippy::too_many_arguments)]
+fn validate(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    schema: Option<PathBuf>,
+    repair: bool,
+    gates: Vec<String>,
+    out: Option<PathBuf>,
+    max_line_bytes: usize,
+    rows: Vec<(PathBuf, String)>,
+) -> PyResult<String> {
+    if files.is_empty() {
+        return Err(usage("outputs", "expected at least one path"));
+    }
+    let relabel = Relabel {
+        rows: Rows::from_pairs(rows),
+        dict_spec: false,
+    };
+    let request = ValidateRequest {
+        schema,
+        files,
+        repair,
+        gates: parse_gates(gates)?,
+        max_line_bytes: check_line_bytes(max_line_bytes)?,
+    };
+    let mut dir = match &out {
+        Some(out) => {
+            let dir = OutputDir::lock(out).map_err(|e| relabel.error(e))?;
+            dir.check(&[VALIDATION_JSON])
+                .map_err(|e| relabel.error(e))?;
+            Some(dir)
+        }
+        None => None,
+    };
+    py.detach(|| -> Result<String> {
+        let mut report = run_validate(&request)?;
+        for file in &mut report.run.files {
+            *file = relabel.text(file);
+        }
+        let json = json_text(serde_json::to_string_pretty(&report))?;
+        if let Some(dir) = &mut dir {
+            let mut set = dir.stage(&[VALIDATION_JSON])?;
+            set.write(VALIDATION_JSON, &json)?;
+            set.commit()?;
+        }
+        Ok(json)
+    })
+    .map_err(|e| relabel.error(e))
+}
+
+/// The file `verdict validate` writes.
+const VALIDATION_JSON: &str = "validation.json";
