@@ -53,9 +53,10 @@ impl Rows {
             .collect()
     }
 
-    /// What report.json records in place of the scratch file's path.
+    /// The name the rows go by as a file: the scratch file's name, which report.json
+    /// (`run`, `worst_examples`) and examples.jsonl record, as they record any absolute path.
     fn label(&self) -> String {
-        format!("<{} rows>", self.role)
+        verdict_core::files::public_path(&self.path.display().to_string())
     }
 }
 
@@ -71,20 +72,16 @@ impl Relabel {
         self.rows.iter().find(|r| r.path == path)
     }
 
-    /// `path:line` → `ROLE row line`, then any other mention of the file → `<ROLE rows>`. A
+    /// `path:line` → `ROLE row line`, then any other mention of the file → its name. A
     /// message shows a path whole or (an absolute one, in report texts) by its file name.
     pub(crate) fn text(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for rows in &self.rows {
             let whole = rows.path.display().to_string();
-            let name = rows
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
-            for shown in std::iter::once(whole).chain(name) {
+            for shown in [whole.clone(), rows.label()] {
                 text = replace_locations(&text, &shown, &rows.role);
-                text = text.replace(&shown, &rows.label());
             }
+            text = text.replace(&whole, &rows.label());
         }
         text
     }
@@ -379,15 +376,6 @@ fn score(
     let mut scored = py
         .detach(|| run_score(&request, &()))
         .map_err(|e| relabel.error(e))?;
-    for rows in &relabel.rows {
-        let shown = verdict_core::files::public_path(&rows.path.display().to_string());
-        let run = &mut scored.report.run;
-        for recorded in std::iter::once(&mut run.expected).chain(&mut run.predictions) {
-            if *recorded == shown {
-                *recorded = rows.label();
-            }
-        }
-    }
     scored.warnings = scored.warnings.iter().map(|w| relabel.text(w)).collect();
     let run = Run::new(scored, request.baseline.clone(), relabel);
     if let Some(dir) = locked {

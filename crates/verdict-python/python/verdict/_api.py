@@ -74,8 +74,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _rows_file(role: str) -> str:
+    # The name rows go by as a file in reports (run, worst_examples, examples.jsonl's lines)
+    # and in errors: the scratch file's own name, never its directory.
+    return f"{role}-rows.jsonl"
+
+
 def _line(row: Any, role: str, number: int) -> str:
-    where = f"<{role} rows>"
+    where = _rows_file(role)
     if isinstance(row, str):
         if not row.strip():
             raise _error(f"{role} row {number}: is empty; expected a JSON object", where, number)
@@ -117,7 +123,7 @@ class _Inputs:
         self.rows: List[Tuple[str, str]] = []
 
     def write(self, rows: Iterable[Any], role: str) -> str:
-        path = self.scratch / f"{role}-rows.jsonl"
+        path = self.scratch / _rows_file(role)
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             for number, row in enumerate(rows, start=1):
                 f.write(_line(row, role, number))

@@ -27,6 +27,16 @@ _EMPTY_COLUMNS = {
 }
 
 
+# examples.jsonl's keys in the order its lines give them. A line leaves out a key that is empty
+# for it (no missed events, no reasoning): the column is there when any line has the key, and
+# such a line gets the empty value below.
+_EXAMPLE_KEYS = ["id", "expected_line", "prediction_line", "tier", "finish_reason", "failure",
+                 "reasoning", "schema_errors", "schema_undecided", "tp", "fp", "fn", "exact",
+                 "missed", "spurious", "confused", "expected_label", "predicted_label",
+                 "cluster", "counts"]
+_EXAMPLE_EMPTY = {"reasoning": False, "missed": [], "spurious": [], "confused": []}
+
+
 def _need(module: str) -> Any:
     try:
         return __import__(module)
@@ -111,29 +121,37 @@ class Report:
             return ["expected", *self._report["confusion"]["labels"]]
         if not rows:
             return list(_EMPTY_COLUMNS[table])
-        # Keys in their first-seen order: examples of one run all have the same keys.
-        columns: Dict[str, None] = {}
+        seen: Dict[str, None] = {}
         for row in rows:
-            columns.update(dict.fromkeys(row))
-        return list(columns)
+            seen.update(dict.fromkeys(row))
+        if table != "examples":
+            return list(seen)
+        # A key a later version adds goes last rather than being dropped.
+        return [k for k in _EXAMPLE_KEYS if k in seen] + [k for k in seen if k not in _EXAMPLE_KEYS]
+
+    def _records(self, table: str) -> "tuple[List[Dict[str, Any]], List[str]]":
+        rows = self._rows(table)
+        columns = self._columns(table, rows)
+        records = [
+            {c: row[c] if c in row else copy.deepcopy(_EXAMPLE_EMPTY.get(c)) for c in columns}
+            for row in rows
+        ]
+        return records, columns
 
     def to_pandas(self, table: str) -> Any:
         """One of :data:`TABLES` as a pandas DataFrame (needs pandas)."""
         pandas = _need("pandas")
-        rows = self._rows(table)
-        return pandas.DataFrame.from_records(rows, columns=self._columns(table, rows))
+        records, columns = self._records(table)
+        return pandas.DataFrame.from_records(records, columns=columns)
 
     def to_polars(self, table: str) -> Any:
         """One of :data:`TABLES` as a polars DataFrame (needs polars). Nested values (an
         example's ``counts``, ``schema_errors``) become structs and lists."""
         polars = _need("polars")
-        rows = self._rows(table)
-        columns = self._columns(table, rows)
-        if not rows:
+        records, columns = self._records(table)
+        if not records:
             return polars.DataFrame(schema={c: polars.Null for c in columns})
-        return polars.DataFrame(
-            [{c: row.get(c) for c in columns} for row in rows], infer_schema_length=None
-        )
+        return polars.DataFrame(records, infer_schema_length=None)
 
     @property
     def classes(self) -> Any:

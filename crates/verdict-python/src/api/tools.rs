@@ -243,6 +243,7 @@ fn validate(
     };
     py.detach(|| -> Result<String> {
         let mut report = run_validate(&request)?;
+        // validation.json records each file as given: a scratch file goes by its name.
         for file in &mut report.run.files {
             *file = relabel.text(file);
         }
