@@ -268,7 +268,7 @@ def curves(
     out: Optional[PathLike] = None,
 ) -> dict:
     """Diagnoses loss curves as ``verdict curves`` does and returns curves.json's content."""
-    files = [paths] if _is_path(paths) else list(paths)
+    files = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     return json.loads(
         _native.curves(
             [os.fspath(f) for f in files],

@@ -6,3 +6,79 @@ class VerdictError(Exception):
     file: str | None
     line: int | None
     exit_code: int
+
+# part API: verdict.score / compare / curves / validate and Report (verdict/_api.py, _report.py).
+
+from typing import Sequence, final
+
+DEFAULT_MAX_LINE_BYTES: int
+CURVES_DEFAULT_PATIENCE: int
+CURVES_DEFAULT_METRIC: str
+
+@final
+class Run:
+    """A scored run; ``verdict.Report`` wraps it."""
+
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def report_json(self) -> str: ...
+    def report_html(self) -> str: ...
+    def examples_jsonl(self) -> bytes: ...
+    def write(self, dir: str) -> str: ...
+
+def score(
+    spec: str | dict,
+    expected: str,
+    predictions: Sequence[str],
+    *,
+    out: str | None,
+    gates: Sequence[str],
+    bootstrap: int | None,
+    seed: int,
+    threads: int | None,
+    join: str,
+    repair: bool,
+    cluster_by: str | None,
+    baseline: str | None,
+    max_drop: Sequence[str],
+    examples: str,
+    examples_gzip: bool,
+    max_line_bytes: int,
+    rows: Sequence[tuple[str, str]],
+) -> Run: ...
+def compare(
+    runs: Sequence[str],
+    *,
+    spec: str | dict | None,
+    expected: str | None,
+    metric: str | None,
+    allow_different_expected: bool,
+    bootstrap: int,
+    seed: int,
+    out: str | None,
+    threads: int | None,
+    max_line_bytes: int,
+) -> tuple[str, list[str]]: ...
+def curves(
+    files: Sequence[str],
+    *,
+    maps: Sequence[str],
+    patience: int,
+    deployable_last: int | None,
+    scores: Sequence[str],
+    metric: str,
+    gates: Sequence[str],
+    out: str | None,
+) -> str: ...
+def validate(
+    files: Sequence[str],
+    *,
+    schema: str | None,
+    repair: bool,
+    gates: Sequence[str],
+    out: str | None,
+    max_line_bytes: int,
+    rows: Sequence[tuple[str, str]],
+) -> str: ...

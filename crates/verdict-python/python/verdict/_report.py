@@ -7,9 +7,13 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple, Union
 
 from verdict import _native
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
 
 __all__ = ["Report"]
 
@@ -129,7 +133,7 @@ class Report:
         # A key a later version adds goes last rather than being dropped.
         return [k for k in _EXAMPLE_KEYS if k in seen] + [k for k in seen if k not in _EXAMPLE_KEYS]
 
-    def _records(self, table: str) -> "tuple[List[Dict[str, Any]], List[str]]":
+    def _records(self, table: str) -> Tuple[List[Dict[str, Any]], List[str]]:
         rows = self._rows(table)
         columns = self._columns(table, rows)
         records = [
@@ -138,13 +142,13 @@ class Report:
         ]
         return records, columns
 
-    def to_pandas(self, table: str) -> Any:
+    def to_pandas(self, table: str) -> "pandas.DataFrame":
         """One of :data:`TABLES` as a pandas DataFrame (needs pandas)."""
         pandas = _need("pandas")
         records, columns = self._records(table)
         return pandas.DataFrame.from_records(records, columns=columns)
 
-    def to_polars(self, table: str) -> Any:
+    def to_polars(self, table: str) -> "polars.DataFrame":
         """One of :data:`TABLES` as a polars DataFrame (needs polars). Nested values (an
         example's ``counts``, ``schema_errors``) become structs and lists."""
         polars = _need("polars")
@@ -154,23 +158,23 @@ class Report:
         return polars.DataFrame(records, infer_schema_length=None)
 
     @property
-    def classes(self) -> Any:
+    def classes(self) -> "pandas.DataFrame":
         """Per-class counts and rates (report.json's ``classes``), one row per label."""
         return self.to_pandas("classes")
 
     @property
-    def confusion(self) -> Any:
+    def confusion(self) -> "pandas.DataFrame":
         """The confusion matrix: a row per expected label (column ``expected``), a column
         per predicted label, ``(other)`` and ``∅`` included as in report.json."""
         return self.to_pandas("confusion")
 
     @property
-    def fields(self) -> Any:
+    def fields(self) -> "pandas.DataFrame":
         """Field accuracy per ``[fields.NAME]`` (report.json's ``fields``), one row each."""
         return self.to_pandas("fields")
 
     @property
-    def examples(self) -> Any:
+    def examples(self) -> "pandas.DataFrame":
         """The lines of examples.jsonl, worst first, one row per example kept."""
         return self.to_pandas("examples")
 
