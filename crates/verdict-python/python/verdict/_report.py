@@ -25,7 +25,7 @@ TABLES = ("classes", "confusion", "fields", "examples")
 _EMPTY_COLUMNS = {
     "classes": ["label", "support", "predicted", "tp", "fp", "fn", "precision", "recall", "f1"],
     "confusion": ["expected"],
-    "fields": ["field", "compare", "compared", "correct", "accuracy"],
+    "fields": ["field", "compare", "compared", "correct", "accuracy", "one_sided"],
     "examples": ["id", "expected_line", "prediction_line", "tier", "finish_reason", "failure",
                  "schema_errors", "exact", "counts"],
 }
