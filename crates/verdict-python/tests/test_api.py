@@ -469,3 +469,68 @@ def test_validate_names_a_bad_row():
         verdict.validate(['{"id": "a", "output": "{}"}', '{"id": '])
     assert str(caught.value).startswith("outputs row 2: ")
     assert (caught.value.file, caught.value.line) == ("outputs-rows.jsonl", 2)
+
+
+def test_a_dict_spec_scores_as_its_file(tmp_path):
+    # datasets/tickets/eval.toml as a dict; its schema path is read from the working directory.
+    spec = {
+        "name": "tickets",
+        "schema": "schemas/tickets.schema.json",
+        "label": "/intent",
+        "labels": ["refund", "shipping", "billing", "account", "other"],
+        "paths": {
+            "/priority": {"compare": "exact"},
+            "/customer/name": {"compare": "text"},
+            "/customer/email": {"compare": "exact"},
+        },
+        "lists": {"entities": {"pointer": "/entities"}},
+    }
+    _, expected, predictions = sample("tickets")
+    got = verdict.score(spec, expected, predictions).to_dict()
+    from_cli = cli_report(tmp_path, "tickets")
+    assert got["run"]["spec"] == "<spec dict>"
+    assert got["schema"]["file"] == "schemas/tickets.schema.json"
+    # The file's schema path is datasets/tickets/../../schemas/…: the same file, named from
+    # the spec's directory.
+    del got["run"]["spec"], from_cli["run"]["spec"], got["schema"]["file"], from_cli["schema"]["file"]
+    assert got == from_cli
+
+
+def test_the_walk_through_frame():
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({
+        "id": ["a", "b"],
+        "expected": [{"intent": "refund"}, {"intent": "billing"}],
+        "output": ['{"intent": "refund"}', "Sorry, I cannot help with that."],
+    })
+    report = verdict.score(
+        {"name": "demo", "label": "/intent", "labels": ["refund", "billing"]}, frame
+    )
+    assert report.summary["label_accuracy"] == 0.5
+    assert report.examples.set_index("id").loc["b", "tier"] == "invalid"
+    assert list(report.fields.columns) == [
+        "field", "compare", "compared", "correct", "accuracy", "one_sided"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("", "expected row 2: is empty; expected a JSON object"),
+    (7, "expected row 2: expected a dict or a JSON string, got int"),
+])
+def test_a_row_of_the_wrong_kind_is_named(row, message):
+    rows = [{"id": "a", "expected": {}}, row]
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score({"label": "/intent"}, rows, [{"id": "a", "output": "{}"}])
+    assert str(caught.value) == message
+    assert (caught.value.file, caught.value.line) == ("expected-rows.jsonl", 2)
+
+
+@pytest.mark.parametrize("keyword, message", [
+    ({"threads": 0}, "threads: 0 is not in 1..=256"),
+    ({"join": "rows"}, 'join: "rows": expected "key" or "line"'),
+    ({"examples": "some"}, 'examples: "some": expected "all", "errors" or "none"'),
+    ({"max_drop": "0.1"}, "max_drop: needs baseline"),
+])
+def test_a_keyword_the_flag_would_refuse_is_named(keyword, message):
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score(*sample("tickets"), **keyword)
+    assert str(caught.value) == message
