@@ -20,6 +20,10 @@ import pytest
 
 import verdict
 
+# The samples hold failed requests, which verdict.score reports as warnings: expected here,
+# and checked by test_warnings_are_the_clis.
+pytestmark = pytest.mark.filterwarnings("ignore:verdict.*:UserWarning")
+
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = ("basketball", "tickets")
 
@@ -534,3 +538,27 @@ def test_a_keyword_the_flag_would_refuse_is_named(keyword, message):
     with pytest.raises(verdict.VerdictError) as caught:
         verdict.score(*sample("tickets"), **keyword)
     assert str(caught.value) == message
+
+
+def test_warnings_are_the_clis(tmp_path):
+    spec, expected, predictions = sample("basketball")
+    done = cli("score", "--spec", spec, "--expected", expected, "--predictions", predictions,
+               "--out", tmp_path / "cli", "--quiet")
+    printed = [l.removeprefix("verdict: warning: ") for l in done.stderr.splitlines()]
+    with pytest.warns(UserWarning) as caught:
+        report = verdict.score(spec, expected, predictions)
+    assert report.warnings == printed
+    assert [str(w.message) for w in caught] == [f"verdict: {l}" for l in printed]
+    with pytest.warns(UserWarning):
+        rows = verdict.score(spec, lines(expected), lines(predictions))
+    assert rows.warnings[0].startswith("2 prediction line(s) answer no expected example")
+    assert rows.warnings[0].endswith("(first: predictions row 61)")
+
+
+def test_rows_leave_no_scratch_file(tmp_path, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spec, expected, predictions = sample("tickets")
+    report = verdict.score(spec, lines(expected), lines(predictions))
+    assert list(tmp_path.iterdir()) == []
+    assert len(report.examples) == 240
