@@ -145,6 +145,9 @@ def test_a_dataframe_gives_both_sides(tmp_path):
     assert summary["exact_match"] == 0.75
     billing = report.classes.set_index("label").loc["billing"]
     assert (billing["tp"], billing["fn"], billing["recall"]) == (1, 1, 0.5)
+    # Or one frame a side.
+    apart = verdict.score(spec, frame[["id", "expected"]], frame[["id", "output"]])
+    assert apart.to_dict() == report.to_dict()
 
     # The same rows as files, through the CLI.
     (tmp_path / "eval.toml").write_text(

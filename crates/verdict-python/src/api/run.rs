@@ -12,7 +12,7 @@ use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_out};
 use verdict_engine::score::Scored;
 use verdict_report::{REPORT_FILES, write_all};
 
-use super::Relabel;
+use super::relabel::Relabel;
 
 /// The files of a run's report set, as the command writes them: the record of its inputs
 /// first, so that a report.json is never beside an older run's.

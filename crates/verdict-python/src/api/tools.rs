@@ -16,9 +16,10 @@ use verdict_engine::score::{ScoreRequest, score};
 use verdict_engine::validate::{ValidateRequest, validate as run_validate};
 use verdict_report::comparison::{self, Outcome};
 
-use super::{
-    Relabel, Rows, check_bootstrap, check_line_bytes, check_threads, parse_all, parse_gates, usage,
+use super::args::{
+    check_bootstrap, check_line_bytes, check_threads, parse_all, parse_gates, usage,
 };
+use super::relabel::{Relabel, Rows};
 use crate::spec::SpecSource;
 
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
