@@ -565,3 +565,14 @@ def test_rows_leave_no_scratch_file(tmp_path, monkeypatch):
     report = verdict.score(spec, lines(expected), lines(predictions))
     assert list(tmp_path.iterdir()) == []
     assert len(report.examples) == 240
+
+
+def test_predictions_as_a_glob_and_a_list_as_the_cli_takes_them(tmp_path):
+    spec, expected, _ = sample("tickets")
+    glob = "datasets/tickets/predict*.jsonl"
+    cli("score", "--spec", spec, "--expected", expected, "--predictions", glob,
+        "--out", tmp_path / "cli", "--quiet")
+    from_cli = json.loads((tmp_path / "cli" / "report.json").read_text())
+    assert from_cli["run"]["predictions"] == [glob]
+    assert verdict.score(spec, expected, glob).to_dict() == from_cli
+    assert verdict.score(spec, expected, [Path(glob)]).to_dict() == from_cli
