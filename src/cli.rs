@@ -394,8 +394,7 @@ struct ScoreArgs {
     #[arg(long = "max-drop", value_name = "DROP", help_heading = "Gates")]
     max_drops: Vec<String>,
 
-    /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off;
-    /// off by default above 200,000 examples].
+    /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=u64::from(MAX_REPLICATES)), help_heading = "Intervals")]
     bootstrap: Option<u64>,
 

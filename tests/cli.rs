@@ -13,6 +13,7 @@ mod errors;
 mod exact_gates;
 mod harness;
 mod hostile_output;
+mod intervals;
 mod labels;
 mod layering;
 mod long_lines;

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod objects;
 pub mod outcome;
 pub mod output;
+pub mod poisson;
 pub mod quote;
 pub mod repair;
 pub mod resample;

@@ -17,9 +17,7 @@ use verdict_core::gate::{
 };
 use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
-use verdict_core::resample::{
-    DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap_reporting,
-};
+use verdict_core::resample::{DEFAULT_REPLICATES, Layout};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
 use verdict_core::summary::{self, SUMMARY_METRICS, Sums};
 use verdict_report::{
@@ -67,8 +65,12 @@ pub fn finish(
     // A merge reads its gates from the command line only now.
     super::request::check_gates(request, spec)?;
     let mut acc = parts[0].acc.clone();
+    let mut resampled = parts[0].replicates.take();
     for part in &parts[1..] {
         acc.merge(&part.acc);
+        if let (Some(sums), Some(theirs)) = (&mut resampled, &part.replicates) {
+            sums.merge(theirs);
+        }
     }
     check_spec_values(spec, &acc)?;
     let first = &parts[0];
@@ -108,14 +110,6 @@ pub fn finish(
             report.labels_cut
         ));
     }
-    let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
-        warnings.push(format!(
-            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
-        ));
-        false
-    } else {
-        replicates > 0
-    };
     let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
     let keep_run = request.keep_run || paired;
     let layout = layout(spec, spec.schema.is_some(), &report);
@@ -137,7 +131,7 @@ pub fn finish(
     }
     // A single run kept the order of its lines while scoring; a merge takes it from the
     // parts' records, which are read back too for what only they hold: each example's
-    // counters, cluster, key and events.
+    // counts, cluster, key and events (the intervals come from the replicate sums).
     let kept = match parts {
         [only] => only.line_order.take(),
         _ => None,
@@ -145,10 +139,8 @@ pub fn finish(
     let merging = kept.is_none();
     let mut line_order = kept.unwrap_or_else(|| LineOrder::new(parts.len(), n));
     let mut tp_shifted = 0usize;
-    let mut counters = Vec::new();
-    let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
-    if merging || intervals_on || keep_run || shift.is_some() {
+    if merging || keep_run || shift.is_some() {
         progress.phase(crate::Phase::ReadingRecords, n as u64);
         read_records(parts, pool, |records| {
             progress.advance(records.len() as u64);
@@ -161,10 +153,6 @@ pub fn finish(
             for record in records {
                 if merging {
                     line_order.push(record.ordinal, record.errors, record.exact, record.line_len);
-                }
-                if intervals_on {
-                    counters.push(record.counts.counters(&layout));
-                    clusters.push(record.cluster.clone());
                 }
                 if keep_run {
                     run_examples.push(verdict_core::compare::RunExample {
@@ -182,32 +170,32 @@ pub fn finish(
         bias.f1_after_removing =
             (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
     }
-    let units = intervals_on.then(|| Units::new(&counters, &clusters, &layout));
+
     // Resampling one cluster draws the same data every time: zero-width intervals that gates
     // on `.low` would take for certainty. So a single cluster gets no interval ends (its gates
     // fail, as on any null), and a handful of clusters a warning.
-    let one_cluster = match (&units, &request.cluster_by) {
-        (Some(units), Some(by)) if units.len() < 2 => {
+    let one_cluster = match (&resampled, &request.cluster_by) {
+        (Some(sums), Some(by)) if sums.units() < 2 => {
             warnings.push(format!(
                 "no confidence intervals: --cluster-by {} puts every example in {} cluster(s), and resampling needs at least 2 (gates on interval ends fail)",
                 by.text,
-                units.len()
+                sums.units()
             ));
             true
         }
-        (Some(units), Some(by)) if units.len() < FEW_CLUSTERS => {
+        (Some(sums), Some(by)) if sums.units() < FEW_CLUSTERS => {
             warnings.push(format!(
                 "the confidence intervals rest on only {} clusters (--cluster-by {}): with fewer than {FEW_CLUSTERS} they understate the uncertainty",
-                units.len(),
+                sums.units(),
                 by.text
             ));
             false
         }
         _ => false,
     };
-    if let Some(units) = units {
+    if let Some(sums) = &resampled {
         let all = if one_cluster {
-            verdict_core::resample::point_metrics(&units, &layout)
+            sums.point(&layout)
                 .into_iter()
                 .map(|(name, value)| {
                     let ends = verdict_core::resample::Interval {
@@ -222,19 +210,16 @@ pub fn finish(
         } else {
             progress.phase(crate::Phase::Intervals, replicates as u64);
             let replicated = || progress.advance(1);
-            pool.install(|| {
-                bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
-            })
+            pool.install(|| sums.intervals(&layout, &replicated))
         };
         report.intervals = Some(Intervals::new(
             all,
             replicates,
             request.seed,
             request.cluster_by.as_ref().map(|c| c.text.clone()),
-            units.len(),
+            sums.units(),
         ));
     }
-    drop(counters);
     pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
     line_order.order.sort_unstable();
     Ok(Scored {
