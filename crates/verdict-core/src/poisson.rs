@@ -242,8 +242,16 @@ impl Replicates {
                     }
                     for &(k, v) in counters {
                         let row = &mut block[k as usize * lanes..][..lanes];
-                        for (sum, &w) in row.iter_mut().zip(weights.iter()) {
-                            *sum += w * v;
+                        // Most counters are 1 (a tier, a match): an add, which vectorises
+                        // where a 64-bit multiply (without AVX-512) does not.
+                        if v == 1 {
+                            for (sum, &w) in row.iter_mut().zip(weights.iter()) {
+                                *sum += w;
+                            }
+                        } else {
+                            for (sum, &w) in row.iter_mut().zip(weights.iter()) {
+                                *sum += w * v;
+                            }
                         }
                     }
                 }
