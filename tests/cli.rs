@@ -21,6 +21,7 @@ mod no_answer;
 mod nothing_lost;
 mod openai_shapes;
 mod out_dir;
+mod paired;
 mod providers;
 mod reference;
 mod reports;

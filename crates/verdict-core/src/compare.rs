@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::paired::RunReplicates;
 use crate::resample::{
     Interval, Layout, NamedCounts, Units, bootstrap, mcnemar_exact, paired_delta, point_metrics,
 };
@@ -28,6 +29,8 @@ pub struct Run {
     pub report: Value,
     /// Per example: the pairing key, the cluster (if the run was clustered) and the counts.
     pub examples: Vec<RunExample>,
+    /// Its bootstrap replicates (`replicates.bin`), when it kept them.
+    pub replicates: Option<RunReplicates>,
 }
 
 /// One example of a run.
@@ -298,10 +301,43 @@ pub fn main_metric(report: &Value) -> &'static str {
     }
 }
 
-/// Compares run B with run A.
-pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Comparison> {
+/// Compares run B with run A. When both kept their replicates, the paired intervals come from
+/// them (and `replicates` and `seed`, if given, must be theirs); otherwise the shared examples
+/// are resampled with replacement, `replicates` times (default 1000) from `seed` (default 0).
+pub fn compare(
+    a: &Run,
+    b: &Run,
+    replicates: Option<usize>,
+    seed: Option<u64>,
+) -> Result<Comparison> {
     let paired = pair(a, b)?;
-    let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+    let (deltas, units, replicates, seed) = match (&a.replicates, &b.replicates) {
+        (Some(ra), Some(rb)) => {
+            ra.check_pairs_with(&a.name, rb, &b.name)?;
+            let kept = ra.sums.replicates();
+            if let Some(asked) = replicates.filter(|&n| n != kept) {
+                return Err(Error::Usage(format!(
+                    "--bootstrap {asked}: the runs kept {kept} replicates, which pair them; leave out --bootstrap, or score both runs again with --bootstrap {asked}"
+                )));
+            }
+            if let Some(asked) = seed.filter(|&s| s != ra.seed) {
+                return Err(Error::Usage(format!(
+                    "--seed {asked}: the runs were scored with --seed {}, whose replicates pair them; leave out --seed, or score both runs again with --seed {asked}",
+                    ra.seed
+                )));
+            }
+            let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &paired.layout);
+            (deltas, ra.sums.units(), kept, ra.seed)
+        }
+        _ => {
+            let (replicates, seed) = (
+                replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
+                seed.unwrap_or(0),
+            );
+            let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+            (deltas, paired.a.len(), replicates, seed)
+        }
+    };
     let values =
         |units: &Units| -> BTreeMap<String, Option<f64>> { point_metrics(units, &paired.layout) };
     let (va, vb) = (values(&paired.a), values(&paired.b));
@@ -344,7 +380,7 @@ pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Compari
         shared_examples: paired.shared,
         only_a: paired.only_a,
         only_b: paired.only_b,
-        units: paired.a.len(),
+        units,
         replicates,
         seed,
         metrics,
@@ -503,6 +539,7 @@ mod tests {
             name: name.into(),
             report,
             examples: Vec::new(),
+            replicates: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 use verdict_core::compare::{Run, RunExample};
 use verdict_core::error::{Error, Result};
+use verdict_core::paired::{REPLICATES_FILE, RunReplicates};
 use verdict_core::resample::NamedCounts;
 use verdict_report::{EXAMPLES_JSONL, Kept};
 
@@ -133,9 +134,40 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
             ),
         });
     }
+    let replicates = read_replicates(dir, &report)?;
     Ok(Run {
         name: dir.display().to_string(),
         report,
         examples,
+        replicates,
     })
+}
+
+/// The run's [`REPLICATES_FILE`], if it kept one (not with `--bootstrap 0`, nor before verdict
+/// kept them), checked against its report.json: a file from another run would pair the wrong
+/// weights.
+fn read_replicates(dir: &Path, report: &Value) -> Result<Option<RunReplicates>> {
+    let path = dir.join(REPLICATES_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let replicates = RunReplicates::read(&path)?;
+    let seed = report.pointer("/intervals/seed").and_then(Value::as_u64);
+    let digest = verdict_core::compare::expected_sha256(report);
+    if seed != Some(replicates.seed) || digest != Some(replicates.expected_sha256.as_str()) {
+        return Err(Error::Path {
+            path,
+            message: format!(
+                "does not belong to the report.json beside it (seed {}, test set sha256 {}…; the report: seed {}, {}): score the run again",
+                replicates.seed,
+                &replicates.expected_sha256[..replicates.expected_sha256.len().min(12)],
+                seed.map_or("none".into(), |s| s.to_string()),
+                digest.map_or("no digest".into(), |d| format!(
+                    "sha256 {}…",
+                    &d[..d.len().min(12)]
+                )),
+            ),
+        });
+    }
+    Ok(Some(replicates))
 }

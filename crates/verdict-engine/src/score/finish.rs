@@ -17,6 +17,7 @@ use verdict_core::gate::{
 };
 use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
+use verdict_core::paired::RunReplicates;
 use verdict_core::resample::{DEFAULT_REPLICATES, Layout};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
 use verdict_core::summary::{self, SUMMARY_METRICS, Sums};
@@ -39,6 +40,9 @@ pub struct Scored {
     /// Which files on this machine the run read ([`crate::outdir::located`]), for the
     /// output-directory rule.
     pub located: String,
+    /// The bootstrap replicates, written beside the report ([`verdict_core::paired`]), unless
+    /// intervals are off.
+    pub replicates: Option<RunReplicates>,
     /// Holds the temporary files of a single run until the report is written.
     pub(super) _work: Option<verdict_core::files::ScratchDir>,
 }
@@ -50,17 +54,20 @@ impl Scored {
             name: "this run".into(),
             report: report.clone(),
             examples: self.run_examples.clone(),
+            replicates: self.replicates.clone(),
         }
     }
 }
 
-/// Turns scored parts (one for a single run, every shard's for a merge) into the report.
+/// Turns scored parts (one for a single run, every shard's for a merge) into the report;
+/// `expected_sha256` is the digest of the expected file.
 pub fn finish(
     request: &ScoreRequest,
     spec: &Spec,
     parts: &mut [Part],
     pool: &rayon::ThreadPool,
     progress: &dyn crate::Progress,
+    expected_sha256: String,
 ) -> Result<Scored> {
     // A merge reads its gates from the command line only now.
     super::request::check_gates(request, spec)?;
@@ -80,6 +87,7 @@ pub fn finish(
         .map(|path| load_baseline(path, request))
         .transpose()?;
     let mut report = build_report(request, spec, &acc, first);
+    report.run.expected_sha256 = Some(expected_sha256.clone());
     let n = first.total_examples;
     let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
     let mut warnings = Vec::new();
@@ -220,7 +228,15 @@ pub fn finish(
             sums.units(),
         ));
     }
-    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
+    let replicates = resampled.map(|sums| RunReplicates {
+        seed: request.seed,
+        expected_sha256,
+        joined_by: format!("{:?}", parts[0].joined_by),
+        cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
+        sums,
+    });
+    let now = (&run_examples[..], replicates.as_ref());
+    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), now, request))?;
     line_order.order.sort_unstable();
     Ok(Scored {
         report,
@@ -236,6 +252,7 @@ pub fn finish(
             Vec::new()
         },
         warnings,
+        replicates,
         _work: None,
         located: crate::outdir::located(&request.spec, &request.expected, &request.predictions),
     })
@@ -506,7 +523,7 @@ pub(super) fn apply_gates(
     report: &mut Report,
     spec: &Spec,
     baseline: Option<&Baseline>,
-    examples: &[verdict_core::compare::RunExample],
+    (examples, replicates): (&[verdict_core::compare::RunExample], Option<&RunReplicates>),
     request: &ScoreRequest,
 ) -> Result<()> {
     let json = serde_json::to_value(&*report)
@@ -524,8 +541,8 @@ pub(super) fn apply_gates(
     if let Some(baseline) = baseline
         && let Some(before) = &baseline.run
     {
-        let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
-        if replicates == 0 {
+        let count = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+        if count == 0 {
             return Err(Error::Usage(
                 "--baseline DIR judges the change on a bootstrap interval: drop --bootstrap 0, or give the baseline's report.json"
                     .into(),
@@ -535,8 +552,10 @@ pub(super) fn apply_gates(
             name: "this run".into(),
             report: json.clone(),
             examples: examples.to_vec(),
+            replicates: replicates.cloned(),
         };
-        let comparison = verdict_core::compare::compare(before, &now, replicates, request.seed)?;
+        let comparison =
+            verdict_core::compare::compare(before, &now, Some(count), Some(request.seed))?;
         let mut paired = paired_baseline_gates(baseline, &comparison);
         let bounds = None;
         settle_undecided_schema(

@@ -788,7 +788,7 @@ mod tests {
                 score_part_in_batches(request, &spec, schema.as_ref(), work.path(), &(), lines)
             })
             .unwrap();
-        let scored = finish(request, &spec, &mut [part], &pool, &()).unwrap();
+        let scored = finish(request, &spec, &mut [part], &pool, &(), String::new()).unwrap();
         let mut examples = Vec::new();
         scored
             .examples
