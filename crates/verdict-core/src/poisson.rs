@@ -76,13 +76,38 @@ pub fn weight(stream: u64, replicate: usize) -> i64 {
     poisson(crate::rng::splitmix64(&mut state))
 }
 
-/// Inversion: most draws stop at the first or second threshold (P(K ≤ 1) ≈ 0.74).
+/// Inversion, exact to the 64 bits: the top 16 bits of a draw settle its count by a table
+/// lookup, except in the few slices of 2^48 draws that hold a threshold, where the thresholds
+/// are compared. A loop over the thresholds alone mispredicts a branch on most draws, which
+/// made the weights most of an interval's cost.
 fn poisson(u: u64) -> i64 {
-    let mut k = 0;
-    while k < POISSON_CDF.len() && u >= POISSON_CDF[k] {
-        k += 1;
+    match BY_TOP_BITS[(u >> 48) as usize] {
+        SPLIT => POISSON_CDF.iter().take_while(|&&t| u >= t).count() as i64,
+        k => i64::from(k),
     }
-    k as i64
+}
+
+/// Marks a slice of [`BY_TOP_BITS`] that a threshold splits.
+const SPLIT: u8 = u8::MAX;
+
+/// Per value of a draw's top 16 bits: the count of every draw with those bits, or [`SPLIT`].
+static BY_TOP_BITS: [u8; 1 << 16] = by_top_bits();
+
+const fn by_top_bits() -> [u8; 1 << 16] {
+    let mut table = [0u8; 1 << 16];
+    // The thresholds are increasing: `k` counts those at or below the slice's first draw.
+    let mut k = 0;
+    let mut top = 0;
+    while top < 1 << 16 {
+        let first = (top as u64) << 48;
+        while k < POISSON_CDF.len() && POISSON_CDF[k] <= first {
+            k += 1;
+        }
+        let split = k < POISSON_CDF.len() && POISSON_CDF[k] <= first | ((1 << 48) - 1);
+        table[top] = if split { SPLIT } else { k as u8 };
+        top += 1;
+    }
+    table
 }
 
 /// Every replicate's weighted counter sums, and the unweighted sums (the run's own), for the
@@ -399,6 +424,22 @@ mod tests {
             let seen = count as f64 / n as f64;
             assert!((seen - p).abs() < 5.0 * se, "P(K={k}): {seen} vs {p}");
         }
+    }
+
+    #[test]
+    fn the_table_inverts_as_the_thresholds_do() {
+        let by_thresholds = |u: u64| POISSON_CDF.iter().filter(|&&t| u >= t).count() as i64;
+        let mut state = 11;
+        for _ in 0..200_000 {
+            let u = crate::rng::splitmix64(&mut state);
+            assert_eq!(poisson(u), by_thresholds(u), "{u:#x}");
+        }
+        for &t in &POISSON_CDF {
+            for u in [t - 1, t, t + 1, t & !((1 << 48) - 1), t | ((1 << 48) - 1)] {
+                assert_eq!(poisson(u), by_thresholds(u), "{u:#x}");
+            }
+        }
+        assert!(BY_TOP_BITS.iter().filter(|&&k| k == SPLIT).count() <= POISSON_CDF.len());
     }
 
     #[test]
