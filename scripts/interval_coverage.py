@@ -5,8 +5,10 @@ Simulates many test sets of a single-label task whose true rates are known, scor
 the verdict binary (its streaming Poisson bootstrap), and counts how often the intervals of
 every headline metric the task has contain the truth. An output is strict JSON with
 probability 0.9 (`json_valid_strict`, `json_valid`, `json_recoverable`: 0.9, `schema_valid`
-does not apply) and, when it is, names the right label with probability p (`label_accuracy`
-and `exact_match`: 0.9 · 0.8 = 0.72). Cases:
+does not apply) and, when it is, names the right label with probability p (`label_accuracy`, `exact_match`
+and `anls_star`, 1 for the right label and 0 for "no" against "yes": 0.9 · 0.8 = 0.72). The
+macro and weighted averages over the declared labels have no simple true value here (the label
+"no" is never expected) and are not checked. Cases:
 - independent examples, resampled as examples;
 - examples in clusters that share p (clips of one game; p ~ Beta(8, 2), mean 0.8), resampled as
   examples (expected to under-cover) and with --cluster-by game (expected to cover);
@@ -36,6 +38,7 @@ MEAN_RIGHT = 0.8
 TRUTH = {
     "label_accuracy": VALID * MEAN_RIGHT,
     "exact_match": VALID * MEAN_RIGHT,
+    "anls_star": VALID * MEAN_RIGHT,
     "json_valid_strict": VALID,
     "json_valid": VALID,
     "json_recoverable": VALID,

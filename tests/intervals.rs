@@ -94,3 +94,73 @@ fn reports_are_the_same_bytes_on_one_thread_and_on_four() {
         assert_eq!(report["intervals"]["replicates"], 1000);
     }
 }
+
+#[test]
+fn three_shards_merged_keep_the_intervals_and_replicates_of_one_run() {
+    // Forty examples in four games, three labels met in a different order by each shard.
+    let data = tempdir();
+    write(data.path(), "eval.toml", PLAIN_SPEC);
+    let (mut expected, mut predicted) = (String::new(), String::new());
+    for i in 0..40 {
+        let label = ["A", "B", "C"][(i * 7 % 5) % 3];
+        let said = if i % 4 == 0 { "B" } else { label };
+        expected.push_str(&format!(
+            "{{\"id\": \"x{i}\", \"game\": \"g{}\", \"expected\": [{{\"t\": 1, \"c\": \"{label}\"}}]}}\n",
+            i % 4
+        ));
+        predicted.push_str(&format!(
+            "{{\"id\": \"x{i}\", \"output\": \"[{{\\\"t\\\": 1, \\\"c\\\": \\\"{said}\\\"}}]\"}}\n"
+        ));
+    }
+    write(data.path(), "expected.jsonl", expected);
+    write(data.path(), "predictions.jsonl", predicted);
+    let dir = data.path().to_str().unwrap();
+    for clusters in [&[][..], &["--cluster-by", "game"][..]] {
+        let mut args = vec![dir, "--bootstrap", "300", "--seed", "8"];
+        args.extend(clusters);
+        let one = tempdir();
+        score_ok(&args, one.path());
+        let parts = tempdir();
+        let mut merge = vec!["merge".to_owned()];
+        for i in 0..3 {
+            let part = parts.path().join(i.to_string());
+            let shard = format!("{i}/3");
+            let mut full = vec!["score"];
+            full.extend(&args);
+            full.extend([
+                "--shard",
+                &shard,
+                "--quiet",
+                "--out",
+                part.to_str().unwrap(),
+            ]);
+            crate::harness::verdict(&full).assert_code(0);
+            merge.push(part.display().to_string());
+        }
+        let merged = tempdir();
+        merge.extend([
+            "--quiet".into(),
+            "--out".into(),
+            merged.path().display().to_string(),
+        ]);
+        crate::harness::verdict(&merge).assert_code(0);
+        for file in ["report.json", "replicates.bin"] {
+            let (a, b) = (
+                std::fs::read(one.path().join(file)).unwrap(),
+                std::fs::read(merged.path().join(file)).unwrap(),
+            );
+            assert!(a == b, "{file} differs, {clusters:?}");
+        }
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(one.path().join("report.json")).unwrap())
+                .unwrap();
+        let units = if clusters.is_empty() { 40 } else { 4 };
+        assert_eq!(report["intervals"]["units"], units);
+        assert!(
+            report["intervals"]["summary"]["event_f1"]["low"]
+                .as_f64()
+                .unwrap()
+                < 0.75
+        );
+    }
+}

@@ -162,6 +162,9 @@ impl From<Stored> for Replicates {
     }
 }
 
+/// Stored canonically, labels sorted and clusters too: the same sums give the same bytes
+/// whatever order the labels were met in, so a merged run's `replicates.bin` is a single
+/// run's byte for byte.
 impl From<Replicates> for Stored {
     fn from(r: Replicates) -> Stored {
         let clusters = r.clusters.map(|c| {
@@ -169,13 +172,39 @@ impl From<Replicates> for Stored {
             c.sort_unstable();
             c
         });
+        let mut order: Vec<usize> = (0..r.labels.len()).collect();
+        order.sort_by(|&x, &y| r.labels[x].cmp(&r.labels[y]));
+        // Counter k of the stored layout is counter `source(k)` of this one.
+        let source = |k: usize| match k.checked_sub(FIXED) {
+            None => k,
+            Some(at) => FIXED + 3 * order[at / 3] + at % 3,
+        };
+        let width = FIXED + 3 * r.labels.len();
+        let total = (0..width)
+            .map(|k| r.total.get(source(k)).copied().unwrap_or(0))
+            .collect();
+        let blocks = r
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(b, block)| {
+                let lanes = lanes(r.replicates, b);
+                let mut sorted = vec![0; width * lanes];
+                for (k, row) in sorted.chunks_exact_mut(lanes).enumerate() {
+                    if let Some(from) = block.get(source(k) * lanes..(source(k) + 1) * lanes) {
+                        row.copy_from_slice(from);
+                    }
+                }
+                sorted
+            })
+            .collect();
         Stored {
             replicates: r.replicates,
             examples: r.examples,
             clusters,
-            labels: r.labels,
-            total: r.total,
-            blocks: r.blocks,
+            labels: order.iter().map(|&i| r.labels[i].clone()).collect(),
+            total,
+            blocks,
         }
     }
 }
@@ -546,6 +575,12 @@ mod tests {
         first.merge(&second);
         let stored: Replicates =
             serde_json::from_str(&serde_json::to_string(&first).unwrap()).unwrap();
+        // Labels met in another order are stored alike.
+        assert_ne!(first.labels, reversed.labels);
+        assert_eq!(
+            serde_json::to_string(&reversed).unwrap(),
+            serde_json::to_string(&whole).unwrap()
+        );
         assert_eq!(whole.units(), 10, "clusters g0..g9");
         let layout = Layout::for_events(&["C", "A", "B"]);
         let classes = |reps: &Replicates| {
