@@ -3,7 +3,9 @@
 //! A run is what `verdict score` wrote into its out dir: `report.json` and `examples.jsonl`,
 //! whose lines carry each example's counts. Runs are paired example by example (by id, or by
 //! expected line where an example has no id), so every difference comes with a *paired*
-//! bootstrap interval: each replicate draws the same examples (or clusters) for both runs.
+//! bootstrap interval: each replicate weighs the same examples (or clusters) alike in both runs,
+//! from the Poisson replicates the runs kept ([`crate::paired`]) or by drawing the shared
+//! examples with replacement.
 //! Example-level exact match is also compared with McNemar's exact test.
 
 use std::collections::{BTreeMap, HashMap};

@@ -39,7 +39,7 @@ pub struct RunReplicates {
 }
 
 impl RunReplicates {
-    /// The file's bytes: [`MAGIC`], then the value in postcard.
+    /// The file's bytes: the line `verdict replicates 1`, then the value in postcard.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
         bytes.extend(postcard::to_allocvec(self).expect("replicates serialize"));

@@ -6,9 +6,9 @@
 //! Chamandy et al. 2012). The weight of unit u in replicate r comes from a counter-based
 //! generator: `stream = SHA-256("verdict poisson bootstrap\0" ‖ seed ‖ key)` (first 8 bytes,
 //! little-endian), and the r-th output of SplitMix64 started at `stream`, turned into a
-//! Poisson(1) count by inversion against [`POISSON_CDF`]. So a unit has the same weights in
-//! every run that sees it: in another shard, with another thread count, or for another model
-//! scored on the same test set with the same seed.
+//! Poisson(1) count by inversion against its distribution function (thresholds exact to 64
+//! bits). So a unit has the same weights in every run that sees it: in another shard, with
+//! another thread count, or for another model scored on the same test set with the same seed.
 //!
 //! Weights and counters are integers, so every sum is exact and does not depend on the order
 //! the examples are added in. The sums are kept in blocks of [`BLOCK`] replicates, counter by
