@@ -269,7 +269,8 @@ struct CompareArgs {
     #[arg(long)]
     allow_different_expected: bool,
 
-    /// Bootstrap replicates [default: the runs' own, kept in their replicates.bin; else 1000].
+    /// Bootstrap replicates [default: all the runs kept in their replicates.bin (N uses the
+    /// first N); else 1000].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=u64::from(MAX_REPLICATES)))]
     bootstrap: Option<u64>,
 

@@ -152,12 +152,26 @@ fn runs_whose_weights_differ_are_refused_with_what_differs() {
     let (run, _) = compare(plain.path(), fewer.path(), &[]);
     run.assert_code(2);
     assert!(
-        run.stderr
-            .contains("their replicate count (1000 and 50) differs"),
+        run.stderr.contains("kept different numbers of replicates (1000 and 50): pass --bootstrap 50 or fewer to pair the first replicates of both"),
         "{}",
         run.stderr
     );
-    // Asking compare for other replicates than the runs kept cannot pair them either.
+    // Their first 50 replicates weigh every unit alike.
+    let (run, first) = compare(plain.path(), fewer.path(), &["--bootstrap", "50"]);
+    run.assert_code(0);
+    assert_eq!(first.unwrap()["replicates"], 50);
+    // The first 200 of the kept replicates pair; more than were kept cannot be asked for, nor
+    // another seed.
+    let (run, fewer_used) = compare(plain.path(), plain.path(), &["--bootstrap", "200"]);
+    run.assert_code(0);
+    assert_eq!(fewer_used.unwrap()["replicates"], 200);
+    let (run, _) = compare(plain.path(), plain.path(), &["--bootstrap", "2000"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("2000 replicates asked for, but"),
+        "{}",
+        run.stderr
+    );
     let (run, _) = compare(plain.path(), plain.path(), &["--seed", "3"]);
     run.assert_code(2);
     assert!(

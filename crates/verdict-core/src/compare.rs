@@ -304,8 +304,9 @@ pub fn main_metric(report: &Value) -> &'static str {
 }
 
 /// Compares run B with run A. When both kept their replicates, the paired intervals come from
-/// them (and `replicates` and `seed`, if given, must be theirs); otherwise the shared examples
-/// are resampled with replacement, `replicates` times (default 1000) from `seed` (default 0).
+/// them: all of them, or the first `replicates` (no more than they kept); `seed`, if given,
+/// must be theirs. Otherwise the shared examples are resampled with replacement, `replicates`
+/// times (default 1000) from `seed` (default 0).
 pub fn compare(
     a: &Run,
     b: &Run,
@@ -316,20 +317,32 @@ pub fn compare(
     let (deltas, units, replicates, seed) = match (&a.replicates, &b.replicates) {
         (Some(ra), Some(rb)) => {
             ra.check_pairs_with(&a.name, rb, &b.name)?;
-            let kept = ra.sums.replicates();
-            if let Some(asked) = replicates.filter(|&n| n != kept) {
-                return Err(Error::Usage(format!(
-                    "--bootstrap {asked}: the runs kept {kept} replicates, which pair them; leave out --bootstrap, or score both runs again with --bootstrap {asked}"
-                )));
-            }
+            let (in_a, in_b) = (ra.sums.replicates(), rb.sums.replicates());
+            let kept = in_a.min(in_b);
+            let used = match replicates {
+                Some(asked) if asked > kept => {
+                    return Err(Error::Usage(format!(
+                        "{asked} replicates asked for, but {} kept {in_a} and {} kept {in_b}: their first {kept} pair; ask for {kept} or fewer (--bootstrap), or score the runs again with --bootstrap {asked}",
+                        a.name, b.name
+                    )));
+                }
+                Some(asked) => asked,
+                None if in_a != in_b => {
+                    return Err(Error::Usage(format!(
+                        "{} and {} kept different numbers of replicates ({in_a} and {in_b}): pass --bootstrap {kept} or fewer to pair the first replicates of both",
+                        a.name, b.name
+                    )));
+                }
+                None => kept,
+            };
             if let Some(asked) = seed.filter(|&s| s != ra.seed) {
                 return Err(Error::Usage(format!(
                     "--seed {asked}: the runs were scored with --seed {}, whose replicates pair them; leave out --seed, or score both runs again with --seed {asked}",
                     ra.seed
                 )));
             }
-            let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &paired.layout);
-            (deltas, ra.sums.units(), kept, ra.seed)
+            let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &paired.layout, used);
+            (deltas, ra.sums.units(), used, ra.seed)
         }
         _ => {
             let (replicates, seed) = (

@@ -4,8 +4,9 @@
 //! Two runs scored on the same test set with the same seed give each unit the same Poisson
 //! weights ([`crate::poisson`]), so their replicate r weighs the same examples alike: the
 //! difference of a metric between the runs, replicate by replicate, is a paired bootstrap of
-//! the change. Runs whose weights differ (another seed, another test set, another number of
-//! replicates, other units) cannot be paired, and are refused with what differs.
+//! the change. Runs whose weights differ (another seed, another test set, other units) cannot
+//! be paired, and are refused with what differs; runs that kept different numbers of
+//! replicates pair over the first replicates both kept, when asked to.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,13 +83,6 @@ impl RunReplicates {
                 short(&other.expected_sha256)
             ));
         }
-        if self.sums.replicates() != other.sums.replicates() {
-            differences.push(format!(
-                "replicate count ({} and {})",
-                self.sums.replicates(),
-                other.sums.replicates()
-            ));
-        }
         if self.cluster_by != other.cluster_by {
             let shown =
                 |c: &Option<String>| c.as_deref().map_or("none".to_owned(), |c| format!("{c:?}"));
@@ -108,16 +102,22 @@ impl RunReplicates {
             return Ok(());
         }
         Err(Error::Usage(format!(
-            "{name} and {other_name} cannot be paired replicate by replicate: their {} differ{}. Score both on the same expected file with the same --seed, --bootstrap, --cluster-by and join",
+            "{name} and {other_name} cannot be paired replicate by replicate: their {} differ{}. Score both on the same expected file with the same --seed, --cluster-by and join",
             differences.join(", "),
             if differences.len() == 1 { "s" } else { "" }
         )))
     }
 }
 
-/// B − A of every metric under `layout`, with its paired percentile interval: replicate r of
-/// each run weighs the same units alike. `a` and `b` must pair ([`RunReplicates::check_pairs_with`]).
-pub fn paired_delta(a: &Replicates, b: &Replicates, layout: &Layout) -> BTreeMap<String, Interval> {
+/// B − A of every metric under `layout`, with its paired percentile interval over the first
+/// `replicates` replicates: replicate r of each run weighs the same units alike. `a` and `b`
+/// must pair ([`RunReplicates::check_pairs_with`]) and hold at least `replicates`.
+pub fn paired_delta(
+    a: &Replicates,
+    b: &Replicates,
+    layout: &Layout,
+    replicates: usize,
+) -> BTreeMap<String, Interval> {
     let delta = |x: Vec<Option<f64>>, y: Vec<Option<f64>>| -> Vec<Option<f64>> {
         x.iter().zip(&y).map(|(p, q)| Some((*q)? - (*p)?)).collect()
     };
@@ -125,7 +125,6 @@ pub fn paired_delta(a: &Replicates, b: &Replicates, layout: &Layout) -> BTreeMap
         metric_values(&a.total(layout), layout, true),
         metric_values(&b.total(layout), layout, true),
     );
-    let replicates = a.replicates();
     let samples: Vec<Vec<Option<f64>>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
@@ -186,7 +185,7 @@ mod tests {
         let message = RunReplicates::read(&path).unwrap_err().to_string();
         assert!(message.contains("not a replicates file"), "{message}");
         let layout = Layout::fixed_only();
-        for (_, interval) in paired_delta(&a.sums, &a.sums, &layout) {
+        for (_, interval) in paired_delta(&a.sums, &a.sums, &layout, 100) {
             if interval.value.is_some() {
                 assert_eq!((interval.low, interval.high), (Some(0.0), Some(0.0)));
             }
