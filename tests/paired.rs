@@ -225,3 +225,50 @@ fn without_intervals_a_run_keeps_no_replicates_and_an_earlier_file_goes() {
     );
     assert!(!out.path().join("replicates.bin").exists());
 }
+
+#[test]
+fn a_baseline_pairs_from_its_replicates_alone() {
+    // The same baseline run kept with every example and with none: the paired gates, read
+    // from replicates.bin alone in the second case, are the same.
+    let (a, b) = (tempdir(), tempdir());
+    single_label(a.path(), |i| !i.is_multiple_of(5));
+    single_label(b.path(), |i| !i.is_multiple_of(4));
+    let all = scored(a.path(), &[]);
+    let none = scored(a.path(), &["--examples", "none"]);
+    assert!(!none.path().join("examples.jsonl").exists());
+    let gates = |baseline: &Path| {
+        let out = tempdir();
+        let run = verdict(&[
+            "score",
+            b.path().to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--max-drop",
+            "0.2",
+            "--quiet",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        run.assert_code(0);
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
+                .unwrap();
+        report["gates"].clone()
+    };
+    let with_examples = gates(all.path());
+    assert_eq!(with_examples, gates(none.path()));
+    let accuracy = with_examples
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "label_accuracy" && g["source"] == "baseline")
+        .expect("a paired baseline gate")
+        .clone();
+    assert!(
+        accuracy["note"]
+            .as_str()
+            .unwrap()
+            .contains("over 200 shared examples"),
+        "{accuracy}"
+    );
+}

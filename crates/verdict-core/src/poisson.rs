@@ -232,6 +232,11 @@ impl Replicates {
         self.replicates
     }
 
+    /// How many examples were added.
+    pub fn examples(&self) -> usize {
+        self.examples as usize
+    }
+
     /// How many units (examples, or clusters) were added.
     pub fn units(&self) -> usize {
         match &self.clusters {

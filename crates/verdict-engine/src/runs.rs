@@ -13,22 +13,29 @@ use verdict_report::{EXAMPLES_JSONL, Kept};
 /// Reads a run directory written by `verdict score`, for `verdict compare`; its per-example
 /// lines may be `max_line` bytes long.
 pub fn load_run(dir: &Path, max_line: usize) -> Result<Run> {
-    load_run_or(dir, max_line, "")
+    load_run_or(dir, max_line, "", false)
 }
 
-/// Reads a run directory given as `--baseline DIR`: a run that did not keep every example
-/// can still be a baseline through its report.json, and the message says so.
+/// Reads a run directory given as `--baseline DIR`: its report.json and its replicates, which
+/// pair it with this run; without replicates (a run of an older verdict), its examples. A run
+/// that kept neither can still be a baseline through its report.json, and the message says so.
 pub fn load_baseline_run(dir: &Path, max_line: usize) -> Result<Run> {
     let alternative = format!(
         ", or give --baseline {} to gate on point estimates",
         dir.join("report.json").display()
     );
-    load_run_or(dir, max_line, &alternative)
+    load_run_or(dir, max_line, &alternative, true)
 }
 
 /// [`load_run`]; `alternative` ends the message when the run cannot be paired example by
-/// example.
-fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
+/// example; with `replicates_suffice`, a run that kept its replicates is read without its
+/// examples.
+fn load_run_or(
+    dir: &Path,
+    max_line: usize,
+    alternative: &str,
+    replicates_suffice: bool,
+) -> Result<Run> {
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(|e| {
         Error::io(
@@ -41,6 +48,15 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
         path: report_path.clone(),
         message: format!("not valid JSON ({e}): expected a report.json written by verdict score"),
     })?;
+    let replicates = read_replicates(dir, &report)?;
+    if replicates_suffice && replicates.is_some() {
+        return Ok(Run {
+            name: dir.display().to_string(),
+            report,
+            examples: Vec::new(),
+            replicates,
+        });
+    }
     let unpaired = |message: String| Error::Path {
         path: dir.to_path_buf(),
         message: format!(
@@ -134,7 +150,6 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
             ),
         });
     }
-    let replicates = read_replicates(dir, &report)?;
     Ok(Run {
         name: dir.display().to_string(),
         report,

@@ -118,7 +118,11 @@ pub fn finish(
             report.labels_cut
         ));
     }
-    let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
+    // A baseline without replicates is paired example by example, from this run's records.
+    let paired = baseline
+        .as_ref()
+        .and_then(|b| b.run.as_ref())
+        .is_some_and(|run| run.replicates.is_none());
     let keep_run = request.keep_run || paired;
     let layout = layout(spec, spec.schema.is_some(), &report);
     let shift = report
@@ -554,9 +558,22 @@ pub(super) fn apply_gates(
             examples: examples.to_vec(),
             replicates: replicates.cloned(),
         };
-        let comparison =
-            verdict_core::compare::compare(before, &now, Some(count), Some(request.seed))?;
-        let mut paired = paired_baseline_gates(baseline, &comparison);
+        // A baseline that kept its replicates is paired from them alone; an older one, from
+        // its examples.
+        let deltas = if before.replicates.is_some() {
+            verdict_core::compare::replicate_deltas(before, &now, Some(count), Some(request.seed))?
+        } else {
+            let c = verdict_core::compare::compare(before, &now, Some(count), Some(request.seed))?;
+            verdict_core::compare::Deltas {
+                metrics: c.metrics,
+                classes: c.classes,
+                shared_examples: c.shared_examples,
+                units: c.units,
+                replicates: c.replicates,
+                seed: c.seed,
+            }
+        };
+        let mut paired = paired_baseline_gates(baseline, &deltas);
         let bounds = None;
         settle_undecided_schema(
             &mut paired,
