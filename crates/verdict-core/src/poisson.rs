@@ -557,6 +557,24 @@ mod tests {
     }
 
     #[test]
+    fn replicates_that_weigh_every_unit_zero_are_counted_undefined() {
+        // One example: every replicate that gives it weight 0 holds no example at all.
+        let stream = unit_stream(4, "only");
+        let one = counts(1, None);
+        let mut reps = Replicates::new(200, false);
+        reps.add(&[(stream, &one)]);
+        let empty = (0..200).filter(|&r| weight(stream, r) == 0).count();
+        assert!((40..110).contains(&empty), "about e^-1 of 200: {empty}");
+        let intervals = reps.intervals(&Layout::fixed_only(), &|| {});
+        let strict = intervals["json_valid_strict"];
+        assert_eq!(strict.undefined, empty);
+        assert_eq!(
+            (strict.value, strict.low, strict.high),
+            (Some(1.0), Some(1.0), Some(1.0))
+        );
+    }
+
+    #[test]
     fn sums_do_not_depend_on_order_or_on_splitting_into_parts() {
         let examples: Vec<(u64, NamedCounts)> = (0..40)
             .map(|i| {
