@@ -11,7 +11,8 @@ use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
 use verdict_core::output::OutputDir;
-use verdict_core::resample::{ClusterBy, MAX_REPLICATES, MAX_THREADS};
+use verdict_core::paired::REPLICATES_FILE;
+use verdict_core::resample::{ClusterBy, DEFAULT_REPLICATES, MAX_REPLICATES, MAX_THREADS};
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
 use verdict_engine::runs::load_run;
@@ -268,13 +269,14 @@ struct CompareArgs {
     #[arg(long)]
     allow_different_expected: bool,
 
-    /// Bootstrap replicates.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=u64::from(MAX_REPLICATES)))]
-    bootstrap: u64,
+    /// Bootstrap replicates [default: all the runs kept in their replicates.bin (N uses the
+    /// first N); else 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=u64::from(MAX_REPLICATES)))]
+    bootstrap: Option<u64>,
 
-    /// Seed of the bootstrap.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    seed: u64,
+    /// Seed of the bootstrap [default: the runs' own, kept in their replicates.bin; else 0].
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
 
     /// Where to write compare.json, compare.md and compare.html [default: reports/compare/].
     #[arg(long, value_name = "DIR")]
@@ -394,8 +396,7 @@ struct ScoreArgs {
     #[arg(long = "max-drop", value_name = "DROP", help_heading = "Gates")]
     max_drops: Vec<String>,
 
-    /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off;
-    /// off by default above 200,000 examples].
+    /// Bootstrap replicates for the 95% confidence intervals [default: 1000; 0 turns them off].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=u64::from(MAX_REPLICATES)), help_heading = "Intervals")]
     bootstrap: Option<u64>,
 
@@ -647,7 +648,10 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
 /// The files of a run's report set: the record of its inputs first, so that a report.json is
 /// never beside an older run's.
 fn report_set() -> Vec<&'static str> {
-    std::iter::once(INPUTS_FILE).chain(REPORT_FILES).collect()
+    [INPUTS_FILE, REPLICATES_FILE]
+        .into_iter()
+        .chain(REPORT_FILES)
+        .collect()
 }
 
 /// `reports/<name>/`, where a run writes when not given `--out`.
@@ -724,6 +728,12 @@ fn write_scored(
     }
     let mut set = dir.stage(&report_set())?;
     set.write(INPUTS_FILE, &format!("{}\n", scored.located))?;
+    // Not written with --bootstrap 0: the commit then removes an earlier run's, which would
+    // pair the wrong weights.
+    if let Some(replicates) = &scored.replicates {
+        let bytes = replicates.to_bytes();
+        set.write_with(REPLICATES_FILE, &mut |w| w.write_all(&bytes))?;
+    }
     let kept = report.run.examples.kept;
     bar.writing(scored.examples.bytes());
     let written = write_all(&mut set, report, &mut |w| {
@@ -834,8 +844,9 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             .map(|predictions| {
                 let request = ScoreRequest {
                     threads: args.threads.map(usize::from),
-                    bootstrap: Some(0),
-                    seed: args.seed,
+                    // Runs scored here pair through their replicates, as run directories do.
+                    bootstrap: Some(args.bootstrap.map_or(DEFAULT_REPLICATES, |n| n as usize)),
+                    seed: args.seed.unwrap_or(0),
                     keep_run: true,
                     max_line_bytes: args.lines.bytes(),
                     ..ScoreRequest::new(spec.clone(), expected.clone(), vec![predictions.clone()])
@@ -866,15 +877,15 @@ fn run_compare(args: CompareArgs) -> Result<u8> {
             Outcome::Pair(compare(
                 &runs[0],
                 &runs[1],
-                args.bootstrap as usize,
+                args.bootstrap.map(|n| n as usize),
                 args.seed,
             )?)
         } else {
             Outcome::Leaderboard(leaderboard(
                 &runs,
                 &metric,
-                args.bootstrap as usize,
-                args.seed,
+                args.bootstrap.map_or(DEFAULT_REPLICATES, |n| n as usize),
+                args.seed.unwrap_or(0),
             )?)
         })
     })?;

@@ -353,7 +353,14 @@ fn compare_and_baseline_pair_only_runs_that_kept_every_example() {
         )
     );
 
-    // As a baseline, such a run still gates through its report.json, and the message says so.
+    // As a baseline, a run pairs through the replicates it kept, whatever examples it kept;
+    // one that kept neither (scored with --bootstrap 0) still gates through its report.json,
+    // and the message says so.
+    let without = run_dir("errors-no-replicates");
+    score(
+        &[BASKETBALL, "--examples", "errors", "--bootstrap", "0"],
+        &without,
+    );
     let baseline = |b: &Path| {
         verdict(&[
             "score",
@@ -367,16 +374,18 @@ fn compare_and_baseline_pair_only_runs_that_kept_every_example() {
             run_dir("current").to_str().unwrap(),
         ])
     };
-    let run = baseline(&errors);
+    let run = baseline(&without);
     run.assert_code(2);
     assert_eq!(
         run.stderr,
         format!(
             "verdict: error: {}: scored with --examples errors: its examples.jsonl holds only the examples that were not exactly right, {pairing}: score it again with --examples all (the default), or give --baseline {} to gate on point estimates\n",
-            errors.display(),
-            errors.join("report.json").display()
+            without.display(),
+            without.join("report.json").display()
         )
     );
-    baseline(&errors.join("report.json")).assert_code(0);
+    baseline(&without.join("report.json")).assert_code(0);
     baseline(&gzip).assert_code(0);
+    baseline(&errors).assert_code(0);
+    baseline(&none).assert_code(0);
 }

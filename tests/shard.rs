@@ -209,7 +209,7 @@ fn merge_refuses_parts_that_do_not_make_one_run() {
     std::fs::write(&partial, old.to_string()).unwrap();
     let older = merge(&[&a0, &a1]);
     assert!(
-        older.contains("partial state format 1 (this verdict reads 7)"),
+        older.contains("partial state format 1 (this verdict reads 8)"),
         "{older}"
     );
     std::fs::write(&partial, &text).unwrap();

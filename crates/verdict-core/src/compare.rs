@@ -3,7 +3,9 @@
 //! A run is what `verdict score` wrote into its out dir: `report.json` and `examples.jsonl`,
 //! whose lines carry each example's counts. Runs are paired example by example (by id, or by
 //! expected line where an example has no id), so every difference comes with a *paired*
-//! bootstrap interval: each replicate draws the same examples (or clusters) for both runs.
+//! bootstrap interval: each replicate weighs the same examples (or clusters) alike in both runs,
+//! from the Poisson replicates the runs kept ([`crate::paired`]) or by drawing the shared
+//! examples with replacement.
 //! Example-level exact match is also compared with McNemar's exact test.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::paired::RunReplicates;
 use crate::resample::{
     Interval, Layout, NamedCounts, Units, bootstrap, mcnemar_exact, paired_delta, point_metrics,
 };
@@ -28,6 +31,8 @@ pub struct Run {
     pub report: Value,
     /// Per example: the pairing key, the cluster (if the run was clustered) and the counts.
     pub examples: Vec<RunExample>,
+    /// Its bootstrap replicates (`replicates.bin`), when it kept them.
+    pub replicates: Option<RunReplicates>,
 }
 
 /// One example of a run.
@@ -62,15 +67,7 @@ pub struct Paired {
 
 /// Pairs run B's examples with run A's by key.
 pub fn pair(a: &Run, b: &Run) -> Result<Paired> {
-    let layout_a = Layout::from_report(&a.report);
-    let layout_b = Layout::from_report(&b.report);
-    if !layout_a.same_task(&layout_b) {
-        return Err(Error::Usage(format!(
-            "{} and {} were not scored the same way (one has events, a single label or a declared label set the other lacks or has otherwise): score both with the same spec",
-            a.name, b.name
-        )));
-    }
-    let layout = layout_a.union(&layout_b);
+    let layout = same_task_layout(a, b)?;
     let in_b: HashMap<&str, &RunExample> = b.examples.iter().map(|e| (e.key.as_str(), e)).collect();
     let mut shared: Vec<(&RunExample, &RunExample)> = a
         .examples
@@ -298,13 +295,30 @@ pub fn main_metric(report: &Value) -> &'static str {
     }
 }
 
-/// Compares run B with run A.
-pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Comparison> {
-    let paired = pair(a, b)?;
-    let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
-    let values =
-        |units: &Units| -> BTreeMap<String, Option<f64>> { point_metrics(units, &paired.layout) };
-    let (va, vb) = (values(&paired.a), values(&paired.b));
+/// The paired deltas of two runs: summary metrics and per-class rates, B − A with their
+/// intervals, and how many examples and units they rest on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deltas {
+    /// Summary metrics.
+    pub metrics: Vec<MetricDelta>,
+    /// Per-class precision / recall / F1.
+    pub classes: Vec<MetricDelta>,
+    /// Examples both runs scored.
+    pub shared_examples: usize,
+    /// Units resampled.
+    pub units: usize,
+    /// Replicates used.
+    pub replicates: usize,
+    /// The seed of the replicates.
+    pub seed: u64,
+}
+
+/// Sorts deltas by report path into summary and per-class rows, with each run's value.
+fn rows(
+    deltas: BTreeMap<String, Interval>,
+    va: &BTreeMap<String, Option<f64>>,
+    vb: &BTreeMap<String, Option<f64>>,
+) -> (Vec<MetricDelta>, Vec<MetricDelta>) {
     let mut metrics = Vec::new();
     let mut classes = Vec::new();
     for (metric, delta) in deltas {
@@ -321,6 +335,107 @@ pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Compari
             metrics.push(row);
         }
     }
+    (metrics, classes)
+}
+
+/// B − A from the replicates both runs kept, without their examples: the first `replicates`
+/// (all, when they kept as many) replicates of each, which weigh every unit alike. `seed`, if
+/// given, must be theirs. Fails when either run kept none, or when they cannot be paired.
+pub fn replicate_deltas(
+    a: &Run,
+    b: &Run,
+    replicates: Option<usize>,
+    seed: Option<u64>,
+) -> Result<Deltas> {
+    let (Some(ra), Some(rb)) = (&a.replicates, &b.replicates) else {
+        return Err(Error::Usage(format!(
+            "{} and {} cannot be paired from their replicates: {} kept none (scored with --bootstrap 0?)",
+            a.name,
+            b.name,
+            if a.replicates.is_none() {
+                &a.name
+            } else {
+                &b.name
+            }
+        )));
+    };
+    let layout = same_task_layout(a, b)?;
+    ra.check_pairs_with(&a.name, rb, &b.name)?;
+    let (in_a, in_b) = (ra.sums.replicates(), rb.sums.replicates());
+    let kept = in_a.min(in_b);
+    let used = match replicates {
+        Some(asked) if asked > kept => {
+            return Err(Error::Usage(format!(
+                "{asked} replicates asked for, but {} kept {in_a} and {} kept {in_b}: their first {kept} pair; ask for {kept} or fewer (--bootstrap), or score the runs again with --bootstrap {asked}",
+                a.name, b.name
+            )));
+        }
+        Some(asked) => asked,
+        None if in_a != in_b => {
+            return Err(Error::Usage(format!(
+                "{} and {} kept different numbers of replicates ({in_a} and {in_b}): pass --bootstrap {kept} or fewer to pair the first replicates of both",
+                a.name, b.name
+            )));
+        }
+        None => kept,
+    };
+    if let Some(asked) = seed.filter(|&s| s != ra.seed) {
+        return Err(Error::Usage(format!(
+            "--seed {asked}: the runs were scored with --seed {}, whose replicates pair them; leave out --seed, or score both runs again with --seed {asked}",
+            ra.seed
+        )));
+    }
+    let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &layout, used);
+    let (metrics, classes) = rows(deltas, &ra.sums.point(&layout), &rb.sums.point(&layout));
+    Ok(Deltas {
+        metrics,
+        classes,
+        shared_examples: ra.sums.examples(),
+        units: ra.sums.units(),
+        replicates: used,
+        seed: ra.seed,
+    })
+}
+
+/// A layout covering both runs' labels, when they were scored the same way.
+fn same_task_layout(a: &Run, b: &Run) -> Result<Layout> {
+    let layout_a = Layout::from_report(&a.report);
+    let layout_b = Layout::from_report(&b.report);
+    if !layout_a.same_task(&layout_b) {
+        return Err(Error::Usage(format!(
+            "{} and {} were not scored the same way (one has events, a single label or a declared label set the other lacks or has otherwise): score both with the same spec",
+            a.name, b.name
+        )));
+    }
+    Ok(layout_a.union(&layout_b))
+}
+
+/// Compares run B with run A. When both kept their replicates, the paired intervals come from
+/// them ([`replicate_deltas`]); otherwise the shared examples are resampled with replacement,
+/// `replicates` times (default 1000) from `seed` (default 0).
+pub fn compare(
+    a: &Run,
+    b: &Run,
+    replicates: Option<usize>,
+    seed: Option<u64>,
+) -> Result<Comparison> {
+    let paired = pair(a, b)?;
+    let (metrics, classes, units, replicates, seed) =
+        if a.replicates.is_some() && b.replicates.is_some() {
+            let d = replicate_deltas(a, b, replicates, seed)?;
+            (d.metrics, d.classes, d.units, d.replicates, d.seed)
+        } else {
+            let (replicates, seed) = (
+                replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
+                seed.unwrap_or(0),
+            );
+            let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+            let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
+                point_metrics(units, &paired.layout)
+            };
+            let (metrics, classes) = rows(deltas, &values(&paired.a), &values(&paired.b));
+            (metrics, classes, paired.a.len(), replicates, seed)
+        };
     let right_a: Vec<String> = paired
         .examples
         .iter()
@@ -344,7 +459,7 @@ pub fn compare(a: &Run, b: &Run, replicates: usize, seed: u64) -> Result<Compari
         shared_examples: paired.shared,
         only_a: paired.only_a,
         only_b: paired.only_b,
-        units: paired.a.len(),
+        units,
         replicates,
         seed,
         metrics,
@@ -503,6 +618,7 @@ mod tests {
             name: name.into(),
             report,
             examples: Vec::new(),
+            replicates: None,
         }
     }
 

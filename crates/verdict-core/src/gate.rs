@@ -544,9 +544,9 @@ pub fn settle_undecided_schema(gates: &mut [GateResult], undecided: UndecidedSch
 /// the paired 95% interval of (current − baseline) is at least −max_drop.
 pub fn paired_baseline_gates(
     baseline: &Baseline,
-    comparison: &crate::compare::Comparison,
+    paired: &crate::compare::Deltas,
 ) -> Vec<GateResult> {
-    comparison
+    paired
         .metrics
         .iter()
         .filter(|m| baseline_metrics().any(|b| b == m.metric) && m.a.is_some())
@@ -556,7 +556,7 @@ pub fn paired_baseline_gates(
             let note = match (m.delta.value, low, m.delta.high) {
                 (Some(v), Some(l), Some(h)) => format!(
                     "change {v:+.4}, paired 95% interval [{l:+.4}, {h:+.4}] over {} shared examples",
-                    comparison.shared_examples
+                    paired.shared_examples
                 ),
                 _ => "the change is undefined in this run, so the gate cannot pass".to_owned(),
             };

@@ -31,6 +31,8 @@ pub mod metrics;
 pub mod objects;
 pub mod outcome;
 pub mod output;
+pub mod paired;
+pub mod poisson;
 pub mod quote;
 pub mod repair;
 pub mod resample;

@@ -4,7 +4,9 @@
 //! Every example contributes a small vector of integer counters (validity tier, schema
 //! validity, exact match, events, pairs, |dt| sums, per-class support / predicted / tp); every
 //! headline metric is a function of the counters' sums, computed exactly as in the report.
-//! A bootstrap replicate draws the units (examples, or clusters such as all clips of one game)
+//! A run's own intervals come from [`crate::poisson`], which sums weighted counters while the
+//! examples stream by; the multinomial bootstrap here serves `verdict compare` of runs read
+//! back example by example. A bootstrap replicate draws the units (examples, or clusters such as all clips of one game)
 //! with replacement, sums their counters and recomputes the metrics. Replicate r draws from its
 //! own generator seeded by (seed, r), so the intervals do not depend on the thread count.
 //!
@@ -37,10 +39,6 @@ pub const MAX_REPLICATES: u32 = 100_000;
 /// enough that starting them stays instant (5,000 threads took 94 s on 320 examples).
 pub const MAX_THREADS: u16 = 256;
 
-/// Above this many examples, intervals are off unless asked for: they cost O(examples ×
-/// replicates) and are then narrower than any decision needs.
-pub const DEFAULT_MAX_EXAMPLES: usize = 200_000;
-
 /// Confidence level of every interval.
 pub const CONFIDENCE: f64 = 0.95;
 /// The percentiles that bound a 95% interval, written out (1 − 0.95 is not 0.05 in binary).
@@ -63,10 +61,10 @@ const PLAYER_COMPARED: usize = 11;
 const UNITS: usize = 12;
 const ANLS_E12: usize = 13;
 const ANLS_SCORED: usize = 14;
-const OUT_OF_SET: usize = 15;
-const OUT_OF_SET_EXPECTED: usize = 16;
+pub(crate) const OUT_OF_SET: usize = 15;
+pub(crate) const OUT_OF_SET_EXPECTED: usize = 16;
 const SCHEMA_UNDECIDED: usize = 17;
-const FIXED: usize = 18;
+pub(crate) const FIXED: usize = 18;
 
 /// What the counters mean for one run: its labels and which metrics apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,8 +209,48 @@ impl Layout {
             && (!self.declared || self.labels == other.labels)
     }
 
-    fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         FIXED + 3 * self.labels.len()
+    }
+
+    /// A layout of no labels and no declared set: [`NamedCounts::counters`] under it gives
+    /// the fixed counters alone.
+    pub(crate) fn fixed_only() -> Layout {
+        Layout::build(
+            Vec::new(),
+            Kind {
+                has_player: false,
+                has_schema: false,
+                events: false,
+                single_label: false,
+                declared: false,
+            },
+        )
+    }
+
+    /// An event task's layout of `labels`, for tests.
+    #[cfg(test)]
+    pub(crate) fn for_events(labels: &[&str]) -> Layout {
+        Layout::build(
+            labels.iter().map(|l| (*l).to_owned()).collect(),
+            Kind {
+                has_player: false,
+                has_schema: false,
+                events: true,
+                single_label: false,
+                declared: false,
+            },
+        )
+    }
+
+    /// Where `label`'s counters are, if the layout has it.
+    pub(crate) fn position(&self, label: &str) -> Option<usize> {
+        self.index.get(label).copied()
+    }
+
+    /// Whether the labels are the spec's declared set.
+    pub(crate) fn declared(&self) -> bool {
+        self.declared
     }
 }
 
@@ -659,7 +697,11 @@ fn draws(units: usize, seed: u64, replicate: usize) -> Vec<u32> {
     times
 }
 
-fn percentile_interval(value: Option<f64>, mut values: Vec<f64>, replicates: usize) -> Interval {
+pub(crate) fn percentile_interval(
+    value: Option<f64>,
+    mut values: Vec<f64>,
+    replicates: usize,
+) -> Interval {
     values.sort_by(f64::total_cmp);
     Interval {
         value,
@@ -683,36 +725,23 @@ pub fn point_metrics(units: &Units, layout: &Layout) -> BTreeMap<String, Option<
     metrics(&units.total(), layout, true).into_iter().collect()
 }
 
-/// Percentile bootstrap intervals of every metric, by report path.
+/// Percentile bootstrap intervals of every metric, by report path, drawing units with
+/// replacement (multinomial resampling): `verdict compare` of runs from their examples.
 pub fn bootstrap(
     units: &Units,
     layout: &Layout,
     replicates: usize,
     seed: u64,
 ) -> BTreeMap<String, Interval> {
-    bootstrap_reporting(units, layout, replicates, seed, &|| {})
-}
-
-/// [`bootstrap`], calling `replicated` once each replicate is computed (from worker threads),
-/// so that a caller can show how far it got.
-pub fn bootstrap_reporting(
-    units: &Units,
-    layout: &Layout,
-    replicates: usize,
-    seed: u64,
-    replicated: &(dyn Fn() + Sync),
-) -> BTreeMap<String, Interval> {
     let point = metrics(&units.total(), layout, true);
     let samples: Vec<Vec<Option<f64>>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
-            let sample = metric_values(
+            metric_values(
                 &units.replicate(&draws(units.len(), seed, r)),
                 layout,
                 false,
-            );
-            replicated();
-            sample
+            )
         })
         .collect();
     point

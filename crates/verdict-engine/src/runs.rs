@@ -6,28 +6,36 @@ use std::path::Path;
 use serde_json::Value;
 use verdict_core::compare::{Run, RunExample};
 use verdict_core::error::{Error, Result};
+use verdict_core::paired::{REPLICATES_FILE, RunReplicates};
 use verdict_core::resample::NamedCounts;
 use verdict_report::{EXAMPLES_JSONL, Kept};
 
 /// Reads a run directory written by `verdict score`, for `verdict compare`; its per-example
 /// lines may be `max_line` bytes long.
 pub fn load_run(dir: &Path, max_line: usize) -> Result<Run> {
-    load_run_or(dir, max_line, "")
+    load_run_or(dir, max_line, "", false)
 }
 
-/// Reads a run directory given as `--baseline DIR`: a run that did not keep every example
-/// can still be a baseline through its report.json, and the message says so.
+/// Reads a run directory given as `--baseline DIR`: its report.json and its replicates, which
+/// pair it with this run; without replicates (a run of an older verdict), its examples. A run
+/// that kept neither can still be a baseline through its report.json, and the message says so.
 pub fn load_baseline_run(dir: &Path, max_line: usize) -> Result<Run> {
     let alternative = format!(
         ", or give --baseline {} to gate on point estimates",
         dir.join("report.json").display()
     );
-    load_run_or(dir, max_line, &alternative)
+    load_run_or(dir, max_line, &alternative, true)
 }
 
 /// [`load_run`]; `alternative` ends the message when the run cannot be paired example by
-/// example.
-fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
+/// example; with `replicates_suffice`, a run that kept its replicates is read without its
+/// examples.
+fn load_run_or(
+    dir: &Path,
+    max_line: usize,
+    alternative: &str,
+    replicates_suffice: bool,
+) -> Result<Run> {
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(|e| {
         Error::io(
@@ -40,6 +48,15 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
         path: report_path.clone(),
         message: format!("not valid JSON ({e}): expected a report.json written by verdict score"),
     })?;
+    let replicates = read_replicates(dir, &report)?;
+    if replicates_suffice && replicates.is_some() {
+        return Ok(Run {
+            name: dir.display().to_string(),
+            report,
+            examples: Vec::new(),
+            replicates,
+        });
+    }
     let unpaired = |message: String| Error::Path {
         path: dir.to_path_buf(),
         message: format!(
@@ -137,5 +154,35 @@ fn load_run_or(dir: &Path, max_line: usize, alternative: &str) -> Result<Run> {
         name: dir.display().to_string(),
         report,
         examples,
+        replicates,
     })
+}
+
+/// The run's [`REPLICATES_FILE`], if it kept one (not with `--bootstrap 0`, nor before verdict
+/// kept them), checked against its report.json: a file from another run would pair the wrong
+/// weights.
+fn read_replicates(dir: &Path, report: &Value) -> Result<Option<RunReplicates>> {
+    let path = dir.join(REPLICATES_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let replicates = RunReplicates::read(&path)?;
+    let seed = report.pointer("/intervals/seed").and_then(Value::as_u64);
+    let digest = verdict_core::compare::expected_sha256(report);
+    if seed != Some(replicates.seed) || digest != Some(replicates.expected_sha256.as_str()) {
+        return Err(Error::Path {
+            path,
+            message: format!(
+                "does not belong to the report.json beside it (seed {}, test set sha256 {}…; the report: seed {}, {}): score the run again",
+                replicates.seed,
+                &replicates.expected_sha256[..replicates.expected_sha256.len().min(12)],
+                seed.map_or("none".into(), |s| s.to_string()),
+                digest.map_or("no digest".into(), |d| format!(
+                    "sha256 {}…",
+                    &d[..d.len().min(12)]
+                )),
+            ),
+        });
+    }
+    Ok(Some(replicates))
 }

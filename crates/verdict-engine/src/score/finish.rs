@@ -17,9 +17,8 @@ use verdict_core::gate::{
 };
 use verdict_core::metrics::{ClassMetrics, ClassRow, EventMetrics, class_metrics, event_metrics};
 use verdict_core::outcome::seconds_to_us;
-use verdict_core::resample::{
-    DEFAULT_MAX_EXAMPLES, DEFAULT_REPLICATES, Layout, Units, bootstrap_reporting,
-};
+use verdict_core::paired::RunReplicates;
+use verdict_core::resample::{DEFAULT_REPLICATES, Layout};
 use verdict_core::spec::{Comparator, FieldSpec, Spec};
 use verdict_core::summary::{self, SUMMARY_METRICS, Sums};
 use verdict_report::{
@@ -41,6 +40,9 @@ pub struct Scored {
     /// Which files on this machine the run read ([`crate::outdir::located`]), for the
     /// output-directory rule.
     pub located: String,
+    /// The bootstrap replicates, written beside the report ([`verdict_core::paired`]), unless
+    /// intervals are off.
+    pub replicates: Option<RunReplicates>,
     /// Holds the temporary files of a single run until the report is written.
     pub(super) _work: Option<verdict_core::files::ScratchDir>,
 }
@@ -52,23 +54,30 @@ impl Scored {
             name: "this run".into(),
             report: report.clone(),
             examples: self.run_examples.clone(),
+            replicates: self.replicates.clone(),
         }
     }
 }
 
-/// Turns scored parts (one for a single run, every shard's for a merge) into the report.
+/// Turns scored parts (one for a single run, every shard's for a merge) into the report;
+/// `expected_sha256` is the digest of the expected file.
 pub fn finish(
     request: &ScoreRequest,
     spec: &Spec,
     parts: &mut [Part],
     pool: &rayon::ThreadPool,
     progress: &dyn crate::Progress,
+    expected_sha256: String,
 ) -> Result<Scored> {
     // A merge reads its gates from the command line only now.
     super::request::check_gates(request, spec)?;
     let mut acc = parts[0].acc.clone();
+    let mut resampled = parts[0].replicates.take();
     for part in &parts[1..] {
         acc.merge(&part.acc);
+        if let (Some(sums), Some(theirs)) = (&mut resampled, &part.replicates) {
+            sums.merge(theirs);
+        }
     }
     check_spec_values(spec, &acc)?;
     let first = &parts[0];
@@ -78,6 +87,7 @@ pub fn finish(
         .map(|path| load_baseline(path, request))
         .transpose()?;
     let mut report = build_report(request, spec, &acc, first);
+    report.run.expected_sha256 = Some(expected_sha256.clone());
     let n = first.total_examples;
     let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
     let mut warnings = Vec::new();
@@ -108,15 +118,11 @@ pub fn finish(
             report.labels_cut
         ));
     }
-    let intervals_on = if request.bootstrap.is_none() && n > DEFAULT_MAX_EXAMPLES {
-        warnings.push(format!(
-            "no confidence intervals by default above {DEFAULT_MAX_EXAMPLES} examples (they cost time and would be narrow); pass --bootstrap N to compute them"
-        ));
-        false
-    } else {
-        replicates > 0
-    };
-    let paired = baseline.as_ref().is_some_and(|b| b.run.is_some());
+    // A baseline without replicates is paired example by example, from this run's records.
+    let paired = baseline
+        .as_ref()
+        .and_then(|b| b.run.as_ref())
+        .is_some_and(|run| run.replicates.is_none());
     let keep_run = request.keep_run || paired;
     let layout = layout(spec, spec.schema.is_some(), &report);
     let shift = report
@@ -137,7 +143,7 @@ pub fn finish(
     }
     // A single run kept the order of its lines while scoring; a merge takes it from the
     // parts' records, which are read back too for what only they hold: each example's
-    // counters, cluster, key and events.
+    // counts, cluster, key and events (the intervals come from the replicate sums).
     let kept = match parts {
         [only] => only.line_order.take(),
         _ => None,
@@ -145,10 +151,8 @@ pub fn finish(
     let merging = kept.is_none();
     let mut line_order = kept.unwrap_or_else(|| LineOrder::new(parts.len(), n));
     let mut tp_shifted = 0usize;
-    let mut counters = Vec::new();
-    let mut clusters = Vec::new();
     let mut run_examples = Vec::new();
-    if merging || intervals_on || keep_run || shift.is_some() {
+    if merging || keep_run || shift.is_some() {
         progress.phase(crate::Phase::ReadingRecords, n as u64);
         read_records(parts, pool, |records| {
             progress.advance(records.len() as u64);
@@ -161,10 +165,6 @@ pub fn finish(
             for record in records {
                 if merging {
                     line_order.push(record.ordinal, record.errors, record.exact, record.line_len);
-                }
-                if intervals_on {
-                    counters.push(record.counts.counters(&layout));
-                    clusters.push(record.cluster.clone());
                 }
                 if keep_run {
                     run_examples.push(verdict_core::compare::RunExample {
@@ -182,32 +182,32 @@ pub fn finish(
         bias.f1_after_removing =
             (denominator > 0).then(|| 2.0 * tp_shifted as f64 / denominator as f64);
     }
-    let units = intervals_on.then(|| Units::new(&counters, &clusters, &layout));
+
     // Resampling one cluster draws the same data every time: zero-width intervals that gates
     // on `.low` would take for certainty. So a single cluster gets no interval ends (its gates
     // fail, as on any null), and a handful of clusters a warning.
-    let one_cluster = match (&units, &request.cluster_by) {
-        (Some(units), Some(by)) if units.len() < 2 => {
+    let one_cluster = match (&resampled, &request.cluster_by) {
+        (Some(sums), Some(by)) if sums.units() < 2 => {
             warnings.push(format!(
                 "no confidence intervals: --cluster-by {} puts every example in {} cluster(s), and resampling needs at least 2 (gates on interval ends fail)",
                 by.text,
-                units.len()
+                sums.units()
             ));
             true
         }
-        (Some(units), Some(by)) if units.len() < FEW_CLUSTERS => {
+        (Some(sums), Some(by)) if sums.units() < FEW_CLUSTERS => {
             warnings.push(format!(
                 "the confidence intervals rest on only {} clusters (--cluster-by {}): with fewer than {FEW_CLUSTERS} they understate the uncertainty",
-                units.len(),
+                sums.units(),
                 by.text
             ));
             false
         }
         _ => false,
     };
-    if let Some(units) = units {
+    if let Some(sums) = &resampled {
         let all = if one_cluster {
-            verdict_core::resample::point_metrics(&units, &layout)
+            sums.point(&layout)
                 .into_iter()
                 .map(|(name, value)| {
                     let ends = verdict_core::resample::Interval {
@@ -222,20 +222,25 @@ pub fn finish(
         } else {
             progress.phase(crate::Phase::Intervals, replicates as u64);
             let replicated = || progress.advance(1);
-            pool.install(|| {
-                bootstrap_reporting(&units, &layout, replicates, request.seed, &replicated)
-            })
+            pool.install(|| sums.intervals(&layout, &replicated))
         };
         report.intervals = Some(Intervals::new(
             all,
             replicates,
             request.seed,
             request.cluster_by.as_ref().map(|c| c.text.clone()),
-            units.len(),
+            sums.units(),
         ));
     }
-    drop(counters);
-    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), &run_examples, request))?;
+    let replicates = resampled.map(|sums| RunReplicates {
+        seed: request.seed,
+        expected_sha256,
+        joined_by: format!("{:?}", parts[0].joined_by),
+        cluster_by: request.cluster_by.as_ref().map(|c| c.text.clone()),
+        sums,
+    });
+    let now = (&run_examples[..], replicates.as_ref());
+    pool.install(|| apply_gates(&mut report, spec, baseline.as_ref(), now, request))?;
     line_order.order.sort_unstable();
     Ok(Scored {
         report,
@@ -251,6 +256,7 @@ pub fn finish(
             Vec::new()
         },
         warnings,
+        replicates,
         _work: None,
         located: crate::outdir::located(&request.spec, &request.expected, &request.predictions),
     })
@@ -521,7 +527,7 @@ pub(super) fn apply_gates(
     report: &mut Report,
     spec: &Spec,
     baseline: Option<&Baseline>,
-    examples: &[verdict_core::compare::RunExample],
+    (examples, replicates): (&[verdict_core::compare::RunExample], Option<&RunReplicates>),
     request: &ScoreRequest,
 ) -> Result<()> {
     let json = serde_json::to_value(&*report)
@@ -539,8 +545,8 @@ pub(super) fn apply_gates(
     if let Some(baseline) = baseline
         && let Some(before) = &baseline.run
     {
-        let replicates = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
-        if replicates == 0 {
+        let count = request.bootstrap.unwrap_or(DEFAULT_REPLICATES);
+        if count == 0 {
             return Err(Error::Usage(
                 "--baseline DIR judges the change on a bootstrap interval: drop --bootstrap 0, or give the baseline's report.json"
                     .into(),
@@ -550,9 +556,24 @@ pub(super) fn apply_gates(
             name: "this run".into(),
             report: json.clone(),
             examples: examples.to_vec(),
+            replicates: replicates.cloned(),
         };
-        let comparison = verdict_core::compare::compare(before, &now, replicates, request.seed)?;
-        let mut paired = paired_baseline_gates(baseline, &comparison);
+        // A baseline that kept its replicates is paired from them alone; an older one, from
+        // its examples.
+        let deltas = if before.replicates.is_some() {
+            verdict_core::compare::replicate_deltas(before, &now, Some(count), Some(request.seed))?
+        } else {
+            let c = verdict_core::compare::compare(before, &now, Some(count), Some(request.seed))?;
+            verdict_core::compare::Deltas {
+                metrics: c.metrics,
+                classes: c.classes,
+                shared_examples: c.shared_examples,
+                units: c.units,
+                replicates: c.replicates,
+                seed: c.seed,
+            }
+        };
+        let mut paired = paired_baseline_gates(baseline, &deltas);
         let bounds = None;
         settle_undecided_schema(
             &mut paired,

@@ -48,8 +48,8 @@ pub fn score(request: &ScoreRequest, progress: &dyn Progress) -> Result<Scored> 
         (part, digest)
     });
     let part = part?;
-    let mut scored = finish(request, &spec, &mut [part], &pool, progress)?;
-    scored.report.run.expected_sha256 = Some(digest?.remove(0).sha256);
+    let digest = digest?.remove(0).sha256;
+    let mut scored = finish(request, &spec, &mut [part], &pool, progress, digest)?;
     progress.finish();
     scored._work = Some(work);
     Ok(scored)
@@ -114,8 +114,7 @@ pub fn merge(dirs: &[PathBuf], whole_run: WholeRun) -> Result<Scored> {
     let pool = pool(whole_run.threads)?;
     let (request, spec, mut parts, expected_sha256) =
         pool.install(|| crate::score::shard::load_parts(dirs, whole_run))?;
-    let mut scored = finish(&request, &spec, &mut parts, &pool, &())?;
-    scored.report.run.expected_sha256 = Some(expected_sha256);
+    let scored = finish(&request, &spec, &mut parts, &pool, &(), expected_sha256)?;
     Ok(scored)
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::request::Shard;
 use verdict_core::accumulate::{Accumulator, Record};
 use verdict_core::error::{Error, Result};
+use verdict_core::poisson::Replicates;
 use verdict_input::index::BATCH_LINES;
 use verdict_input::join::JoinedBy;
 use verdict_input::spill::Written;
@@ -25,6 +26,8 @@ pub struct Part {
     pub shard: Option<Shard>,
     /// The sums.
     pub acc: Accumulator,
+    /// The bootstrap replicates' sums, unless intervals are off (`--bootstrap 0`).
+    pub replicates: Option<Replicates>,
     /// Examples in the whole expected file (every shard reads all of it).
     pub total_examples: usize,
     /// Predictions no example answered (the same in every shard).

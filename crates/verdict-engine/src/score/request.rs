@@ -44,8 +44,8 @@ pub struct ScoreRequest {
     pub max_drop: f64,
     /// Per-metric allowed drops.
     pub max_drop_overrides: BTreeMap<String, f64>,
-    /// Bootstrap replicates for the intervals: `None` for the default (1000, skipped above
-    /// 200,000 examples), `Some(0)` for none.
+    /// Bootstrap replicates for the intervals: `None` for the default (1000), `Some(0)` for
+    /// none.
     pub bootstrap: Option<usize>,
     /// Seed of the bootstrap.
     pub seed: u64,

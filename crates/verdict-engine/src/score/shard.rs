@@ -22,6 +22,7 @@ use super::request::{ScoreRequest, Shard, WholeRun};
 use verdict_core::accumulate::Accumulator;
 use verdict_core::error::{Error, Result};
 use verdict_core::output::Staged;
+use verdict_core::poisson::Replicates;
 use verdict_core::spec::Spec;
 use verdict_input::join::{JoinMode, JoinedBy};
 
@@ -33,7 +34,8 @@ pub const PARTIAL_JSON: &str = "partial.json";
 /// 6: the counts of the spec-coverage check (spec values checked against the data).
 /// 7: the size and SHA-256 of the records and lines files; the sums count the outputs the
 /// schema check could not decide.
-const FORMAT: u32 = 7;
+/// 8: the Poisson bootstrap's replicate sums.
+const FORMAT: u32 = 8;
 
 /// What a part was scored with: every setting that changes the report, and what identifies
 /// its inputs.
@@ -243,6 +245,7 @@ struct Header {
     first_orphan: Option<String>,
     joined_by: JoinedBy,
     sums: Accumulator,
+    replicates: Option<Replicates>,
     files: PartFiles,
 }
 
@@ -270,6 +273,7 @@ pub fn write_part(set: &mut Staged<'_>, settings: Settings, part: &Part) -> Resu
         first_orphan: part.first_orphan.clone(),
         joined_by: part.joined_by,
         sums: part.acc.clone(),
+        replicates: part.replicates.clone(),
         files,
     };
     let mut json = serde_json::to_string(&header).expect("a partial state serializes");
@@ -475,6 +479,7 @@ pub fn load_parts(
             Part {
                 shard: Some(h.shard),
                 acc: h.sums.clone(),
+                replicates: h.replicates.clone(),
                 total_examples: h.total_examples,
                 orphans: h.orphans,
                 first_orphan: h.first_orphan.clone(),

@@ -17,7 +17,8 @@ use verdict_core::coverage::Coverage;
 use verdict_core::error::{Error, Location, Result};
 use verdict_core::events::extract;
 use verdict_core::example::{ExampleScore, Scorer};
-use verdict_core::resample::{NamedCounts, player_fields};
+use verdict_core::poisson::Replicates;
+use verdict_core::resample::{DEFAULT_REPLICATES, NamedCounts, player_fields};
 use verdict_core::schema::Schema;
 use verdict_core::spec::Spec;
 use verdict_core::validity::classify;
@@ -225,6 +226,8 @@ pub(super) struct Scored1 {
     record: Vec<u8>,
     /// The record's errors and exactness, for the order of `examples.jsonl`.
     rank: (usize, bool),
+    /// With intervals on: the generator stream of the example's unit and its counts.
+    unit: Option<(u64, NamedCounts)>,
 }
 
 /// Folds example `ordinal` into `acc`: its sums, a failed request, a worst example.
@@ -263,6 +266,11 @@ pub(super) fn stream_expected(
     let players = player_fields(spec);
     let coverage = Coverage::new(spec);
     let mut acc = Accumulator::new(spec.paths.len(), spec.lists.len());
+    let mut replicates = match request.bootstrap.unwrap_or(DEFAULT_REPLICATES) {
+        0 => None,
+        n => Some(Replicates::new(n, request.cluster_by.is_some())),
+    };
+    let intervals_on = replicates.is_some();
     // A shard's files are read back by a merge, maybe elsewhere and much later: their digests
     // let it tell a changed part from the one written.
     let digested = request.shard.is_some();
@@ -376,6 +384,12 @@ pub(super) fn stream_expected(
                         patterns,
                     );
                     let counts = NamedCounts::of(&score, &players);
+                    let unit = intervals_on.then(|| {
+                        (
+                            unit_stream(request, kind, *ordinal, case, cluster.as_deref()),
+                            counts.clone(),
+                        )
+                    });
                     let (line, errors, exact) =
                         crate::examples::render_line(case, &score, cluster.as_deref(), &counts);
                     let (expected_events, predicted_events) = score
@@ -405,6 +419,7 @@ pub(super) fn stream_expected(
                         line,
                         record: record.frame(),
                         rank,
+                        unit,
                     }
                 })
                 .collect();
@@ -437,6 +452,13 @@ pub(super) fn stream_expected(
             lines.write(line_parts)?;
             records.write(record_parts)?;
             progress.advance(cases.len() as u64);
+            if let Some(replicates) = &mut replicates {
+                let units: Vec<(u64, &NamedCounts)> = scored
+                    .iter()
+                    .filter_map(|one| one.unit.as_ref().map(|(s, c)| (*s, c)))
+                    .collect();
+                replicates.add(&units);
+            }
             // Every sum is order-free, so the batch is folded on all threads.
             let folded = cases
                 .into_par_iter()
@@ -484,6 +506,7 @@ pub(super) fn stream_expected(
     Ok(Part {
         shard: request.shard,
         acc,
+        replicates,
         total_examples: ordinal,
         orphans,
         first_orphan: first_orphan.map(|p| p.location.to_string()),
@@ -494,6 +517,29 @@ pub(super) fn stream_expected(
         inputs: Vec::new(),
         line_order,
     })
+}
+
+/// The generator stream of the bootstrap unit of example `ordinal`: its cluster with
+/// `--cluster-by`, else its key, the one joined by (with `--join line`, its line): so another
+/// run on the same test set and seed weighs it alike.
+fn unit_stream(
+    request: &ScoreRequest,
+    kind: JoinedBy,
+    ordinal: usize,
+    case: &Case,
+    cluster: Option<&str>,
+) -> u64 {
+    let seed = request.seed;
+    match (cluster, kind) {
+        (Some(cluster), _) => verdict_core::poisson::unit_stream(seed, cluster),
+        (None, JoinedBy::LineOrder) => {
+            verdict_core::poisson::unit_stream(seed, &format!("line {}", ordinal + 1))
+        }
+        (None, _) => verdict_core::poisson::unit_stream(
+            seed,
+            key_of(&case.example.keys, kind).unwrap_or_default(),
+        ),
+    }
 }
 
 /// With `--join line`: the error when the expected line at `ordinal` has a key (its id, or its
@@ -742,7 +788,7 @@ mod tests {
                 score_part_in_batches(request, &spec, schema.as_ref(), work.path(), &(), lines)
             })
             .unwrap();
-        let scored = finish(request, &spec, &mut [part], &pool, &()).unwrap();
+        let scored = finish(request, &spec, &mut [part], &pool, &(), String::new()).unwrap();
         let mut examples = Vec::new();
         scored
             .examples
