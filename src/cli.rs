@@ -6,20 +6,20 @@ use std::path::{Path, PathBuf};
 
 use crate::progress::Bar;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use verdict_core::compare::{Run, check_same_expected, compare, leaderboard, main_metric};
 use verdict_core::error::{EXIT_GATE_FAILED, EXIT_OK, Error, Result};
 use verdict_core::gate::{Gate, parse_max_drops};
 use verdict_core::joining::JoinMode;
 use verdict_core::output::OutputDir;
-use verdict_core::paired::REPLICATES_FILE;
-use verdict_core::resample::{ClusterBy, DEFAULT_REPLICATES, MAX_REPLICATES, MAX_THREADS};
+use verdict_core::resample::{ClusterBy, MAX_REPLICATES, MAX_THREADS};
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
-use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_baseline, check_out};
-use verdict_engine::runs::load_run;
-use verdict_engine::score::{ScoreRequest, Shard, load_spec, score};
+use verdict_engine::comparing::{
+    CompareRequest, Compared, TestSet, compare_dir, compare_json, compare_runs, write_comparison,
+};
+use verdict_engine::outdir::{Inputs, Out, check_baseline, check_out};
+use verdict_engine::score::{ScoreRequest, Shard, load_spec, report_set, score, stage_run};
 use verdict_input::read::{DEFAULT_MAX_LINE_BYTES, MAX_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES};
-use verdict_report::comparison::{self, Outcome};
-use verdict_report::{ExamplesOutput, Kept, REPORT_FILES, console, markdown, write_all};
+use verdict_report::comparison;
+use verdict_report::{ExamplesOutput, Kept, console, markdown};
 
 /// `eprintln!` for lines that may quote the data (labels, ids, provider messages): made safe
 /// for a terminal or a CI log first.
@@ -645,15 +645,6 @@ fn run_score(args: ScoreArgs) -> Result<u8> {
     )
 }
 
-/// The files of a run's report set: the record of its inputs first, so that a report.json is
-/// never beside an older run's.
-fn report_set() -> Vec<&'static str> {
-    [INPUTS_FILE, REPLICATES_FILE]
-        .into_iter()
-        .chain(REPORT_FILES)
-        .collect()
-}
-
 /// `reports/<name>/`, where a run writes when not given `--out`.
 fn default_out(name: &str) -> PathBuf {
     Path::new("reports").join(name)
@@ -727,16 +718,9 @@ fn write_scored(
         eprintln_safe!("verdict: warning: {warning}");
     }
     let mut set = dir.stage(&report_set())?;
-    set.write(INPUTS_FILE, &format!("{}\n", scored.located))?;
-    // Not written with --bootstrap 0: the commit then removes an earlier run's, which would
-    // pair the wrong weights.
-    if let Some(replicates) = &scored.replicates {
-        let bytes = replicates.to_bytes();
-        set.write_with(REPLICATES_FILE, &mut |w| w.write_all(&bytes))?;
-    }
-    let kept = report.run.examples.kept;
+    let kept = scored.report.run.examples.kept;
     bar.writing(scored.examples.bytes());
-    let written = write_all(&mut set, report, &mut |w| {
+    let written = stage_run(&mut set, scored, &mut |w| {
         scored.examples.write_to(&mut bar.counting(w), kept)
     });
     // Before the move into place: an interrupt during it waits for it, and must not then say
@@ -816,87 +800,35 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
 /// The file `verdict validate` writes.
 const VALIDATION_JSON: &str = "validation.json";
 
-/// The files `verdict compare` writes, `compare.json` last.
-const COMPARE_FILES: [&str; 3] = [
-    comparison::COMPARE_MD,
-    comparison::COMPARE_HTML,
-    comparison::COMPARE_JSON,
-];
-
 fn run_compare(args: CompareArgs) -> Result<u8> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("reports").join("compare"));
-    let mut dir = OutputDir::lock(&out)?;
-    dir.check(&COMPARE_FILES)?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(usize::from(n));
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let runs: Vec<Run> = match (&args.spec, &args.expected) {
-        (Some(spec), Some(expected)) => args
-            .runs
-            .iter()
-            .map(|predictions| {
-                let request = ScoreRequest {
-                    threads: args.threads.map(usize::from),
-                    // Runs scored here pair through their replicates, as run directories do.
-                    bootstrap: Some(args.bootstrap.map_or(DEFAULT_REPLICATES, |n| n as usize)),
-                    seed: args.seed.unwrap_or(0),
-                    keep_run: true,
-                    max_line_bytes: args.lines.bytes(),
-                    ..ScoreRequest::new(spec.clone(), expected.clone(), vec![predictions.clone()])
-                };
-                let scored = score(&request, &())?;
-                let json = serde_json::to_value(&scored.report)
-                    .map_err(|e| Error::Usage(e.to_string()))?;
-                let mut run = scored.current_run(&json);
-                run.name = predictions.display().to_string();
-                Ok(run)
-            })
-            .collect::<Result<_>>()?,
-        _ => args
-            .runs
-            .iter()
-            .map(|dir| load_run(dir, args.lines.bytes()))
-            .collect::<Result<_>>()?,
+    let mut dir = compare_dir(&out)?;
+    let request = CompareRequest {
+        runs: args.runs.clone(),
+        scored_against: match (&args.spec, &args.expected) {
+            (Some(spec), Some(expected)) => Some(TestSet {
+                spec: spec.clone(),
+                spec_text: None,
+                expected: expected.clone(),
+            }),
+            _ => None,
+        },
+        metric: args.metric.clone(),
+        allow_different_expected: args.allow_different_expected,
+        bootstrap: args.bootstrap.map(|n| n as usize),
+        seed: args.seed,
+        threads: args.threads.map(usize::from),
+        max_line_bytes: args.lines.bytes(),
     };
-    for warning in check_same_expected(&runs, args.allow_different_expected)? {
+    let Compared { outcome, warnings } = compare_runs(&request)?;
+    for warning in warnings {
         eprintln_safe!("verdict: warning: {warning}");
     }
-    let metric = args
-        .metric
-        .clone()
-        .unwrap_or_else(|| main_metric(&runs[0].report).to_owned());
-    let outcome = pool.install(|| -> Result<Outcome> {
-        Ok(if runs.len() == 2 {
-            Outcome::Pair(compare(
-                &runs[0],
-                &runs[1],
-                args.bootstrap.map(|n| n as usize),
-                args.seed,
-            )?)
-        } else {
-            Outcome::Leaderboard(leaderboard(
-                &runs,
-                &metric,
-                args.bootstrap.map_or(DEFAULT_REPLICATES, |n| n as usize),
-                args.seed.unwrap_or(0),
-            )?)
-        })
-    })?;
-    let mut json =
-        serde_json::to_string_pretty(&outcome).map_err(|e| Error::Usage(e.to_string()))?;
-    json.push('\n');
-    let mut set = dir.stage(&COMPARE_FILES)?;
-    set.write(comparison::COMPARE_MD, &comparison::markdown(&outcome))?;
-    set.write(comparison::COMPARE_HTML, &comparison::html(&outcome))?;
-    let path = set.write(comparison::COMPARE_JSON, &json)?;
-    set.commit()?;
+    let json = compare_json(&outcome)?;
+    let path = write_comparison(&mut dir, &outcome, &json)?;
     drop(dir);
     if !args.quiet {
         print_stdout(&format!(

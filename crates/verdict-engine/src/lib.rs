@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
+pub mod comparing;
 pub mod examples;
 pub mod outdir;
 #[cfg(test)]

@@ -118,7 +118,7 @@ fn score(
         )
         .map_err(|e| relabel.error(e))?;
         let dir = OutputDir::lock(out).map_err(|e| relabel.error(e))?;
-        dir.check(&run::report_set())
+        dir.check(&verdict_engine::score::report_set())
             .map_err(|e| relabel.error(e))?;
         locked = Some(dir);
     }

@@ -126,3 +126,35 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     pool.build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
 }
+
+/// The files of a run's report set, in the order they are written: the record of its inputs
+/// first, so that a report.json is never beside an older run's.
+pub fn report_set() -> Vec<&'static str> {
+    [
+        crate::outdir::INPUTS_FILE,
+        verdict_core::paired::REPLICATES_FILE,
+    ]
+    .into_iter()
+    .chain(verdict_report::REPORT_FILES)
+    .collect()
+}
+
+/// Writes a finished run's files into `set` (named by [`report_set`]) and returns
+/// report.json's path; `examples` writes the per-example lines into the file it is given
+/// (the binary counts them for its progress bar).
+pub fn stage_run(
+    set: &mut verdict_core::output::Staged<'_>,
+    scored: &Scored,
+    examples: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<PathBuf> {
+    set.write(crate::outdir::INPUTS_FILE, &format!("{}\n", scored.located))?;
+    // Not written with --bootstrap 0: the commit then removes an earlier run's, which would
+    // pair the wrong weights.
+    if let Some(replicates) = &scored.replicates {
+        let bytes = replicates.to_bytes();
+        set.write_with(verdict_core::paired::REPLICATES_FILE, &mut |w| {
+            w.write_all(&bytes)
+        })?;
+    }
+    verdict_report::write_all(set, &scored.report, examples)
+}

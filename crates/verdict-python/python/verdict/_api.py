@@ -231,13 +231,17 @@ def compare(
     expected: Optional[PathLike] = None,
     metric: Optional[str] = None,
     allow_different_expected: bool = False,
-    bootstrap: int = 1000,
-    seed: int = 0,
+    bootstrap: Optional[int] = None,
+    seed: Optional[int] = None,
     out: Optional[PathLike] = None,
     threads: Optional[int] = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> dict:
-    """Compares runs as ``verdict compare`` does and returns compare.json's content."""
+    """Compares runs as ``verdict compare`` does and returns compare.json's content.
+
+    ``bootstrap`` and ``seed`` default to the runs' own (two runs pair replicate by replicate
+    through their replicates.bin), or to 1,000 and 0 for a leaderboard of more runs.
+    """
     if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
         runs = tuple(runs[0])
     text, notes = _native.compare(

@@ -8,17 +8,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use verdict_core::error::{Error, Result};
 use verdict_core::output::OutputDir;
-use verdict_engine::outdir::{INPUTS_FILE, Inputs, Out, check_out};
-use verdict_engine::score::Scored;
-use verdict_report::{REPORT_FILES, write_all};
+use verdict_engine::outdir::{Inputs, Out, check_out};
+use verdict_engine::score::{Scored, report_set, stage_run};
 
 use super::relabel::Relabel;
-
-/// The files of a run's report set, as the command writes them: the record of its inputs
-/// first, so that a report.json is never beside an older run's.
-pub(crate) fn report_set() -> Vec<&'static str> {
-    std::iter::once(INPUTS_FILE).chain(REPORT_FILES).collect()
-}
 
 /// A scored run (`verdict._native.Run`); `verdict.Report` wraps it.
 #[pyclass(frozen, module = "verdict._native")]
@@ -49,9 +42,8 @@ impl Run {
                 self.baseline.as_deref(),
             )?;
             let mut set = dir.stage(&report_set())?;
-            set.write(INPUTS_FILE, &format!("{}\n", self.scored.located))?;
             let kept = report.run.examples.kept;
-            write_all(&mut set, report, &mut |w| {
+            stage_run(&mut set, &self.scored, &mut |w| {
                 self.scored.examples.write_to(w, kept)
             })?;
             set.commit()

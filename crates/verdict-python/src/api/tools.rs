@@ -5,16 +5,13 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use verdict_core::compare::{
-    Run as CompareRun, check_same_expected, compare as pair, leaderboard, main_metric,
-};
 use verdict_core::error::{Error, Result};
 use verdict_core::output::OutputDir;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
-use verdict_engine::runs::load_run;
-use verdict_engine::score::{ScoreRequest, score};
+use verdict_engine::comparing::{
+    CompareRequest, Compared, TestSet, compare_dir, compare_json, compare_runs, write_comparison,
+};
 use verdict_engine::validate::{ValidateRequest, validate as run_validate};
-use verdict_report::comparison::{self, Outcome};
 
 use super::args::{
     check_bootstrap, check_line_bytes, check_threads, parse_all, parse_gates, usage,
@@ -49,8 +46,8 @@ fn compare(
     expected: Option<PathBuf>,
     metric: Option<String>,
     allow_different_expected: bool,
-    bootstrap: usize,
-    seed: u64,
+    bootstrap: Option<usize>,
+    seed: Option<u64>,
     out: Option<PathBuf>,
     threads: Option<usize>,
     max_line_bytes: usize,
@@ -58,7 +55,9 @@ fn compare(
     if runs.len() < 2 {
         return Err(usage("runs", "expected at least two runs to compare"));
     }
-    let bootstrap = check_bootstrap(bootstrap, 1)?;
+    let bootstrap = bootstrap
+        .map(|bootstrap| check_bootstrap(bootstrap, 1))
+        .transpose()?;
     let threads = check_threads(threads)?;
     let max_line_bytes = check_line_bytes(max_line_bytes)?;
     let source = match (spec, &expected) {
@@ -80,79 +79,33 @@ fn compare(
         ..Relabel::default()
     };
     let mut dir = match &out {
-        Some(out) => {
-            let dir = OutputDir::lock(out).map_err(|e| relabel.error(e))?;
-            dir.check(&COMPARE_FILES).map_err(|e| relabel.error(e))?;
-            Some(dir)
-        }
+        Some(out) => Some(compare_dir(out).map_err(|e| relabel.error(e))?),
         None => None,
     };
+    let request = CompareRequest {
+        runs,
+        scored_against: source.zip(expected).map(|(source, expected)| TestSet {
+            spec: source.path,
+            spec_text: Some(source.text),
+            expected,
+        }),
+        metric,
+        allow_different_expected,
+        bootstrap,
+        seed,
+        threads,
+        max_line_bytes,
+    };
     py.detach(|| -> Result<(String, Vec<String>)> {
-        let runs: Vec<CompareRun> = match (&source, &expected) {
-            (Some(source), Some(expected)) => runs
-                .iter()
-                .map(|predictions| {
-                    let request = ScoreRequest {
-                        spec_text: Some(source.text.clone()),
-                        threads,
-                        bootstrap: Some(0),
-                        seed,
-                        keep_run: true,
-                        max_line_bytes,
-                        ..ScoreRequest::new(
-                            source.path.clone(),
-                            expected.clone(),
-                            vec![predictions.clone()],
-                        )
-                    };
-                    let scored = score(&request, &())?;
-                    let json = serde_json::to_value(&scored.report)
-                        .map_err(|e| Error::Usage(e.to_string()))?;
-                    let mut run = scored.current_run(&json);
-                    run.name = predictions.display().to_string();
-                    Ok(run)
-                })
-                .collect::<Result<_>>()?,
-            _ => runs
-                .iter()
-                .map(|dir| load_run(dir, max_line_bytes))
-                .collect::<Result<_>>()?,
-        };
-        let warnings = check_same_expected(&runs, allow_different_expected)?;
-        let metric = metric.unwrap_or_else(|| main_metric(&runs[0].report).to_owned());
-        let mut pool = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = threads {
-            pool = pool.num_threads(n);
-        }
-        let pool = pool
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-        let outcome = pool.install(|| -> Result<Outcome> {
-            Ok(if runs.len() == 2 {
-                Outcome::Pair(pair(&runs[0], &runs[1], bootstrap, seed)?)
-            } else {
-                Outcome::Leaderboard(leaderboard(&runs, &metric, bootstrap, seed)?)
-            })
-        })?;
-        let json = json_text(serde_json::to_string_pretty(&outcome))?;
+        let Compared { outcome, warnings } = compare_runs(&request)?;
+        let json = compare_json(&outcome)?;
         if let Some(dir) = &mut dir {
-            let mut set = dir.stage(&COMPARE_FILES)?;
-            set.write(comparison::COMPARE_MD, &comparison::markdown(&outcome))?;
-            set.write(comparison::COMPARE_HTML, &comparison::html(&outcome))?;
-            set.write(comparison::COMPARE_JSON, &json)?;
-            set.commit()?;
+            write_comparison(dir, &outcome, &json)?;
         }
         Ok((json, warnings))
     })
     .map_err(|e| relabel.error(e))
 }
-
-/// The files `verdict compare` writes, `compare.json` last.
-const COMPARE_FILES: [&str; 3] = [
-    comparison::COMPARE_MD,
-    comparison::COMPARE_HTML,
-    comparison::COMPARE_JSON,
-];
 
 /// `verdict curves`: curves.json's text.
 #[pyfunction]
