@@ -11,6 +11,7 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod scorer;
 mod spec;
 
 /// The `verdict._native` module.
@@ -18,5 +19,6 @@ mod spec;
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(module)?;
+    scorer::register(module)?;
     Ok(())
 }

@@ -4,5 +4,6 @@ The same engine as the ``verdict`` command (a Rust extension module, ``verdict._
 """
 
 from verdict._native import VerdictError, __version__
+from verdict._scorer import Scorer
 
-__all__ = ["VerdictError", "__version__"]
+__all__ = ["VerdictError", "__version__", "Scorer"]
