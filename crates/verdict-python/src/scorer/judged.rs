@@ -13,7 +13,7 @@ use verdict_core::example::{ExampleScore, Scorer as Judge};
 use verdict_core::metrics::{FieldRow, Totals, event_metrics};
 use verdict_core::objects::{ListRow, PathRow};
 use verdict_core::outcome::seconds_to_us;
-use verdict_core::resample::{Layout, NamedCounts, Units, point_metrics};
+use verdict_core::resample::{Layout, NamedCounts, example_summary};
 use verdict_core::schema::Schema;
 use verdict_core::spec::Spec;
 use verdict_core::summary::{ANLS_UNIT, SUMMARY_METRICS, Task};
@@ -137,21 +137,18 @@ impl Setup {
                 &own
             }
         };
-        let units = Units::new(&[counts.counters(layout)], &[None], layout);
-        let point = point_metrics(&units, layout);
-        let task = layout.task();
+        let mut summary = example_summary(&counts.counters(layout), layout);
+        // The typed variant has no counter (the bootstrap leaves it out): its value is the
+        // example's score in the units its run's mean is summed in.
         let typed = score
             .anls_typed
             .as_ref()
             .map(|(typed, _)| (typed * ANLS_UNIT).round() / ANLS_UNIT);
-        let summary = SUMMARY_METRICS
+        let after = summary
             .iter()
-            .filter(|m| (m.applies)(&task))
-            .filter_map(|m| match point.get(m.name) {
-                Some(value) => Some((m.name, *value)),
-                None => (m.name == TYPED).then_some((m.name, typed)),
-            })
-            .collect();
+            .position(|(name, _)| *name == "anls_star")
+            .map_or(summary.len(), |i| i + 1);
+        summary.insert(after, (TYPED, typed));
         let fields = match (&self.spec.events, &score.events) {
             (Some(spec), Some(events)) if !self.spec.fields.is_empty() => {
                 let mut totals = Totals::default();
