@@ -358,3 +358,15 @@ def test_scorer_reward_refuses_calls_it_cannot_read():
         reward([[{"role": "user", "content": "[]"}]], expected=["[]"])
     with pytest.raises(verdict.VerdictError, match=r"completions\[0\]: expected a string \(standard format\)"):
         reward([7], expected=["[]"])
+
+
+def test_scorer_reward_refuses_arguments_of_the_wrong_type():
+    scorer = verdict.Scorer(BASKETBALL)
+    with pytest.raises(verdict.VerdictError, match=r"reward: metric: expected a metric's name \(str\), such as 'event_f1', got int"):
+        scorer.reward(5)
+    with pytest.raises(verdict.VerdictError, match=r"reward: invalid: expected a float or None, got str"):
+        scorer.reward(invalid="zero")
+    with pytest.raises(verdict.VerdictError, match=r"reward: expected_column: expected a dataset column's name \(str\), got int"):
+        scorer.reward(expected_column=1)
+    with pytest.raises(verdict.VerdictError, match=r"expected: expected a list with one item per example, got a str"):
+        scorer.score_many("[]", ["[]"])

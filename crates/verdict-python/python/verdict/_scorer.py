@@ -39,12 +39,12 @@ def _content_text(content: Any, at: str) -> Optional[str]:
                     texts.append(part["text"])
             else:
                 raise _error(
-                    f"{at}: content part {j} is a {type(part).__name__}; expected a dict such as "
-                    '{"type": "text", "text": ...}'
+                    f"{at}: content part {j}: expected a dict such as "
+                    f'{{"type": "text", "text": ...}}, got {type(part).__name__}'
                 )
         return "".join(texts)
     raise _error(
-        f"{at}: content is a {type(content).__name__}; expected a string, a list of text parts or None"
+        f"{at}: content: expected a string, a list of text parts or None, got {type(content).__name__}"
     )
 
 
@@ -61,7 +61,7 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
         if not all(isinstance(m, dict) for m in completion):
             kinds = sorted({type(m).__name__ for m in completion if not isinstance(m, dict)})
             raise _error(
-                f"{at}: a conversational completion is a list of message dicts; found {', '.join(kinds)}"
+                f"{at}: expected a list of message dicts (conversational format), found {', '.join(kinds)}"
             )
         answers = [m for m in completion if m.get("role") == "assistant"]
         if not answers and completion and all("role" not in m for m in completion):
@@ -108,15 +108,15 @@ class Scorer(_NativeScorer):
         ``undefined``. ``None`` for either is passed on: TRL leaves a None reward out.
         """
         if not isinstance(metric, str):
-            raise _error(f"reward: metric is a {type(metric).__name__}; expected its name, such as 'event_f1'")
+            raise _error(f"reward: metric: expected a metric's name (str), such as 'event_f1', got {type(metric).__name__}")
         self._check_metric(metric)
         if not isinstance(expected_column, str):
             raise _error(
-                f"reward: expected_column is a {type(expected_column).__name__}; expected the name of a dataset column"
+                f"reward: expected_column: expected a dataset column's name (str), got {type(expected_column).__name__}"
             )
         for label, value in (("invalid", invalid), ("undefined", undefined)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise _error(f"reward: {label} is a {type(value).__name__}; expected a float or None")
+                raise _error(f"reward: {label}: expected a float or None, got {type(value).__name__}")
         invalid = None if invalid is None else float(invalid)
         undefined = None if undefined is None else float(undefined)
         scorer = self
