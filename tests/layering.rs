@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Which verdict crates each crate may depend on, including as a dev-dependency.
-const ALLOWED: [(&str, &[&str]); 5] = [
+const ALLOWED: [(&str, &[&str]); 6] = [
     ("verdict-core", &[]),
     ("verdict-input", &["verdict-core"]),
     ("verdict-report", &["verdict-core"]),
@@ -17,6 +17,17 @@ const ALLOWED: [(&str, &[&str]); 5] = [
     (
         "verdict-engine",
         &["verdict-core", "verdict-input", "verdict-report"],
+    ),
+    // The Python bindings stand beside the binary: the same engine, another front end.
+    (
+        "verdict-python",
+        &[
+            "verdict-core",
+            "verdict-input",
+            "verdict-report",
+            "verdict-curves",
+            "verdict-engine",
+        ],
     ),
 ];
 

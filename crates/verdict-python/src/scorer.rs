@@ -248,9 +248,9 @@ impl Scorer {
         self.reward_metric(metric)
     }
 
-    /// The rewards of a batch: `metric` per example; of `(invalid, undefined)`, the first
-    /// where the output was scored as empty, the second where the example gives the metric no
-    /// denominator.
+    /// The rewards of a batch: `metric` per example. `fallbacks` is `(invalid, undefined,
+    /// exact)`: `invalid` where the output was scored as empty; where the example gives the
+    /// metric no denominator, its `exact_match` if `exact`, else `undefined`.
     #[pyo3(signature = (expected, outputs, metric, fallbacks, threads = None))]
     fn _rewards(
         &self,
@@ -258,10 +258,10 @@ impl Scorer {
         expected: &Bound<'_, PyAny>,
         outputs: &Bound<'_, PyAny>,
         metric: &str,
-        fallbacks: (Option<f64>, Option<f64>),
+        fallbacks: (Option<f64>, Option<f64>, bool),
         threads: Option<i64>,
     ) -> PyResult<Vec<Option<f64>>> {
-        let (invalid, undefined) = fallbacks;
+        let (invalid, undefined, exact) = fallbacks;
         self.reward_metric(metric)?;
         let threads = Self::threads(threads)?;
         let batch = Batch::take(expected, outputs)?;
@@ -273,6 +273,8 @@ impl Scorer {
             .map(|j| {
                 if j.invalid() {
                     invalid
+                } else if exact {
+                    j.metric(metric).or_else(|| j.metric("exact_match"))
                 } else {
                     j.metric(metric).or(undefined)
                 }

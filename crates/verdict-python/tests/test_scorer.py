@@ -311,9 +311,15 @@ def test_scorer_reward_with_conversational_completions():
 
 def test_scorer_reward_undefined_metric_value_and_none_pass_through():
     scorer = verdict.Scorer(BASKETBALL)
-    # No events expected, none predicted: F1 has no denominator.
-    assert _trl_call(scorer.reward(), ["[]", "[]"], ["[]", "[]"]) == [1.0, 1.0]
-    assert _trl_call(scorer.reward(undefined=0.5), ["[]"], ["[]"]) == [0.5]
+    # No events expected, none predicted: F1 has no denominator, and the example's exact_match
+    # decides: 1.0 for the empty list, 0.0 for an object where the list belongs.
+    assert _trl_call(scorer.reward(), ["[]", "{}"], ["[]", "[]"]) == [1.0, 0.0]
+    # Nothing predicted where events were expected: precision and the players' accuracy have
+    # no denominator, and the example is not exactly right.
+    assert _trl_call(scorer.reward("event_precision"), ["[]"], [EXPECTED]) == [0.0]
+    assert _trl_call(scorer.reward("player_id_accuracy"), ["[]"], [EXPECTED]) == [0.0]
+    assert _trl_call(scorer.reward("event_recall"), ["[]"], [EXPECTED]) == [0.0]
+    assert _trl_call(scorer.reward(undefined=0.5), ["[]", "{}"], ["[]", "[]"]) == [0.5, 0.5]
     # None is what TRL leaves out of the sum of rewards.
     assert _trl_call(scorer.reward(undefined=None, invalid=None), ["[]", "oops"], ["[]", "[]"]) == [None, None]
 
@@ -366,6 +372,8 @@ def test_scorer_reward_refuses_arguments_of_the_wrong_type():
         scorer.reward(5)
     with pytest.raises(verdict.VerdictError, match=r"reward: invalid: expected a float or None, got str"):
         scorer.reward(invalid="zero")
+    with pytest.raises(verdict.VerdictError, match=r"reward: undefined: expected 'exact_match', a float or None, got 'one'"):
+        scorer.reward(undefined="one")
     with pytest.raises(verdict.VerdictError, match=r"reward: expected_column: expected a dataset column's name \(str\), got int"):
         scorer.reward(expected_column=1)
     with pytest.raises(verdict.VerdictError, match=r"expected: expected a list with one item per example, got a str"):

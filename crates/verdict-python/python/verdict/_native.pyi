@@ -34,6 +34,6 @@ class Scorer:
         expected: Sequence[Any],
         outputs: Sequence[Optional[str]],
         metric: str,
-        fallbacks: Tuple[Optional[float], Optional[float]],
+        fallbacks: Tuple[Optional[float], Optional[float], bool],
         threads: Optional[int] = None,
     ) -> list[Optional[float]]: ...

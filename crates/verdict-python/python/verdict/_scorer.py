@@ -7,7 +7,7 @@ completions a trainer passes and hands the texts over. See docs/python-rewards.m
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 from verdict._native import Scorer as _NativeScorer
 from verdict._native import VerdictError
@@ -94,7 +94,7 @@ class Scorer(_NativeScorer):
         *,
         expected_column: str = "expected",
         invalid: Optional[float] = 0.0,
-        undefined: Optional[float] = 1.0,
+        undefined: Union[float, None, str] = "exact_match",
         threads: Optional[int] = None,
         name: Optional[str] = None,
     ) -> Callable[..., List[Optional[float]]]:
@@ -103,9 +103,11 @@ class Scorer(_NativeScorer):
         ``reward_func(completions, **kwargs)`` returns one float per completion: ``metric`` of
         the completion against the expected output in the dataset column ``expected_column``
         (a keyword argument of the call). An output verdict scores as empty (invalid JSON,
-        no text, or repaired without ``repair=True``) gets ``invalid``; an example that gives
-        the metric no denominator (no events on either side, no field compared) gets
-        ``undefined``. ``None`` for either is passed on: TRL leaves a None reward out.
+        no text, or repaired without ``repair=True``) gets ``invalid``. An example that gives
+        the metric no denominator (no events on either side, nothing predicted, no field
+        compared) gets its ``exact_match`` (1.0 when everything the spec scores is right, so
+        nothing was found where nothing was expected) or, given a float, ``undefined``.
+        ``None`` for either is passed on: TRL leaves a None reward out.
         """
         if not isinstance(metric, str):
             raise _error(f"reward: metric: expected a metric's name (str), such as 'event_f1', got {type(metric).__name__}")
@@ -114,11 +116,20 @@ class Scorer(_NativeScorer):
             raise _error(
                 f"reward: expected_column: expected a dataset column's name (str), got {type(expected_column).__name__}"
             )
-        for label, value in (("invalid", invalid), ("undefined", undefined)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise _error(f"reward: {label}: expected a float or None, got {type(value).__name__}")
-        invalid = None if invalid is None else float(invalid)
-        undefined = None if undefined is None else float(undefined)
+        if invalid is not None and (isinstance(invalid, bool) or not isinstance(invalid, (int, float))):
+            raise _error(f"reward: invalid: expected a float or None, got {type(invalid).__name__}")
+        exact = undefined == "exact_match"
+        if not exact and undefined is not None and (
+            isinstance(undefined, bool) or not isinstance(undefined, (int, float))
+        ):
+            raise _error(
+                f"reward: undefined: expected 'exact_match', a float or None, got {undefined!r}"
+            )
+        fallbacks = (
+            None if invalid is None else float(invalid),
+            None if exact or undefined is None else float(undefined),
+            exact,
+        )
         scorer = self
 
         def reward_func(completions: Sequence[Any], **kwargs: Any) -> List[Optional[float]]:
@@ -136,7 +147,7 @@ class Scorer(_NativeScorer):
                     f"`{expected_column}`; expected one per completion"
                 )
             outputs = [completion_text(c, f"completions[{i}]") for i, c in enumerate(completions)]
-            return scorer._rewards(expected, outputs, metric, (invalid, undefined), threads)
+            return scorer._rewards(expected, outputs, metric, fallbacks, threads)
 
         reward_func.__name__ = name if name is not None else "verdict_" + re.sub(r"\W+", "_", metric).strip("_")
         reward_func.__qualname__ = reward_func.__name__
