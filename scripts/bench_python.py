@@ -191,8 +191,10 @@ def main() -> None:
     pairs = (base * (args.examples // len(base) + 1))[: args.examples]
     expected = [e for e, _ in pairs]
     outputs = [o for _, o in pairs]
-    # A trainer always has a completion: an unanswered example is an empty one there.
+    # A trainer always has a completion: an unanswered example is an empty one there. Its
+    # dataset column holds the expected outputs as JSON text.
     completions = [o or "" for o in outputs]
+    expected_texts = [json.dumps(e) for e in expected]
     n = len(pairs)
     scorer = verdict.Scorer(SAMPLE / "eval.toml")
     with open(SCHEMA, encoding="utf-8") as f:
@@ -204,7 +206,7 @@ def main() -> None:
     for label, run in [
         ("score_many, all threads", lambda: scorer.score_many(expected, outputs)),
         ("score_many, threads=1", lambda: scorer.score_many(expected, outputs, threads=1)),
-        ("reward(event_f1), all threads", lambda: scorer.reward("event_f1")(completions, expected=expected)),
+        ("reward(event_f1), JSON text, all threads", lambda: scorer.reward("event_f1")(completions, expected=expected_texts)),
         ("score_one in a loop", lambda: [scorer.score_one(e, o) for e, o in pairs]),
         ("plain Python (json + jsonschema + greedy)", lambda: [plain_python_score(validator, e, o) for e, o in pairs]),
     ]:
