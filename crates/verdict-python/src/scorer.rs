@@ -97,11 +97,9 @@ impl Scorer {
                 .map_init(
                     verdict_core::anls::Patterns::default,
                     |patterns, (i, (e, o))| {
-                        let at = format!("expected[{i}]");
-                        let expected = e.read(&at)?;
-                        setup
-                            .example(&judge, patterns, &expected, o)
-                            .map_err(|m| format!("{at}: {m}"))
+                        e.read()
+                            .and_then(|expected| setup.example(&judge, patterns, &expected, o))
+                            .map_err(|m| format!("expected[{i}]: {m}"))
                     },
                 )
                 .collect::<Vec<Result<Judged, String>>>()
@@ -204,7 +202,7 @@ impl Scorer {
         output: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let expected = values::expected(expected, "expected")
-            .and_then(|e| e.read("expected"))
+            .and_then(|e| e.read().map_err(|m| format!("expected: {m}")))
             .map_err(usage)?;
         let output = values::output(output, "output").map_err(usage)?;
         let setup = &self.setup;

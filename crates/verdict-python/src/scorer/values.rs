@@ -15,13 +15,14 @@ pub(crate) enum Expected {
 }
 
 impl Expected {
-    /// The expected value of example `at`, or the message of why it is not one.
-    pub(crate) fn read(self, at: &str) -> Result<Value, String> {
+    /// The expected value, or the message of why it is not one (without the example's
+    /// place, which the caller puts first: formatted only when there is an error).
+    pub(crate) fn read(self) -> Result<Value, String> {
         match self {
             Expected::Value(value) => Ok(value),
             Expected::Text(text) => serde_json::from_str(&text).map_err(|e| {
                 format!(
-                    "{at}: a str is read as JSON text, and this one is not JSON ({e}); pass the expected output as JSON text or as a Python value (dict, list, str, int, float, bool, None): a string value as JSON text keeps its quotes ('\"refund\"')"
+                    "a str is read as JSON text, and this one is not JSON ({e}); pass the expected output as JSON text or as a Python value (dict, list, str, int, float, bool, None): a string value as JSON text keeps its quotes ('\"refund\"')"
                 )
             }),
         }
