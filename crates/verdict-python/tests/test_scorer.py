@@ -378,3 +378,76 @@ def test_scorer_reward_refuses_arguments_of_the_wrong_type():
         scorer.reward(expected_column=1)
     with pytest.raises(verdict.VerdictError, match=r"expected: expected a list with one item per example, got a str"):
         scorer.score_many("[]", ["[]"])
+
+
+def _one_example_run(tmp_path: Path, spec_text: str, expected, output) -> dict:
+    """The summary of `verdict score` on a dataset of one plain example."""
+    (tmp_path / "eval.toml").write_text(spec_text, encoding="utf-8")
+    (tmp_path / "expected.jsonl").write_text(json.dumps({"id": "e", "expected": expected}) + "\n", encoding="utf-8")
+    # An output of None is a plain line's `"output": null`: no output.
+    (tmp_path / "predictions.jsonl").write_text(json.dumps({"id": "e", "output": output}) + "\n", encoding="utf-8")
+    subprocess.run(
+        [str(VERDICT_BIN), "score", str(tmp_path), "--out", str(tmp_path / "out"), "--bootstrap", "0", "-q"],
+        check=True,
+        capture_output=True,
+    )
+    with open(tmp_path / "out" / "report.json", encoding="utf-8") as f:
+        return json.load(f)["summary"]
+
+
+def _spec_text(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    for schema in ["basketball-events", "tickets"]:
+        text = text.replace(f'"../../schemas/{schema}.schema.json"', json.dumps(str(REPO / "schemas" / f"{schema}.schema.json")))
+    return text
+
+
+UNDECLARED = """
+[events]
+pointer = "/events"
+time = "t"
+label = "kind"
+tolerance = 0.5
+"""
+
+# (spec, expected, output): the cases where a per-example metric could part from the run's.
+ONE_EXAMPLE_CASES = [
+    ("basketball", EXPECTED, HALF_RIGHT),
+    # A predicted label outside the declared set: a false positive of the micro figures only.
+    ("basketball", EXPECTED, json.dumps([dict(EXPECTED[0], classification="DUNK"), EXPECTED[1]])),
+    # An expected event without a label, and one predicted: never a true positive of the set
+    # (a run refuses a spec whose label matches no expected event, so one event has it).
+    ("basketball", [EXPECTED[0], {"timestamp_seconds": 3.0}], json.dumps([EXPECTED[0], {"timestamp_seconds": 3.0}])),
+    ("basketball", [], "[]"),
+    ("basketball", [], "{}"),
+    ("basketball", EXPECTED, "<think>a [guess]</think>\n```json\n" + json.dumps(EXPECTED) + "\n```"),
+    ("basketball", EXPECTED, json.dumps(EXPECTED)[:-40]),
+    ("basketball", EXPECTED, '[{"timestamp_seconds": 144.5, "classification": "FOUL",}]'),
+    ("tickets", {"intent": "refund", "priority": "low", "customer": {"name": "A B", "email": "a@b.example"}, "entities": [{"type": "order_id", "value": "A1"}]},
+     '{"intent": "billing", "priority": "low", "customer": {"name": "a  b"}, "entities": [{"type": "order_id", "value": "A1"}, {"type": "product", "value": "case"}]}'),
+    ("tickets", {"intent": "other", "priority": "high", "customer": {"name": "C", "email": "c@d"}, "entities": []}, "I cannot help with that."),
+    (UNDECLARED, {"events": [{"t": 1, "kind": "a"}, {"t": 2, "kind": "b"}]}, '{"events": [{"t": 1.2, "kind": "a"}, {"t": 2.1, "kind": "c"}]}'),
+    (UNDECLARED, {"events": []}, '{"events": [{"t": 1, "kind": "x"}]}'),
+]
+
+
+@needs_cli
+@pytest.mark.parametrize("case", range(len(ONE_EXAMPLE_CASES)))
+def test_scorer_headline_metrics_are_those_of_a_run_of_the_one_example(case, tmp_path):
+    spec, expected, output = ONE_EXAMPLE_CASES[case]
+    if spec in SAMPLES:
+        path = REPO / "datasets" / spec / "eval.toml"
+        scorer, spec_text = verdict.Scorer(path), _spec_text(path)
+    else:
+        (tmp_path / "spec.toml").write_text(spec, encoding="utf-8")
+        scorer, spec_text = verdict.Scorer(tmp_path / "spec.toml"), spec
+    summary = _one_example_run(tmp_path, spec_text, expected, output)
+    score = scorer.score_one(expected, output)
+    compared = [m for m in summary if m in score]
+    assert "exact_match" in compared and "anls_star" in compared
+    for metric in compared:
+        want, got = summary[metric], score[metric]
+        if want is None or got is None:
+            assert got == want, f"{metric}: score_one {got!r}, the run {want!r}"
+        else:
+            assert got == pytest.approx(want, abs=1e-12), metric
