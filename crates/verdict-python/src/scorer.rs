@@ -5,6 +5,9 @@
 mod judged;
 mod values;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rayon::prelude::*;
@@ -106,11 +109,7 @@ impl Scorer {
         };
         let judged = match threads {
             None => run(),
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| format!("cannot start {n} threads: {e}"))?
-                .install(run),
+            Some(n) => pool(n)?.install(run),
         };
         judged.into_iter().collect()
     }
@@ -158,6 +157,28 @@ impl Scorer {
             rewardable(&names)
         )))
     }
+}
+
+/// The pool of `threads` threads, started once per process: a training loop asks for the
+/// same count every step, and starting threads for each batch would cost more than scoring a
+/// small one.
+fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, String> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    // A panic while the map was held left it whole (an insert is the only change).
+    let mut pools = POOLS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map(Arc::new)
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    pools.insert(threads, Arc::clone(&pool));
+    Ok(pool)
 }
 
 fn rewardable(names: &[(String, bool)]) -> String {
