@@ -152,5 +152,4 @@ class Scorer(_NativeScorer):
         reward_func.__name__ = name if name is not None else "verdict_" + re.sub(r"\W+", "_", metric).strip("_")
         reward_func.__qualname__ = reward_func.__name__
         reward_func.__doc__ = f"verdict's `{metric}` of each completion against `{expected_column}`."
-        reward_func.metric = metric  # type: ignore[attr-defined]
         return reward_func
