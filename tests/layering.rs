@@ -18,6 +18,7 @@ const ALLOWED: [(&str, &[&str]); 6] = [
         "verdict-engine",
         &["verdict-core", "verdict-input", "verdict-report"],
     ),
+    // The Python bindings stand beside the binary: the same engine, another front end.
     (
         "verdict-python",
         &[

@@ -725,8 +725,20 @@ pub fn point_metrics(units: &Units, layout: &Layout) -> BTreeMap<String, Option<
     metrics(&units.total(), layout, true).into_iter().collect()
 }
 
-/// Percentile bootstrap intervals of every metric, by report path, drawing units with
-/// replacement (multinomial resampling): `verdict compare` of runs from their examples.
+/// The headline metrics of one example's counters (a run of that example alone), in
+/// [`summary::resampled_names`]'s order: what a per-example score reports, by the formulas
+/// the report and the bootstrap use.
+pub fn example_summary(counters: &Counters, layout: &Layout) -> Vec<(&'static str, Option<f64>)> {
+    let mut sum = vec![0; layout.width()];
+    for &(k, v) in counters {
+        sum[k as usize] += v;
+    }
+    summary::resampled_names(&layout.task())
+        .zip(metric_values(&sum, layout, true))
+        .collect()
+}
+
+/// Percentile bootstrap intervals of every metric, by report path.
 pub fn bootstrap(
     units: &Units,
     layout: &Layout,
@@ -1074,5 +1086,48 @@ mod cluster_tests {
             metrics(&sum, &layout, false),
             names.into_iter().zip(values).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn an_example_summary_is_the_point_metrics_of_a_run_of_that_example() {
+        let layout = Layout::build(
+            vec!["A".into(), "B".into()],
+            Kind {
+                has_player: true,
+                has_schema: true,
+                events: true,
+                single_label: false,
+                declared: true,
+            },
+        );
+        // One example: 3 expected A, 2 predicted A of which 1 right, one B predicted.
+        let counts = NamedCounts {
+            strict: 1,
+            schema_valid: 1,
+            expected_events: 3,
+            predicted_events: 3,
+            pairs: 2,
+            same_label_pairs: 1,
+            abs_dt_us: 700_000,
+            player_correct: 1,
+            player_compared: 2,
+            classes: [("A".to_owned(), [3, 2, 1]), ("B".to_owned(), [0, 1, 0])].into(),
+            anls_e12: 500_000_000_000,
+            anls_scored: 1,
+            ..NamedCounts::default()
+        };
+        let counters = counts.counters(&layout);
+        let summary = example_summary(&counters, &layout);
+        let point = point_metrics(&Units::new(&[counters], &[None], &layout), &layout);
+        assert!(!summary.is_empty());
+        for (name, value) in &summary {
+            assert_eq!(point[*name], *value, "{name}");
+        }
+        let at = |name: &str| summary.iter().find(|(n, _)| *n == name).unwrap().1;
+        // tp 1 of 3 predicted and 3 expected: F1 = 2 / 6.
+        assert_eq!(at("event_f1"), Some(2.0 / 6.0));
+        assert_eq!(at("player_id_accuracy"), Some(0.5));
+        assert_eq!(at("timestamp_mae"), Some(0.35));
+        assert_eq!(at("anls_star"), Some(0.5));
     }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use verdict_core::example::ExampleScore;
-use verdict_core::outcome::LoneEvent;
+use verdict_core::outcome::{EventOutcome, LoneEvent};
 use verdict_core::resample::NamedCounts;
 use verdict_core::validity::Output;
 use verdict_core::validity::Tier;
@@ -49,22 +49,25 @@ struct Line<'a> {
     counts: NamedCounts,
 }
 
+/// One schema violation of an output, as `schema_errors` lists it.
 #[derive(Serialize)]
-struct SchemaError<'a> {
+pub struct SchemaError<'a> {
     path: &'a str,
     keyword: &'a str,
     message: &'a str,
 }
 
+/// A missed or spurious event, as `missed` and `spurious` list it.
 #[derive(Serialize)]
-struct Lone<'a> {
+pub struct Lone<'a> {
     index: usize,
     time: Option<f64>,
     label: &'a str,
 }
 
+/// A pair with different labels, as `confused` lists it.
 #[derive(Serialize)]
-struct Confused<'a> {
+pub struct Confused<'a> {
     expected_index: usize,
     predicted_index: usize,
     time: f64,
@@ -77,13 +80,45 @@ fn seconds(us: i64) -> f64 {
     us as f64 / 1e6
 }
 
-fn lone(events: &[LoneEvent]) -> Vec<Lone<'_>> {
+/// The missed (or spurious) events of an example, in `examples.jsonl`'s form.
+pub fn lone(events: &[LoneEvent]) -> Vec<Lone<'_>> {
     events
         .iter()
         .map(|e| Lone {
             index: e.index,
             time: e.time_us.map(seconds),
             label: &e.label,
+        })
+        .collect()
+}
+
+/// The schema violations of an example's output, in `examples.jsonl`'s form.
+pub fn schema_errors(score: &ExampleScore) -> Vec<SchemaError<'_>> {
+    score
+        .schema
+        .iter()
+        .flat_map(|checked| checked.violations())
+        .map(|v| SchemaError {
+            path: &v.path,
+            keyword: &v.keyword,
+            message: &v.message,
+        })
+        .collect()
+}
+
+/// The pairs of an example whose labels differ, in `examples.jsonl`'s form.
+pub fn confused(events: &EventOutcome) -> Vec<Confused<'_>> {
+    events
+        .pairs
+        .iter()
+        .filter(|p| !p.same_label())
+        .map(|p| Confused {
+            expected_index: p.expected_index,
+            predicted_index: p.predicted_index,
+            time: seconds(p.expected_time_us),
+            dt: seconds(p.dt_us),
+            expected: &p.expected_label,
+            predicted: &p.predicted_label,
         })
         .collect()
 }
@@ -109,16 +144,7 @@ fn line<'a>(
             _ => None,
         }),
         reasoning: score.reasoning,
-        schema_errors: score
-            .schema
-            .iter()
-            .flat_map(|checked| checked.violations())
-            .map(|v| SchemaError {
-                path: &v.path,
-                keyword: &v.keyword,
-                message: &v.message,
-            })
-            .collect(),
+        schema_errors: schema_errors(score),
         schema_undecided: score.schema.as_ref().and_then(|c| c.undecided()),
         tp: events.map(|e| e.tp()),
         fp: events.map(|e| e.fp()),
@@ -126,22 +152,7 @@ fn line<'a>(
         exact,
         missed: events.map(|e| lone(&e.missed)).unwrap_or_default(),
         spurious: events.map(|e| lone(&e.spurious)).unwrap_or_default(),
-        confused: events
-            .map(|e| {
-                e.pairs
-                    .iter()
-                    .filter(|p| !p.same_label())
-                    .map(|p| Confused {
-                        expected_index: p.expected_index,
-                        predicted_index: p.predicted_index,
-                        time: seconds(p.expected_time_us),
-                        dt: seconds(p.dt_us),
-                        expected: &p.expected_label,
-                        predicted: &p.predicted_label,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        confused: events.map(confused).unwrap_or_default(),
         expected_label: score.label.as_ref().map(|l| l.expected.as_deref()),
         predicted_label: score.label.as_ref().map(|l| l.predicted.as_deref()),
         cluster,

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 
 mod api;
 mod errors;
+mod scorer;
 mod spec;
 
 /// The `verdict._native` module.
@@ -20,5 +21,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(module)?;
     api::register(module)?;
+    scorer::register(module)?;
     Ok(())
 }

@@ -6,5 +6,15 @@ The same engine as the ``verdict`` command (a Rust extension module, ``verdict._
 from verdict._native import VerdictError, __version__
 from verdict._api import compare, curves, score, validate
 from verdict._report import Report
+from verdict._scorer import Scorer
 
-__all__ = ["VerdictError", "__version__", "score", "compare", "curves", "validate", "Report"]
+__all__ = [
+    "VerdictError",
+    "__version__",
+    "score",
+    "compare",
+    "curves",
+    "validate",
+    "Report",
+    "Scorer",
+]

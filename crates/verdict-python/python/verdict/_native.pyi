@@ -1,5 +1,8 @@
 """Type stubs of the extension module. The public API is re-exported by ``verdict``."""
 
+from os import PathLike
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union, final
+
 __version__: str
 
 class VerdictError(Exception):
@@ -7,9 +10,7 @@ class VerdictError(Exception):
     line: int | None
     exit_code: int
 
-# part API: verdict.score / compare / curves / validate and Report (verdict/_api.py, _report.py).
-
-from typing import Sequence, final
+# verdict.score / compare / curves / validate and Report (verdict/_api.py, _report.py).
 
 DEFAULT_MAX_LINE_BYTES: int
 CURVES_DEFAULT_PATIENCE: int
@@ -82,3 +83,30 @@ def validate(
     max_line_bytes: int,
     rows: Sequence[tuple[str, str]],
 ) -> str: ...
+# The per-example scorer (python/verdict/_scorer.py subclasses it).
+
+_S = TypeVar("_S", bound="Scorer")
+
+class Scorer:
+    def __new__(
+        cls: Type[_S], spec: Union[str, "PathLike[str]", Mapping[str, Any]], *, repair: bool = False
+    ) -> _S: ...
+    @property
+    def metrics(self) -> list[str]: ...
+    def score_one(self, expected: Any, output: Optional[str]) -> dict[str, Any]: ...
+    def score_many(
+        self,
+        expected: Iterable[Any],
+        outputs: Iterable[Optional[str]],
+        *,
+        threads: Optional[int] = None,
+    ) -> list[dict[str, Any]]: ...
+    def _check_metric(self, metric: str) -> None: ...
+    def _rewards(
+        self,
+        expected: Sequence[Any],
+        outputs: Sequence[Optional[str]],
+        metric: str,
+        fallbacks: Tuple[Optional[float], Optional[float], bool],
+        threads: Optional[int] = None,
+    ) -> list[Optional[float]]: ...
