@@ -94,8 +94,8 @@ class Scorer(_NativeScorer):
     ) -> List[Dict[str, Any]]:
         """One dict per example, as ``score_one`` gives, judged in parallel without the GIL."""
         # The results are thousands of new dicts and lists: each allocation count passed sets
-        # off the cycle collector over every object alive, a fifth of the time (docs/
-        # performance.md). None of them can be in a cycle; collection resumes after.
+        # off the cycle collector over every object alive, a fifth of the time
+        # (docs/performance.md). None of them can be in a cycle; collection resumes after.
         enabled = gc.isenabled()
         gc.disable()
         try:
