@@ -451,3 +451,20 @@ def test_scorer_headline_metrics_are_those_of_a_run_of_the_one_example(case, tmp
             assert got == want, f"{metric}: score_one {got!r}, the run {want!r}"
         else:
             assert got == pytest.approx(want, abs=1e-12), metric
+
+
+def test_scorer_score_many_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    scorer = verdict.Scorer(BASKETBALL)
+    scorer.score_many(["[]"], ["[]"])
+    assert gc.isenabled()
+    with pytest.raises(verdict.VerdictError):
+        scorer.score_many(["[]"], [1])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        scorer.score_many(["[]"], ["[]"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
