@@ -21,9 +21,9 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
 /// place is in attributes a notebook can read.
 pub(crate) fn to_py(error: Error) -> PyErr {
     let (file, line) = match &error {
-        Error::Io { path, .. }
-        | Error::Path { path, .. }
-        | Error::Schema { path, .. } => (Some(path.display().to_string()), None),
+        Error::Io { path, .. } | Error::Path { path, .. } | Error::Schema { path, .. } => {
+            (Some(path.display().to_string()), None)
+        }
         Error::Line { location, .. } | Error::DuplicateKey { location, .. } => (
             Some(location.path.display().to_string()),
             Some(location.line),

@@ -10,6 +10,7 @@
 
 use pyo3::prelude::*;
 
+mod cli;
 mod errors;
 mod spec;
 
@@ -18,5 +19,6 @@ mod spec;
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(module)?;
+    cli::register(module)?;
     Ok(())
 }

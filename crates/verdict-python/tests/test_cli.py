@@ -1,0 +1,283 @@
+"""part CLI: the wheel's ``verdict`` console script against the ``verdict`` binary.
+
+The console script runs the same command line in-process (verdict-cli through the extension
+module); these tests run both on the bundled samples and compare what they write, print and
+exit with. Two runs of the binary on the same inputs write byte-identical report sets (no
+clock time, and the input paths as given), so nothing is masked before comparing.
+
+The binary is ``$VERDICT_BIN``, by default ``<repo>/target/debug/verdict`` (``cargo build``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import pytest
+
+import verdict
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = ["basketball", "tickets"]
+BINARY = Path(os.environ.get("VERDICT_BIN", REPO / "target" / "debug" / "verdict"))
+SCRIPT = Path(sysconfig.get_path("scripts")) / ("verdict.exe" if os.name == "nt" else "verdict")
+
+needs_binary = pytest.mark.skipif(
+    not BINARY.is_file(),
+    reason=f"no verdict binary at {BINARY}: run `cargo build` or set VERDICT_BIN",
+)
+
+
+def environment() -> dict[str, str]:
+    # A GitHub Actions runner sets GITHUB_STEP_SUMMARY, which both would append to.
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    return env
+
+
+def run(program: Path, args: list[str], **kwargs) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(program), *args],
+        cwd=REPO,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=600,
+        **kwargs,
+    )
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def both(args: list[str], out: Path | None = None):
+    """Runs the binary, then the console script, with the same arguments from the repository
+    root; with ``out``, each into that directory afresh. Returns both results and, with
+    ``out``, the files each left there."""
+    results = []
+    for program in (BINARY, SCRIPT):
+        if out is not None and out.exists():
+            shutil.rmtree(out)
+        done = run(program, args)
+        results.append((done, files(out) if out is not None and out.exists() else {}))
+    return results
+
+
+def assert_same(binary, script):
+    (b, b_files), (s, s_files) = binary, script
+    assert s.returncode == b.returncode, (s.stderr, b.stderr)
+    assert s.stdout.decode() == b.stdout.decode()
+    assert s.stderr.decode() == b.stderr.decode()
+    assert sorted(s_files) == sorted(b_files)
+    for name in b_files:
+        assert s_files[name] == b_files[name], name
+
+
+def test_the_console_script_is_installed():
+    assert SCRIPT.is_file(), f"pip install put no verdict script in {SCRIPT.parent}"
+
+
+@needs_binary
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_a_score_writes_the_same_reports_and_prints_the_same_text(sample, tmp_path):
+    out = tmp_path / "out"
+    binary, script = both(["score", f"datasets/{sample}", "--out", str(out)], out)
+    assert binary[0].returncode == 0, binary[0].stderr
+    assert "report.json" in binary[1] and "examples.jsonl" in binary[1]
+    assert_same(binary, script)
+
+
+@needs_binary
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_a_failed_gate_exits_1_with_the_same_failure_lines(sample, tmp_path):
+    out = tmp_path / "out"
+    args = ["score", f"datasets/{sample}", "--gate", "exact_match>=0.99", "--quiet"]
+    binary, script = both([*args, "--out", str(out)], out)
+    assert binary[0].returncode == 1
+    assert b"verdict: gate failed: exact_match" in binary[0].stderr
+    assert_same(binary, script)
+
+
+@needs_binary
+@pytest.mark.parametrize(
+    "args",
+    [
+        # A spec file that is not there: an input error naming it.
+        ["score", "--spec", "datasets/nowhere/eval.toml", "--expected",
+         "datasets/tickets/expected.jsonl", "--predictions", "datasets/tickets/predictions.jsonl"],
+        # A gate on a metric the spec cannot produce: refused before scoring.
+        ["score", "datasets/tickets", "--gate", "event_f1>=0.8"],
+        # A rate threshold given as a percentage.
+        ["score", "datasets/basketball", "--gate", "macro_f1>=75"],
+        # clap's own usage errors.
+        ["score", "datasets/tickets", "--no-such-flag"],
+        ["frobnicate"],
+        [],
+    ],
+    ids=["missing-spec", "impossible-gate", "percent-gate", "unknown-flag", "unknown-command", "no-command"],
+)
+def test_a_bad_input_exits_2_with_the_same_message(args, tmp_path):
+    out = tmp_path / "out"
+    binary, script = both([*args, "--out", str(out)] if args and args[0] == "score" else args, out)
+    assert binary[0].returncode == 2
+    assert binary[0].stderr, "an input error says what was wrong"
+    assert_same(binary, script)
+
+
+@needs_binary
+@pytest.mark.parametrize("args", [["--version"], ["-V"]])
+def test_the_version_is_the_binarys_and_the_packages(args):
+    binary, script = both(args)
+    assert_same(binary, script)
+    assert script[0].stdout.decode() == f"verdict {verdict.__version__}\n"
+
+
+@needs_binary
+@pytest.mark.parametrize(
+    "args", [["--help"], ["score", "--help"], ["compare", "-h"], ["help", "validate"]]
+)
+def test_help_is_the_binarys(args):
+    binary, script = both(args)
+    assert binary[0].returncode == 0
+    assert b"Usage: verdict" in binary[0].stdout
+    assert_same(binary, script)
+
+
+def python(code: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
+
+
+def test_python_output_buffered_before_a_run_comes_out_before_it():
+    # stdout is a pipe here, so Python buffers "before" until it is flushed.
+    done = python(
+        "import verdict\n"
+        "print('before')\n"
+        "code = verdict.cli(['--version'])\n"
+        "print('after', code)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"before\nverdict {verdict.__version__}\nafter 0\n"
+
+
+def test_the_function_installs_no_signal_handler():
+    # From a notebook or a script, an interrupt after a run is Python's KeyboardInterrupt, not
+    # the command line's exit 130, which would end a notebook's kernel.
+    done = python(
+        "import os, signal, time, verdict\n"
+        "assert verdict.cli(['--version']) == 0\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt')\n"
+    )
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "KeyboardInterrupt"), done
+
+
+def test_the_console_scripts_handler_exits_130():
+    # What main() installs: the binary's handler, which ends the process with 130.
+    done = python(
+        "import os, signal, time\n"
+        "from verdict import _native\n"
+        "_native.handle_interrupts()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "time.sleep(5)\n"
+        "print('still running')\n"
+    )
+    assert done.returncode == 130, done
+    assert "still running" not in done.stdout
+
+
+def test_a_run_releases_the_gil(tmp_path):
+    import threading
+
+    codes = []
+    worker = threading.Thread(
+        target=lambda: codes.append(
+            verdict.cli(
+                ["score", str(REPO / "datasets/basketball"), "--bootstrap", "3000",
+                 "--quiet", "--out", str(tmp_path / "out")]
+            )
+        )
+    )
+    ticks = 0
+    worker.start()
+    while worker.is_alive():
+        ticks += 1
+        time.sleep(0.005)
+    worker.join()
+    assert codes == [0]
+    # Holding the GIL for the whole run would have kept this thread from ticking at all.
+    assert ticks >= 5, ticks
+
+
+def test_one_string_is_refused_with_the_list_it_meant():
+    with pytest.raises(TypeError, match=r"\['score', 'datasets/tickets'\]"):
+        verdict.cli("score datasets/tickets")
+
+
+def test_path_arguments_are_taken(tmp_path):
+    out = tmp_path / "out"
+    code = verdict.cli(["score", REPO / "datasets" / "tickets", "--quiet", "--out", out])
+    assert code == 0
+    assert (out / "report.json").is_file()
+
+
+def synth() -> Path:
+    return BINARY.with_name("verdict-synth" + BINARY.suffix)
+
+
+@needs_binary
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_console_script_keeps_the_previous_report_and_exits_130(sig, tmp_path):
+    if not synth().is_file():
+        pytest.skip(f"no verdict-synth beside {BINARY}: run `cargo build`")
+    data = tmp_path / "data"
+    subprocess.run([str(synth()), "--clips", "20000", "--seed", "11", "--out", str(data)],
+                   check=True, capture_output=True)
+    out = tmp_path / "out"
+    previous = run(SCRIPT, ["score", "datasets/basketball", "--bootstrap", "0", "--quiet",
+                            "--out", str(out)])
+    assert previous.returncode == 0, previous.stderr
+    before = files(out)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    child = subprocess.Popen(
+        [str(SCRIPT), "score", "--spec", "datasets/basketball/eval.toml",
+         "--expected", str(data / "expected.jsonl"), "--predictions", str(data / "predictions.jsonl"),
+         "--bootstrap", "2000", "--quiet", "--out", str(out)],
+        cwd=REPO,
+        env={**environment(), "TMPDIR": str(scratch)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    # Well into reading and scoring (the Python start-up included) before the signal.
+    time.sleep(2.5)
+    child.send_signal(sig)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    # stderr is a pipe and the run quiet: no bar, so no "interrupted" line either.
+    assert stderr == b""
+    assert files(out) == before, "the previous report is byte-identical"
+    assert list(scratch.iterdir()) == [], "no scratch file is left behind"
