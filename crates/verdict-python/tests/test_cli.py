@@ -193,6 +193,33 @@ def test_the_function_installs_no_signal_handler():
     assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "KeyboardInterrupt"), done
 
 
+def test_an_interrupt_during_an_in_process_run_is_a_keyboard_interrupt_after_it(tmp_path):
+    # The run is not cut short (only the console script's handler could do that): it writes
+    # its reports, and Python raises KeyboardInterrupt as soon as it returns.
+    out = tmp_path / "out"
+    done = python(
+        "import os, pathlib, signal, threading, time, verdict\n"
+        f"out = pathlib.Path({str(out)!r})\n"
+        "state = {}\n"
+        "def interrupt():\n"
+        "    while not (out / '.verdict-lock').exists():\n"
+        "        time.sleep(0.0005)\n"
+        "    state['during'] = 'returned' not in state\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Thread(target=interrupt, daemon=True).start()\n"
+        "try:\n"
+        "    verdict.cli(['score', 'datasets/basketball', '--bootstrap', '20000', '--quiet',\n"
+        "                 '--out', str(out)])\n"
+        "    state['returned'] = True\n"
+        "    time.sleep(30)\n"
+        "    print('no interrupt')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt', state, (out / 'report.json').is_file())\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "KeyboardInterrupt {'during': True} True", done
+
+
 def test_the_console_scripts_handler_exits_130():
     # What main() installs: the binary's handler, which ends the process with 130.
     done = python(
@@ -242,6 +269,22 @@ def test_path_arguments_are_taken(tmp_path):
     assert (out / "report.json").is_file()
 
 
+#: The file a run holds its output directory's lock on, from its start to its end.
+LOCK_FILE = ".verdict-lock"
+
+
+def wait_for(path: Path, child: subprocess.Popen | None = None, seconds: float = 120) -> bool:
+    """Whether ``path`` appeared within ``seconds`` (and while ``child`` ran)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        if child is not None and child.poll() is not None:
+            return False
+        time.sleep(0.001)
+    return False
+
+
 def synth() -> Path:
     return BINARY.with_name("verdict-synth" + BINARY.suffix)
 
@@ -262,18 +305,22 @@ def test_an_interrupted_console_script_keeps_the_previous_report_and_exits_130(s
     before = files(out)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
+    # 100,000 replicates of 20,000 examples keep even a release build busy long after the
+    # signal.
     child = subprocess.Popen(
         [str(SCRIPT), "score", "--spec", "datasets/basketball/eval.toml",
          "--expected", str(data / "expected.jsonl"), "--predictions", str(data / "predictions.jsonl"),
-         "--bootstrap", "2000", "--quiet", "--out", str(out)],
+         "--bootstrap", "100000", "--quiet", "--out", str(out)],
         cwd=REPO,
         env={**environment(), "TMPDIR": str(scratch)},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    # Well into reading and scoring (the Python start-up included) before the signal.
-    time.sleep(2.5)
+    # The run holds the directory's lock from its start to its end: once it is there, the
+    # signal comes well into reading and scoring.
+    assert wait_for(out / LOCK_FILE, child), "the run never started"
+    time.sleep(1.0)
     child.send_signal(sig)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130, stderr
