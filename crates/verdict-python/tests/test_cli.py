@@ -262,6 +262,11 @@ def test_one_string_is_refused_with_the_list_it_meant():
         verdict.cli("score datasets/tickets")
 
 
+def test_an_argument_that_is_not_text_is_refused_naming_it():
+    with pytest.raises(TypeError, match=r"got 2000 \(int\); expected e.g. '2000'"):
+        verdict.cli(["score", "datasets/tickets", "--bootstrap", 2000])
+
+
 def test_path_arguments_are_taken(tmp_path):
     out = tmp_path / "out"
     code = verdict.cli(["score", REPO / "datasets" / "tickets", "--quiet", "--out", out])

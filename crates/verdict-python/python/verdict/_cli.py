@@ -46,12 +46,15 @@ def cli(args: Iterable[Arg]) -> int:
             f"verdict.cli takes a list of arguments, not one string: got {args!r}; "
             f"expected e.g. {args.split()!r}"
         )
-    argv = [os.fspath(arg) for arg in args]
-    for arg in argv:
-        if not isinstance(arg, str):
+    argv = []
+    for arg in args:
+        text = os.fspath(arg) if isinstance(arg, (str, os.PathLike)) else None
+        if not isinstance(text, str):
             raise TypeError(
-                f"verdict.cli takes str or os.PathLike arguments: got {arg!r}"
+                f"verdict.cli takes arguments as str or os.PathLike: got {arg!r} "
+                f"({type(arg).__name__}); expected e.g. {str(arg)!r}"
             )
+        argv.append(text)
     _flush_python_streams()
     return _native.run_cli(argv)
 
