@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Python package's tests, as CI runs them after `cargo test` (and as anyone can run them
 # alone): a virtualenv with the test tools, the package built and installed from
-# crates/verdict-python the way a user's `pip install` builds it (a release build, with the
-# locked dependencies: `locked = true` in its pyproject.toml), the `verdict` binary the
-# comparison tests run beside the package's console script, then pytest.
+# crates/verdict-python the way a user's `pip install` builds it (a release build), with the
+# dependencies Cargo.lock pins, the `verdict` binary the comparison tests run beside the
+# package's console script, then pytest.
 #
 #   scripts/python-tests.sh [PYTEST ARGS...]
 #
@@ -26,8 +26,11 @@ export PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv"
 # The comparison tests run target/debug/verdict (VERDICT_BIN) and, for the interrupt test,
 # target/debug/verdict-synth beside it.
 cargo build --locked --bins
-# The venv's maturin builds it (no isolated build environment to fetch another into).
-"$venv/bin/python" -m pip install --disable-pip-version-check --no-build-isolation \
+# The venv's maturin builds it (no isolated build environment to fetch another into), with
+# `cargo --locked` as every cargo command of CI. Not `locked = true` in pyproject.toml: the
+# source distribution's trimmed workspace does not match the lock file, and would not build.
+MATURIN_PEP517_ARGS="--locked ${MATURIN_PEP517_ARGS:-}" \
+  "$venv/bin/python" -m pip install --disable-pip-version-check --no-build-isolation \
   --force-reinstall --no-deps ./crates/verdict-python
 
 # pytest prints its own pass/fail line; no test collected (exit 5) fails the run.
