@@ -164,6 +164,18 @@ def test_help_is_the_binarys(args):
     assert_same(binary, script)
 
 
+@needs_binary
+def test_python_dash_m_verdict_is_the_console_script(tmp_path):
+    out = tmp_path / "out"
+    args = ["score", "datasets/tickets", "--gate", "exact_match>=0.99", "--out", str(out)]
+    binary = run_into(BINARY, args, out)
+    shutil.rmtree(out)
+    module = subprocess.run([sys.executable, "-m", "verdict", *args], cwd=REPO, env=environment(),
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+    assert binary[0].returncode == 1
+    assert_same(binary, (module, files(out)))
+
+
 def python(code: str, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
