@@ -5,6 +5,7 @@ mod all_or_nothing;
 mod bad_inputs;
 mod bounds;
 mod browser;
+mod command_line;
 mod compare;
 mod contract;
 mod curves;

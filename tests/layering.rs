@@ -1,7 +1,8 @@
 //! The workspace's shape, checked on every test run: the crates depend on each other only
-//! downwards (core ← {input, report, curves} ← engine ← the binary), the terminal and process
-//! crates stay in the binary, every library crate forbids `unsafe`, no module of a crate
-//! imports in a cycle, and no source file grows past the size a person can hold.
+//! downwards (core ← {input, report, curves} ← engine ← cli ← {the binary, the Python
+//! bindings}), the terminal and process crates stay in the command line, the allocator in the
+//! binary, every library crate forbids `unsafe`, no module of a crate imports in a cycle, and
+//! no source file grows past the size a person can hold.
 //!
 //! The rule itself is written in CONTRIBUTING.md; this file is its enforcement.
 
@@ -9,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Which verdict crates each crate may depend on, including as a dev-dependency.
-const ALLOWED: [(&str, &[&str]); 6] = [
+const ALLOWED: [(&str, &[&str]); 7] = [
     ("verdict-core", &[]),
     ("verdict-input", &["verdict-core"]),
     ("verdict-report", &["verdict-core"]),
@@ -18,9 +19,8 @@ const ALLOWED: [(&str, &[&str]); 6] = [
         "verdict-engine",
         &["verdict-core", "verdict-input", "verdict-report"],
     ),
-    // The Python bindings stand beside the binary: the same engine, another front end.
     (
-        "verdict-python",
+        "verdict-cli",
         &[
             "verdict-core",
             "verdict-input",
@@ -29,10 +29,29 @@ const ALLOWED: [(&str, &[&str]); 6] = [
             "verdict-engine",
         ],
     ),
+    (
+        "verdict-python",
+        &[
+            "verdict-core",
+            "verdict-input",
+            "verdict-report",
+            "verdict-curves",
+            "verdict-engine",
+            "verdict-cli",
+        ],
+    ),
 ];
 
-/// Crates that touch the terminal or the process: the binary's alone.
-const BINARY_ONLY: [&str; 4] = ["clap", "indicatif", "ctrlc", "mimalloc"];
+/// Crates that touch the terminal or the process: the command line's, in `verdict-cli` and the
+/// root package alone.
+const COMMAND_LINE_ONLY: [&str; 3] = ["clap", "indicatif", "ctrlc"];
+
+/// The crate that sets the process's allocator: the root's binaries alone, never a library a
+/// Python interpreter loads.
+const ALLOCATOR: &str = "mimalloc";
+
+/// The crate besides the root package that may use [`COMMAND_LINE_ONLY`].
+const COMMAND_LINE: &str = "verdict-cli";
 
 /// The most lines a source file may have, its unit tests included.
 const MAX_LINES: usize = 1200;
@@ -56,7 +75,7 @@ fn dependency_names(manifest: &toml::Table) -> BTreeSet<String> {
 }
 
 #[test]
-fn crates_depend_only_downwards_and_the_terminal_belongs_to_the_binary() {
+fn crates_depend_only_downwards_and_the_terminal_belongs_to_the_command_line() {
     let members: BTreeSet<String> = std::fs::read_dir(root().join("crates"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -77,12 +96,19 @@ fn crates_depend_only_downwards_and_the_terminal_belongs_to_the_binary() {
                 "{name} depends on {dep}: the layering allows only {may_use:?}"
             );
         }
-        for dep in BINARY_ONLY {
+        for dep in COMMAND_LINE_ONLY
+            .into_iter()
+            .filter(|_| *name != COMMAND_LINE)
+        {
             assert!(
                 !deps.contains(dep),
-                "{name} depends on {dep}, which belongs to the binary alone"
+                "{name} depends on {dep}, which belongs to the command line ({COMMAND_LINE} and the root package) alone"
             );
         }
+        assert!(
+            !deps.contains(ALLOCATOR),
+            "{name} depends on {ALLOCATOR}, which belongs to the root's binaries alone"
+        );
     }
 }
 

@@ -209,7 +209,7 @@ fn without_a_terminal_a_run_prints_no_progress() {
 #[test]
 fn on_a_terminal_phases_are_drawn_and_an_interrupt_says_what_was_kept() {
     // util-linux `script` gives the run a pseudo-terminal; where it is missing there is no
-    // terminal to test on (the drawing and the interrupt line have unit tests in the binary).
+    // terminal to test on (the drawing and the interrupt line have unit tests in verdict-cli).
     if Command::new("script").arg("--version").output().is_err() {
         eprintln!("skipped: no `script` to run verdict on a terminal");
         return;

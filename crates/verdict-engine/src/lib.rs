@@ -5,10 +5,11 @@
 //! `verdict-core` score each example ([`verdict_core::example`]) and the accumulator adds them
 //! up → [`score`] finishes the totals into a `verdict-report` [`Report`](verdict_report::Report)
 //! and writes it with [`examples`]' per-example lines. Progress is reported through the
-//! [`Progress`] trait, so the library never prints; the `verdict` binary owns the terminal.
+//! [`Progress`] trait, so the library never prints; the command line (`verdict-cli`) owns the
+//! terminal.
 //!
-//! May depend on: `verdict-core`, `verdict-input` and `verdict-report`. Only the binary (and
-//! later bindings) depend on this crate.
+//! May depend on: `verdict-core`, `verdict-input` and `verdict-report`. Only the command line
+//! (`verdict-cli`), the Python bindings and the root package depend on this crate.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, missing_docs)]

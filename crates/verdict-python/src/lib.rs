@@ -11,6 +11,7 @@
 use pyo3::prelude::*;
 
 mod api;
+mod cli;
 mod errors;
 mod scorer;
 mod spec;
@@ -22,5 +23,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     api::register(module)?;
     scorer::register(module)?;
+    cli::register(module)?;
     Ok(())
 }

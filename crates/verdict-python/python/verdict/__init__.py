@@ -3,6 +3,7 @@
 The same engine as the ``verdict`` command (a Rust extension module, ``verdict._native``).
 """
 
+from verdict._cli import cli
 from verdict._native import VerdictError, __version__
 from verdict._api import compare, curves, score, validate
 from verdict._report import Report
@@ -11,6 +12,7 @@ from verdict._scorer import Scorer
 __all__ = [
     "VerdictError",
     "__version__",
+    "cli",
     "score",
     "compare",
     "curves",

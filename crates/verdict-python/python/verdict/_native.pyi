@@ -110,3 +110,12 @@ class Scorer:
         fallbacks: Tuple[Optional[float], Optional[float], bool],
         threads: Optional[int] = None,
     ) -> list[Optional[float]]: ...
+# The command line, in-process (verdict._cli).
+
+def run_cli(args: list[str]) -> int:
+    """Run ``verdict ARGS...`` (the arguments after the program name) in this process with the
+    GIL released; returns its exit code. Installs no signal handler."""
+
+def handle_interrupts() -> None:
+    """Install the ``verdict`` binary's process-wide SIGINT/SIGTERM/SIGHUP handler (clean up,
+    exit 130). For the console script only, which owns its process."""

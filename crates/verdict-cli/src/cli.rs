@@ -33,7 +33,13 @@ macro_rules! eprintln_safe {
 ///
 /// Exit codes: 0 ok, 1 a gate failed, 2 usage or input error.
 #[derive(Debug, Parser)]
-#[command(name = "verdict", version, about, long_about = None)]
+// `about` is the root package's description, which a bare `about` would take from this crate's.
+#[command(
+    name = "verdict",
+    version,
+    about = "Score a model's structured (JSON) outputs against expected outputs, and gate releases on the numbers",
+    long_about = None
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_hidden_bar_announces_no_interrupt() {
-        // Only this test touches DRAWING in this binary's unit tests: a hidden bar never sets it.
+        // Only this test touches DRAWING in this crate's unit tests: a hidden bar never sets it.
         let bar = Bar::new(false);
         bar.phase(Phase::Scoring, 10);
         bar.advance(12);
