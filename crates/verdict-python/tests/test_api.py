@@ -543,6 +543,31 @@ def test_a_keyword_the_flag_would_refuse_is_named(keyword, message):
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("call", [
+    lambda spec: verdict.score(spec, *sample("tickets")[1:]),
+    lambda spec: verdict.compare("a", "b", spec=spec, expected=sample("tickets")[1]),
+], ids=["score", "compare"])
+def test_a_spec_of_the_wrong_type_is_named(call):
+    # errors.md's message, as verdict.Scorer gives it: a VerdictError, not os.fspath's TypeError.
+    with pytest.raises(verdict.VerdictError) as caught:
+        call(7)
+    assert str(caught.value) == "spec: expected a path to an eval.toml or a dict of its keys, got int"
+    assert (caught.value.file, caught.value.line, caught.value.exit_code) == (None, None, 2)
+
+
+def test_a_dict_spec_that_cannot_be_read_carries_its_place():
+    # A None value has no TOML form: refused before the spec rules, named as a dict's errors are.
+    for call in (lambda: verdict.score({"name": None}, *sample("tickets")[1:]),
+                 lambda: verdict.Scorer({"name": None})):
+        with pytest.raises(verdict.VerdictError) as caught:
+            call()
+        assert str(caught.value).startswith("<spec dict>: ")
+        assert (caught.value.file, caught.value.line, caught.value.exit_code) == ("<spec dict>", None, 2)
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.Scorer(7)
+    assert caught.value.exit_code == 2
+
+
 def test_warnings_are_the_clis(tmp_path):
     spec, expected, predictions = sample("basketball")
     done = cli("score", "--spec", spec, "--expected", expected, "--predictions", predictions,

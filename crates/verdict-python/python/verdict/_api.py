@@ -203,7 +203,8 @@ def score(
     with tempfile.TemporaryDirectory(prefix="verdict-rows-") as scratch:
         inputs = _Inputs(Path(scratch))
         run = _native.score(
-            spec if isinstance(spec, dict) else os.fspath(spec),
+            # As is: the extension takes a path or a dict, and names anything else.
+            spec,
             inputs.one(expected, "expected"),
             inputs.many(predictions, "predictions"),
             out=_optional_path(out),
@@ -246,7 +247,7 @@ def compare(
         runs = tuple(runs[0])
     text, notes = _native.compare(
         [os.fspath(r) for r in runs],
-        spec=spec if spec is None or isinstance(spec, dict) else os.fspath(spec),
+        spec=spec,
         expected=_optional_path(expected),
         metric=metric,
         allow_different_expected=allow_different_expected,
