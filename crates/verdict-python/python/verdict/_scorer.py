@@ -55,6 +55,7 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
     A standard-format completion is the text itself. A conversational one is a list of
     messages: the answer is the content of the last ``assistant`` message (or of the last
     message, when no message has a role). ``None`` means no answer (a message without content).
+    An answer message with tool calls is refused: verdict scores its calls, not its text.
     """
     if isinstance(completion, str):
         return completion
@@ -73,7 +74,17 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
                 f"{at}: no assistant message among the completion's messages (roles: {roles}); "
                 'expected a list such as [{"role": "assistant", "content": ...}]'
             )
-        return _content_text(answers[-1].get("content"), at)
+        answer = answers[-1]
+        # verdict score takes an answer's calls as the answer, whatever text is beside them
+        # (docs/input-formats.md#tool-calls); scoring the text instead would reward something
+        # else than the run gates on.
+        if answer.get("tool_calls") or answer.get("function_call"):
+            raise _error(
+                f"{at}: the answer is made of tool calls, which verdict score scores as the answer "
+                "(docs/input-formats.md#tool-calls) and a Scorer cannot (it reads the model's text); "
+                "expected the answer as the last assistant message's content, with no tool_calls"
+            )
+        return _content_text(answer.get("content"), at)
     raise _error(
         f"{at}: expected a string (standard format) or a list of messages (conversational format), "
         f"got {type(completion).__name__}"
