@@ -536,6 +536,11 @@ def test_a_row_of_the_wrong_kind_is_named(row, message):
     ({"join": "rows"}, 'join: "rows": expected "key" or "line"'),
     ({"examples": "some"}, 'examples: "some": expected "all", "errors" or "none"'),
     ({"max_drop": "0.1"}, "max_drop: needs baseline"),
+    # A negative number is refused by its name too, not as an OverflowError.
+    ({"threads": -1}, "threads: -1 is not in 1..=256"),
+    ({"bootstrap": -1}, "bootstrap: -1 is not in 0..=100000"),
+    ({"max_line_bytes": -1}, "max_line_bytes: -1 is not in 1024..=4294967295"),
+    ({"seed": -1}, "seed: -1 is not in 0..=18446744073709551615"),
 ])
 def test_a_keyword_the_flag_would_refuse_is_named(keyword, message):
     with pytest.raises(verdict.VerdictError) as caught:

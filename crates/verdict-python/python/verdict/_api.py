@@ -168,6 +168,16 @@ def _optional_path(value: Optional[PathLike]) -> Optional[str]:
     return None if value is None else os.fspath(value)
 
 
+#: The largest ``--seed`` (a 64-bit unsigned number).
+_MAX_SEED = 2**64 - 1
+
+
+def _check_seed(seed: Optional[int]) -> None:
+    # As --seed refuses it, by name, rather than as the extension's OverflowError.
+    if isinstance(seed, int) and not 0 <= seed <= _MAX_SEED:
+        raise _error(f"seed: {seed} is not in 0..={_MAX_SEED}")
+
+
 def _warn(lines: Iterable[str]) -> None:
     for line in lines:
         warnings.warn(f"verdict: {line}", stacklevel=3)
@@ -200,6 +210,7 @@ def score(
                 "'output' columns gives both sides in one argument"
             )
         predictions = expected
+    _check_seed(seed)
     with tempfile.TemporaryDirectory(prefix="verdict-rows-") as scratch:
         inputs = _Inputs(Path(scratch))
         run = _native.score(
@@ -245,6 +256,7 @@ def compare(
     """
     if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
         runs = tuple(runs[0])
+    _check_seed(seed)
     text, notes = _native.compare(
         [os.fspath(r) for r in runs],
         spec=spec,

@@ -46,11 +46,11 @@ fn compare(
     expected: Option<PathBuf>,
     metric: Option<String>,
     allow_different_expected: bool,
-    bootstrap: Option<usize>,
+    bootstrap: Option<i64>,
     seed: Option<u64>,
     out: Option<PathBuf>,
-    threads: Option<usize>,
-    max_line_bytes: usize,
+    threads: Option<i64>,
+    max_line_bytes: i64,
 ) -> PyResult<(String, Vec<String>)> {
     if runs.len() < 2 {
         return Err(usage("runs", "expected at least two runs to compare"));
@@ -169,7 +169,7 @@ fn validate(
     repair: bool,
     gates: Vec<String>,
     out: Option<PathBuf>,
-    max_line_bytes: usize,
+    max_line_bytes: i64,
     rows: Vec<(PathBuf, String)>,
 ) -> PyResult<String> {
     if files.is_empty() {
