@@ -573,6 +573,25 @@ def test_a_dict_spec_that_cannot_be_read_carries_its_place():
     assert caught.value.exit_code == 2
 
 
+def test_a_blank_prediction_row_is_named_not_taken_for_a_path():
+    # A blank string is a row (an empty one), as in expected rows: not a path mixed with rows.
+    rows = ['{"id": "a", "output": "{}"}', "", '{"id": "b", "output": "{}"}']
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score({"label": "/intent"}, [{"id": "a", "expected": {"intent": "x"}}], rows)
+    assert str(caught.value) == "predictions row 2: is empty; expected a JSON object"
+    assert (caught.value.file, caught.value.line) == ("predictions-rows.jsonl", 2)
+
+
+@pytest.mark.parametrize("role", ["expected", "predictions"])
+def test_an_empty_list_is_named_by_its_argument(role):
+    arguments = {"expected": [{"id": "a", "expected": {"intent": "x"}}],
+                 "predictions": [{"id": "a", "output": "{}"}], role: []}
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score({"label": "/intent"}, **arguments)
+    assert str(caught.value) == f"{role}: an empty list; expected at least one path or row"
+    assert (caught.value.file, caught.value.line, caught.value.exit_code) == (None, None, 2)
+
+
 def test_warnings_are_the_clis(tmp_path):
     spec, expected, predictions = sample("basketball")
     done = cli("score", "--spec", spec, "--expected", expected, "--predictions", predictions,

@@ -56,6 +56,13 @@ def _is_row_text(value: Any) -> bool:
     return isinstance(value, str) and value.lstrip().startswith("{")
 
 
+def _is_path_arg(value: Any) -> bool:
+    # A blank string names no file: in a list it is an empty row, refused as such by number.
+    if isinstance(value, str) and not value.strip():
+        return False
+    return _is_path(value) and not _is_row_text(value)
+
+
 def _json_default(value: Any) -> Any:
     # numpy scalars and arrays, as pandas hands them out, without importing numpy.
     if hasattr(value, "tolist"):
@@ -138,6 +145,8 @@ class _Inputs:
         if _is_frame(value):
             return self.write(_frame_rows(value, role), role)
         if isinstance(value, (list, tuple)):
+            if not value:
+                raise _error(f"{role}: an empty list; expected at least one path or row")
             return self.write(value, role)
         raise _error(
             f"{role}: expected a path, a list of rows (dicts or JSON strings) or a pandas "
@@ -146,13 +155,9 @@ class _Inputs:
 
     def many(self, value: Any, role: str) -> List[str]:
         """As :meth:`one`, and also a list of paths, directories or globs."""
-        if isinstance(value, (list, tuple)) and value and all(
-            _is_path(v) and not _is_row_text(v) for v in value
-        ):
+        if isinstance(value, (list, tuple)) and value and all(_is_path_arg(v) for v in value):
             return [os.fspath(v) for v in value]
-        if isinstance(value, (list, tuple)) and any(
-            _is_path(v) and not _is_row_text(v) for v in value
-        ):
+        if isinstance(value, (list, tuple)) and any(_is_path_arg(v) for v in value):
             raise _error(
                 f"{role}: a list is either paths or rows (dicts or JSON strings), not both"
             )
