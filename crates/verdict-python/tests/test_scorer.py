@@ -392,6 +392,19 @@ def test_scorer_reward_refuses_an_answer_made_of_tool_calls(tmp_path):
                                {"role": "assistant", "content": json.dumps(expected)}]], [expected]) == [1.0]
 
 
+def test_scorer_reward_reads_content_parts_as_the_cli_reads_them():
+    reward = verdict.Scorer(TICKETS).reward("exact_match")
+    expected = {"intent": "refund", "priority": "low", "customer": {"name": "A B", "email": "a@b.example"}, "entities": []}
+    text = json.dumps(expected)
+    # Responses-style text parts are the answer's text; reasoning parts are not.
+    parts = [{"type": "thinking", "thinking": "the customer wants money back"}, {"type": "output_text", "text": text}]
+    assert _trl_call(reward, [[{"role": "assistant", "content": parts}]], [expected]) == [1.0]
+    # A tool call given as a content part is an answer made of calls, as tool_calls is.
+    calls = [{"type": "tool_use", "id": "t", "name": "file_ticket", "input": expected}]
+    with pytest.raises(verdict.VerdictError, match=r"completions\[0\]: the answer is made of tool calls"):
+        _trl_call(reward, [[{"role": "assistant", "content": calls}]], [expected])
+
+
 def test_scorer_reward_refuses_arguments_of_the_wrong_type():
     scorer = verdict.Scorer(BASKETBALL)
     with pytest.raises(verdict.VerdictError, match=r"reward: metric: expected a metric's name \(str\), such as 'event_f1', got int"):

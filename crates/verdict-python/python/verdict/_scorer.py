@@ -24,6 +24,21 @@ def _error(message: str) -> VerdictError:
     return error
 
 
+# Content parts holding the answer's text (Chat Completions' "text", Responses' "output_text"),
+# and parts that are tool calls (Anthropic's "tool_use", Responses' "function_call"), which
+# verdict score takes as the answer. Other parts (reasoning, images) are not the answer.
+_TEXT_PARTS = ("text", "output_text")
+_CALL_PARTS = ("tool_use", "function_call", "tool_call")
+
+
+def _made_of_calls(at: str) -> str:
+    return (
+        f"{at}: the answer is made of tool calls, which verdict score scores as the answer "
+        "(docs/input-formats.md#tool-calls) and a Scorer cannot (it reads the model's text); "
+        "expected the answer as the last assistant message's content, with no tool_calls"
+    )
+
+
 def _content_text(content: Any, at: str) -> Optional[str]:
     """A message's content as text: a string, or the text of its text parts."""
     if content is None:
@@ -36,7 +51,10 @@ def _content_text(content: Any, at: str) -> Optional[str]:
             if isinstance(part, str):
                 texts.append(part)
             elif isinstance(part, dict):
-                if part.get("type", "text") == "text" and isinstance(part.get("text"), str):
+                kind = part.get("type", "text")
+                if kind in _CALL_PARTS:
+                    raise _error(_made_of_calls(at))
+                if kind in _TEXT_PARTS and isinstance(part.get("text"), str):
                     texts.append(part["text"])
             else:
                 raise _error(
@@ -79,11 +97,7 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
         # (docs/input-formats.md#tool-calls); scoring the text instead would reward something
         # else than the run gates on.
         if answer.get("tool_calls") or answer.get("function_call"):
-            raise _error(
-                f"{at}: the answer is made of tool calls, which verdict score scores as the answer "
-                "(docs/input-formats.md#tool-calls) and a Scorer cannot (it reads the model's text); "
-                "expected the answer as the last assistant message's content, with no tool_calls"
-            )
+            raise _error(_made_of_calls(at))
         return _content_text(answer.get("content"), at)
     raise _error(
         f"{at}: expected a string (standard format) or a list of messages (conversational format), "
