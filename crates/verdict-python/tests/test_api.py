@@ -459,6 +459,16 @@ def test_curves_of_a_missing_file_names_it():
     assert caught.value.file == "tests/fixtures/curves/nope.csv"
 
 
+@pytest.mark.parametrize("keyword, message", [
+    ({"patience": -1}, "patience: -1 is not a count (0 or more)"),
+    ({"deployable_last": -2}, "deployable_last: -2 is not a count (0 or more)"),
+])
+def test_curves_refuses_a_negative_count_by_its_name(keyword, message):
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.curves("tests/fixtures/curves/trainer", **keyword)
+    assert str(caught.value) == message
+
+
 def test_validate_returns_validation_json(tmp_path):
     _, _, predictions = sample("tickets")
     schema = Path("schemas/tickets.schema.json")
