@@ -52,9 +52,9 @@ fn score(
     predictions: Vec<PathBuf>,
     out: Option<PathBuf>,
     gates: Vec<String>,
-    bootstrap: Option<usize>,
+    bootstrap: Option<i64>,
     seed: u64,
-    threads: Option<usize>,
+    threads: Option<i64>,
     join: &str,
     repair: bool,
     cluster_by: Option<String>,
@@ -62,7 +62,7 @@ fn score(
     max_drop: Vec<String>,
     examples: &str,
     examples_gzip: bool,
-    max_line_bytes: usize,
+    max_line_bytes: i64,
     rows: Vec<(PathBuf, String)>,
 ) -> PyResult<Run> {
     let source = SpecSource::from_py(spec)?;

@@ -459,6 +459,16 @@ def test_curves_of_a_missing_file_names_it():
     assert caught.value.file == "tests/fixtures/curves/nope.csv"
 
 
+@pytest.mark.parametrize("keyword, message", [
+    ({"patience": -1}, "patience: -1 is not a count (0 or more)"),
+    ({"deployable_last": -2}, "deployable_last: -2 is not a count (0 or more)"),
+])
+def test_curves_refuses_a_negative_count_by_its_name(keyword, message):
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.curves("tests/fixtures/curves/trainer", **keyword)
+    assert str(caught.value) == message
+
+
 def test_validate_returns_validation_json(tmp_path):
     _, _, predictions = sample("tickets")
     schema = Path("schemas/tickets.schema.json")
@@ -536,11 +546,60 @@ def test_a_row_of_the_wrong_kind_is_named(row, message):
     ({"join": "rows"}, 'join: "rows": expected "key" or "line"'),
     ({"examples": "some"}, 'examples: "some": expected "all", "errors" or "none"'),
     ({"max_drop": "0.1"}, "max_drop: needs baseline"),
+    # A negative number is refused by its name too, not as an OverflowError.
+    ({"threads": -1}, "threads: -1 is not in 1..=256"),
+    ({"bootstrap": -1}, "bootstrap: -1 is not in 0..=100000"),
+    ({"max_line_bytes": -1}, "max_line_bytes: -1 is not in 1024..=4294967295"),
+    ({"seed": -1}, "seed: -1 is not in 0..=18446744073709551615"),
 ])
 def test_a_keyword_the_flag_would_refuse_is_named(keyword, message):
     with pytest.raises(verdict.VerdictError) as caught:
         verdict.score(*sample("tickets"), **keyword)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("call", [
+    lambda spec: verdict.score(spec, *sample("tickets")[1:]),
+    lambda spec: verdict.compare("a", "b", spec=spec, expected=sample("tickets")[1]),
+], ids=["score", "compare"])
+def test_a_spec_of_the_wrong_type_is_named(call):
+    # errors.md's message, as verdict.Scorer gives it: a VerdictError, not os.fspath's TypeError.
+    with pytest.raises(verdict.VerdictError) as caught:
+        call(7)
+    assert str(caught.value) == "spec: expected a path to an eval.toml or a dict of its keys, got int"
+    assert (caught.value.file, caught.value.line, caught.value.exit_code) == (None, None, 2)
+
+
+def test_a_dict_spec_that_cannot_be_read_carries_its_place():
+    # A None value has no TOML form: refused before the spec rules, named as a dict's errors are.
+    for call in (lambda: verdict.score({"name": None}, *sample("tickets")[1:]),
+                 lambda: verdict.Scorer({"name": None})):
+        with pytest.raises(verdict.VerdictError) as caught:
+            call()
+        assert str(caught.value).startswith("<spec dict>: ")
+        assert (caught.value.file, caught.value.line, caught.value.exit_code) == ("<spec dict>", None, 2)
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.Scorer(7)
+    assert caught.value.exit_code == 2
+
+
+def test_a_blank_prediction_row_is_named_not_taken_for_a_path():
+    # A blank string is a row (an empty one), as in expected rows: not a path mixed with rows.
+    rows = ['{"id": "a", "output": "{}"}', "", '{"id": "b", "output": "{}"}']
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score({"label": "/intent"}, [{"id": "a", "expected": {"intent": "x"}}], rows)
+    assert str(caught.value) == "predictions row 2: is empty; expected a JSON object"
+    assert (caught.value.file, caught.value.line) == ("predictions-rows.jsonl", 2)
+
+
+@pytest.mark.parametrize("role", ["expected", "predictions"])
+def test_an_empty_list_is_named_by_its_argument(role):
+    arguments = {"expected": [{"id": "a", "expected": {"intent": "x"}}],
+                 "predictions": [{"id": "a", "output": "{}"}], role: []}
+    with pytest.raises(verdict.VerdictError) as caught:
+        verdict.score({"label": "/intent"}, **arguments)
+    assert str(caught.value) == f"{role}: an empty list; expected at least one path or row"
+    assert (caught.value.file, caught.value.line, caught.value.exit_code) == (None, None, 2)
 
 
 def test_warnings_are_the_clis(tmp_path):

@@ -366,6 +366,45 @@ def test_scorer_reward_refuses_calls_it_cannot_read():
         reward([7], expected=["[]"])
 
 
+@needs_cli
+def test_scorer_reward_refuses_an_answer_made_of_tool_calls(tmp_path):
+    # verdict score takes an answer's tool calls as the answer (docs/input-formats.md, tool
+    # calls): this one is exactly right there. The scorer reads text only, so it must not
+    # reward the same answer as an empty output.
+    expected = {"intent": "refund", "priority": "low", "customer": {"name": "A B", "email": "a@b.example"}, "entities": []}
+    message = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "file_ticket", "arguments": json.dumps(expected)}}]}
+    (tmp_path / "eval.toml").write_text('name = "calls"\nlabel = "/intent"\n', encoding="utf-8")
+    (tmp_path / "expected.jsonl").write_text(json.dumps({"id": "a", "expected": expected}) + "\n", encoding="utf-8")
+    batch_line = {"custom_id": "a", "response": {"status_code": 200, "body": {"choices": [
+        {"index": 0, "message": message, "finish_reason": "tool_calls"}]}}}
+    (tmp_path / "predictions.jsonl").write_text(json.dumps(batch_line) + "\n", encoding="utf-8")
+    subprocess.run([str(VERDICT_BIN), "score", str(tmp_path), "--out", str(tmp_path / "out"), "--bootstrap", "0", "-q"],
+                   check=True, capture_output=True)
+    with open(tmp_path / "out" / "report.json", encoding="utf-8") as f:
+        assert json.load(f)["summary"]["exact_match"] == 1.0
+    reward = verdict.Scorer(tmp_path / "eval.toml").reward("exact_match")
+    for answer in (message, dict(message, content="Filing the ticket.")):
+        with pytest.raises(verdict.VerdictError, match=r"completions\[0\]: the answer is made of tool calls"):
+            _trl_call(reward, [[answer]], [expected])
+    # Calls in an earlier turn are not the answer: the last assistant message's text is.
+    assert _trl_call(reward, [[message, {"role": "tool", "content": "ok"},
+                               {"role": "assistant", "content": json.dumps(expected)}]], [expected]) == [1.0]
+
+
+def test_scorer_reward_reads_content_parts_as_the_cli_reads_them():
+    reward = verdict.Scorer(TICKETS).reward("exact_match")
+    expected = {"intent": "refund", "priority": "low", "customer": {"name": "A B", "email": "a@b.example"}, "entities": []}
+    text = json.dumps(expected)
+    # Responses-style text parts are the answer's text; reasoning parts are not.
+    parts = [{"type": "thinking", "thinking": "the customer wants money back"}, {"type": "output_text", "text": text}]
+    assert _trl_call(reward, [[{"role": "assistant", "content": parts}]], [expected]) == [1.0]
+    # A tool call given as a content part is an answer made of calls, as tool_calls is.
+    calls = [{"type": "tool_use", "id": "t", "name": "file_ticket", "input": expected}]
+    with pytest.raises(verdict.VerdictError, match=r"completions\[0\]: the answer is made of tool calls"):
+        _trl_call(reward, [[{"role": "assistant", "content": calls}]], [expected])
+
+
 def test_scorer_reward_refuses_arguments_of_the_wrong_type():
     scorer = verdict.Scorer(BASKETBALL)
     with pytest.raises(verdict.VerdictError, match=r"reward: metric: expected a metric's name \(str\), such as 'event_f1', got int"):

@@ -56,6 +56,13 @@ def _is_row_text(value: Any) -> bool:
     return isinstance(value, str) and value.lstrip().startswith("{")
 
 
+def _is_path_arg(value: Any) -> bool:
+    # A blank string names no file: in a list it is an empty row, refused as such by number.
+    if isinstance(value, str) and not value.strip():
+        return False
+    return _is_path(value) and not _is_row_text(value)
+
+
 def _json_default(value: Any) -> Any:
     # numpy scalars and arrays, as pandas hands them out, without importing numpy.
     if hasattr(value, "tolist"):
@@ -138,6 +145,8 @@ class _Inputs:
         if _is_frame(value):
             return self.write(_frame_rows(value, role), role)
         if isinstance(value, (list, tuple)):
+            if not value:
+                raise _error(f"{role}: an empty list; expected at least one path or row")
             return self.write(value, role)
         raise _error(
             f"{role}: expected a path, a list of rows (dicts or JSON strings) or a pandas "
@@ -146,13 +155,9 @@ class _Inputs:
 
     def many(self, value: Any, role: str) -> List[str]:
         """As :meth:`one`, and also a list of paths, directories or globs."""
-        if isinstance(value, (list, tuple)) and value and all(
-            _is_path(v) and not _is_row_text(v) for v in value
-        ):
+        if isinstance(value, (list, tuple)) and value and all(_is_path_arg(v) for v in value):
             return [os.fspath(v) for v in value]
-        if isinstance(value, (list, tuple)) and any(
-            _is_path(v) and not _is_row_text(v) for v in value
-        ):
+        if isinstance(value, (list, tuple)) and any(_is_path_arg(v) for v in value):
             raise _error(
                 f"{role}: a list is either paths or rows (dicts or JSON strings), not both"
             )
@@ -166,6 +171,16 @@ def _strings(value: Union[str, Sequence[str]]) -> List[str]:
 
 def _optional_path(value: Optional[PathLike]) -> Optional[str]:
     return None if value is None else os.fspath(value)
+
+
+#: The largest ``--seed`` (a 64-bit unsigned number).
+_MAX_SEED = 2**64 - 1
+
+
+def _check_seed(seed: Optional[int]) -> None:
+    # As --seed refuses it, by name, rather than as the extension's OverflowError.
+    if isinstance(seed, int) and not 0 <= seed <= _MAX_SEED:
+        raise _error(f"seed: {seed} is not in 0..={_MAX_SEED}")
 
 
 def _warn(lines: Iterable[str]) -> None:
@@ -200,10 +215,12 @@ def score(
                 "'output' columns gives both sides in one argument"
             )
         predictions = expected
+    _check_seed(seed)
     with tempfile.TemporaryDirectory(prefix="verdict-rows-") as scratch:
         inputs = _Inputs(Path(scratch))
         run = _native.score(
-            spec if isinstance(spec, dict) else os.fspath(spec),
+            # As is: the extension takes a path or a dict, and names anything else.
+            spec,
             inputs.one(expected, "expected"),
             inputs.many(predictions, "predictions"),
             out=_optional_path(out),
@@ -244,9 +261,10 @@ def compare(
     """
     if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
         runs = tuple(runs[0])
+    _check_seed(seed)
     text, notes = _native.compare(
         [os.fspath(r) for r in runs],
-        spec=spec if spec is None or isinstance(spec, dict) else os.fspath(spec),
+        spec=spec,
         expected=_optional_path(expected),
         metric=metric,
         allow_different_expected=allow_different_expected,

@@ -24,6 +24,21 @@ def _error(message: str) -> VerdictError:
     return error
 
 
+# Content parts holding the answer's text (Chat Completions' "text", Responses' "output_text"),
+# and parts that are tool calls (Anthropic's "tool_use", Responses' "function_call"), which
+# verdict score takes as the answer. Other parts (reasoning, images) are not the answer.
+_TEXT_PARTS = ("text", "output_text")
+_CALL_PARTS = ("tool_use", "function_call", "tool_call")
+
+
+def _made_of_calls(at: str) -> str:
+    return (
+        f"{at}: the answer is made of tool calls, which verdict score scores as the answer "
+        "(docs/input-formats.md#tool-calls) and a Scorer cannot (it reads the model's text); "
+        "expected the answer as the last assistant message's content, with no tool_calls"
+    )
+
+
 def _content_text(content: Any, at: str) -> Optional[str]:
     """A message's content as text: a string, or the text of its text parts."""
     if content is None:
@@ -36,7 +51,10 @@ def _content_text(content: Any, at: str) -> Optional[str]:
             if isinstance(part, str):
                 texts.append(part)
             elif isinstance(part, dict):
-                if part.get("type", "text") == "text" and isinstance(part.get("text"), str):
+                kind = part.get("type", "text")
+                if kind in _CALL_PARTS:
+                    raise _error(_made_of_calls(at))
+                if kind in _TEXT_PARTS and isinstance(part.get("text"), str):
                     texts.append(part["text"])
             else:
                 raise _error(
@@ -55,6 +73,7 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
     A standard-format completion is the text itself. A conversational one is a list of
     messages: the answer is the content of the last ``assistant`` message (or of the last
     message, when no message has a role). ``None`` means no answer (a message without content).
+    An answer message with tool calls is refused: verdict scores its calls, not its text.
     """
     if isinstance(completion, str):
         return completion
@@ -73,7 +92,13 @@ def completion_text(completion: Any, at: str = "completion") -> Optional[str]:
                 f"{at}: no assistant message among the completion's messages (roles: {roles}); "
                 'expected a list such as [{"role": "assistant", "content": ...}]'
             )
-        return _content_text(answers[-1].get("content"), at)
+        answer = answers[-1]
+        # verdict score takes an answer's calls as the answer, whatever text is beside them
+        # (docs/input-formats.md#tool-calls); scoring the text instead would reward something
+        # else than the run gates on.
+        if answer.get("tool_calls") or answer.get("function_call"):
+            raise _error(_made_of_calls(at))
+        return _content_text(answer.get("content"), at)
     raise _error(
         f"{at}: expected a string (standard format) or a list of messages (conversational format), "
         f"got {type(completion).__name__}"

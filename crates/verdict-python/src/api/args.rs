@@ -31,33 +31,42 @@ pub(crate) fn parse_gates(gates: Vec<String>) -> PyResult<Vec<Gate>> {
     parse_all("gates", &gates)
 }
 
-pub(crate) fn check_threads(threads: Option<usize>) -> PyResult<Option<usize>> {
-    match threads {
-        Some(n) if n == 0 || n > usize::from(MAX_THREADS) => {
-            Err(usage("threads", format!("{n} is not in 1..={MAX_THREADS}")))
-        }
-        other => Ok(other),
-    }
+// The numbers are taken as i64, so that a negative one is refused by its argument's name
+// rather than by the conversion to an unsigned type (an OverflowError naming nothing).
+
+pub(crate) fn check_threads(threads: Option<i64>) -> PyResult<Option<usize>> {
+    threads
+        .map(|n| {
+            usize::try_from(n)
+                .ok()
+                .filter(|n| (1..=usize::from(MAX_THREADS)).contains(n))
+                .ok_or_else(|| usage("threads", format!("{n} is not in 1..={MAX_THREADS}")))
+        })
+        .transpose()
 }
 
-pub(crate) fn check_bootstrap(bootstrap: usize, least: usize) -> PyResult<usize> {
-    if bootstrap < least || bootstrap > MAX_REPLICATES as usize {
-        return Err(usage(
-            "bootstrap",
-            format!("{bootstrap} is not in {least}..={MAX_REPLICATES}"),
-        ));
-    }
-    Ok(bootstrap)
+pub(crate) fn check_bootstrap(bootstrap: i64, least: usize) -> PyResult<usize> {
+    usize::try_from(bootstrap)
+        .ok()
+        .filter(|n| (least..=MAX_REPLICATES as usize).contains(n))
+        .ok_or_else(|| {
+            usage(
+                "bootstrap",
+                format!("{bootstrap} is not in {least}..={MAX_REPLICATES}"),
+            )
+        })
 }
 
-pub(crate) fn check_line_bytes(max_line_bytes: usize) -> PyResult<usize> {
-    if !(MIN_MAX_LINE_BYTES..=MAX_MAX_LINE_BYTES).contains(&max_line_bytes) {
-        return Err(usage(
-            "max_line_bytes",
-            format!("{max_line_bytes} is not in {MIN_MAX_LINE_BYTES}..={MAX_MAX_LINE_BYTES}"),
-        ));
-    }
-    Ok(max_line_bytes)
+pub(crate) fn check_line_bytes(max_line_bytes: i64) -> PyResult<usize> {
+    usize::try_from(max_line_bytes)
+        .ok()
+        .filter(|n| (MIN_MAX_LINE_BYTES..=MAX_MAX_LINE_BYTES).contains(n))
+        .ok_or_else(|| {
+            usage(
+                "max_line_bytes",
+                format!("{max_line_bytes} is not in {MIN_MAX_LINE_BYTES}..={MAX_MAX_LINE_BYTES}"),
+            )
+        })
 }
 
 pub(super) fn examples_output(examples: &str, gzip: bool) -> PyResult<ExamplesOutput> {

@@ -46,11 +46,11 @@ fn compare(
     expected: Option<PathBuf>,
     metric: Option<String>,
     allow_different_expected: bool,
-    bootstrap: Option<usize>,
+    bootstrap: Option<i64>,
     seed: Option<u64>,
     out: Option<PathBuf>,
-    threads: Option<usize>,
-    max_line_bytes: usize,
+    threads: Option<i64>,
+    max_line_bytes: i64,
 ) -> PyResult<(String, Vec<String>)> {
     if runs.len() < 2 {
         return Err(usage("runs", "expected at least two runs to compare"));
@@ -117,8 +117,8 @@ fn curves_of(
     py: Python<'_>,
     files: Vec<PathBuf>,
     maps: Vec<String>,
-    patience: usize,
-    deployable_last: Option<usize>,
+    patience: i64,
+    deployable_last: Option<i64>,
     scores: Vec<String>,
     metric: String,
     gates: Vec<String>,
@@ -130,8 +130,10 @@ fn curves_of(
     let request = CurvesRequest {
         files,
         maps: parse_all::<ColumnMap>("maps", &maps)?,
-        patience,
-        deployable_last,
+        patience: count("patience", patience)?,
+        deployable_last: deployable_last
+            .map(|n| count("deployable_last", n))
+            .transpose()?,
         scores: parse_all::<ScoreRef>("scores", &scores)?,
         metric,
         gates: parse_gates(gates)?,
@@ -157,6 +159,12 @@ fn curves_of(
     .map_err(crate::errors::to_py)
 }
 
+/// A count taken as i64, so that a negative one is refused by its argument's name rather than
+/// by the conversion to an unsigned type.
+fn count(name: &str, value: i64) -> PyResult<usize> {
+    usize::try_from(value).map_err(|_| usage(name, format!("{value} is not a count (0 or more)")))
+}
+
 /// `verdict validate`: validation.json's text. `rows` names the scratch files that hold
 /// in-memory outputs, with their role.
 #[pyfunction]
@@ -169,7 +177,7 @@ fn validate(
     repair: bool,
     gates: Vec<String>,
     out: Option<PathBuf>,
-    max_line_bytes: usize,
+    max_line_bytes: i64,
     rows: Vec<(PathBuf, String)>,
 ) -> PyResult<String> {
     if files.is_empty() {
