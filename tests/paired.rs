@@ -180,19 +180,49 @@ fn runs_whose_weights_differ_are_refused_with_what_differs() {
         "{}",
         run.stderr
     );
-    // Another test set (one more example): refused by its digest, also when allowed to compare.
+    // Another test set (one more example): its replicates sum other units and cannot pair.
+    // --allow-different-expected, whose refusal message promises to "compare the examples they
+    // share anyway", resamples the 200 shared examples instead.
     let other = tempdir();
     single_label(other.path(), |i| !i.is_multiple_of(3));
     let mut more = std::fs::read_to_string(other.path().join("expected.jsonl")).unwrap();
     more.push_str("{\"id\": \"e200\", \"expected\": {\"label\": \"yes\"}}\n");
     write(other.path(), "expected.jsonl", more);
+    let mut more = std::fs::read_to_string(other.path().join("predictions.jsonl")).unwrap();
+    more.push_str("{\"id\": \"e200\", \"output\": {\"label\": \"no\"}}\n");
+    write(other.path(), "predictions.jsonl", more);
     let longer = scored(other.path(), &[]);
-    let (run, _) = compare(plain.path(), longer.path(), &["--allow-different-expected"]);
+    let (run, _) = compare(plain.path(), longer.path(), &[]);
     run.assert_code(2);
     assert!(
-        run.stderr.contains("their test set (sha256 "),
+        run.stderr
+            .contains("pass --allow-different-expected to compare the examples they share anyway"),
         "{}",
         run.stderr
+    );
+    let (run, shared) = compare(plain.path(), longer.path(), &["--allow-different-expected"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("compared on the examples they share"),
+        "{}",
+        run.stderr
+    );
+    let shared = shared.unwrap();
+    assert_eq!(
+        (
+            &shared["shared_examples"],
+            &shared["only_b"],
+            &shared["units"]
+        ),
+        (&Value::from(200), &Value::from(1), &Value::from(200))
+    );
+    // The same predictions on the shared examples: the point and every replicate differ by 0,
+    // where B's whole run (its extra wrong example) would not.
+    let d = &delta(&shared, "label_accuracy")["delta"];
+    assert_eq!(
+        (&d["value"], &d["low"], &d["high"]),
+        (&Value::from(0.0), &Value::from(0.0), &Value::from(0.0)),
+        "{d}"
     );
     // A baseline run scored with another seed.
     let out = tempdir();

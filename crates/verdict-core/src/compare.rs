@@ -410,9 +410,9 @@ fn same_task_layout(a: &Run, b: &Run) -> Result<Layout> {
     Ok(layout_a.union(&layout_b))
 }
 
-/// Compares run B with run A. When both kept their replicates, the paired intervals come from
-/// them ([`replicate_deltas`]); otherwise the shared examples are resampled with replacement,
-/// `replicates` times (default 1000) from `seed` (default 0).
+/// Compares run B with run A. When both kept their replicates of one test set, the paired
+/// intervals come from them ([`replicate_deltas`]); otherwise the shared examples are resampled
+/// with replacement, `replicates` times (default 1000) from `seed` (default 0).
 pub fn compare(
     a: &Run,
     b: &Run,
@@ -420,22 +420,29 @@ pub fn compare(
     seed: Option<u64>,
 ) -> Result<Comparison> {
     let paired = pair(a, b)?;
-    let (metrics, classes, units, replicates, seed) =
-        if a.replicates.is_some() && b.replicates.is_some() {
-            let d = replicate_deltas(a, b, replicates, seed)?;
-            (d.metrics, d.classes, d.units, d.replicates, d.seed)
-        } else {
-            let (replicates, seed) = (
-                replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
-                seed.unwrap_or(0),
-            );
-            let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
-            let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
-                point_metrics(units, &paired.layout)
-            };
-            let (metrics, classes) = rows(deltas, &values(&paired.a), &values(&paired.b));
-            (metrics, classes, paired.a.len(), replicates, seed)
+    // Runs of different test sets get here only with --allow-different-expected, which
+    // compares the examples they share: their replicates sum other units, so they cannot
+    // serve, and the shared examples are resampled instead.
+    let same_test_set =
+        |ra: &RunReplicates, rb: &RunReplicates| ra.expected_sha256 == rb.expected_sha256;
+    let (metrics, classes, units, replicates, seed) = if let (Some(ra), Some(rb)) =
+        (&a.replicates, &b.replicates)
+        && same_test_set(ra, rb)
+    {
+        let d = replicate_deltas(a, b, replicates, seed)?;
+        (d.metrics, d.classes, d.units, d.replicates, d.seed)
+    } else {
+        let (replicates, seed) = (
+            replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
+            seed.unwrap_or(0),
+        );
+        let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+        let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
+            point_metrics(units, &paired.layout)
         };
+        let (metrics, classes) = rows(deltas, &values(&paired.a), &values(&paired.b));
+        (metrics, classes, paired.a.len(), replicates, seed)
+    };
     let right_a: Vec<String> = paired
         .examples
         .iter()
