@@ -302,3 +302,34 @@ fn a_baseline_pairs_from_its_replicates_alone() {
         "{accuracy}"
     );
 }
+
+#[test]
+fn a_replicates_file_damaged_into_another_shape_is_refused() {
+    // Raising the stored replicate count by one (1000 → 1001, one byte of its varint) still
+    // decodes: read as it is, every lane of the last block would be one place off and a run
+    // compared with itself would differ.
+    let data = tempdir();
+    single_label(data.path(), |i| !i.is_multiple_of(3));
+    let run = scored(data.path(), &[]);
+    let path = run.path().join("replicates.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // After the magic line: seed 0 (one byte), the 64-byte digest and its length, the join
+    // key's kind and its length, no --cluster-by (one byte), then the replicate count.
+    let mut at = b"verdict replicates 1\n".len() + 1 + 1 + 64;
+    at += 1 + usize::from(bytes[at]) + 1;
+    assert_eq!(&bytes[at..at + 2], &[0xe8, 0x07], "1000 as a varint");
+    bytes[at] = 0xe9;
+    std::fs::write(&path, bytes).unwrap();
+    let (result, written) = compare(run.path(), run.path(), &[]);
+    result.assert_code(2);
+    assert!(written.is_none());
+    assert!(
+        // postcard keeps no message of its own for what the sums' check found.
+        result.stderr.contains(&format!(
+            "{}: is damaged (Serde Deserialization Error): score the run again",
+            path.display()
+        )),
+        "{}",
+        result.stderr
+    );
+}
