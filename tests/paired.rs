@@ -333,3 +333,58 @@ fn a_replicates_file_damaged_into_another_shape_is_refused() {
         result.stderr
     );
 }
+
+#[test]
+fn runs_in_one_cluster_get_no_paired_interval_ends() {
+    // Every example in one cluster: each replicate weighs the whole set alike in both runs and
+    // gives the point's difference again. The runs' own reports drop their ends; so does the
+    // paired interval, rather than a width-0 interval called significant.
+    let data = tempdir();
+    single_label(data.path(), |i| !i.is_multiple_of(3));
+    let other = tempdir();
+    single_label(other.path(), |i| !i.is_multiple_of(4));
+    let one = ["--cluster-by", "id~(x?)"];
+    let (a, b) = (scored(data.path(), &one), scored(other.path(), &one));
+    let (run, json) = compare(a.path(), b.path(), &[]);
+    run.assert_code(0);
+    let json = json.unwrap();
+    assert_eq!(json["units"], 1);
+    let row = delta(&json, "label_accuracy");
+    assert!(row["delta"]["value"].as_f64().unwrap() > 0.08, "{row}");
+    assert_eq!(
+        (&row["delta"]["low"], &row["delta"]["high"]),
+        (&Value::Null, &Value::Null),
+        "{row}"
+    );
+    assert_eq!(row["significant"], false);
+    // As a baseline: the paired gate fails, saying why.
+    let out = tempdir();
+    let mut args = vec![
+        other.path().to_str().unwrap(),
+        "--baseline",
+        a.path().to_str().unwrap(),
+    ];
+    args.extend(one);
+    args.extend(["--quiet", "--out", out.path().to_str().unwrap()]);
+    let mut full = vec!["score"];
+    full.extend(args);
+    let run = verdict(&full);
+    run.assert_code(1);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let gate = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "label_accuracy" && g["source"] == "baseline")
+        .unwrap()
+        .clone();
+    assert_eq!(gate["passed"], false, "{gate}");
+    assert!(
+        gate["note"]
+            .as_str()
+            .unwrap()
+            .contains("with no paired interval: the runs rest on 1 unit(s)"),
+        "{gate}"
+    );
+}

@@ -385,7 +385,10 @@ pub fn replicate_deltas(
             ra.seed
         )));
     }
-    let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &layout, used);
+    let deltas = one_unit_has_no_ends(
+        crate::paired::paired_delta(&ra.sums, &rb.sums, &layout, used),
+        ra.sums.units(),
+    );
     let (metrics, classes) = rows(deltas, &ra.sums.point(&layout), &rb.sums.point(&layout));
     Ok(Deltas {
         metrics,
@@ -395,6 +398,30 @@ pub fn replicate_deltas(
         replicates: used,
         seed: ra.seed,
     })
+}
+
+/// Paired deltas resting on fewer than 2 units (every example in one `--cluster-by` cluster)
+/// lose their interval ends: every replicate weighs the one unit alike in both runs, so each
+/// gives the point's difference again, an interval of width 0 that would read as certain. A
+/// run's own report drops its ends alike.
+fn one_unit_has_no_ends(
+    deltas: BTreeMap<String, Interval>,
+    units: usize,
+) -> BTreeMap<String, Interval> {
+    if units >= 2 {
+        return deltas;
+    }
+    deltas
+        .into_iter()
+        .map(|(name, interval)| {
+            let ends = Interval {
+                low: None,
+                high: None,
+                ..interval
+            };
+            (name, ends)
+        })
+        .collect()
 }
 
 /// A layout covering both runs' labels, when they were scored the same way.
@@ -436,7 +463,10 @@ pub fn compare(
             replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
             seed.unwrap_or(0),
         );
-        let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
+        let deltas = one_unit_has_no_ends(
+            paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed),
+            paired.a.len(),
+        );
         let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
             point_metrics(units, &paired.layout)
         };
