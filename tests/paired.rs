@@ -180,19 +180,49 @@ fn runs_whose_weights_differ_are_refused_with_what_differs() {
         "{}",
         run.stderr
     );
-    // Another test set (one more example): refused by its digest, also when allowed to compare.
+    // Another test set (one more example): its replicates sum other units and cannot pair.
+    // --allow-different-expected, whose refusal message promises to "compare the examples they
+    // share anyway", resamples the 200 shared examples instead.
     let other = tempdir();
     single_label(other.path(), |i| !i.is_multiple_of(3));
     let mut more = std::fs::read_to_string(other.path().join("expected.jsonl")).unwrap();
     more.push_str("{\"id\": \"e200\", \"expected\": {\"label\": \"yes\"}}\n");
     write(other.path(), "expected.jsonl", more);
+    let mut more = std::fs::read_to_string(other.path().join("predictions.jsonl")).unwrap();
+    more.push_str("{\"id\": \"e200\", \"output\": {\"label\": \"no\"}}\n");
+    write(other.path(), "predictions.jsonl", more);
     let longer = scored(other.path(), &[]);
-    let (run, _) = compare(plain.path(), longer.path(), &["--allow-different-expected"]);
+    let (run, _) = compare(plain.path(), longer.path(), &[]);
     run.assert_code(2);
     assert!(
-        run.stderr.contains("their test set (sha256 "),
+        run.stderr
+            .contains("pass --allow-different-expected to compare the examples they share anyway"),
         "{}",
         run.stderr
+    );
+    let (run, shared) = compare(plain.path(), longer.path(), &["--allow-different-expected"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("compared on the examples they share"),
+        "{}",
+        run.stderr
+    );
+    let shared = shared.unwrap();
+    assert_eq!(
+        (
+            &shared["shared_examples"],
+            &shared["only_b"],
+            &shared["units"]
+        ),
+        (&Value::from(200), &Value::from(1), &Value::from(200))
+    );
+    // The same predictions on the shared examples: the point and every replicate differ by 0,
+    // where B's whole run (its extra wrong example) would not.
+    let d = &delta(&shared, "label_accuracy")["delta"];
+    assert_eq!(
+        (&d["value"], &d["low"], &d["high"]),
+        (&Value::from(0.0), &Value::from(0.0), &Value::from(0.0)),
+        "{d}"
     );
     // A baseline run scored with another seed.
     let out = tempdir();
@@ -270,5 +300,91 @@ fn a_baseline_pairs_from_its_replicates_alone() {
             .unwrap()
             .contains("over 200 shared examples"),
         "{accuracy}"
+    );
+}
+
+#[test]
+fn a_replicates_file_damaged_into_another_shape_is_refused() {
+    // Raising the stored replicate count by one (1000 → 1001, one byte of its varint) still
+    // decodes: read as it is, every lane of the last block would be one place off and a run
+    // compared with itself would differ.
+    let data = tempdir();
+    single_label(data.path(), |i| !i.is_multiple_of(3));
+    let run = scored(data.path(), &[]);
+    let path = run.path().join("replicates.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // After the magic line: seed 0 (one byte), the 64-byte digest and its length, the join
+    // key's kind and its length, no --cluster-by (one byte), then the replicate count.
+    let mut at = b"verdict replicates 1\n".len() + 1 + 1 + 64;
+    at += 1 + usize::from(bytes[at]) + 1;
+    assert_eq!(&bytes[at..at + 2], &[0xe8, 0x07], "1000 as a varint");
+    bytes[at] = 0xe9;
+    std::fs::write(&path, bytes).unwrap();
+    let (result, written) = compare(run.path(), run.path(), &[]);
+    result.assert_code(2);
+    assert!(written.is_none());
+    assert!(
+        // postcard keeps no message of its own for what the sums' check found.
+        result.stderr.contains(&format!(
+            "{}: is damaged (Serde Deserialization Error): score the run again",
+            path.display()
+        )),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
+fn runs_in_one_cluster_get_no_paired_interval_ends() {
+    // Every example in one cluster: each replicate weighs the whole set alike in both runs and
+    // gives the point's difference again. The runs' own reports drop their ends; so does the
+    // paired interval, rather than a width-0 interval called significant.
+    let data = tempdir();
+    single_label(data.path(), |i| !i.is_multiple_of(3));
+    let other = tempdir();
+    single_label(other.path(), |i| !i.is_multiple_of(4));
+    let one = ["--cluster-by", "id~(x?)"];
+    let (a, b) = (scored(data.path(), &one), scored(other.path(), &one));
+    let (run, json) = compare(a.path(), b.path(), &[]);
+    run.assert_code(0);
+    let json = json.unwrap();
+    assert_eq!(json["units"], 1);
+    let row = delta(&json, "label_accuracy");
+    assert!(row["delta"]["value"].as_f64().unwrap() > 0.08, "{row}");
+    assert_eq!(
+        (&row["delta"]["low"], &row["delta"]["high"]),
+        (&Value::Null, &Value::Null),
+        "{row}"
+    );
+    assert_eq!(row["significant"], false);
+    // As a baseline: the paired gate fails, saying why.
+    let out = tempdir();
+    let mut args = vec![
+        other.path().to_str().unwrap(),
+        "--baseline",
+        a.path().to_str().unwrap(),
+    ];
+    args.extend(one);
+    args.extend(["--quiet", "--out", out.path().to_str().unwrap()]);
+    let mut full = vec!["score"];
+    full.extend(args);
+    let run = verdict(&full);
+    run.assert_code(1);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let gate = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "label_accuracy" && g["source"] == "baseline")
+        .unwrap()
+        .clone();
+    assert_eq!(gate["passed"], false, "{gate}");
+    assert!(
+        gate["note"]
+            .as_str()
+            .unwrap()
+            .contains("with no paired interval: the runs rest on 1 unit(s)"),
+        "{gate}"
     );
 }

@@ -385,7 +385,10 @@ pub fn replicate_deltas(
             ra.seed
         )));
     }
-    let deltas = crate::paired::paired_delta(&ra.sums, &rb.sums, &layout, used);
+    let deltas = one_unit_has_no_ends(
+        crate::paired::paired_delta(&ra.sums, &rb.sums, &layout, used),
+        ra.sums.units(),
+    );
     let (metrics, classes) = rows(deltas, &ra.sums.point(&layout), &rb.sums.point(&layout));
     Ok(Deltas {
         metrics,
@@ -395,6 +398,30 @@ pub fn replicate_deltas(
         replicates: used,
         seed: ra.seed,
     })
+}
+
+/// Paired deltas resting on fewer than 2 units (every example in one `--cluster-by` cluster)
+/// lose their interval ends: every replicate weighs the one unit alike in both runs, so each
+/// gives the point's difference again, an interval of width 0 that would read as certain. A
+/// run's own report drops its ends alike.
+fn one_unit_has_no_ends(
+    deltas: BTreeMap<String, Interval>,
+    units: usize,
+) -> BTreeMap<String, Interval> {
+    if units >= 2 {
+        return deltas;
+    }
+    deltas
+        .into_iter()
+        .map(|(name, interval)| {
+            let ends = Interval {
+                low: None,
+                high: None,
+                ..interval
+            };
+            (name, ends)
+        })
+        .collect()
 }
 
 /// A layout covering both runs' labels, when they were scored the same way.
@@ -410,9 +437,9 @@ fn same_task_layout(a: &Run, b: &Run) -> Result<Layout> {
     Ok(layout_a.union(&layout_b))
 }
 
-/// Compares run B with run A. When both kept their replicates, the paired intervals come from
-/// them ([`replicate_deltas`]); otherwise the shared examples are resampled with replacement,
-/// `replicates` times (default 1000) from `seed` (default 0).
+/// Compares run B with run A. When both kept their replicates of one test set, the paired
+/// intervals come from them ([`replicate_deltas`]); otherwise the shared examples are resampled
+/// with replacement, `replicates` times (default 1000) from `seed` (default 0).
 pub fn compare(
     a: &Run,
     b: &Run,
@@ -420,22 +447,32 @@ pub fn compare(
     seed: Option<u64>,
 ) -> Result<Comparison> {
     let paired = pair(a, b)?;
-    let (metrics, classes, units, replicates, seed) =
-        if a.replicates.is_some() && b.replicates.is_some() {
-            let d = replicate_deltas(a, b, replicates, seed)?;
-            (d.metrics, d.classes, d.units, d.replicates, d.seed)
-        } else {
-            let (replicates, seed) = (
-                replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
-                seed.unwrap_or(0),
-            );
-            let deltas = paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed);
-            let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
-                point_metrics(units, &paired.layout)
-            };
-            let (metrics, classes) = rows(deltas, &values(&paired.a), &values(&paired.b));
-            (metrics, classes, paired.a.len(), replicates, seed)
+    // Runs of different test sets get here only with --allow-different-expected, which
+    // compares the examples they share: their replicates sum other units, so they cannot
+    // serve, and the shared examples are resampled instead.
+    let same_test_set =
+        |ra: &RunReplicates, rb: &RunReplicates| ra.expected_sha256 == rb.expected_sha256;
+    let (metrics, classes, units, replicates, seed) = if let (Some(ra), Some(rb)) =
+        (&a.replicates, &b.replicates)
+        && same_test_set(ra, rb)
+    {
+        let d = replicate_deltas(a, b, replicates, seed)?;
+        (d.metrics, d.classes, d.units, d.replicates, d.seed)
+    } else {
+        let (replicates, seed) = (
+            replicates.unwrap_or(crate::resample::DEFAULT_REPLICATES),
+            seed.unwrap_or(0),
+        );
+        let deltas = one_unit_has_no_ends(
+            paired_delta(&paired.a, &paired.b, &paired.layout, replicates, seed),
+            paired.a.len(),
+        );
+        let values = |units: &Units| -> BTreeMap<String, Option<f64>> {
+            point_metrics(units, &paired.layout)
         };
+        let (metrics, classes) = rows(deltas, &values(&paired.a), &values(&paired.b));
+        (metrics, classes, paired.a.len(), replicates, seed)
+    };
     let right_a: Vec<String> = paired
         .examples
         .iter()

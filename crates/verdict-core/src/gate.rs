@@ -558,6 +558,10 @@ pub fn paired_baseline_gates(
                     "change {v:+.4}, paired 95% interval [{l:+.4}, {h:+.4}] over {} shared examples",
                     paired.shared_examples
                 ),
+                (Some(v), None, None) if paired.units < 2 => format!(
+                    "change {v:+.4}, with no paired interval: the runs rest on {} unit(s) (--cluster-by) and resampling needs at least 2, so the gate cannot pass",
+                    paired.units
+                ),
                 _ => "the change is undefined in this run, so the gate cannot pass".to_owned(),
             };
             GateResult {

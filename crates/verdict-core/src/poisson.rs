@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::resample::{
-    FIXED, Interval, Layout, NamedCounts, OUT_OF_SET, OUT_OF_SET_EXPECTED, metric_names,
+    FIXED, Interval, Layout, NamedCounts, OUT_OF_SET, OUT_OF_SET_EXPECTED, UNITS, metric_names,
     metric_values, percentile_interval,
 };
 
@@ -114,7 +114,7 @@ const fn by_top_bits() -> [u8; 1 << 16] {
 /// examples added so far. Class counters are kept per label in the order labels were first
 /// seen, and put in a report's order when the intervals are computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "Stored", into = "Stored")]
+#[serde(try_from = "Stored", into = "Stored")]
 pub struct Replicates {
     replicates: usize,
     /// Examples added: the units, unless clustered.
@@ -142,15 +142,57 @@ struct Stored {
     blocks: Vec<Vec<i64>>,
 }
 
-impl From<Stored> for Replicates {
-    fn from(stored: Stored) -> Replicates {
-        let index = stored
+/// Read back only when its parts fit together: a damaged `replicates.bin` or `partial.json`
+/// that still decodes would otherwise put one replicate's sums in another's place (a changed
+/// replicate count shifts every later lane), and pair or merge the wrong numbers silently.
+impl TryFrom<Stored> for Replicates {
+    type Error = String;
+
+    fn try_from(stored: Stored) -> Result<Replicates, String> {
+        let width = FIXED + 3 * stored.labels.len();
+        let index: HashMap<String, usize> = stored
             .labels
             .iter()
             .enumerate()
             .map(|(i, l)| (l.clone(), i))
             .collect();
-        Replicates {
+        if stored.replicates == 0 {
+            return Err("it holds no replicates".into());
+        }
+        if index.len() != stored.labels.len() {
+            return Err("a label is named twice".into());
+        }
+        if stored.total.len() != width {
+            return Err(format!(
+                "{} counters for {} labels, where {width} were expected",
+                stored.total.len(),
+                stored.labels.len()
+            ));
+        }
+        if stored.total[UNITS] != stored.examples as i64 {
+            return Err(format!(
+                "its examples' counter is {} where it holds {} examples",
+                stored.total[UNITS], stored.examples
+            ));
+        }
+        let blocks = stored.replicates.div_ceil(BLOCK);
+        if stored.blocks.len() != blocks {
+            return Err(format!(
+                "{} blocks of sums for {} replicates, where {blocks} were expected",
+                stored.blocks.len(),
+                stored.replicates
+            ));
+        }
+        for (b, block) in stored.blocks.iter().enumerate() {
+            let expected = width * lanes(stored.replicates, b);
+            if block.len() != expected {
+                return Err(format!(
+                    "block {b} holds {} sums, where {expected} were expected",
+                    block.len()
+                ));
+            }
+        }
+        Ok(Replicates {
             replicates: stored.replicates,
             examples: stored.examples,
             clusters: stored.clusters.map(|c| c.into_iter().collect()),
@@ -158,7 +200,7 @@ impl From<Stored> for Replicates {
             index,
             total: stored.total,
             blocks: stored.blocks,
-        }
+        })
     }
 }
 
@@ -571,6 +613,39 @@ mod tests {
         assert_eq!(
             (strict.value, strict.low, strict.high),
             (Some(1.0), Some(1.0), Some(1.0))
+        );
+    }
+
+    #[test]
+    fn stored_sums_whose_parts_do_not_fit_are_refused() {
+        let one = counts(1, Some(("X", [1, 1, 1])));
+        let mut reps = Replicates::new(70, false);
+        reps.add(&[(unit_stream(1, "a"), &one), (unit_stream(1, "b"), &one)]);
+        let stored = serde_json::to_value(&reps).unwrap();
+        let back: Replicates = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(back, reps);
+        let damaged = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut value = stored.clone();
+            change(&mut value);
+            serde_json::from_value::<Replicates>(value)
+                .unwrap_err()
+                .to_string()
+        };
+        // One more replicate would read every lane of the last block one place off.
+        assert!(
+            damaged(&|v| v["replicates"] = 71.into()).contains("block 1 holds 126 sums, where 147"),
+            "{}",
+            damaged(&|v| v["replicates"] = 71.into())
+        );
+        assert!(damaged(&|v| v["replicates"] = 130.into()).contains("2 blocks of sums for 130"));
+        assert!(damaged(&|v| v["replicates"] = 0.into()).contains("no replicates"));
+        assert!(damaged(&|v| v["examples"] = 3.into()).contains("examples' counter is 2"));
+        assert!(damaged(&|v| v["labels"] = serde_json::json!(["X", "Y"])).contains("21 counters"));
+        assert!(
+            damaged(&|v| {
+                v["labels"] = serde_json::json!(["X", "X"]);
+            })
+            .contains("named twice")
         );
     }
 
