@@ -95,7 +95,8 @@ impl RunReplicates {
         if self.joined_by != other.joined_by {
             differences.push(format!(
                 "join key ({} and {})",
-                self.joined_by, other.joined_by
+                join_words(&self.joined_by),
+                join_words(&other.joined_by)
             ));
         }
         if differences.is_empty() {
@@ -142,6 +143,21 @@ pub fn paired_delta(
             (name, percentile_interval(point[i], values, replicates))
         })
         .collect()
+}
+
+/// How a message names a run's join key. The file keeps the engine's own name, which tells a
+/// request hash with the system instruction from one without (report.json says
+/// `request_hash` of both, but their keys, and so their weights, differ).
+fn join_words(joined_by: &str) -> String {
+    match joined_by {
+        "ExplicitKey" => "ids (explicit_key)".into(),
+        "RequestHash" => "the request's hash (request_hash)".into(),
+        "RequestAndSystemHash" => {
+            "the hash of the request and its system instruction (request_hash)".into()
+        }
+        "LineOrder" => "line order (--join line)".into(),
+        other => other.into(),
+    }
 }
 
 #[cfg(test)]
@@ -203,5 +219,18 @@ mod tests {
             "{message}"
         );
         assert!(a.check_pairs_with("A", &run(1, &[0, 0]), "B").is_ok());
+    }
+
+    #[test]
+    fn a_different_join_key_is_named_in_the_words_of_the_report() {
+        let mut a = run(1, &[1, 0]);
+        let mut b = run(1, &[1, 0]);
+        a.joined_by = "ExplicitKey".into();
+        b.joined_by = "RequestAndSystemHash".into();
+        let message = a.check_pairs_with("A", &b, "B").unwrap_err().to_string();
+        assert!(
+            message.contains("join key (ids (explicit_key) and the hash of the request and its system instruction (request_hash)) differs"),
+            "{message}"
+        );
     }
 }
