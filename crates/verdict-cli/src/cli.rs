@@ -767,14 +767,10 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
         .out
         .unwrap_or_else(|| Path::new("reports").join("validate"));
     let mut dir = OutputDir::lock(&out)?;
-    dir.check(&[VALIDATION_JSON])?;
+    dir.check(&[verdict_engine::validate::VALIDATION_JSON])?;
     let report = verdict_engine::validate::validate(&request)?;
-    let mut json =
-        serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
-    json.push('\n');
-    let mut set = dir.stage(&[VALIDATION_JSON])?;
-    let path = set.write(VALIDATION_JSON, &json)?;
-    set.commit()?;
+    let json = verdict_engine::validate::validation_json(&report)?;
+    let path = verdict_engine::validate::write_validation(&mut dir, &json)?;
     drop(dir);
     if !args.quiet {
         print_stdout(&verdict_engine::validate::console(
@@ -802,9 +798,6 @@ fn run_validate(args: ValidateArgs) -> Result<u8> {
         EXIT_GATE_FAILED
     })
 }
-
-/// The file `verdict validate` writes.
-const VALIDATION_JSON: &str = "validation.json";
 
 fn run_compare(args: CompareArgs) -> Result<u8> {
     let out = args

@@ -201,6 +201,24 @@ pub fn validate(request: &ValidateRequest) -> Result<ValidationReport> {
     Ok(report)
 }
 
+/// The file `verdict validate` writes.
+pub const VALIDATION_JSON: &str = "validation.json";
+
+/// validation.json's text: pretty JSON and a final line break.
+pub fn validation_json(report: &ValidationReport) -> Result<String> {
+    serde_json::to_string_pretty(report)
+        .map(|text| text + "\n")
+        .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// Writes validation.json into `dir` and returns its path.
+pub fn write_validation(dir: &mut verdict_core::output::OutputDir, json: &str) -> Result<PathBuf> {
+    let mut set = dir.stage(&[VALIDATION_JSON])?;
+    let path = set.write(VALIDATION_JSON, json)?;
+    set.commit()?;
+    Ok(path)
+}
+
 /// The console summary.
 pub fn console(report: &ValidationReport, path: &str) -> String {
     use std::fmt::Write;

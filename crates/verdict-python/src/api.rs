@@ -70,8 +70,6 @@ fn score(
         rows: Rows::from_pairs(rows),
         dict_spec: source.is_dict(),
     };
-    // Checked first, so a dict's errors name no line of the TOML made from it.
-    source.load()?;
     if predictions.is_empty() {
         return Err(usage("predictions", "expected at least one path"));
     }

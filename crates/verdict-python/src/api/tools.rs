@@ -5,13 +5,15 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use verdict_core::error::{Error, Result};
+use verdict_core::error::Result;
 use verdict_core::output::OutputDir;
 use verdict_curves::{self as curves, ColumnMap, CurvesRequest, ScoreRef};
 use verdict_engine::comparing::{
     CompareRequest, Compared, TestSet, compare_dir, compare_json, compare_runs, write_comparison,
 };
-use verdict_engine::validate::{ValidateRequest, validate as run_validate};
+use verdict_engine::validate::{
+    VALIDATION_JSON, ValidateRequest, validate as run_validate, validation_json, write_validation,
+};
 
 use super::args::{
     check_bootstrap, check_line_bytes, check_threads, parse_all, parse_gates, usage,
@@ -24,12 +26,6 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(curves_of, module)?)?;
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     Ok(())
-}
-
-/// Pretty JSON and a final line break, as the command writes its JSON files.
-fn json_text(json: serde_json::Result<String>) -> Result<String> {
-    json.map(|text| text + "\n")
-        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// `verdict compare`: compare.json's text and the warnings the command prints.
@@ -61,11 +57,7 @@ fn compare(
     let threads = check_threads(threads)?;
     let max_line_bytes = check_line_bytes(max_line_bytes)?;
     let source = match (spec, &expected) {
-        (Some(spec), Some(_)) => {
-            let source = SpecSource::from_py(spec)?;
-            source.load()?;
-            Some(source)
-        }
+        (Some(spec), Some(_)) => Some(SpecSource::from_py(spec)?),
         (None, None) => None,
         _ => {
             return Err(usage(
@@ -209,16 +201,11 @@ fn validate(
         for file in &mut report.run.files {
             *file = relabel.text(file);
         }
-        let json = json_text(serde_json::to_string_pretty(&report))?;
+        let json = validation_json(&report)?;
         if let Some(dir) = &mut dir {
-            let mut set = dir.stage(&[VALIDATION_JSON])?;
-            set.write(VALIDATION_JSON, &json)?;
-            set.commit()?;
+            write_validation(dir, &json)?;
         }
         Ok(json)
     })
     .map_err(|e| relabel.error(e))
 }
-
-/// The file `verdict validate` writes.
-const VALIDATION_JSON: &str = "validation.json";
